@@ -1,0 +1,160 @@
+"""Whole-log operations: verify the hash chain, rebuild projections, export and import."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any
+
+from django.db import transaction
+
+from events import registry
+from events.models import ProjectionCheckpoint, StoredEvent
+from events.store import GENESIS_HASH, RecordedEvent, event_hash, project
+
+EXPORT_FORMAT = "timeline-event-log/1"
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    checked: int
+    first_bad_position: int | None
+    problem: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_bad_position is None
+
+
+def _rows(batch_size: int = 5000) -> Iterator[StoredEvent]:
+    after = 0
+    while True:
+        batch = list(StoredEvent.objects.filter(position__gt=after).order_by("position")[:batch_size])
+        if not batch:
+            return
+        yield from batch
+        after = batch[-1].position
+
+
+def verify_log() -> VerifyResult:
+    """Recompute the chain; name the first position that is missing, out of place or does not hash."""
+    previous_hash = GENESIS_HASH
+    expected_position = 1
+    checked = 0
+    for row in _rows():
+        if row.position != expected_position:
+            return VerifyResult(checked, expected_position, f"position {expected_position} is missing")
+        if event_hash(previous_hash, row) != row.hash:
+            return VerifyResult(checked, row.position, "hash does not match the event's content")
+        previous_hash = row.hash
+        expected_position += 1
+        checked += 1
+    return VerifyResult(checked, None, None)
+
+
+def rebuild_projections(batch_size: int = 5000) -> int:
+    """Drop every read model and replay the whole log into it, in one transaction."""
+    replayed = 0
+    with transaction.atomic():
+        # Reset in reverse order of registration: later read models may refer to earlier ones.
+        for projector in reversed(list(registry.projectors())):
+            projector.reset()
+        ProjectionCheckpoint.objects.all().delete()
+        batch: list[RecordedEvent] = []
+        for row in _rows(batch_size):
+            batch.append(RecordedEvent.from_row(row))
+            if len(batch) >= batch_size:
+                project(batch)
+                replayed += len(batch)
+                batch = []
+        project(batch)
+        replayed += len(batch)
+    return replayed
+
+
+def _row_to_json(row: StoredEvent) -> dict[str, Any]:
+    return {
+        "position": row.position,
+        "event_id": str(row.event_id),
+        "stream": row.stream,
+        "version": row.version,
+        "event_type": row.event_type,
+        "schema_version": row.schema_version,
+        "data": row.data,
+        "metadata": row.metadata,
+        "recorded_at": row.recorded_at.isoformat(),
+        "hash": row.hash,
+    }
+
+
+def export_log(out: IO[str]) -> int:
+    """Write the log as JSON Lines: a header line, then one stored event per line, as stored."""
+    out.write(json.dumps({"format": EXPORT_FORMAT}) + "\n")
+    count = 0
+    for row in _rows():
+        out.write(json.dumps(_row_to_json(row), ensure_ascii=False, sort_keys=True) + "\n")
+        count += 1
+    return count
+
+
+class LogImportError(Exception):
+    """The file is not an export, or the database is not empty, or the chain does not verify."""
+
+
+def _parse_lines(lines: Iterable[str]) -> Iterator[StoredEvent]:
+    iterator = iter(lines)
+    header = next(iterator, "")
+    try:
+        if json.loads(header).get("format") != EXPORT_FORMAT:
+            raise ValueError
+    except (ValueError, AttributeError) as error:
+        raise LogImportError(f"not a {EXPORT_FORMAT} export (first line is not its header)") from error
+    for number, line in enumerate(iterator, start=2):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            yield StoredEvent(
+                position=int(item["position"]),
+                event_id=uuid.UUID(item["event_id"]),
+                stream=item["stream"],
+                version=int(item["version"]),
+                event_type=item["event_type"],
+                schema_version=int(item["schema_version"]),
+                data=item["data"],
+                metadata=item["metadata"],
+                recorded_at=datetime.fromisoformat(item["recorded_at"]),
+                hash=item["hash"],
+            )
+        except (ValueError, KeyError, TypeError) as error:
+            raise LogImportError(f"line {number} is not a stored event: {error}") from error
+
+
+def import_log(lines: Iterable[str], batch_size: int = 2000) -> int:
+    """Load an export into an empty log, checking the chain as it goes, then rebuild the projections."""
+    if StoredEvent.objects.exists():
+        raise LogImportError("the event log is not empty; import only into an empty database")
+    previous_hash = GENESIS_HASH
+    expected_position = 1
+    count = 0
+    with transaction.atomic():
+        batch: list[StoredEvent] = []
+        for row in _parse_lines(lines):
+            if row.position != expected_position:
+                raise LogImportError(f"position {expected_position} is missing from the export")
+            if event_hash(previous_hash, row) != row.hash:
+                raise LogImportError(f"hash mismatch at position {row.position}: the export was altered")
+            previous_hash = row.hash
+            expected_position += 1
+            batch.append(row)
+            if len(batch) >= batch_size:
+                StoredEvent.objects.bulk_create(batch)
+                count += len(batch)
+                batch = []
+        StoredEvent.objects.bulk_create(batch)
+        count += len(batch)
+        rebuild_projections()
+    return count

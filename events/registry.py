@@ -1,0 +1,61 @@
+"""What the store knows of event types: current schema versions, upcasters and projectors.
+
+Apps register here in AppConfig.ready(); the store itself knows no domain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from events.store import RecordedEvent
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+_schema_versions: dict[str, int] = {}
+_upcasters: dict[tuple[str, int], Upcaster] = {}
+_projectors: dict[str, Projector] = {}
+
+
+class Projector(Protocol):
+    """A read model built only from events. `apply` runs inside the append's transaction."""
+
+    name: str
+
+    def apply(self, event: RecordedEvent) -> None: ...
+
+    def reset(self) -> None:
+        """Delete every row of the read model, so that a replay builds it again."""
+
+
+def register_event_type(event_type: str, schema_version: int = 1) -> None:
+    _schema_versions[event_type] = schema_version
+
+
+def schema_version_of(event_type: str) -> int:
+    return _schema_versions.get(event_type, 1)
+
+
+def register_upcaster(event_type: str, from_version: int, upcaster: Upcaster) -> None:
+    """`upcaster` turns the data of `event_type` at `from_version` into the shape of `from_version + 1`."""
+    _upcasters[(event_type, from_version)] = upcaster
+
+
+def upcast(event_type: str, schema_version: int, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    current = schema_version_of(event_type)
+    while schema_version < current:
+        upcaster = _upcasters.get((event_type, schema_version))
+        if upcaster is None:
+            raise LookupError(f"no upcaster for {event_type} v{schema_version}")
+        data = upcaster(dict(data))
+        schema_version += 1
+    return schema_version, data
+
+
+def register_projector(projector: Projector) -> None:
+    _projectors[projector.name] = projector
+
+
+def projectors() -> Iterable[Projector]:
+    return list(_projectors.values())

@@ -1,0 +1,233 @@
+"""Append to and read from the event log: concurrency, idempotency, gapless positions, hash chain.
+
+Every append takes one lock before reading the last position (PostgreSQL: a transaction-level advisory
+lock; SQLite: the IMMEDIATE transaction's write lock), so positions are handed out in commit order and a
+reader that follows `position > last` never skips an event that commits later with a smaller number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from events import registry
+from events.models import ProjectionCheckpoint, StoredEvent
+
+# Any constant works; it only has to be the same for every writer of this database.
+_APPEND_LOCK_KEY = 7_310_202_201
+GENESIS_HASH = "0" * 64
+
+
+class ConcurrencyError(Exception):
+    """The stream moved on since the caller read it."""
+
+    def __init__(self, stream: str, expected: int, actual: int) -> None:
+        super().__init__(f"stream {stream} is at version {actual}, not the expected {expected}")
+        self.stream = stream
+        self.expected = expected
+        self.actual = actual
+
+
+class IdempotencyConflictError(Exception):
+    """An event id was reused for a different stream or event type."""
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    event_type: str
+    data: dict[str, Any]
+    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    position: int
+    event_id: uuid.UUID
+    stream: str
+    version: int
+    event_type: str
+    schema_version: int
+    data: dict[str, Any]
+    metadata: dict[str, Any]
+    recorded_at: datetime
+    hash: str
+
+    @classmethod
+    def from_row(cls, row: StoredEvent) -> RecordedEvent:
+        """The event as the current code expects it: older schema versions go through their upcasters."""
+        schema_version, data = registry.upcast(row.event_type, row.schema_version, row.data)
+        return cls(
+            position=row.position,
+            event_id=row.event_id,
+            stream=row.stream,
+            version=row.version,
+            event_type=row.event_type,
+            schema_version=schema_version,
+            data=data,
+            metadata=row.metadata,
+            recorded_at=row.recorded_at,
+            hash=row.hash,
+        )
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def event_hash(previous_hash: str, row: StoredEvent) -> str:
+    """sha256 over the previous hash and the canonical JSON of everything stored about the event."""
+    body = canonical_json(
+        {
+            "position": row.position,
+            "event_id": str(row.event_id),
+            "stream": row.stream,
+            "version": row.version,
+            "event_type": row.event_type,
+            "schema_version": row.schema_version,
+            "data": row.data,
+            "metadata": row.metadata,
+            "recorded_at": row.recorded_at.isoformat(),
+        }
+    )
+    return hashlib.sha256((previous_hash + body).encode("utf-8")).hexdigest()
+
+
+def _take_append_lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_APPEND_LOCK_KEY])
+    # SQLite: settings open IMMEDIATE transactions, so the write lock is already held.
+
+
+def stream_version(stream: str) -> int:
+    version = StoredEvent.objects.filter(stream=stream).aggregate(v=Max("version"))["v"]
+    return int(version or 0)
+
+
+def append(
+    stream: str, events: Sequence[NewEvent], *, expected_version: int | None
+) -> list[RecordedEvent]:
+    """Append `events` to `stream` atomically and run the synchronous projectors on them.
+
+    `expected_version` is the stream version the caller decided on (0 for a new stream); None skips the
+    check. Events whose ids are already stored are returned as stored and nothing is written.
+    """
+    return append_many([(stream, events, expected_version)])
+
+
+def append_many(
+    batches: Sequence[tuple[str, Sequence[NewEvent], int | None]],
+) -> list[RecordedEvent]:
+    """Append to several streams in one transaction (a merge touches two): all or nothing."""
+    if not batches or not any(events for _, events, _ in batches):
+        return []
+    with transaction.atomic():
+        _take_append_lock()
+        all_ids = [event.event_id for _, events, _ in batches for event in events]
+        already = {row.event_id: row for row in StoredEvent.objects.filter(event_id__in=all_ids)}
+        if already:
+            return _replayed(batches, already)
+
+        last = StoredEvent.objects.order_by("-position").only("position", "hash", "recorded_at").first()
+        position = last.position if last else 0
+        previous_hash = last.hash if last else GENESIS_HASH
+        # Recorded times never go backwards along the log, so "as of a time" maps to one position.
+        now = timezone.now()
+        if last and last.recorded_at > now:
+            now = last.recorded_at
+
+        rows: list[StoredEvent] = []
+        for stream, events, expected_version in batches:
+            version = stream_version(stream)
+            if expected_version is not None and expected_version != version:
+                raise ConcurrencyError(stream, expected_version, version)
+            for event in events:
+                position += 1
+                version += 1
+                row = StoredEvent(
+                    position=position,
+                    event_id=event.event_id,
+                    stream=stream,
+                    version=version,
+                    event_type=event.event_type,
+                    schema_version=registry.schema_version_of(event.event_type),
+                    data=event.data,
+                    metadata=event.metadata,
+                    recorded_at=now,
+                )
+                row.hash = event_hash(previous_hash, row)
+                previous_hash = row.hash
+                rows.append(row)
+        StoredEvent.objects.bulk_create(rows)
+        recorded = [RecordedEvent.from_row(row) for row in rows]
+        project(recorded)
+        return recorded
+
+
+def _replayed(
+    batches: Sequence[tuple[str, Sequence[NewEvent], int | None]], already: dict[uuid.UUID, StoredEvent]
+) -> list[RecordedEvent]:
+    """A retried append: every id must be stored already, for the same stream and type."""
+    result = []
+    for stream, events, _ in batches:
+        for event in events:
+            row = already.get(event.event_id)
+            if row is None or row.stream != stream or row.event_type != event.event_type:
+                raise IdempotencyConflictError(
+                    f"event id {event.event_id} was already used for another event or a partial batch"
+                )
+            result.append(RecordedEvent.from_row(row))
+    return result
+
+
+def project(events: Sequence[RecordedEvent]) -> None:
+    """Apply events to every projector and move their checkpoints, in the caller's transaction."""
+    if not events:
+        return
+    for projector in registry.projectors():
+        for event in events:
+            projector.apply(event)
+        ProjectionCheckpoint.objects.update_or_create(
+            name=projector.name, defaults={"position": events[-1].position}
+        )
+
+
+def read_all(*, after: int = 0, limit: int | None = None) -> list[RecordedEvent]:
+    rows = StoredEvent.objects.filter(position__gt=after).order_by("position")
+    if limit is not None:
+        rows = rows[:limit]
+    return [RecordedEvent.from_row(row) for row in rows]
+
+
+def iter_all(*, after: int = 0, batch_size: int = 2000) -> Iterator[RecordedEvent]:
+    """Every event after `after`, fetched in position-ordered batches to keep memory flat."""
+    while True:
+        batch = read_all(after=after, limit=batch_size)
+        if not batch:
+            return
+        yield from batch
+        after = batch[-1].position
+
+
+def read_stream(stream: str) -> list[RecordedEvent]:
+    return [RecordedEvent.from_row(row) for row in StoredEvent.objects.filter(stream=stream).order_by("version")]
+
+
+def last_position() -> int:
+    return int(StoredEvent.objects.aggregate(p=Max("position"))["p"] or 0)
+
+
+def position_at(moment: datetime) -> int:
+    """The last position recorded at or before `moment` (0 before the first event)."""
+    row = StoredEvent.objects.filter(recorded_at__lte=moment).order_by("-position").only("position").first()
+    return row.position if row else 0

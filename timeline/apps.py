@@ -1,0 +1,19 @@
+"""App configuration for the timeline domain: registers its event types and projectors with the store."""
+
+from django.apps import AppConfig
+
+
+class TimelineConfig(AppConfig):
+    name = "timeline"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from events import registry
+        from timeline import domain
+        from timeline.projections import DevelopmentProjector, EntityProjector, TimelineProjector
+
+        domain.register_event_types()
+        # Order matters: developments link to entities, so entities are projected first (and reset last).
+        registry.register_projector(EntityProjector())
+        registry.register_projector(DevelopmentProjector())
+        registry.register_projector(TimelineProjector())

@@ -1,0 +1,107 @@
+"""Fuzzy dates in EDTF: bounds, precision and the display strings Figure 1 would print."""
+
+from __future__ import annotations
+
+import calendar
+import time
+from dataclasses import dataclass
+from datetime import date
+
+import edtf
+from edtf.parser.edtf_exceptions import EDTFParseException
+
+QUARTERS = {33: 1, 34: 2, 35: 3, 36: 4}
+SEASONS = {21: "Spring", 22: "Summer", 23: "Autumn", 24: "Winter"}
+
+
+class FuzzyDateError(ValueError):
+    """The text is not an EDTF date this service can place on a timeline."""
+
+
+@dataclass(frozen=True)
+class FuzzyDate:
+    edtf: str
+    lower: date
+    upper: date
+    precision: str  # day, month, quarter, season, year, decade, century, interval
+    display: str
+
+
+def _to_date(value: time.struct_time) -> date:
+    return date(value.tm_year, value.tm_mon, value.tm_mday)
+
+
+def _month(number: int) -> str:
+    return calendar.month_abbr[number]
+
+
+def _describe(node: object, text: str) -> tuple[str, str]:
+    """(precision, display) for one parsed EDTF node, Figure 1 style."""
+    qualifier = ""
+    core = text
+    if core.endswith(("~", "?", "%")):
+        qualifier = {"~": "c. ", "?": "", "%": "c. "}[core[-1]]
+        suffix = "?" if core[-1] in "?%" else ""
+        core = core[:-1]
+    else:
+        suffix = ""
+    parts = core.split("-")
+    negative = core.startswith("-")
+    if negative or not parts[0].isdigit() and "X" not in parts[0]:
+        raise FuzzyDateError(f"'{text}' is not a date this service supports")
+    year = parts[0]
+    if "X" in year.upper():
+        stripped = year.upper().rstrip("X")
+        precision = {1: "decade", 2: "century"}.get(4 - len(stripped), "year")
+        label = f"{stripped}00s" if precision == "century" else f"{stripped}0s"
+        return precision, f"{qualifier}{label}{suffix}"
+    if len(parts) == 1:
+        return "year", f"{qualifier}{year}{suffix}"
+    middle = int(parts[1])
+    if len(parts) == 2 and middle in QUARTERS:
+        return "quarter", f"{qualifier}Q{QUARTERS[middle]} {year}{suffix}"
+    if len(parts) == 2 and middle in SEASONS:
+        return "season", f"{qualifier}{SEASONS[middle]} {year}{suffix}"
+    if len(parts) == 2:
+        return "month", f"{qualifier}{_month(middle)} {year}{suffix}"
+    return "day", f"{qualifier}{_month(middle)} {int(parts[2])}, {year}{suffix}"
+
+
+def _span(start: str, end: str) -> str:
+    """'Jul 2023' and 'Sep 2023' read as 'Jul–Sep 2023'."""
+    start_month, _, start_year = start.partition(" ")
+    end_month, _, end_year = end.partition(" ")
+    if start_year and start_year == end_year and start_month.isalpha() and end_month.isalpha():
+        return f"{start_month}–{end_month} {end_year}"
+    return f"{start} – {end}"
+
+
+def parse_fuzzy_date(text: str) -> FuzzyDate:
+    """Parse an EDTF string such as 2022-10-07, 2023-10, 2024-36 (Q4), 2022-07~ or 2023-07/2023-09."""
+    text = (text or "").strip()
+    if not text:
+        raise FuzzyDateError("a date is required (EDTF, e.g. 2022-10-07, 2023-10, 2024-36 or 2019)")
+    try:
+        node = edtf.parse_edtf(text)
+    except EDTFParseException as error:
+        raise FuzzyDateError(f"'{text}' is not a valid EDTF date") from error
+    except Exception as error:  # the parser raises assorted errors on impossible dates (2023-02-30)
+        raise FuzzyDateError(f"'{text}' is not a valid EDTF date: {error}") from error
+    try:
+        lower = _to_date(node.lower_strict())
+        upper = _to_date(node.upper_strict())
+    except (AttributeError, OverflowError, ValueError, TypeError) as error:
+        raise FuzzyDateError(f"'{text}' has no finite bounds") from error
+    if lower.year < 1900 or upper.year > 2200 or lower > upper:
+        raise FuzzyDateError(f"'{text}' lies outside the years this timeline covers")
+    if "/" in text:
+        start_text, end_text = text.split("/", 1)
+        if not start_text or not end_text or ".." in text:
+            raise FuzzyDateError(f"'{text}' is an open interval; give both ends")
+        _, start_display = _describe(node, start_text)
+        _, end_display = _describe(node, end_text)
+        return FuzzyDate(text, lower, upper, "interval", _span(start_display, end_display))
+    if any(mark in text[1:] for mark in "{[") or text.count("-") > 2:
+        raise FuzzyDateError(f"'{text}' is an EDTF form this service does not place on a timeline")
+    precision, display = _describe(node, text)
+    return FuzzyDate(text, lower, upper, precision, display)

@@ -1,0 +1,185 @@
+"""Read models projected from the log: developments, their version history, entities, citations, timelines.
+
+Nothing here is written except by timeline.projections; every row can be dropped and rebuilt from events.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from timeline.taxonomy import Category, EntityType, Kind, Status
+
+
+class Entity(models.Model):
+    id = models.CharField(max_length=80, primary_key=True)
+    name = models.CharField(max_length=200)
+    entity_type = models.CharField(max_length=20, choices=EntityType.choices)
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "entities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EntityAlias(models.Model):
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+    # casefolded and whitespace-collapsed, so "deepseek", "DeepSeek " and "DEEPSEEK" find the same entity
+    normalized = models.CharField(max_length=200, db_index=True)
+    lang = models.CharField(max_length=12, blank=True)
+
+    class Meta:
+        ordering = ["entity_id", "normalized"]
+        constraints = [models.UniqueConstraint(fields=["entity", "normalized"], name="entity_alias_unique")]
+        verbose_name_plural = "entity aliases"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DevelopmentColumns(models.Model):
+    """The columns a timeline filters and sorts on, shared by current rows and history rows."""
+
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True)
+    edtf = models.CharField(max_length=64)
+    date_lower = models.DateField()
+    date_upper = models.DateField()
+    precision = models.CharField(max_length=16)
+    display_date = models.CharField(max_length=64)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    # "|tag-a|tag-b|": a portable way to filter by tag on SQLite and PostgreSQL alike
+    tags_key = models.CharField(max_length=1000, blank=True)
+    disputed = models.BooleanField(default=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.CURRENT)
+    # the best source reliability among the citations ("A" best); "" when uncited
+    best_reliability = models.CharField(max_length=1, blank=True)
+    version = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+
+    class Meta:
+        abstract = True
+
+
+class Development(DevelopmentColumns):
+    """The current state of each development."""
+
+    id = models.UUIDField(primary_key=True)
+    entities = models.ManyToManyField(Entity, through="DevelopmentEntity", related_name="developments")
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField()
+    recorded_position = models.BigIntegerField()
+    updated_at = models.DateTimeField()
+    last_position = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["date_lower", "date_upper", "title"]
+        indexes = [
+            models.Index(fields=["status", "date_lower"], name="dev_status_date"),
+            models.Index(fields=["category", "date_lower"], name="dev_category_date"),
+            models.Index(fields=["last_position"], name="dev_last_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_date}: {self.title}"
+
+
+class DevelopmentEntity(models.Model):
+    development = models.ForeignKey(Development, on_delete=models.CASCADE, related_name="entity_links")
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="development_links")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["development", "entity"], name="development_entity_unique")
+        ]
+
+
+class Citation(models.Model):
+    id = models.UUIDField(primary_key=True)
+    development = models.ForeignKey(Development, on_delete=models.CASCADE, related_name="citations")
+    url = models.URLField(max_length=1000, blank=True)
+    title = models.CharField(max_length=500)
+    publisher = models.CharField(max_length=200, blank=True)
+    author = models.CharField(max_length=200, blank=True)
+    published = models.CharField(max_length=64, blank=True, help_text="EDTF")
+    published_lower = models.DateField(null=True, blank=True)
+    excerpt = models.TextField(blank=True)
+    locator = models.CharField(max_length=200, blank=True, help_text="where in the source, e.g. Judgment 4")
+    claim = models.TextField(blank=True)
+    reliability = models.CharField(max_length=1)
+    credibility = models.CharField(max_length=1)
+    grading_note = models.TextField(blank=True)
+    added_position = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["added_position", "id"]
+
+    @property
+    def grading(self) -> str:
+        return f"{self.reliability}{self.credibility}"
+
+    def __str__(self) -> str:
+        return f"{self.title} [{self.grading}]"
+
+
+class DevelopmentVersion(DevelopmentColumns):
+    """One row per version of a development, valid for log positions [valid_from, valid_to).
+
+    `as_of` queries pick the row whose range holds the asked position, so no request replays the log.
+    The primary key is the position of the event that made the version: deterministic across rebuilds.
+    """
+
+    id = models.BigIntegerField(primary_key=True)
+    development = models.ForeignKey(Development, on_delete=models.CASCADE, related_name="versions")
+    entities = models.ManyToManyField(Entity, through="DevelopmentVersionEntity", related_name="+")
+    valid_from_position = models.BigIntegerField()
+    valid_to_position = models.BigIntegerField(null=True, blank=True)
+    valid_from_time = models.DateTimeField()
+    valid_to_time = models.DateTimeField(null=True, blank=True)
+    event_type = models.CharField(max_length=80)
+    change = models.JSONField(default=dict)
+    reason = models.TextField(blank=True)
+    actor = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["development_id", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["development", "version"], name="development_version_unique")
+        ]
+        indexes = [
+            models.Index(fields=["valid_from_position", "valid_to_position"], name="devversion_range"),
+            models.Index(fields=["category", "date_lower"], name="devversion_category_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.development_id} v{self.version}"
+
+
+class DevelopmentVersionEntity(models.Model):
+    version = models.ForeignKey(DevelopmentVersion, on_delete=models.CASCADE, related_name="entity_links")
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "entity"], name="version_entity_unique")]
+
+
+class NamedTimeline(models.Model):
+    """A saved filter and/or pinned developments, e.g. Figure 1 as `deepseek-development`."""
+
+    slug = models.SlugField(max_length=100, primary_key=True)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    filters = models.JSONField(default=dict, blank=True)
+    pinned = models.JSONField(default=list, blank=True)
+    version = models.PositiveIntegerField()
+    last_position = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.title

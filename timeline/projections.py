@@ -1,0 +1,197 @@
+"""Projectors that turn timeline events into read models, inside the append's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from events.store import RecordedEvent
+from timeline import domain
+from timeline.dates import FuzzyDateError, parse_fuzzy_date
+from timeline.models import (
+    Citation,
+    Development,
+    DevelopmentEntity,
+    DevelopmentVersion,
+    DevelopmentVersionEntity,
+    Entity,
+    EntityAlias,
+    NamedTimeline,
+)
+from timeline.selectors import normalize_name
+
+
+def tags_key(tags: list[str]) -> str:
+    return "|" + "|".join(tags) + "|" if tags else ""
+
+
+def development_columns(state: dict[str, Any], version: int) -> dict[str, Any]:
+    """The filterable columns of a development state, shared by current and history rows."""
+    when = parse_fuzzy_date(state["date"])
+    reliabilities = [c["reliability"] for c in state["citations"]]
+    return {
+        "title": state["title"],
+        "summary": state["summary"],
+        "edtf": when.edtf,
+        "date_lower": when.lower,
+        "date_upper": when.upper,
+        "precision": when.precision,
+        "display_date": when.display,
+        "category": state["category"],
+        "kind": state["kind"],
+        "tags_key": tags_key(state["tags"]),
+        "disputed": state["disputed"],
+        "status": state["status"],
+        "best_reliability": min(reliabilities) if reliabilities else "",
+        "version": version,
+        "snapshot": state,
+    }
+
+
+def _published_lower(published: str) -> Any:
+    try:
+        return parse_fuzzy_date(published).lower if published else None
+    except FuzzyDateError:
+        return None
+
+
+class EntityProjector:
+    name = "entities"
+
+    def apply(self, event: RecordedEvent) -> None:
+        if event.event_type not in (domain.ENTITY_REGISTERED, domain.ENTITY_REVISED):
+            return
+        data = event.data
+        if event.event_type == domain.ENTITY_REGISTERED:
+            entity = Entity.objects.create(
+                id=data["id"], name=data["name"], entity_type=data["entity_type"], version=event.version
+            )
+            aliases = data.get("aliases", [])
+        else:
+            entity = Entity.objects.get(pk=data["id"])
+            entity.name = data.get("name", entity.name)
+            entity.entity_type = data.get("entity_type", entity.entity_type)
+            entity.version = event.version
+            entity.save(update_fields=["name", "entity_type", "version"])
+            # A revision carries the whole alias list when it changes it; otherwise keep the ones we have.
+            aliases = data.get("aliases") or [{"name": a.name, "lang": a.lang} for a in entity.aliases.all()]
+            entity.aliases.all().delete()
+        seen: set[str] = set()
+        rows = []
+        for alias in [{"name": entity.name, "lang": ""}, *aliases]:
+            normalized = normalize_name(alias["name"])
+            if normalized and normalized not in seen:
+                seen.add(normalized)
+                rows.append(
+                    EntityAlias(entity=entity, name=alias["name"], normalized=normalized, lang=alias.get("lang", ""))
+                )
+        EntityAlias.objects.bulk_create(rows)
+
+    def reset(self) -> None:
+        EntityAlias.objects.all().delete()
+        Entity.objects.all().delete()
+
+
+class DevelopmentProjector:
+    name = "developments"
+
+    def apply(self, event: RecordedEvent) -> None:
+        if event.event_type not in domain.DEVELOPMENT_EVENTS:
+            return
+        development_id = event.stream.removeprefix("development-")
+        current = DevelopmentVersion.objects.filter(
+            development_id=development_id, valid_to_position__isnull=True
+        ).first()
+        before = current.snapshot if current else None
+        after = domain.evolve(before, event.event_type, event.data)
+        columns = development_columns(after, event.version)
+
+        if current is None:
+            development = Development.objects.create(
+                id=development_id,
+                recorded_at=event.recorded_at,
+                recorded_position=event.position,
+                updated_at=event.recorded_at,
+                last_position=event.position,
+                **columns,
+            )
+        else:
+            Development.objects.filter(pk=development_id).update(
+                updated_at=event.recorded_at,
+                last_position=event.position,
+                merged_into_id=after["merged_into"],
+                **columns,
+            )
+            development = Development(pk=development_id)
+            current.valid_to_position = event.position
+            current.valid_to_time = event.recorded_at
+            current.save(update_fields=["valid_to_position", "valid_to_time"])
+
+        self._sync_citations(development, before, after, event.position)
+        self._sync_entities(development, before, after)
+        version = DevelopmentVersion.objects.create(
+            id=event.position,
+            development_id=development_id,
+            valid_from_position=event.position,
+            valid_from_time=event.recorded_at,
+            event_type=event.event_type,
+            change=domain.describe_change(before, event.event_type, event.data),
+            reason=str(event.metadata.get("reason") or ""),
+            actor=str(event.metadata.get("actor") or ""),
+            **columns,
+        )
+        DevelopmentVersionEntity.objects.bulk_create(
+            DevelopmentVersionEntity(version=version, entity_id=entity_id) for entity_id in after["entities"]
+        )
+
+    @staticmethod
+    def _sync_citations(
+        development: Development, before: dict[str, Any] | None, after: dict[str, Any], position: int
+    ) -> None:
+        old = {c["id"] for c in (before or {}).get("citations", [])}
+        new = {c["id"]: c for c in after["citations"]}
+        if removed := old - set(new):
+            Citation.objects.filter(pk__in=removed).delete()
+        Citation.objects.bulk_create(
+            Citation(
+                id=citation_id,
+                development=development,
+                published_lower=_published_lower(citation.get("published", "")),
+                added_position=position,
+                **{field: citation.get(field) or "" for field in domain.CITATION_FIELDS},
+            )
+            for citation_id, citation in new.items()
+            if citation_id not in old
+        )
+
+    @staticmethod
+    def _sync_entities(development: Development, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
+        old = set((before or {}).get("entities", []))
+        new = set(after["entities"])
+        if removed := old - new:
+            DevelopmentEntity.objects.filter(development=development, entity_id__in=removed).delete()
+        DevelopmentEntity.objects.bulk_create(
+            DevelopmentEntity(development=development, entity_id=entity_id) for entity_id in sorted(new - old)
+        )
+
+    def reset(self) -> None:
+        DevelopmentVersionEntity.objects.all().delete()
+        DevelopmentVersion.objects.all().delete()
+        Citation.objects.all().delete()
+        DevelopmentEntity.objects.all().delete()
+        Development.objects.all().delete()
+
+
+class TimelineProjector:
+    name = "timelines"
+
+    def apply(self, event: RecordedEvent) -> None:
+        if event.event_type not in (domain.TIMELINE_DEFINED, domain.TIMELINE_REVISED):
+            return
+        data = event.data
+        fields = {key: data[key] for key in ("title", "description", "filters", "pinned") if key in data}
+        NamedTimeline.objects.update_or_create(
+            slug=data["slug"], defaults={**fields, "version": event.version, "last_position": event.position}
+        )
+
+    def reset(self) -> None:
+        NamedTimeline.objects.all().delete()

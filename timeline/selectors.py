@@ -1,0 +1,176 @@
+"""Reads: filtered timelines (current or as of a past time or position), entities, history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from events import store
+from timeline.models import Development, DevelopmentVersion, Entity, EntityAlias, NamedTimeline
+
+VISIBLE_STATUSES = ("current",)
+
+
+class SelectorError(ValueError):
+    """A filter value that cannot be answered (e.g. `as_of` in the future); the API turns it into a 400."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field_name = field_name
+        self.message = message
+
+
+@dataclass(frozen=True)
+class TimelineFilters:
+    categories: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    entity: str = ""
+    tag: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    text: str = ""
+    timeline: str = ""
+    disputed: bool | None = None
+    min_reliability: str = ""
+    # A log position (int) or an aware datetime; None means now.
+    as_of: int | datetime | None = None
+    include_retracted: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def normalize_name(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def entity_resolve(term: str) -> Entity | None:
+    """An entity by id, name or alias in any language, case-insensitively."""
+    term = term.strip()
+    if not term:
+        return None
+    entity = Entity.objects.filter(pk=term).first()
+    if entity is not None:
+        return entity
+    alias = EntityAlias.objects.select_related("entity").filter(normalized=normalize_name(term)).first()
+    return alias.entity if alias else None
+
+
+def resolve_as_of(value: int | datetime | None) -> int | None:
+    """A log position for `as_of`: positions as given, times mapped to the last event recorded by then."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if timezone.is_naive(value):
+            raise SelectorError("as_of", "as_of needs a time zone (e.g. 2025-01-27T00:00:00Z).")
+        if value > timezone.now():
+            raise SelectorError("as_of", "as_of lies in the future; the timeline cannot say what it will be.")
+        return store.position_at(value)
+    if value < 0:
+        raise SelectorError("as_of", "as_of must be a position ≥ 0 or an ISO time.")
+    if value > store.last_position():
+        raise SelectorError("as_of", f"as_of position {value} has not been written yet.")
+    return value
+
+
+def _timeline_query(slug: str, position: int | None) -> Q:
+    try:
+        named = NamedTimeline.objects.get(slug=slug)
+    except NamedTimeline.DoesNotExist as error:
+        raise SelectorError("timeline", f"no named timeline '{slug}'.") from error
+    id_field = "id" if position is None else "development_id"
+    query = Q()
+    if named.filters:
+        query = _filter_query(filters_from_mapping(named.filters), position)
+        if named.pinned:
+            query |= Q(**{f"{id_field}__in": named.pinned})
+    elif named.pinned:
+        query = Q(**{f"{id_field}__in": named.pinned})
+    else:
+        query = Q(pk__in=[])
+    return query
+
+
+def _filter_query(filters: TimelineFilters, position: int | None) -> Q:
+    query = Q()
+    if filters.categories:
+        query &= Q(category__in=filters.categories)
+    if filters.kinds:
+        query &= Q(kind__in=filters.kinds)
+    if filters.entity:
+        entity = entity_resolve(filters.entity)
+        # An unknown entity matches nothing rather than everything.
+        query &= Q(entity_links__entity_id=entity.pk if entity else "\x00")
+    if filters.tag:
+        query &= Q(tags_key__contains=f"|{filters.tag.strip().lower()}|")
+    # Overlap: the development's span [lower, upper] meets the asked range.
+    if filters.date_from:
+        query &= Q(date_upper__gte=filters.date_from)
+    if filters.date_to:
+        query &= Q(date_lower__lte=filters.date_to)
+    if filters.text:
+        query &= Q(title__icontains=filters.text) | Q(summary__icontains=filters.text)
+    if filters.disputed is not None:
+        query &= Q(disputed=filters.disputed)
+    if filters.min_reliability:
+        # "A" is the best grade: at least B means best_reliability in A..B.
+        query &= Q(best_reliability__gte="A", best_reliability__lte=filters.min_reliability.upper())
+    return query
+
+
+def filters_from_mapping(data: dict[str, Any]) -> TimelineFilters:
+    """A saved filter (a named timeline's `filters`) as TimelineFilters."""
+
+    def as_tuple(value: Any) -> tuple[str, ...]:
+        if not value:
+            return ()
+        return tuple(value) if isinstance(value, list | tuple) else tuple(str(value).split(","))
+
+    return TimelineFilters(
+        categories=as_tuple(data.get("category")),
+        kinds=as_tuple(data.get("kind")),
+        entity=str(data.get("entity") or ""),
+        tag=str(data.get("tag") or ""),
+        date_from=date.fromisoformat(data["from"]) if data.get("from") else None,
+        date_to=date.fromisoformat(data["to"]) if data.get("to") else None,
+        text=str(data.get("q") or ""),
+        disputed=data.get("disputed"),
+        min_reliability=str(data.get("min_reliability") or ""),
+    )
+
+
+def timeline_developments(filters: TimelineFilters) -> QuerySet[Development] | QuerySet[DevelopmentVersion]:
+    """The developments a timeline shows, sorted by the lower bound of their date.
+
+    Current answers come from the developments table; `as_of` answers from the version history, picking
+    the version whose position range holds the asked position. Both carry the same columns.
+    """
+    position = resolve_as_of(filters.as_of)
+    query = _filter_query(filters, position)
+    if filters.timeline:
+        query &= _timeline_query(filters.timeline, position)
+    statuses = ("current", "retracted") if filters.include_retracted else VISIBLE_STATUSES
+    queryset: QuerySet[Any]
+    if position is None:
+        queryset = Development.objects.filter(query, status__in=statuses)
+        queryset = queryset.prefetch_related("entities", "citations")
+    else:
+        queryset = DevelopmentVersion.objects.filter(
+            query,
+            Q(valid_to_position__isnull=True) | Q(valid_to_position__gt=position),
+            valid_from_position__lte=position,
+            status__in=statuses,
+        ).prefetch_related("entities")
+    if filters.entity:
+        queryset = queryset.distinct()
+    return queryset.order_by("date_lower", "date_upper", "title", "pk")
+
+
+def named_timeline_get(slug: str) -> NamedTimeline | None:
+    return NamedTimeline.objects.filter(slug=slug).first()
+
+
+def development_history(development_id: str) -> QuerySet[DevelopmentVersion]:
+    return DevelopmentVersion.objects.filter(development_id=development_id).order_by("version")

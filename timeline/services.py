@@ -1,0 +1,469 @@
+"""Commands on the timeline: each validates its input, then appends events (the only caller of append).
+
+Every service takes keyword-only arguments, raises django.core.exceptions.ValidationError with field errors
+on bad input (writing nothing), and events.store.ConcurrencyError when `expected_version` is stale.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from events import store
+from events.store import NewEvent
+from timeline import domain
+from timeline.dates import FuzzyDateError, parse_fuzzy_date
+from timeline.models import Development, Entity, NamedTimeline
+from timeline.selectors import entity_resolve
+from timeline.taxonomy import CREDIBILITY, RELIABILITY, Category, EntityType, Kind
+
+_http_url = URLValidator(schemes=["http", "https"])
+_slug = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TIMELINE_FILTER_KEYS = {"category", "kind", "entity", "tag", "from", "to", "q", "disputed", "min_reliability"}
+
+
+def _metadata(actor: str | None, reason: str) -> dict[str, Any]:
+    return {"actor": actor or None, "reason": reason or ""}
+
+
+def _raise_if(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def _clean_text(value: Any, field: str, errors: dict[str, list[str]], *, required: bool, limit: int) -> str:
+    text = str(value or "").strip()
+    if required and not text:
+        errors.setdefault(field, []).append("This field is required and may not be blank.")
+    elif len(text) > limit:
+        errors.setdefault(field, []).append(f"At most {limit} characters.")
+    return text
+
+
+def _clean_choice(value: Any, field: str, choices: Iterable[str], errors: dict[str, list[str]]) -> str:
+    allowed = list(choices)
+    if value not in allowed:
+        errors.setdefault(field, []).append(f"'{value}' is not one of: {', '.join(allowed)}.")
+    return str(value)
+
+
+def _clean_date(value: Any, field: str, errors: dict[str, list[str]]) -> str:
+    try:
+        return parse_fuzzy_date(str(value or "")).edtf
+    except FuzzyDateError as error:
+        errors.setdefault(field, []).append(str(error))
+        return ""
+
+
+def _clean_entities(values: Iterable[str], errors: dict[str, list[str]]) -> list[str]:
+    """Entities by id, name or alias; each must be registered."""
+    resolved: list[str] = []
+    for value in values:
+        entity = entity_resolve(str(value))
+        if entity is None:
+            errors.setdefault("entities", []).append(f"unknown entity '{value}'.")
+        elif entity.id not in resolved:
+            resolved.append(entity.id)
+    return resolved
+
+
+def _clean_tags(values: Iterable[str], errors: dict[str, list[str]]) -> list[str]:
+    tags: list[str] = []
+    for value in values:
+        tag = str(value).strip().lower()
+        if not _slug.match(tag):
+            errors.setdefault("tags", []).append(f"'{value}' is not a tag (lowercase words joined by '-').")
+        elif tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def _clean_media(value: Any, errors: dict[str, list[str]]) -> dict[str, str] | None:
+    if not value:
+        return None
+    if not isinstance(value, Mapping) or not value.get("url"):
+        errors.setdefault("media", []).append("media needs a url (and optionally caption and credit).")
+        return None
+    try:
+        _http_url(str(value["url"]))
+    except ValidationError:
+        errors.setdefault("media", []).append("media url must be an http(s) URL.")
+    return {key: str(value.get(key) or "") for key in ("url", "caption", "credit")}
+
+
+def clean_citation(fields: Mapping[str, Any], errors: dict[str, list[str]], prefix: str = "") -> dict[str, Any]:
+    """A validated citation dict with a fresh id (or the one given)."""
+    citation: dict[str, Any] = {"id": str(fields.get("id") or uuid.uuid4())}
+    citation["title"] = _clean_text(fields.get("title"), f"{prefix}title", errors, required=True, limit=500)
+    url = str(fields.get("url") or "").strip()
+    if url:
+        try:
+            _http_url(url)
+        except ValidationError:
+            errors.setdefault(f"{prefix}url", []).append("A citation URL must be an http or https URL.")
+    citation["url"] = url
+    for field, limit in (("publisher", 200), ("author", 200), ("locator", 200)):
+        citation[field] = _clean_text(fields.get(field), f"{prefix}{field}", errors, required=False, limit=limit)
+    for field in ("excerpt", "claim", "grading_note"):
+        citation[field] = _clean_text(fields.get(field), f"{prefix}{field}", errors, required=False, limit=5000)
+    published = str(fields.get("published") or "").strip()
+    citation["published"] = _clean_date(published, f"{prefix}published", errors) if published else ""
+    citation["reliability"] = _clean_choice(
+        str(fields.get("reliability") or "").upper(), f"{prefix}reliability", RELIABILITY, errors
+    )
+    citation["credibility"] = _clean_choice(
+        str(fields.get("credibility") or ""), f"{prefix}credibility", CREDIBILITY, errors
+    )
+    return citation
+
+
+def _current(development_id: uuid.UUID | str) -> Development:
+    try:
+        return Development.objects.get(pk=development_id)
+    except (Development.DoesNotExist, ValidationError, ValueError) as error:
+        raise ValidationError({"development": [f"no development {development_id}"]}) from error
+
+
+def _append_development(
+    development_id: str, events: Sequence[NewEvent], expected_version: int | None
+) -> Development:
+    store.append(domain.development_stream(development_id), events, expected_version=expected_version)
+    return Development.objects.get(pk=development_id)
+
+
+def development_record(
+    *,
+    title: str,
+    date: str,
+    category: str,
+    kind: str,
+    summary: str = "",
+    entities: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    disputed: bool = False,
+    media: Mapping[str, str] | None = None,
+    citations: Sequence[Mapping[str, Any]] = (),
+    actor: str | None = None,
+    reason: str = "",
+    event_id: uuid.UUID | None = None,
+) -> Development:
+    """Record a new development with its first citations. A repeated `event_id` returns the first result."""
+    errors: dict[str, list[str]] = {}
+    data = {
+        "title": _clean_text(title, "title", errors, required=True, limit=300),
+        "summary": _clean_text(summary, "summary", errors, required=False, limit=10000),
+        "date": _clean_date(date, "date", errors),
+        "category": _clean_choice(category, "category", Category.values, errors),
+        "kind": _clean_choice(kind, "kind", Kind.values, errors),
+        "entities": _clean_entities(entities, errors),
+        "tags": _clean_tags(tags, errors),
+        "disputed": bool(disputed),
+        "media": _clean_media(media, errors),
+    }
+    cleaned_citations = [clean_citation(c, errors, prefix=f"citations[{i}].") for i, c in enumerate(citations)]
+    _raise_if(errors)
+
+    event_id = event_id or uuid.uuid4()
+    # The development id follows from the event id, so a retried request lands on the same stream.
+    development_id = str(uuid.uuid5(event_id, "development"))
+    data["id"] = development_id
+    metadata = _metadata(actor, reason)
+    events = [NewEvent(domain.DEVELOPMENT_RECORDED, data, event_id=event_id, metadata=metadata)]
+    events += [
+        NewEvent(
+            domain.CITATION_ADDED,
+            {"citation": citation},
+            event_id=uuid.uuid5(event_id, f"citation-{index}"),
+            metadata=metadata,
+        )
+        for index, citation in enumerate(cleaned_citations)
+    ]
+    return _append_development(development_id, events, expected_version=0)
+
+
+def development_revise(
+    *,
+    development_id: uuid.UUID | str,
+    changes: Mapping[str, Any],
+    expected_version: int | None,
+    actor: str | None = None,
+    reason: str = "",
+    event_id: uuid.UUID | None = None,
+) -> Development:
+    """Change some fields; only the fields that really change are recorded."""
+    development = _current(development_id)
+    state = development.snapshot
+    errors: dict[str, list[str]] = {}
+    unknown = set(changes) - set(domain.REVISABLE_FIELDS)
+    for field in sorted(unknown):
+        errors.setdefault(field, []).append(f"'{field}' cannot be revised.")
+    cleaners = {
+        "title": lambda v: _clean_text(v, "title", errors, required=True, limit=300),
+        "summary": lambda v: _clean_text(v, "summary", errors, required=False, limit=10000),
+        "date": lambda v: _clean_date(v, "date", errors),
+        "category": lambda v: _clean_choice(v, "category", Category.values, errors),
+        "kind": lambda v: _clean_choice(v, "kind", Kind.values, errors),
+        "entities": lambda v: _clean_entities(v, errors),
+        "tags": lambda v: _clean_tags(v, errors),
+        "disputed": bool,
+        "media": lambda v: _clean_media(v, errors),
+    }
+    cleaned = {field: cleaners[field](value) for field, value in changes.items() if field in cleaners}
+    _raise_if(errors)
+    real_changes = {field: value for field, value in cleaned.items() if state.get(field) != value}
+    if not real_changes:
+        raise ValidationError({"changes": ["Nothing to change: every value equals the current one."]})
+    event = NewEvent(
+        domain.DEVELOPMENT_REVISED,
+        {"changes": real_changes},
+        event_id=event_id or uuid.uuid4(),
+        metadata=_metadata(actor, reason),
+    )
+    return _append_development(str(development.pk), [event], expected_version)
+
+
+def _status_change(
+    event_type: str,
+    *,
+    development_id: uuid.UUID | str,
+    reason: str,
+    expected_version: int | None,
+    actor: str | None,
+    event_id: uuid.UUID | None,
+    required_status: str,
+) -> Development:
+    development = _current(development_id)
+    errors: dict[str, list[str]] = {}
+    reason = _clean_text(reason, "reason", errors, required=True, limit=2000)
+    if development.status != required_status:
+        errors.setdefault("status", []).append(f"the development is {development.status}, not {required_status}.")
+    _raise_if(errors)
+    event = NewEvent(
+        event_type, {"reason": reason}, event_id=event_id or uuid.uuid4(), metadata=_metadata(actor, reason)
+    )
+    return _append_development(str(development.pk), [event], expected_version)
+
+
+def development_retract(
+    *,
+    development_id: uuid.UUID | str,
+    reason: str,
+    expected_version: int | None = None,
+    actor: str | None = None,
+    event_id: uuid.UUID | None = None,
+) -> Development:
+    """Withdraw a development from timelines; it stays in the log and in `as_of` answers before now."""
+    return _status_change(
+        domain.DEVELOPMENT_RETRACTED,
+        development_id=development_id,
+        reason=reason,
+        expected_version=expected_version,
+        actor=actor,
+        event_id=event_id,
+        required_status="current",
+    )
+
+
+def development_restore(
+    *,
+    development_id: uuid.UUID | str,
+    reason: str,
+    expected_version: int | None = None,
+    actor: str | None = None,
+    event_id: uuid.UUID | None = None,
+) -> Development:
+    return _status_change(
+        domain.DEVELOPMENT_RESTORED,
+        development_id=development_id,
+        reason=reason,
+        expected_version=expected_version,
+        actor=actor,
+        event_id=event_id,
+        required_status="retracted",
+    )
+
+
+def citation_add(
+    *,
+    development_id: uuid.UUID | str,
+    citation: Mapping[str, Any],
+    expected_version: int | None = None,
+    actor: str | None = None,
+    reason: str = "",
+    event_id: uuid.UUID | None = None,
+) -> Development:
+    development = _current(development_id)
+    errors: dict[str, list[str]] = {}
+    event_id = event_id or uuid.uuid4()
+    cleaned = clean_citation({**citation, "id": citation.get("id") or uuid.uuid5(event_id, "citation")}, errors)
+    if any(c["id"] == cleaned["id"] for c in development.snapshot["citations"]):
+        errors.setdefault("id", []).append("the development already has this citation.")
+    _raise_if(errors)
+    event = NewEvent(domain.CITATION_ADDED, {"citation": cleaned}, event_id=event_id, metadata=_metadata(actor, reason))
+    return _append_development(str(development.pk), [event], expected_version)
+
+
+def citation_remove(
+    *,
+    development_id: uuid.UUID | str,
+    citation_id: uuid.UUID | str,
+    reason: str,
+    expected_version: int | None = None,
+    actor: str | None = None,
+    event_id: uuid.UUID | None = None,
+) -> Development:
+    development = _current(development_id)
+    errors: dict[str, list[str]] = {}
+    reason = _clean_text(reason, "reason", errors, required=True, limit=2000)
+    if not any(c["id"] == str(citation_id) for c in development.snapshot["citations"]):
+        errors.setdefault("citation_id", []).append(f"the development has no citation {citation_id}.")
+    _raise_if(errors)
+    event = NewEvent(
+        domain.CITATION_REMOVED,
+        {"citation_id": str(citation_id), "reason": reason},
+        event_id=event_id or uuid.uuid4(),
+        metadata=_metadata(actor, reason),
+    )
+    return _append_development(str(development.pk), [event], expected_version)
+
+
+def development_merge(
+    *,
+    duplicate_id: uuid.UUID | str,
+    into_id: uuid.UUID | str,
+    reason: str = "",
+    actor: str | None = None,
+    event_id: uuid.UUID | None = None,
+) -> Development:
+    """Fold a duplicate into another development: its citations and entities move over, in one transaction."""
+    if str(duplicate_id) == str(into_id):
+        raise ValidationError({"into": ["A development cannot be merged into itself."]})
+    duplicate = _current(duplicate_id)
+    target = _current(into_id)
+    errors: dict[str, list[str]] = {}
+    if duplicate.status != "current":
+        errors.setdefault("duplicate", []).append(f"the duplicate is {duplicate.status}, not current.")
+    if target.status != "current":
+        errors.setdefault("into", []).append(f"the development to merge into is {target.status}, not current.")
+    _raise_if(errors)
+    event_id = event_id or uuid.uuid4()
+    metadata = _metadata(actor, reason)
+    known = {c["id"] for c in target.snapshot["citations"]}
+    moved = [
+        {**c, "id": str(uuid.uuid5(uuid.UUID(str(target.pk)), c["id"]))}
+        for c in duplicate.snapshot["citations"]
+        if str(uuid.uuid5(uuid.UUID(str(target.pk)), c["id"])) not in known
+    ]
+    store.append_many(
+        [
+            (
+                domain.development_stream(str(duplicate.pk)),
+                [NewEvent(domain.DEVELOPMENT_MERGED, {"into": str(target.pk)}, event_id=event_id, metadata=metadata)],
+                duplicate.version,
+            ),
+            (
+                domain.development_stream(str(target.pk)),
+                [
+                    NewEvent(
+                        domain.DUPLICATE_ABSORBED,
+                        {
+                            "duplicate_id": str(duplicate.pk),
+                            "citations": moved,
+                            "entities": duplicate.snapshot["entities"],
+                        },
+                        event_id=uuid.uuid5(event_id, "absorbed"),
+                        metadata=metadata,
+                    )
+                ],
+                target.version,
+            ),
+        ]
+    )
+    return Development.objects.get(pk=target.pk)
+
+
+def entity_register(
+    *,
+    entity_id: str,
+    name: str,
+    entity_type: str,
+    aliases: Sequence[Mapping[str, str]] = (),
+    actor: str | None = None,
+    event_id: uuid.UUID | None = None,
+) -> Entity:
+    """Register an entity under a slug id, with aliases in any language (深度求索 for DeepSeek)."""
+    errors: dict[str, list[str]] = {}
+    if not _slug.match(entity_id or ""):
+        errors.setdefault("entity_id", []).append("an entity id is lowercase words joined by '-'.")
+    name = _clean_text(name, "name", errors, required=True, limit=200)
+    _clean_choice(entity_type, "entity_type", EntityType.values, errors)
+    cleaned_aliases = []
+    for alias in aliases:
+        alias_name = str(alias.get("name") or "").strip()
+        if not alias_name:
+            errors.setdefault("aliases", []).append("an alias needs a name.")
+        cleaned_aliases.append({"name": alias_name, "lang": str(alias.get("lang") or "")})
+    _raise_if(errors)
+    store.append(
+        domain.entity_stream(entity_id),
+        [
+            NewEvent(
+                domain.ENTITY_REGISTERED,
+                {"id": entity_id, "name": name, "entity_type": entity_type, "aliases": cleaned_aliases},
+                event_id=event_id or uuid.uuid4(),
+                metadata=_metadata(actor, ""),
+            )
+        ],
+        expected_version=0,
+    )
+    return Entity.objects.get(pk=entity_id)
+
+
+def _clean_timeline_filters(filters: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+    unknown = set(filters) - TIMELINE_FILTER_KEYS
+    if unknown:
+        errors.setdefault("filters", []).append(f"unknown filter keys: {', '.join(sorted(unknown))}.")
+    return dict(filters)
+
+
+def timeline_define(
+    *,
+    slug: str,
+    title: str,
+    description: str = "",
+    filters: Mapping[str, Any] | None = None,
+    pinned: Sequence[uuid.UUID | str] = (),
+    expected_version: int | None = None,
+    actor: str | None = None,
+    reason: str = "",
+    event_id: uuid.UUID | None = None,
+) -> NamedTimeline:
+    """Define a named timeline, or redefine it (TimelineRevised) when it exists already."""
+    errors: dict[str, list[str]] = {}
+    if not _slug.match(slug or ""):
+        errors.setdefault("slug", []).append("a slug is lowercase words joined by '-'.")
+    data = {
+        "slug": slug,
+        "title": _clean_text(title, "title", errors, required=True, limit=300),
+        "description": _clean_text(description, "description", errors, required=False, limit=5000),
+        "filters": _clean_timeline_filters(filters or {}, errors),
+        "pinned": [str(p) for p in pinned],
+    }
+    existing = set(map(str, Development.objects.filter(pk__in=data["pinned"]).values_list("pk", flat=True)))
+    for missing in [p for p in data["pinned"] if p not in existing]:
+        errors.setdefault("pinned", []).append(f"no development {missing}.")
+    _raise_if(errors)
+    stream = domain.timeline_stream(slug)
+    exists = NamedTimeline.objects.filter(slug=slug).exists()
+    event_type = domain.TIMELINE_REVISED if exists else domain.TIMELINE_DEFINED
+    store.append(
+        stream,
+        [NewEvent(event_type, data, event_id=event_id or uuid.uuid4(), metadata=_metadata(actor, reason))],
+        expected_version=expected_version if exists else 0,
+    )
+    return NamedTimeline.objects.get(slug=slug)

@@ -1,0 +1,69 @@
+"""The controlled vocabularies: Figure 1's categories, the finer kinds, Admiralty grading, entity types."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Category(models.TextChoices):
+    """Figure 1's legend ("Event Type")."""
+
+    CORPORATE = "corporate", "Corporate"
+    GOVERNMENT = "government", "Government"
+    GPU_ACQUISITION = "gpu_acquisition", "GPU acquisition"
+    TECHNOLOGY = "technology", "Technology"
+
+
+class Kind(models.TextChoices):
+    RULE_RELEASE = "rule_release", "Rule release"
+    ENFORCEMENT_ACTION = "enforcement_action", "Enforcement action"
+    ARREST_OR_CHARGE = "arrest_or_charge", "Arrest or charge"
+    INDICTMENT = "indictment", "Indictment"
+    MODEL_LAUNCH = "model_launch", "Model launch"
+    RESEARCH_PAPER = "research_paper", "Research paper"
+    CHIP_LAUNCH = "chip_launch", "Chip launch"
+    FAB_MILESTONE = "fab_milestone", "Fab milestone"
+    GPU_ACQUISITION = "gpu_acquisition", "GPU acquisition"
+    SMUGGLING_CASE = "smuggling_case", "Smuggling case"
+    INVESTMENT = "investment", "Investment"
+    FOUNDING = "founding", "Founding"
+    MARKET_MOVE = "market_move", "Market move"
+    MEETING = "meeting", "Meeting"
+    POLICY_STATEMENT = "policy_statement", "Policy statement"
+    CORPORATE_MOVE = "corporate_move", "Corporate move"
+    OTHER = "other", "Other"
+
+
+class EntityType(models.TextChoices):
+    COMPANY = "company", "Company"
+    AGENCY = "agency", "Agency"
+    GOVERNMENT = "government", "Government"
+    PERSON = "person", "Person"
+    FAB = "fab", "Fab"
+    PRODUCT = "product", "Product"
+    OTHER = "other", "Other"
+
+
+# Admiralty (NATO) grading: how reliable the source is, how credible the information.
+RELIABILITY = {
+    "A": "Completely reliable",
+    "B": "Usually reliable",
+    "C": "Fairly reliable",
+    "D": "Not usually reliable",
+    "E": "Unreliable",
+    "F": "Reliability cannot be judged",
+}
+CREDIBILITY = {
+    "1": "Confirmed by other sources",
+    "2": "Probably true",
+    "3": "Possibly true",
+    "4": "Doubtful",
+    "5": "Improbable",
+    "6": "Truth cannot be judged",
+}
+
+
+class Status(models.TextChoices):
+    CURRENT = "current", "Current"
+    RETRACTED = "retracted", "Retracted"
+    MERGED = "merged", "Merged into another"
