@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "timeline",
     "sources",
     "digests",
+    "workers",
 ]
 
 MIDDLEWARE = [

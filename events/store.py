@@ -114,9 +114,7 @@ def stream_version(stream: str) -> int:
     return int(version or 0)
 
 
-def append(
-    stream: str, events: Sequence[NewEvent], *, expected_version: int | None
-) -> list[RecordedEvent]:
+def append(stream: str, events: Sequence[NewEvent], *, expected_version: int | None) -> list[RecordedEvent]:
     """Append `events` to `stream` atomically and run the synchronous projectors on them.
 
     `expected_version` is the stream version the caller decided on (0 for a new stream); None skips the
@@ -197,9 +195,7 @@ def project(events: Sequence[RecordedEvent]) -> None:
     for projector in registry.projectors():
         for event in events:
             projector.apply(event)
-        ProjectionCheckpoint.objects.update_or_create(
-            name=projector.name, defaults={"position": events[-1].position}
-        )
+        ProjectionCheckpoint.objects.update_or_create(name=projector.name, defaults={"position": events[-1].position})
 
 
 def read_all(*, after: int = 0, limit: int | None = None) -> list[RecordedEvent]:

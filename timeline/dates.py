@@ -35,7 +35,7 @@ def _month(number: int) -> str:
     return calendar.month_abbr[number]
 
 
-def _describe(node: object, text: str) -> tuple[str, str]:
+def _describe(text: str) -> tuple[str, str]:
     """(precision, display) for one parsed EDTF node, Figure 1 style."""
     qualifier = ""
     core = text
@@ -47,7 +47,7 @@ def _describe(node: object, text: str) -> tuple[str, str]:
         suffix = ""
     parts = core.split("-")
     negative = core.startswith("-")
-    if negative or not parts[0].isdigit() and "X" not in parts[0]:
+    if negative or (not parts[0].isdigit() and "X" not in parts[0].upper()):
         raise FuzzyDateError(f"'{text}' is not a date this service supports")
     year = parts[0]
     if "X" in year.upper():
@@ -98,10 +98,10 @@ def parse_fuzzy_date(text: str) -> FuzzyDate:
         start_text, end_text = text.split("/", 1)
         if not start_text or not end_text or ".." in text:
             raise FuzzyDateError(f"'{text}' is an open interval; give both ends")
-        _, start_display = _describe(node, start_text)
-        _, end_display = _describe(node, end_text)
+        _, start_display = _describe(start_text)
+        _, end_display = _describe(end_text)
         return FuzzyDate(text, lower, upper, "interval", _span(start_display, end_display))
     if any(mark in text[1:] for mark in "{[") or text.count("-") > 2:
         raise FuzzyDateError(f"'{text}' is an EDTF form this service does not place on a timeline")
-    precision, display = _describe(node, text)
+    precision, display = _describe(text)
     return FuzzyDate(text, lower, upper, precision, display)

@@ -133,7 +133,12 @@ def describe_change(state_before: dict[str, Any] | None, event_type: str, data: 
         before = state_before or {}
         return {field: {"from": before.get(field), "to": value} for field, value in data["changes"].items()}
     if event_type in (DEVELOPMENT_RETRACTED, DEVELOPMENT_RESTORED):
-        return {"status": {"from": (state_before or {}).get("status"), "to": evolve(state_before, event_type, data)["status"]}}
+        return {
+            "status": {
+                "from": (state_before or {}).get("status"),
+                "to": evolve(state_before, event_type, data)["status"],
+            }
+        }
     if event_type == CITATION_ADDED:
         return {"citation_added": data["citation"]["id"]}
     if event_type == CITATION_REMOVED:

@@ -93,9 +93,10 @@ class DevelopmentEntity(models.Model):
     entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="development_links")
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["development", "entity"], name="development_entity_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["development", "entity"], name="development_entity_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.development_id} ↔ {self.entity_id}"
 
 
 class Citation(models.Model):
@@ -118,12 +119,12 @@ class Citation(models.Model):
     class Meta:
         ordering = ["added_position", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.title} [{self.grading}]"
+
     @property
     def grading(self) -> str:
         return f"{self.reliability}{self.credibility}"
-
-    def __str__(self) -> str:
-        return f"{self.title} [{self.grading}]"
 
 
 class DevelopmentVersion(DevelopmentColumns):
@@ -147,9 +148,7 @@ class DevelopmentVersion(DevelopmentColumns):
 
     class Meta:
         ordering = ["development_id", "version"]
-        constraints = [
-            models.UniqueConstraint(fields=["development", "version"], name="development_version_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["development", "version"], name="development_version_unique")]
         indexes = [
             models.Index(fields=["valid_from_position", "valid_to_position"], name="devversion_range"),
             models.Index(fields=["category", "date_lower"], name="devversion_category_date"),
@@ -165,6 +164,9 @@ class DevelopmentVersionEntity(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["version", "entity"], name="version_entity_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.version_id} ↔ {self.entity_id}"
 
 
 class NamedTimeline(models.Model):

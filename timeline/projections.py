@@ -188,7 +188,7 @@ class TimelineProjector:
         if event.event_type not in (domain.TIMELINE_DEFINED, domain.TIMELINE_REVISED):
             return
         data = event.data
-        fields = {key: data[key] for key in ("title", "description", "filters", "pinned") if key in data}
+        fields: dict[str, Any] = {key: data[key] for key in ("title", "description", "filters", "pinned") if key in data}
         NamedTimeline.objects.update_or_create(
             slug=data["slug"], defaults={**fields, "version": event.version, "last_position": event.position}
         )

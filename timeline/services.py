@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -129,9 +129,7 @@ def _current(development_id: uuid.UUID | str) -> Development:
         raise ValidationError({"development": [f"no development {development_id}"]}) from error
 
 
-def _append_development(
-    development_id: str, events: Sequence[NewEvent], expected_version: int | None
-) -> Development:
+def _append_development(development_id: str, events: Sequence[NewEvent], expected_version: int | None) -> Development:
     store.append(domain.development_stream(development_id), events, expected_version=expected_version)
     return Development.objects.get(pk=development_id)
 
@@ -202,7 +200,7 @@ def development_revise(
     unknown = set(changes) - set(domain.REVISABLE_FIELDS)
     for field in sorted(unknown):
         errors.setdefault(field, []).append(f"'{field}' cannot be revised.")
-    cleaners = {
+    cleaners: dict[str, Callable[[Any], Any]] = {
         "title": lambda v: _clean_text(v, "title", errors, required=True, limit=300),
         "summary": lambda v: _clean_text(v, "summary", errors, required=False, limit=10000),
         "date": lambda v: _clean_date(v, "date", errors),
