@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from events.store import RecordedEvent
@@ -28,6 +29,7 @@ def development_columns(state: dict[str, Any], version: int) -> dict[str, Any]:
     """The filterable columns of a development state, shared by current and history rows."""
     when = parse_fuzzy_date(state["date"])
     reliabilities = [c["reliability"] for c in state["citations"]]
+    published = [day for c in state["citations"] if (day := _published_lower(c.get("published", "")))]
     return {
         "title": state["title"],
         "summary": state["summary"],
@@ -42,12 +44,13 @@ def development_columns(state: dict[str, Any], version: int) -> dict[str, Any]:
         "disputed": state["disputed"],
         "status": state["status"],
         "best_reliability": min(reliabilities) if reliabilities else "",
+        "first_reported": min(published) if published else None,
         "version": version,
         "snapshot": state,
     }
 
 
-def _published_lower(published: str) -> Any:
+def _published_lower(published: str) -> date | None:
     try:
         return parse_fuzzy_date(published).lower if published else None
     except FuzzyDateError:
@@ -188,7 +191,9 @@ class TimelineProjector:
         if event.event_type not in (domain.TIMELINE_DEFINED, domain.TIMELINE_REVISED):
             return
         data = event.data
-        fields: dict[str, Any] = {key: data[key] for key in ("title", "description", "filters", "pinned") if key in data}
+        fields: dict[str, Any] = {
+            key: data[key] for key in ("title", "description", "filters", "pinned") if key in data
+        }
         NamedTimeline.objects.update_or_create(
             slug=data["slug"], defaults={**fields, "version": event.version, "last_position": event.position}
         )
