@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
+# Seconds between heartbeats; the end-to-end test of `dev.py run` shortens it to see beats quickly.
+HEARTBEAT_SECONDS = float(os.environ.get("HEARTBEAT_SECONDS", "30"))
+
+BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    # A heartbeat a worker missed is worthless later: let it expire rather than pile up while workers are down.
+    "heartbeat": {
+        "task": "workers.tasks.heartbeat",
+        "schedule": HEARTBEAT_SECONDS,
+        "options": {"expires": HEARTBEAT_SECONDS},
+    },
+}
