@@ -58,6 +58,8 @@ class DevelopmentColumns(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.CURRENT)
     # the best source reliability among the citations ("A" best); "" when uncited
     best_reliability = models.CharField(max_length=1, blank=True)
+    # when it was first reported: the earliest citation's publication date (lower bound), if any citation has one
+    first_reported = models.DateField(null=True, blank=True)
     version = models.PositiveIntegerField()
     snapshot = models.JSONField()
 
