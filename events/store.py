@@ -192,10 +192,16 @@ def project(events: Sequence[RecordedEvent]) -> None:
     """Apply events to every projector and move their checkpoints, in the caller's transaction."""
     if not events:
         return
+    names = []
     for projector in registry.projectors():
         for event in events:
             projector.apply(event)
-        ProjectionCheckpoint.objects.update_or_create(name=projector.name, defaults={"position": events[-1].position})
+        names.append(projector.name)
+    # One UPDATE for every checkpoint in the common case; rows are created the first time only.
+    position = events[-1].position
+    if ProjectionCheckpoint.objects.filter(name__in=names).update(position=position) < len(names):
+        for name in names:
+            ProjectionCheckpoint.objects.update_or_create(name=name, defaults={"position": position})
 
 
 def read_all(*, after: int = 0, limit: int | None = None) -> list[RecordedEvent]:
