@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -76,6 +77,9 @@ def _span(start: str, end: str) -> str:
     return f"{start} – {end}"
 
 
+# The edtf grammar (pyparsing) costs ~10 ms a parse; the same few thousand strings recur across every
+# projection and rebuild, and FuzzyDate is immutable, so parsed dates are cached.
+@functools.lru_cache(maxsize=65536)
 def parse_fuzzy_date(text: str) -> FuzzyDate:
     """Parse an EDTF string such as 2022-10-07, 2023-10, 2024-36 (Q4), 2022-07~ or 2023-07/2023-09."""
     text = (text or "").strip()
