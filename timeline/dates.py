@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import functools
+import re
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -11,6 +12,7 @@ from datetime import date
 import edtf
 from edtf.parser.edtf_exceptions import EDTFParseException
 
+_PLAIN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 QUARTERS = {33: 1, 34: 2, 35: 3, 36: 4}
 SEASONS = {21: "Spring", 22: "Summer", 23: "Autumn", 24: "Winter"}
 
@@ -77,6 +79,30 @@ def _span(start: str, end: str) -> str:
     return f"{start} – {end}"
 
 
+def _plain_date(text: str) -> FuzzyDate | None:
+    """YYYY, YYYY-MM and YYYY-MM-DD without qualifiers: most dates, bounded without the slow grammar."""
+    match = _PLAIN.match(text)
+    if not match:
+        return None
+    year, month, day = int(match[1]), match[2], match[3]
+    if month is not None and not 1 <= int(month) <= 12:
+        return None  # let the EDTF parser decide (seasons, quarters) or refuse
+    try:
+        if day is not None:
+            lower = upper = date(year, int(month), int(day))
+        elif month is not None:
+            lower = date(year, int(month), 1)
+            upper = date(year, int(month), calendar.monthrange(year, int(month))[1])
+        else:
+            lower, upper = date(year, 1, 1), date(year, 12, 31)
+    except ValueError as error:
+        raise FuzzyDateError(f"'{text}' is not a valid EDTF date: {error}") from error
+    if not 1900 <= year <= 2200:
+        raise FuzzyDateError(f"'{text}' lies outside the years this timeline covers")
+    precision, display = _describe(text)
+    return FuzzyDate(text, lower, upper, precision, display)
+
+
 # The edtf grammar (pyparsing) costs ~10 ms a parse; the same few thousand strings recur across every
 # projection and rebuild, and FuzzyDate is immutable, so parsed dates are cached.
 @functools.lru_cache(maxsize=65536)
@@ -85,6 +111,9 @@ def parse_fuzzy_date(text: str) -> FuzzyDate:
     text = (text or "").strip()
     if not text:
         raise FuzzyDateError("a date is required (EDTF, e.g. 2022-10-07, 2023-10, 2024-36 or 2019)")
+    plain = _plain_date(text)
+    if plain is not None:
+        return plain
     try:
         node = edtf.parse_edtf(text)
     except EDTFParseException as error:
