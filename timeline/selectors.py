@@ -163,8 +163,7 @@ def timeline_developments(filters: TimelineFilters) -> QuerySet[Development] | Q
             valid_from_position__lte=position,
             status__in=statuses,
         ).prefetch_related("entities")
-    if filters.entity:
-        queryset = queryset.distinct()
+    # No DISTINCT needed: the entity filter joins one link row per development (unique per pair).
     return queryset.order_by("date_lower", "date_upper", "title", "pk")
 
 
