@@ -1,0 +1,85 @@
+"""Invariant 5: each event stores sha256(previous hash + canonical JSON of the event), recomputed here
+independently of events.store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from events import store
+from events.models import StoredEvent
+from events.store import NewEvent
+from tests.timeline.factories import record, register_entities
+
+pytestmark = pytest.mark.django_db
+
+
+def expected_chain() -> list[tuple[int, str]]:
+    previous = "0" * 64
+    chain = []
+    for row in StoredEvent.objects.order_by("position"):
+        body = json.dumps(
+            {
+                "position": row.position,
+                "event_id": str(row.event_id),
+                "stream": row.stream,
+                "version": row.version,
+                "event_type": row.event_type,
+                "schema_version": row.schema_version,
+                "data": row.data,
+                "metadata": row.metadata,
+                "recorded_at": row.recorded_at.isoformat(),
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        previous = hashlib.sha256((previous + body).encode("utf-8")).hexdigest()
+        chain.append((row.position, previous))
+    return chain
+
+
+def test_each_stored_hash_is_sha256_of_the_previous_hash_and_the_events_canonical_json() -> None:
+    register_entities()  # Chinese aliases: the canonical JSON keeps them as UTF-8, not \u escapes
+    record(entities=["深度求索"], citations=[{"title": "报告", "reliability": "A", "credibility": "1"}])
+    store.append_many([("s1", [NewEvent("Noted", {"b": [1, 2.5, None], "a": {"z": True}})], 0), ("s2", [], 0)])
+
+    stored = list(StoredEvent.objects.order_by("position").values_list("position", "hash"))
+
+    assert len(stored) > 8
+    assert stored == expected_chain()
+
+
+def test_the_first_event_chains_from_the_genesis_hash_of_64_zeros() -> None:
+    store.append("s", [NewEvent("Noted", {"n": 1})], expected_version=0)
+    row = StoredEvent.objects.get()
+    assert store.event_hash("0" * 64, row) == row.hash
+    assert store.GENESIS_HASH == "0" * 64
+
+
+def test_the_hash_covers_every_stored_field() -> None:
+    store.append("s", [NewEvent("Noted", {"n": 1}, metadata={"actor": "a"})], expected_version=0)
+    row = StoredEvent.objects.get()
+    original = store.event_hash(store.GENESIS_HASH, row)
+    for field, value in [
+        ("position", 2),
+        ("stream", "t"),
+        ("version", 2),
+        ("event_type", "Other"),
+        ("schema_version", 2),
+        ("data", {"n": 2}),
+        ("metadata", {"actor": "b"}),
+        ("recorded_at", row.recorded_at.replace(microsecond=(row.recorded_at.microsecond + 1) % 10**6)),
+    ]:
+        altered = StoredEvent.objects.get()
+        setattr(altered, field, value)
+        assert store.event_hash(store.GENESIS_HASH, altered) != original, field
+
+
+def test_hashes_are_chained_so_a_different_predecessor_changes_every_later_hash() -> None:
+    store.append("s", [NewEvent("Noted", {"n": n}) for n in range(3)], expected_version=0)
+    rows = list(StoredEvent.objects.order_by("position"))
+    assert store.event_hash(rows[0].hash, rows[1]) == rows[1].hash
+    assert store.event_hash("f" * 64, rows[1]) != rows[1].hash
