@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""Developer entry point, standard library only: `run` the embedded service, `test`, `lint`.
+
+python3 dev.py run [--port 8000]   # .venv, migrate, load the report's timeline, admin login, web + worker + beat
+python3 dev.py test [pytest args]  # .venv with the dev requirements, then pytest; exits with pytest's code
+python3 dev.py lint                # ruff check, ruff format --check, mypy, makemigrations --check
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import venv
+from pathlib import Path
+from typing import NoReturn
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+# The same default as config/settings.py, so the database, broker folders and beat schedule sit together.
+VAR = Path(os.environ.get("TIMELINE_VAR_DIR", ROOT / "var"))
+ADMIN_USER = "admin"
+ADMIN_PASSWORD_FILE = VAR / "admin-password"
+STOP_GRACE_SECONDS = 15.0
+
+# Run inside the venv by `manage.py shell -c`: create the first superuser unless one exists.
+ADMIN_SNIPPET = """
+import os
+from django.contrib.auth import get_user_model
+User = get_user_model()
+if User.objects.filter(is_superuser=True).exists():
+    print("exists")
+else:
+    User.objects.create_superuser(os.environ["DEV_ADMIN_USER"], "admin@localhost", os.environ["DEV_ADMIN_PASSWORD"])
+    print("created")
+"""
+
+
+class CommandError(Exception):
+    """A step failed; main() prints the message as one line and exits non-zero."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line saying what is wrong, instead of argparse's usage block.
+        self.exit(2, f"dev.py: {message} (see: python3 dev.py --help)\n")
+
+
+def say(message: str) -> None:
+    print(f"dev.py: {message}", flush=True)
+
+
+def call(
+    *args: str | Path, env: dict[str, str] | None = None, capture: bool = False, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run a command in the repository root; with check, raise CommandError when it fails."""
+    # Only dev.py's own fixed commands run here, with arguments from its own command line.
+    command = [str(a) for a in args]
+    result = subprocess.run(command, cwd=ROOT, env=env, text=True, capture_output=capture, check=False)  # noqa: S603
+    if check and result.returncode != 0:
+        if capture:
+            sys.stderr.write(result.stdout + result.stderr)
+        raise CommandError(f"`{' '.join(str(a) for a in args)}` failed with exit code {result.returncode}")
+    return result
+
+
+def manage(*args: str, env: dict[str, str] | None = None, capture: bool = False) -> subprocess.CompletedProcess[str]:
+    return call(PYTHON, "manage.py", *args, env=env, capture=capture)
+
+
+def requirements_closure(path: Path) -> list[Path]:
+    """The file and every file it includes with -r, depth first."""
+    files = [path]
+    for line in path.read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] in {"-r", "--requirement"}:
+            files += requirements_closure(path.parent / parts[1])
+    return files
+
+
+def requirements_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    for file in requirements_closure(path):
+        digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def stamp_path(requirements: Path) -> Path:
+    return VENV / f".dev-py-{requirements.name}.sha256"
+
+
+def ensure_venv(requirements: Path) -> None:
+    """Create .venv with the stdlib venv module if missing; pip-install unless the stamp says nothing changed."""
+    if not PYTHON.exists():
+        say(f"creating {VENV.name}/ with {sys.executable}")
+        venv.EnvBuilder(with_pip=True, clear=VENV.exists()).create(VENV)
+    stamp = stamp_path(requirements)
+    if stamp.exists() and stamp.read_text().strip() == requirements_hash(requirements):
+        return
+    say(f"installing {requirements.name} into {VENV.name}/")
+    call(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements)
+    # Installing a file installs everything it includes, so each included file is up to date too.
+    for file in requirements_closure(requirements):
+        stamp_path(file).write_text(requirements_hash(file) + "\n")
+
+
+def child_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+
+def load_timeline() -> None:
+    commands = manage("help", "--commands", capture=True).stdout.split()
+    if "load_deepseek_timeline" not in commands:
+        say("WARNING: manage.py has no load_deepseek_timeline command yet; starting without the report's timeline")
+        return
+    manage("load_deepseek_timeline")
+
+
+def ensure_admin() -> str:
+    """Create the first superuser if there is none; return a line telling how to log in."""
+    stored = ADMIN_PASSWORD_FILE.exists()
+    password = ADMIN_PASSWORD_FILE.read_text().strip() if stored else secrets.token_urlsafe(12)
+    env = {**child_env(), "DEV_ADMIN_USER": ADMIN_USER, "DEV_ADMIN_PASSWORD": password}
+    outcome = manage("shell", "--no-imports", "-c", ADMIN_SNIPPET, env=env, capture=True).stdout.split()
+    if "created" in outcome:
+        ADMIN_PASSWORD_FILE.write_text(password + "\n")
+        ADMIN_PASSWORD_FILE.chmod(0o600)
+    if ADMIN_PASSWORD_FILE.exists():
+        return f"user {ADMIN_USER!r}, password {password!r} (kept in {ADMIN_PASSWORD_FILE})"
+    return "a superuser exists already and dev.py does not know its password (manage.py changepassword)"
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def wait_for_port(port: int, children: list[subprocess.Popen[bytes]], stopping: threading.Event) -> bool:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not stopping.is_set() and all(c.poll() is None for c in children):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            stopping.wait(0.2)
+    return False
+
+
+def stop(children: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM each child's process group (celery's embedded beat is a grandchild), then SIGKILL stragglers."""
+    for child in children:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            say(f"pid {child.pid} did not stop in {STOP_GRACE_SECONDS:.0f}s; killing it")
+        # The group outlives its leader when a grandchild lingers; make sure nothing is left.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+
+
+def run(port: int) -> int:
+    if not port_is_free(port):
+        raise CommandError(f"port {port} on 127.0.0.1 is in use; choose another with --port")
+    VAR.mkdir(parents=True, exist_ok=True)
+    ensure_venv(ROOT / "requirements.txt")
+    manage("migrate", "--no-input", "--verbosity", "0")
+    load_timeline()
+    login = ensure_admin()
+
+    stopping = threading.Event()
+    signal.signal(signal.SIGINT, lambda _signum, _frame: stopping.set())
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stopping.set())
+    commands = {
+        "web": [str(PYTHON), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        "worker+beat": [
+            str(BIN / "celery"), "-A", "config", "worker", "-B", "--pool=solo", "--loglevel=INFO",
+            "-s", str(VAR / "celerybeat-schedule"),
+        ],
+    }  # fmt: skip
+    # Each child leads its own process group: Ctrl-C reaches only dev.py, which then stops every group in order.
+    children = {
+        name: subprocess.Popen(cmd, cwd=ROOT, env=child_env(), start_new_session=True)  # noqa: S603
+        for name, cmd in commands.items()
+    }
+    try:
+        if wait_for_port(port, list(children.values()), stopping):
+            base = f"http://127.0.0.1:{port}"
+            print(
+                f"\n  Timeline service is running (web, Celery worker with embedded beat; data in {VAR}).\n"
+                f"  Admin:        {base}/admin/  — {login}\n"
+                f"  Timeline API: {base}/api/timelines/deepseek-development/\n"
+                f"  API schema:   {base}/api/schema/\n"
+                f"  API root:     {base}/api/\n"
+                f"  Press Ctrl-C to stop.\n",
+                flush=True,
+            )
+        while not stopping.wait(0.3):
+            dead = [name for name, child in children.items() if child.poll() is not None]
+            if dead:
+                say(f"{', '.join(dead)} exited (code {children[dead[0]].returncode}); stopping the rest")
+                return 1
+        say("stopping web and worker+beat")
+        return 0
+    finally:
+        stop(list(children.values()))
+
+
+def test(pytest_args: list[str]) -> int:
+    ensure_venv(ROOT / "requirements-dev.txt")
+    code = call(PYTHON, "-m", "pytest", *pytest_args, check=False).returncode
+    if code == 5:
+        say("pytest collected no tests; that is a failure")
+    return code
+
+
+def project_packages() -> list[str]:
+    """Top-level packages that mypy type-checks (tests and benchmarks are excluded in pyproject.toml)."""
+    return sorted(p.name for p in ROOT.iterdir() if (p / "__init__.py").exists() and p.name not in {"tests", "bench"})
+
+
+def lint() -> int:
+    ensure_venv(ROOT / "requirements-dev.txt")
+    checks = {
+        "ruff check": [str(BIN / "ruff"), "check", "."],
+        "ruff format": [str(BIN / "ruff"), "format", "--check", "."],
+        "mypy": [str(BIN / "mypy"), *project_packages(), "dev.py", "manage.py"],
+        "makemigrations": [str(PYTHON), "manage.py", "makemigrations", "--check", "--dry-run"],
+    }
+    failed = []
+    for name, cmd in checks.items():
+        say(f"{name}: {' '.join(cmd[1:])}")
+        if call(*cmd, check=False).returncode != 0:
+            failed.append(name)
+    say(f"lint failed: {', '.join(failed)}" if failed else "lint passed")
+    return 1 if failed else 0
+
+
+def main(argv: list[str]) -> int:
+    parser = Parser(prog="dev.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    run_parser = commands.add_parser("run", help="start web + worker + beat on the embedded default")
+    run_parser.add_argument("--port", type=int, default=8000, help="web port on 127.0.0.1 (default 8000)")
+    commands.add_parser("test", help="run pytest; extra arguments go to pytest", add_help=False)
+    commands.add_parser("lint", help="ruff, mypy and makemigrations --check")
+    # Everything after `test` belongs to pytest, so only the command name is parsed here.
+    args = parser.parse_args(argv[:1] if argv[:1] == ["test"] else argv)
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by an older python3
+        raise CommandError(f"needs Python 3.11 or newer, this is {sys.version.split()[0]}")
+    if args.command == "run":
+        if not 0 < args.port < 65536:
+            parser.error(f"--port {args.port} is not a TCP port")
+        return run(args.port)
+    if args.command == "test":
+        return test(argv[1:])
+    return lint()
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except CommandError as error:
+        say(f"error: {error}")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
