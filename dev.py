@@ -108,7 +108,7 @@ def ensure_venv(requirements: Path) -> None:
     if stamp.exists() and stamp.read_text().strip() == requirements_hash(requirements):
         return
     say(f"installing {requirements.name} into {VENV.name}/")
-    call(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements)
+    call(PYTHON, "-m", "pip", "install", "-qq", "--disable-pip-version-check", "-r", requirements)
     # Installing a file installs everything it includes, so each included file is up to date too.
     for file in requirements_closure(requirements):
         stamp_path(file).write_text(requirements_hash(file) + "\n")
