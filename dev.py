@@ -240,6 +240,7 @@ def project_packages() -> list[str]:
 
 def lint() -> int:
     ensure_venv(ROOT / "requirements-dev.txt")
+    VAR.mkdir(parents=True, exist_ok=True)  # makemigrations --check opens the SQLite file to check the history
     checks = {
         "ruff check": [str(BIN / "ruff"), "check", "."],
         "ruff format": [str(BIN / "ruff"), "format", "--check", "."],
