@@ -1,5 +1,27 @@
-"""API routes."""
+"""API routes: developments, named timelines, the change feed, Atom, and the OpenAPI schema with its docs."""
 
 from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-urlpatterns: list = []
+from api.views.changes import ChangesView, FeedView
+from api.views.developments import (
+    DevelopmentCitationsView,
+    DevelopmentDetailView,
+    DevelopmentHistoryView,
+    DevelopmentListView,
+)
+from api.views.timelines import TimelineDetailView, TimelineListView
+
+urlpatterns = [
+    path("developments/", DevelopmentListView.as_view(), name="development-list"),
+    path("developments/<uuid:pk>/", DevelopmentDetailView.as_view(), name="development-detail"),
+    path("developments/<uuid:pk>/history/", DevelopmentHistoryView.as_view(), name="development-history"),
+    path("developments/<uuid:pk>/citations/", DevelopmentCitationsView.as_view(), name="development-citations"),
+    path("timelines/", TimelineListView.as_view(), name="timeline-list"),
+    path("timelines/<slug:slug>/", TimelineDetailView.as_view(), name="timeline-detail"),
+    path("changes/", ChangesView.as_view(), name="changes"),
+    path("feed/", FeedView.as_view(), name="feed"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+]

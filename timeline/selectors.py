@@ -173,3 +173,92 @@ def named_timeline_get(slug: str) -> NamedTimeline | None:
 
 def development_history(development_id: str) -> QuerySet[DevelopmentVersion]:
     return DevelopmentVersion.objects.filter(development_id=development_id).order_by("version")
+
+
+# --- Reads added for the API (issue 3) ---
+
+
+def development_get(development_id: str) -> Development | None:
+    """One development in its current state (retracted and merged included), entities and citations prefetched."""
+    return Development.objects.filter(pk=development_id).prefetch_related("entities", "citations").first()
+
+
+def development_as_of(development_id: str, position: int) -> DevelopmentVersion | None:
+    """The version of one development that was current at log `position`; None if it was not recorded yet."""
+    return (
+        DevelopmentVersion.objects.filter(
+            Q(valid_to_position__isnull=True) | Q(valid_to_position__gt=position),
+            development_id=development_id,
+            valid_from_position__lte=position,
+        )
+        .prefetch_related("entities")
+        .first()
+    )
+
+
+def development_version_after_event(event_id: Any) -> tuple[str, DevelopmentVersion] | None:
+    """The type of the event `event_id` and the development version its command left behind; None if there is
+    no such development event (used to answer a retried request as the first answer was).
+
+    A command's events are appended as one batch at consecutive positions with one recorded time (a
+    recording and its first citations), so the answer is the last version of that batch.
+    """
+    from events.models import StoredEvent
+
+    event = (
+        StoredEvent.objects.filter(event_id=event_id).only("position", "stream", "event_type", "recorded_at").first()
+    )
+    if event is None or not event.stream.startswith("development-"):
+        return None
+    versions = list(
+        DevelopmentVersion.objects.filter(
+            development_id=event.stream.removeprefix("development-"),
+            valid_from_position__gte=event.position,
+            valid_from_time=event.recorded_at,
+        )
+        .order_by("valid_from_position")
+        .prefetch_related("entities")
+    )
+    answer = None
+    expected = event.position
+    for version in versions:
+        if version.valid_from_position != expected:
+            break
+        # Only a recording carries more events in its batch: its first citations.
+        if answer is not None and (versions[0].event_type, version.event_type) != (
+            "DevelopmentRecorded",
+            "CitationAdded",
+        ):
+            break
+        answer = version
+        expected += 1
+    return (event.event_type, answer) if answer is not None else None
+
+
+def latest_changes(limit: int) -> QuerySet[DevelopmentVersion]:
+    """The most recent changes to developments, newest first: one history row per change."""
+    return DevelopmentVersion.objects.order_by("-valid_from_position")[:limit]
+
+
+def named_timelines() -> QuerySet[NamedTimeline]:
+    return NamedTimeline.objects.order_by("slug")
+
+
+def log_state(position: int | None = None) -> tuple[int, datetime | None]:
+    """The log's last position (or the last one at or before `position`) and when it was recorded.
+
+    Conditional GETs rest on this: an answer that depends on the log up to a position stays the same until
+    the log moves past it.
+    """
+    from events.models import StoredEvent
+
+    rows = StoredEvent.objects.order_by("-position")
+    if position is not None:
+        rows = rows.filter(position__lte=position)
+    row = rows.values_list("position", "recorded_at").first()
+    return (int(row[0]), row[1]) if row else (0, None)
+
+
+def changes_after(after: int, limit: int) -> list[store.RecordedEvent]:
+    """The change feed: events after a position, in position order (upcast to their current shape)."""
+    return store.read_all(after=after, limit=limit)

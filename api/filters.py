@@ -1,0 +1,232 @@
+"""Query parameters of timeline reads, validated with django-filter and answered by timeline.selectors.
+
+The FilterSet only parses and validates; `filter_queryset` hands a TimelineFilters to
+`timeline_developments`, which owns the querying. Malformed values come back as 400s with field errors.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema_field
+
+from timeline.dates import FuzzyDate, FuzzyDateError, parse_fuzzy_date
+from timeline.selectors import TimelineFilters, entity_resolve, resolve_as_of, timeline_developments
+from timeline.taxonomy import RELIABILITY, Category, Kind
+
+ORDERING_CHOICES = [
+    ("date", "By date, earliest first (the default)"),
+    ("-date", "By date, latest first"),
+    ("recorded", "In the order the service recorded them"),
+    ("-recorded", "Most recently recorded first"),
+    ("changed", "By their last change, oldest first"),
+    ("-changed", "Most recently changed first (the Atom default)"),
+]
+
+
+class CommaMultipleChoiceField(forms.MultipleChoiceField):
+    """Several values as repeated parameters (?category=a&category=b) or comma-separated (?category=a,b)."""
+
+    def to_python(self, value: Any) -> list[str]:
+        values = super().to_python(value)
+        return [part.strip() for item in values for part in str(item).split(",") if part.strip()]
+
+
+class FuzzyDateField(forms.CharField):
+    """An EDTF date (2023, 2023-10, 2024-36, 2022-10-07 ...), parsed into its bounds."""
+
+    def clean(self, value: Any) -> FuzzyDate | None:  # type: ignore[override]
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            return parse_fuzzy_date(text)
+        except FuzzyDateError as error:
+            raise forms.ValidationError(str(error)) from error
+
+
+class AsOfField(forms.CharField):
+    """A log position (an integer) or an ISO 8601 time with a time zone."""
+
+    def clean(self, value: Any) -> int | datetime | None:  # type: ignore[override]
+        text = (super().clean(value) or "").strip()
+        if not text:
+            return None
+        if text.isdigit():
+            return int(text)
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError as error:
+            raise forms.ValidationError(
+                "as_of is a log position (e.g. 120) or an ISO time with a zone (e.g. 2025-01-27T00:00:00Z)."
+            ) from error
+        if moment.tzinfo is None:
+            raise forms.ValidationError("as_of needs a time zone (e.g. 2025-01-27T00:00:00Z).")
+        return moment
+
+
+class StrictBooleanField(forms.CharField):
+    """true/false (also 1/0, yes/no); anything else is an error rather than 'no filter'."""
+
+    TRUE = {"true", "1", "yes"}
+    FALSE = {"false", "0", "no"}
+
+    def clean(self, value: Any) -> bool | None:  # type: ignore[override]
+        text = (super().clean(value) or "").strip().lower()
+        if not text:
+            return None
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError("Use true or false.")
+
+
+class ReliabilityField(forms.ChoiceField):
+    def to_python(self, value: Any) -> str:
+        return super().to_python(value).strip().upper()
+
+
+class CategoryFilter(django_filters.MultipleChoiceFilter):
+    field_class = CommaMultipleChoiceField
+
+
+class KindFilter(django_filters.MultipleChoiceFilter):
+    field_class = CommaMultipleChoiceField
+
+
+class FuzzyDateFilter(django_filters.Filter):
+    field_class = FuzzyDateField
+
+
+class AsOfFilter(django_filters.Filter):
+    field_class = AsOfField
+
+
+class StrictBooleanFilter(django_filters.Filter):
+    field_class = StrictBooleanField
+
+
+class ReliabilityFilter(django_filters.ChoiceFilter):
+    field_class = ReliabilityField
+
+
+class TimelineFilterForm(forms.Form):
+    """Checks that need more than one parameter, or the database: the date range and the entity."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low: FuzzyDate | None = data.get("from")
+        high: FuzzyDate | None = data.get("to")
+        if low and high and low.lower > high.upper:
+            self.add_error("to", "'to' lies before 'from'.")
+        entity = (data.get("entity") or "").strip()
+        if entity:
+            found = entity_resolve(entity)
+            if found is None:
+                self.add_error("entity", f"no entity is called '{entity}' (id, name or alias).")
+            else:
+                data["entity"] = found.pk
+        return data
+
+
+class TimelineFilterSet(django_filters.FilterSet):
+    """The filters of every timeline read: /api/developments/ and /api/timelines/{slug}/."""
+
+    category = CategoryFilter(
+        choices=Category.choices, help_text="One or several of Figure 1's categories (repeat or comma-separate)."
+    )
+    kind = KindFilter(choices=Kind.choices, help_text="One or several kinds (repeat or comma-separate).")
+    entity = django_filters.CharFilter(help_text="An entity by id, name or alias in any language (深度求索).")
+    tag = django_filters.CharFilter(help_text="A tag.")
+    date_from = FuzzyDateFilter(
+        help_text="EDTF date: developments whose fuzzy date overlaps [from, to] (2023, 2023-10, 2023-01-01)."
+    )
+    to = FuzzyDateFilter(help_text="EDTF date: the end of the range (its upper bound counts).")
+    q = django_filters.CharFilter(help_text="Text in the title or summary.")
+    disputed = StrictBooleanFilter(help_text="true: only disputed developments; false: only undisputed ones.")
+    min_reliability = ReliabilityFilter(
+        choices=[(key, key) for key in RELIABILITY],
+        help_text="At least one citation whose source is graded this reliable or better (A best).",
+    )
+    as_of = AsOfFilter(
+        help_text="What the timeline said at a log position (an integer) or an ISO time with a zone; not in the future."
+    )
+    ordering = django_filters.ChoiceFilter(choices=ORDERING_CHOICES, help_text="Sort order.")
+
+    class Meta:
+        form = TimelineFilterForm
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, timeline_slug: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.timeline_slug = timeline_slug
+        self.as_of_position: int | None = None
+
+    def timeline_filters(self) -> TimelineFilters:
+        data = self.form.cleaned_data
+        self.as_of_position = resolve_as_of(data.get("as_of"))
+        low: FuzzyDate | None = data.get("from")
+        high: FuzzyDate | None = data.get("to")
+        date_from: date | None = low.lower if low else None
+        date_to: date | None = high.upper if high else None
+        return TimelineFilters(
+            categories=tuple(data.get("category") or ()),
+            kinds=tuple(data.get("kind") or ()),
+            entity=str(data.get("entity") or ""),
+            tag=str(data.get("tag") or ""),
+            date_from=date_from,
+            date_to=date_to,
+            text=str(data.get("q") or ""),
+            timeline=self.timeline_slug or str(data.get("timeline") or ""),
+            disputed=data.get("disputed"),
+            min_reliability=str(data.get("min_reliability") or ""),
+            as_of=self.as_of_position,
+        )
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return timeline_developments(self.timeline_filters())
+
+    @property
+    def sort_order(self) -> str:
+        return str(self.form.cleaned_data.get("ordering") or "")
+
+
+_SCHEMAS: dict[type, dict[str, Any]] = {
+    CategoryFilter: {"type": "string", "enum": list(Category.values)},
+    KindFilter: {"type": "string", "enum": list(Kind.values)},
+    StrictBooleanFilter: {"type": "boolean"},
+    ReliabilityFilter: {"type": "string", "enum": list(RELIABILITY)},
+}
+
+
+def _publish_from(filterset: type[TimelineFilterSet]) -> None:
+    """`from` is a Python keyword: the filter is declared as date_from and published under its API name.
+
+    Also gives each filter its schema for drf-spectacular (type and description), since none maps to a model field.
+    """
+    for filters in (filterset.declared_filters, filterset.base_filters):
+        if "date_from" in filters:
+            filters["from"] = filters.pop("date_from")
+        for name, item in filters.items():
+            schema = dict(_SCHEMAS.get(type(item), {"type": "string"}))
+            if name == "as_of":
+                schema = {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "format": "date-time"}]}
+            schema["description"] = str(item.extra.get("help_text") or "")
+            extend_schema_field(schema)(item)
+
+
+_publish_from(TimelineFilterSet)
+
+
+class DevelopmentFilterSet(TimelineFilterSet):
+    """/api/developments/ also takes the named timeline as a filter."""
+
+    timeline = django_filters.CharFilter(help_text="The slug of a named timeline, e.g. deepseek-development.")
+
+
+_publish_from(DevelopmentFilterSet)

@@ -1,0 +1,296 @@
+"""Output formats for timelines: TimelineJS JSON, CSV, iCalendar and Atom, chosen by ?format= or Accept.
+
+Each renderer takes the JSON answer a view built (rows under "results") and reshapes it, so every format
+shows exactly what the JSON shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import icalendar
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+from rest_framework.renderers import BaseRenderer
+
+from timeline.dates import FuzzyDateError, parse_fuzzy_date
+
+CSV_COLUMNS = (
+    "id",
+    "date",
+    "display_date",
+    "date_lower",
+    "date_upper",
+    "precision",
+    "category",
+    "kind",
+    "title",
+    "summary",
+    "entities",
+    "entity_ids",
+    "tags",
+    "status",
+    "disputed",
+    "version",
+    "last_position",
+    "changed_at",
+    "citations",
+    "gradings",
+    "citation_urls",
+    "url",
+)
+
+
+def _results(data: Any) -> list[dict[str, Any]]:
+    if isinstance(data, dict):
+        return list(data.get("results") or [])
+    return []
+
+
+def _title(data: Any, default: str) -> str:
+    if isinstance(data, dict) and data.get("title"):
+        return str(data["title"])
+    return default
+
+
+# --- TimelineJS -------------------------------------------------------------------------------------------
+
+
+def _tl_date(day: date, precision: str, display: str | None = None) -> dict[str, Any]:
+    """A TimelineJS date object carrying only the parts the precision knows."""
+    value: dict[str, Any] = {"year": day.year}
+    if precision in ("day", "month"):
+        value["month"] = day.month
+    if precision == "day":
+        value["day"] = day.day
+    if display:
+        value["display_date"] = display
+    return value
+
+
+def timelinejs_dates(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """start_date and end_date from the EDTF bounds, each at the precision its end was given."""
+    lower = date.fromisoformat(row["date_lower"])
+    upper = date.fromisoformat(row["date_upper"])
+    precision = row["precision"]
+    display = row["display_date"]
+    if precision == "interval" and "/" in row["date"]:
+        start_text, end_text = row["date"].split("/", 1)
+        try:
+            start, end = parse_fuzzy_date(start_text), parse_fuzzy_date(end_text)
+        except FuzzyDateError:
+            return _tl_date(lower, "day", display), _tl_date(upper, "day")
+        return _tl_date(start.lower, _side(start.precision), display), _tl_date(end.upper, _side(end.precision))
+    if precision in ("day", "month", "year"):
+        return _tl_date(lower, precision, display), None
+    if precision in ("quarter", "season"):
+        return _tl_date(lower, "month", display), _tl_date(upper, "month")
+    # decade, century: a span of years
+    return _tl_date(lower, "year", display), _tl_date(upper, "year")
+
+
+def _side(precision: str) -> str:
+    return {"quarter": "month", "season": "month", "decade": "year", "century": "year"}.get(precision, precision)
+
+
+def _sources_html(row: dict[str, Any]) -> str:
+    items = []
+    for citation in row["citations"]:
+        label = str(escape(citation["title"]))
+        if citation["url"]:
+            label = f'<a href="{escape(citation["url"])}">{label}</a>'
+        publisher = f" ({escape(citation['publisher'])})" if citation["publisher"] else ""
+        items.append(f"{label}{publisher} {escape(citation['grading'])}")
+    return "; ".join(items)
+
+
+def timelinejs_event(row: dict[str, Any]) -> dict[str, Any]:
+    start, end = timelinejs_dates(row)
+    parts = [f"<p>{escape(row['summary'])}</p>"] if row["summary"] else []
+    if row["status"] == "disputed":
+        parts.append("<p><em>Disputed: the sources disagree.</em></p>")
+    if row["citations"]:
+        parts.append(f"<p>Sources: {_sources_html(row)}</p>")
+    event: dict[str, Any] = {
+        "unique_id": row["id"],
+        "start_date": start,
+        "display_date": row["display_date"],
+        "group": row["category_label"],
+        "text": {"headline": escape(row["title"]), "text": "".join(parts)},
+    }
+    if end is not None:
+        event["end_date"] = end
+    if row.get("media"):
+        media = row["media"]
+        event["media"] = {"url": media["url"], "caption": escape(media["caption"]), "credit": escape(media["credit"])}
+    return event
+
+
+class TimelineJSRenderer(BaseRenderer):
+    """The TimelineJS 3 JSON format: a title slide and one event per development."""
+
+    media_type = "application/vnd.timelinejs+json"
+    format = "timelinejs"
+    charset = None
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        if data is None:
+            return b""
+        import json
+
+        document = {
+            "title": {
+                "text": {
+                    "headline": escape(_title(data, "Developments")),
+                    "text": escape(data.get("description", "")) if isinstance(data, dict) else "",
+                }
+            },
+            "events": [timelinejs_event(row) for row in _results(data)],
+        }
+        return json.dumps(document, ensure_ascii=False).encode("utf-8")
+
+
+# --- CSV --------------------------------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell; text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def csv_record(row: dict[str, Any]) -> list[str]:
+    values = {
+        **row,
+        "entities": "; ".join(entity["name"] for entity in row["entities"]),
+        "entity_ids": "; ".join(entity["id"] for entity in row["entities"]),
+        "tags": "; ".join(row["tags"]),
+        "disputed": "true" if row["disputed"] else "false",
+        "citations": " | ".join(f"{c['title']} [{c['grading']}]" for c in row["citations"]),
+        "gradings": "; ".join(c["grading"] for c in row["citations"]),
+        "citation_urls": " ".join(c["url"] for c in row["citations"] if c["url"]),
+    }
+    return [_cell(values.get(column)) for column in CSV_COLUMNS]
+
+
+class CSVRenderer(BaseRenderer):
+    """One row per development under a fixed header (CSV_COLUMNS); new columns only ever go at the end."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        if data is None:
+            return b""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(CSV_COLUMNS)
+        for row in _results(data):
+            writer.writerow(csv_record(row))
+        return out.getvalue().encode("utf-8")
+
+
+# --- iCalendar --------------------------------------------------------------------------------------------
+
+
+def ics_event(row: dict[str, Any]) -> icalendar.Event:
+    """An all-day event for a day; a span of whole days [lower, upper] for coarser dates."""
+    event = icalendar.Event()
+    event.add("uid", f"{row['id']}@intelligence-timeline")
+    event.add("summary", row["title"])
+    lower = date.fromisoformat(row["date_lower"])
+    upper = date.fromisoformat(row["date_upper"])
+    event.add("dtstart", lower)
+    # DTEND of an all-day event is exclusive: the day after the last day.
+    event.add("dtend", upper + timedelta(days=1))
+    event.add("dtstamp", datetime.fromisoformat(row["changed_at"]))
+    lines = [f"Date: {row['display_date']} ({row['date']})"]
+    if row["summary"]:
+        lines.append(row["summary"])
+    lines += [f"Source: {c['title']} [{c['grading']}] {c['url']}".rstrip() for c in row["citations"]]
+    event.add("description", "\n".join(lines))
+    event.add("categories", [row["category_label"]])
+    event.add("url", row["url"])
+    event.add("sequence", max(row["version"] - 1, 0))
+    event.add(
+        "status",
+        {"retracted": "CANCELLED", "merged": "CANCELLED", "disputed": "TENTATIVE"}.get(row["status"], "CONFIRMED"),
+    )
+    return event
+
+
+class ICalendarRenderer(BaseRenderer):
+    media_type = "text/calendar"
+    format = "ics"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        if data is None:
+            return b""
+        calendar = icalendar.Calendar()
+        calendar.add("prodid", "-//Intelligence timeline//API//EN")
+        calendar.add("version", "2.0")
+        calendar.add("x-wr-calname", _title(data, "Developments"))
+        for row in _results(data):
+            calendar.add_component(ics_event(row))
+        return bytes(calendar.to_ical())
+
+
+# --- Atom -------------------------------------------------------------------------------------------------
+
+
+def _atom_time(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+class AtomRenderer(BaseRenderer):
+    """Atom of changes: for the feed, one entry per change; for a list, one entry per development, newest first."""
+
+    media_type = "application/atom+xml"
+    format = "atom"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        if data is None:
+            return b""
+        request = (renderer_context or {}).get("request")
+        link = request.build_absolute_uri() if request is not None else "/api/feed/"
+        feed = Atom1Feed(
+            title=_title(data, "Timeline changes"),
+            link=link,
+            description="The latest recorded and corrected developments.",
+            feed_url=link,
+            language="en",
+        )
+        for row in _results(data):
+            if "event_type" in row:  # one change (the /api/feed/ entries)
+                entry_id = uuid.uuid5(uuid.UUID(row["development"]), f"v{row['version']}")
+                verb = row["event_type"].removeprefix("Development").removesuffix("ed") or row["event_type"]
+                feed.add_item(
+                    title=f"{row['title']} ({row['display_date']}) — {row['event_type']}",
+                    link=row["url"],
+                    description=escape(row["reason"] or verb),
+                    unique_id=f"urn:uuid:{entry_id}",
+                    updateddate=_atom_time(row["changed_at"]),
+                    pubdate=_atom_time(row["changed_at"]),
+                    categories=[row["category"]],
+                )
+            else:
+                summary = escape(row["summary"]) if row["summary"] else escape(row["display_date"])
+                feed.add_item(
+                    title=f"{row['title']} ({row['display_date']})",
+                    link=row["url"],
+                    description=summary,
+                    unique_id=f"urn:uuid:{row['id']}",
+                    updateddate=_atom_time(row["changed_at"]),
+                    pubdate=_atom_time(row["changed_at"]),
+                    categories=[row["category_label"]],
+                )
+        return feed.writeString("utf-8").encode("utf-8")

@@ -1,0 +1,131 @@
+"""What every API view shares: permissions, throttles, error answers, format negotiation, conditional GET."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.http import Http404
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import exceptions, status
+from rest_framework.generics import GenericAPIView
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api import conditional as cond
+from api.exceptions import api_exception_handler
+from api.permissions import IsAnalystOrReadOnly
+from api.roles import is_analyst
+from api.throttling import AnonThrottle, UserThrottle
+from timeline.selectors import log_state
+
+# Any fixed namespace: Idempotency-Key event ids only need to be the same for the same (user, key).
+IDEMPOTENCY_NAMESPACE = uuid.UUID("6c3f0a3e-2a55-4c8e-9a53-6d1f4c1b7e21")
+_IF_MATCH_VERSION = re.compile(r'^(?:W/)?"?v?(\d+)(?:[-"]|$)')
+
+
+class ReadSchema(AutoSchema):
+    """Documents filters and pagination on every GET that has them, not only on DRF's 'list' views."""
+
+    def get_filter_backends(self) -> list[Any]:
+        return list(getattr(self.view, "filter_backends", [])) if self.method == "GET" else []
+
+    def _get_pagination_parameters(self) -> list[dict[str, Any]]:
+        paginator = self._get_paginator()
+        if self.method != "GET" or paginator is None:
+            return []
+        return list(paginator.get_schema_operation_parameters(self.view))
+
+
+class ApiView(GenericAPIView):  # type: ignore[type-arg]
+    permission_classes = [IsAnalystOrReadOnly]
+    throttle_classes = [AnonThrottle, UserThrottle]
+    renderer_classes: list[type[BaseRenderer]] = [JSONRenderer]
+    schema = ReadSchema()
+
+    def get_exception_handler(self) -> Callable[..., Response | None]:
+        return api_exception_handler
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[BaseRenderer, str]:
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404 as error:
+            # DRF answers an unknown ?format= with 404; it is a bad parameter, so say which ones exist.
+            formats = ", ".join(renderer.format for renderer in self.get_renderers())
+            raise exceptions.ValidationError(
+                {"format": [f"Unknown format; this resource speaks: {formats}."]}
+            ) from error
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        # Errors are always JSON, whatever format the caller asked the data in.
+        if isinstance(response, Response) and response.status_code >= 400:
+            renderer = getattr(request, "accepted_renderer", None)
+            if renderer is None or renderer.format != "json":
+                request.accepted_renderer = JSONRenderer()
+                request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    # --- helpers shared by the resources ---
+
+    def base_url(self) -> str:
+        return self.request.build_absolute_uri("/").rstrip("/")
+
+    @property
+    def shows_identities(self) -> bool:
+        return is_analyst(self.request.user)
+
+    def conditional(self, position: int | None, *, prefix: str = "") -> cond.Validators:
+        """ETag and Last-Modified for an answer that depends on the log up to `position` (None: all of it)."""
+        head, recorded_at = log_state(position)
+        return cond.validators(self.request, head, recorded_at, prefix=prefix)
+
+    def answer(self, data: Any, validators: cond.Validators, **kwargs: Any) -> Response:
+        response = Response(data, **kwargs)
+        return cond.decorate(response, validators, private=self.shows_identities)
+
+    def not_modified(self, validators: cond.Validators) -> Response | None:
+        if cond.is_not_modified(self.request, validators):
+            return cond.not_modified_response(validators, private=self.shows_identities)
+        return None
+
+    # --- writes ---
+
+    def idempotency_event_id(self) -> uuid.UUID | None:
+        """The event id a write gets from its Idempotency-Key: the same (user, key) always gives the same id."""
+        key = self.request.headers.get("Idempotency-Key", "").strip()
+        if not key:
+            return None
+        if len(key) > 255:
+            raise exceptions.ValidationError({"Idempotency-Key": ["At most 255 characters."]})
+        return uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{self.request.user.pk}:{key}")
+
+    def expected_version(self, body_value: int | None, *, required: bool) -> int | None:
+        """The version the caller read: expected_version in the body, else If-Match ("v3-..." or "3")."""
+        if body_value is not None:
+            return body_value
+        header = self.request.headers.get("If-Match", "").strip()
+        if header:
+            match = _IF_MATCH_VERSION.match(header)
+            if match is None:
+                raise exceptions.ValidationError(
+                    {"If-Match": ["Send the ETag of the development you read, or its version number."]}
+                )
+            return int(match.group(1))
+        if required:
+            from api.exceptions import PreconditionRequiredError
+
+            raise PreconditionRequiredError()
+        return None
+
+    def actor(self) -> str:
+        return str(self.request.user.get_username())
+
+
+def created(data: Any, location: str, *, replayed: bool) -> Response:
+    response = Response(data, status=status.HTTP_201_CREATED, headers={"Location": location})
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response

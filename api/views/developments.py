@@ -1,0 +1,343 @@
+"""/api/developments/: the filtered list and its formats, one development, its history, and the writes."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api import serializers as s
+from api.exceptions import IdempotencyKeyReusedError
+from api.filters import DevelopmentFilterSet, TimelineFilterSet
+from api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, KeysetPagination, page_size_from
+from api.renderers import AtomRenderer, CSVRenderer, ICalendarRenderer, TimelineJSRenderer
+from api.views.base import ApiView, created
+from events.store import ConcurrencyError, IdempotencyConflictError
+from timeline import selectors, services
+from timeline.models import Development
+
+TIMELINE_RENDERERS = [JSONRenderer, TimelineJSRenderer, CSVRenderer, ICalendarRenderer, AtomRenderer]
+# Formats that consumers load whole: their pages default to the largest size.
+EXPORT_FORMATS = {"timelinejs", "csv", "ics"}
+
+ERRORS: dict[Any, Any] = {
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description="Malformed parameters: {field: [messages]}"),
+    429: OpenApiResponse(s.ErrorSerializer, description="Too many requests"),
+}
+WRITE_ERRORS: dict[Any, Any] = {
+    **ERRORS,
+    401: OpenApiResponse(s.ErrorSerializer, description="No or bad token"),
+    403: OpenApiResponse(s.ErrorSerializer, description="Not an analyst or editor"),
+    404: OpenApiResponse(s.ErrorSerializer, description="No such development"),
+    409: OpenApiResponse(s.ConflictSerializer, description="Stale version: the body holds the current one"),
+    422: OpenApiResponse(s.ErrorSerializer, description="Idempotency-Key reused for another request"),
+}
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="Retrying with the same key records once and answers as the first time.",
+)
+IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER, description="The development's ETag (or version) as you read it."
+)
+NOT_MODIFIED = OpenApiResponse(description="Not modified since the ETag / Last-Modified you sent")
+
+
+def format_responses(json_schema: Any) -> dict[Any, Any]:
+    """One 200 per format: the JSON page, TimelineJS JSON, CSV, iCalendar, Atom."""
+    return {
+        (200, "application/json"): json_schema,
+        (200, TimelineJSRenderer.media_type): OpenApiResponse(
+            OpenApiTypes.OBJECT, description="TimelineJS 3 JSON: a title slide and one event per development"
+        ),
+        (200, CSVRenderer.media_type): OpenApiResponse(OpenApiTypes.STR, description="One row per development"),
+        (200, ICalendarRenderer.media_type): OpenApiResponse(OpenApiTypes.STR, description="iCalendar VEVENTs"),
+        (200, AtomRenderer.media_type): OpenApiResponse(OpenApiTypes.STR, description="Atom, latest changes first"),
+        304: NOT_MODIFIED,
+        **ERRORS,
+    }
+
+
+class TimelineReadMixin(ApiView):
+    """The read shared by /api/developments/ and /api/timelines/{slug}/: filters, order, page, format."""
+
+    renderer_classes = TIMELINE_RENDERERS
+    filter_backends = [DjangoFilterBackend]
+    filterset_class: type[TimelineFilterSet] = DevelopmentFilterSet
+    pagination_class = KeysetPagination
+    queryset = Development.objects.none()  # only tells the schema generator the model; reads use selectors
+
+    def page(self, *, timeline_slug: str = "", extra: dict[str, Any] | None = None) -> Response:
+        request = self.request
+        fmt = request.accepted_renderer.format
+        filterset = self.filterset_class(
+            request.query_params, queryset=self.queryset, request=request, timeline_slug=timeline_slug
+        )
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        ordering = filterset.sort_order or ("-changed" if fmt == "atom" else "date")
+        page_size = page_size_from(request, MAX_PAGE_SIZE if fmt in EXPORT_FORMATS else DEFAULT_PAGE_SIZE)
+        queryset = filterset.qs
+        position = filterset.as_of_position
+        validators = self.conditional(position)
+        if (unchanged := self.not_modified(validators)) is not None:
+            return unchanged
+        page = KeysetPagination().paginate(queryset, request, ordering=ordering, page_size=page_size)
+        base_url = self.base_url()
+        data = {
+            **(extra or {}),
+            "position": validators.position,
+            "as_of": position,
+            "next": page.next_url,
+            "next_cursor": page.next_cursor,
+            "results": [s.development_row(row, base_url=base_url) for row in page.rows],
+        }
+        response = self.answer(data, validators)
+        if page.next_url:
+            response["Link"] = f'<{page.next_url}>; rel="next"'
+        return response
+
+
+class DevelopmentListView(TimelineReadMixin):
+    @extend_schema(
+        operation_id="developments_list",
+        summary="Developments, filtered, in any format",
+        description="Cursor-paginated. `position` is the log position the answer reflects; "
+        "`as_of` answers what the timeline said then.",
+        responses=format_responses(s.PageSerializer),
+    )
+    def get(self, request: Request) -> Response:
+        return self.page()
+
+    @extend_schema(
+        summary="Record a development",
+        request=s.DevelopmentCreateSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: s.DevelopmentSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        body = s.DevelopmentCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        fields = dict(body.validated_data)
+        reason = fields.pop("reason", "")
+        event_id = self.idempotency_event_id()
+        if event_id is not None and (prior := selectors.development_version_after_event(event_id)) is not None:
+            event_type, version = prior
+            if event_type != "DevelopmentRecorded" or version.snapshot.get("title") != fields["title"].strip():
+                raise IdempotencyKeyReusedError()
+            row = s.development_row(version, base_url=self.base_url())
+            return created(row, row["url"], replayed=True)
+        try:
+            development = services.development_record(**fields, actor=self.actor(), reason=reason, event_id=event_id)
+        except IdempotencyConflictError as error:
+            raise IdempotencyKeyReusedError() from error
+        fresh = selectors.development_get(str(development.pk))
+        row = s.development_row(fresh, base_url=self.base_url())
+        return created(row, row["url"], replayed=False)
+
+
+class DevelopmentResource(ApiView):
+    """Helpers of the views on one development."""
+
+    renderer_classes = [JSONRenderer]
+
+    def _current(self, pk: UUID) -> Any:
+        development = selectors.development_get(str(pk))
+        if development is None:
+            raise Http404("No such development.")
+        return development
+
+    def _replay(self, event_type: str, pk: UUID) -> Response | None:
+        """The first answer again when this Idempotency-Key was already used for the same kind of change."""
+        event_id = self.idempotency_event_id()
+        if event_id is None or (prior := selectors.development_version_after_event(event_id)) is None:
+            return None
+        recorded_type, version = prior
+        if recorded_type != event_type or str(version.development_id) != str(pk):
+            raise IdempotencyKeyReusedError()
+        response = Response(s.development_row(version, base_url=self.base_url()))
+        response["Idempotent-Replayed"] = "true"
+        return response
+
+    def _conflict(self, pk: UUID, error: ConcurrencyError) -> Response:
+        current = self._current(pk)
+        return Response(
+            {
+                "detail": f"The development is at version {error.actual}, not {error.expected}: "
+                "read it again and resend your change.",
+                "current_version": error.actual,
+                "current": s.development_row(current, base_url=self.base_url()),
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
+
+    def _done(self, development: Any) -> Response:
+        fresh = selectors.development_get(str(development.pk))
+        assert fresh is not None
+        validators = self.conditional(None, prefix=f"v{fresh.version}-")
+        return self.answer(s.development_row(fresh, base_url=self.base_url()), validators)
+
+
+class DevelopmentDetailView(DevelopmentResource):
+    @extend_schema(
+        summary="One development (or what it was as_of a time or position)",
+        parameters=[
+            OpenApiParameter(
+                "as_of",
+                OpenApiTypes.STR,
+                description="A log position (integer) or an ISO time with a zone: the development as it was then.",
+            )
+        ],
+        responses={200: s.DevelopmentSerializer, 304: NOT_MODIFIED, 404: s.ErrorSerializer, **ERRORS},
+    )
+    def get(self, request: Request, pk: UUID) -> Response:
+        as_of = request.query_params.get("as_of")
+        if as_of:
+            form = TimelineFilterSet({"as_of": as_of}, queryset=Development.objects.none())
+            if not form.is_valid():
+                raise translate_validation(form.errors)
+            position = selectors.resolve_as_of(form.form.cleaned_data["as_of"])
+            assert position is not None
+            row_source: Any = selectors.development_as_of(str(pk), position)
+            if row_source is None:
+                raise Http404("The development was not recorded at that position.")
+        else:
+            position = None
+            row_source = self._current(pk)
+        validators = self.conditional(position, prefix=f"v{row_source.version}-")
+        if (unchanged := self.not_modified(validators)) is not None:
+            return unchanged
+        return self.answer(s.development_row(row_source, base_url=self.base_url()), validators)
+
+    @extend_schema(
+        summary="Revise a development (needs the version you read)",
+        request=s.DevelopmentReviseSerializer,
+        parameters=[IF_MATCH_HEADER, IDEMPOTENCY_HEADER],
+        responses={
+            200: s.DevelopmentSerializer,
+            428: OpenApiResponse(s.ErrorSerializer, description="No version sent"),
+            **WRITE_ERRORS,
+        },
+    )
+    def patch(self, request: Request, pk: UUID) -> Response:
+        self._current(pk)
+        body = s.DevelopmentReviseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        changes = dict(body.validated_data)
+        reason = changes.pop("reason", "")
+        expected = self.expected_version(changes.pop("expected_version", None), required=True)
+        if (replayed := self._replay("DevelopmentRevised", pk)) is not None:
+            return replayed
+        try:
+            development = services.development_revise(
+                development_id=pk,
+                changes=changes,
+                expected_version=expected,
+                actor=self.actor(),
+                reason=reason,
+                event_id=self.idempotency_event_id(),
+            )
+        except ConcurrencyError as error:
+            return self._conflict(pk, error)
+        except IdempotencyConflictError as error:
+            raise IdempotencyKeyReusedError() from error
+        return self._done(development)
+
+    @extend_schema(
+        summary="Retract a development (it stays in the log and in as_of answers)",
+        request=s.RetractSerializer,
+        parameters=[
+            OpenApiParameter("reason", str, description="Why (or send it in the body)."),
+            IF_MATCH_HEADER,
+            IDEMPOTENCY_HEADER,
+        ],
+        responses={200: s.DevelopmentSerializer, **WRITE_ERRORS},
+    )
+    def delete(self, request: Request, pk: UUID) -> Response:
+        self._current(pk)
+        body = s.RetractSerializer(data=request.data if isinstance(request.data, dict) else {})
+        body.is_valid(raise_exception=True)
+        reason = body.validated_data.get("reason") or request.query_params.get("reason", "")
+        expected = self.expected_version(body.validated_data.get("expected_version"), required=False)
+        if (replayed := self._replay("DevelopmentRetracted", pk)) is not None:
+            return replayed
+        try:
+            development = services.development_retract(
+                development_id=pk,
+                reason=reason,
+                expected_version=expected,
+                actor=self.actor(),
+                event_id=self.idempotency_event_id(),
+            )
+        except ConcurrencyError as error:
+            return self._conflict(pk, error)
+        except IdempotencyConflictError as error:
+            raise IdempotencyKeyReusedError() from error
+        return self._done(development)
+
+
+class DevelopmentCitationsView(DevelopmentResource):
+    @extend_schema(
+        summary="Cite a source for a development, with its Admiralty grading",
+        request=s.CitationCreateSerializer,
+        parameters=[IF_MATCH_HEADER, IDEMPOTENCY_HEADER],
+        responses={201: s.DevelopmentSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, pk: UUID) -> Response:
+        self._current(pk)
+        body = s.CitationCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        citation = dict(body.validated_data)
+        reason = citation.pop("reason", "")
+        expected = self.expected_version(citation.pop("expected_version", None), required=False)
+        if (replayed := self._replay("CitationAdded", pk)) is not None:
+            replayed.status_code = status.HTTP_201_CREATED
+            return replayed
+        try:
+            development = services.citation_add(
+                development_id=pk,
+                citation=citation,
+                expected_version=expected,
+                actor=self.actor(),
+                reason=reason,
+                event_id=self.idempotency_event_id(),
+            )
+        except ConcurrencyError as error:
+            return self._conflict(pk, error)
+        except IdempotencyConflictError as error:
+            raise IdempotencyKeyReusedError() from error
+        response = self._done(development)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+
+class DevelopmentHistoryView(ApiView):
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(
+        summary="A development's changes in order: when, what changed, why (who, for analysts)",
+        responses={200: s.HistorySerializer, 304: NOT_MODIFIED, 404: s.ErrorSerializer, **ERRORS},
+    )
+    def get(self, request: Request, pk: UUID) -> Response:
+        versions = list(selectors.development_history(str(pk)))
+        if not versions:
+            raise Http404("No such development.")
+        validators = self.conditional(None, prefix=f"v{versions[-1].version}-")
+        if (unchanged := self.not_modified(validators)) is not None:
+            return unchanged
+        show_actor = self.shows_identities
+        data = {
+            "development": str(pk),
+            "results": [s.version_row(version, show_actor=show_actor) for version in versions],
+        }
+        return self.answer(data, validators)

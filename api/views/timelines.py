@@ -1,0 +1,46 @@
+"""/api/timelines/: named timelines (Figure 1 is deepseek-development), each with the timeline filters on top."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api import serializers as s
+from api.filters import TimelineFilterSet
+from api.views.base import ApiView
+from api.views.developments import ERRORS, NOT_MODIFIED, TimelineReadMixin, format_responses
+from timeline import selectors
+
+
+class TimelineListView(ApiView):
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(
+        operation_id="timelines_list",
+        summary="Named timelines",
+        responses={200: s.NamedTimelineListSerializer, 304: NOT_MODIFIED, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        validators = self.conditional(None)
+        if (unchanged := self.not_modified(validators)) is not None:
+            return unchanged
+        base_url = self.base_url()
+        rows = [s.timeline_row(named, base_url=base_url) for named in selectors.named_timelines()]
+        return self.answer({"results": rows}, validators)
+
+
+class TimelineDetailView(TimelineReadMixin):
+    filterset_class = TimelineFilterSet
+
+    @extend_schema(
+        summary="A named timeline's developments, with the same filters and formats as /api/developments/",
+        responses={**format_responses(s.TimelinePageSerializer), 404: s.ErrorSerializer},
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        named = selectors.named_timeline_get(slug)
+        if named is None:
+            raise Http404("No such named timeline.")
+        return self.page(timeline_slug=slug, extra=s.timeline_row(named, base_url=self.base_url()))
