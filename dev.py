@@ -214,6 +214,8 @@ def run(port: int) -> int:
                 f"  Press Ctrl-C to stop.\n",
                 flush=True,
             )
+        elif not stopping.is_set() and all(child.poll() is None for child in children.values()):
+            say(f"the web server is not answering on port {port} after 60 s; still waiting")
         while not stopping.wait(0.3):
             dead = [name for name, child in children.items() if child.poll() is not None]
             if dead:
