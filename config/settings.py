@@ -139,6 +139,51 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.fileb
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "timeline@localhost")
 
+
+def email_settings_from_url(url: str) -> dict[str, object]:
+    """EMAIL_URL as Django settings: smtp://user:pass@host:587?tls=1, smtps://host:465, console://, file:///path."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    parts = urlsplit(url)
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    if parts.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme == "file":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": parts.path}
+    if parts.scheme not in {"smtp", "smtps", "submission"}:
+        raise ValueError(f"EMAIL_URL scheme '{parts.scheme}' is not smtp, smtps, submission, console or file")
+    truthy = {"1", "true", "yes", "on"}
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": parts.port or {"smtp": 25, "smtps": 465, "submission": 587}[parts.scheme],
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": parts.scheme == "smtps" or query.get("ssl", "").lower() in truthy,
+        "EMAIL_USE_TLS": parts.scheme == "submission" or query.get("tls", "").lower() in truthy,
+    }
+
+
+# Email at scale: EMAIL_URL, or EMAIL_HOST (+ EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS,
+# EMAIL_USE_SSL) which switches to SMTP; otherwise the file backend above (var/mail) of the embedded default.
+if os.environ.get("EMAIL_URL"):
+    globals().update(email_settings_from_url(os.environ["EMAIL_URL"]))
+elif os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# A stalled SMTP server must fail the send (and let the task retry), never hang a worker.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "15"))
+
+# Digests (issue 6). SITE_URL makes absolute links in emails; https in production for RFC 8058 one-click.
+SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
+DIGEST_SEND_WHEN_EMPTY = env_bool("DIGEST_SEND_WHEN_EMPTY", False)
+DIGEST_MAX_ATTEMPTS = int(os.environ.get("DIGEST_MAX_ATTEMPTS", "5"))
+DIGEST_RETRY_BACKOFF_SECONDS = float(os.environ.get("DIGEST_RETRY_BACKOFF_SECONDS", "60"))
+DIGEST_UNSUBSCRIBE_MAILTO = os.environ.get("DIGEST_UNSUBSCRIBE_MAILTO", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

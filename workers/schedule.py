@@ -16,3 +16,6 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "options": {"expires": HEARTBEAT_SECONDS},
     },
 }
+
+# Digests: a short task each minute finds the subscriptions whose weekly slot has come in their time zone.
+BEAT_SCHEDULE["digests-dispatch-due"] = {"task": "digests.dispatch_due", "schedule": 60.0}

@@ -1,0 +1,543 @@
+"""Writes for digests: subscribe with double opt-in, confirm, unsubscribe, pause, and send at most once a week.
+
+Sending claims first and sends second. For each (subscription, ISO week) a row in the send log is inserted
+(the unique key decides who owns the send) or moved from `failed` back to `claimed` by a conditional UPDATE,
+and committed, before any byte goes to the SMTP server. A retried task, a second beat or a duplicated message
+finds the row and sends nothing.
+
+The crash-after-send trade-off: if the worker dies after the SMTP server accepted the message but before the
+row says `sent`, the row stays `claimed` and nobody sends again, so the subscriber never gets a duplicate; if
+it dies after claiming but before the server accepted, that week's digest is lost. That is at-most-once
+delivery, chosen because a duplicate mail is visible to every subscriber while a lost one is rare, and nothing
+is lost for good: the subscription's `covered_to_position` only moves when a digest is sent (or found empty),
+so next week's digest covers both weeks. Stale `claimed` rows show in the admin, which can release them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import smtplib
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.mail import get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from digests.composition import (
+    ComposedDigest,
+    confirmation_message,
+    describe_filters,
+    digest_compose,
+    digest_message,
+    site_host,
+    site_url,
+)
+from digests.models import Delivery, DeliveryState, Subscription, SubscriptionStatus
+from digests.selectors import (
+    SubscriptionFilters,
+    WindowChanges,
+    digest_window_end,
+    entity_names,
+    review_queue_count,
+    subscription_is_analyst,
+    subscriptions_for,
+    time_zone_names,
+    window_changes,
+)
+from digests.tokens import TokenError, confirm_token, confirm_token_read, requested_stamp, unsubscribe_token_read
+from timeline.models import NamedTimeline
+from timeline.selectors import entity_resolve
+from timeline.taxonomy import RELIABILITY, Category, Kind
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 100
+SETTING_FIELDS = (
+    "categories",
+    "kinds",
+    "entities",
+    "timelines",
+    "min_reliability",
+    "include_review_queue",
+    "weekday",
+    "hour",
+    "time_zone",
+)
+
+
+class Outcome:
+    SENT = "sent"
+    EMPTY = "empty"
+    SKIPPED = "skipped"  # someone else holds or finished this week's send
+    INACTIVE = "inactive"
+    FAILED = "failed"  # will be retried
+    PAUSED = "paused"  # failed too often: the subscription is paused
+    DRY_RUN = "dry-run"
+
+
+@dataclass
+class SendReport:
+    week: str
+    to_position: int
+    outcomes: dict[int, str] = field(default_factory=dict)
+    composed: int = 0
+    errors: dict[int, str] = field(default_factory=dict)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for value in self.outcomes.values() if value == outcome)
+
+
+# --- subscribing ----------------------------------------------------------------------------------------
+
+
+def _clean_settings(
+    *,
+    email: str,
+    user: User | None,
+    categories: Iterable[str],
+    kinds: Iterable[str],
+    entities: Iterable[str],
+    timelines: Iterable[str],
+    min_reliability: str,
+    include_review_queue: bool,
+    weekday: int,
+    hour: int,
+    time_zone: str,
+) -> tuple[str, dict[str, Any]]:
+    errors: dict[str, list[str]] = {}
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors.setdefault("email", []).append("Enter a valid email address.")
+    cleaned: dict[str, Any] = {}
+    for name, values, allowed in (("categories", categories, Category.values), ("kinds", kinds, Kind.values)):
+        chosen = sorted({str(v) for v in values})
+        for value in chosen:
+            if value not in allowed:
+                errors.setdefault(name, []).append(f"'{value}' is not one of: {', '.join(allowed)}.")
+        cleaned[name] = chosen
+    entity_ids: list[str] = []
+    for term in entities:
+        entity = entity_resolve(str(term))
+        if entity is None:
+            errors.setdefault("entities", []).append(f"unknown entity '{term}'.")
+        elif entity.pk not in entity_ids:
+            entity_ids.append(entity.pk)
+    cleaned["entities"] = entity_ids
+    slugs = sorted({str(s) for s in timelines})
+    known = set(NamedTimeline.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    for slug in slugs:
+        if slug not in known:
+            errors.setdefault("timelines", []).append(f"no named timeline '{slug}'.")
+    cleaned["timelines"] = slugs
+    grade = (min_reliability or "").strip().upper()
+    if grade and grade not in RELIABILITY:
+        errors.setdefault("min_reliability", []).append("A grade from A (best) to F, or blank.")
+    cleaned["min_reliability"] = grade
+    if include_review_queue and not subscription_is_analyst(user):
+        errors.setdefault("include_review_queue", []).append("Only analysts can ask for the review queue count.")
+    cleaned["include_review_queue"] = bool(include_review_queue)
+    if not (isinstance(weekday, int) and 1 <= weekday <= 7):
+        errors.setdefault("weekday", []).append("A weekday from 1 (Monday) to 7 (Sunday).")
+    if not (isinstance(hour, int) and 0 <= hour <= 23):
+        errors.setdefault("hour", []).append("An hour from 0 to 23.")
+    if time_zone not in time_zone_names():
+        errors.setdefault("time_zone", []).append(f"'{time_zone}' is not an IANA time zone such as Europe/Paris.")
+    cleaned.update(weekday=weekday, hour=hour, time_zone=time_zone)
+    if errors:
+        raise ValidationError(errors)
+    return email, cleaned
+
+
+def confirm_url(subscription: Subscription) -> str:
+    token = confirm_token(subscription.pk, subscription.requested_at)
+    return site_url() + reverse("digests:confirm", kwargs={"token": token})
+
+
+def subscription_request(
+    *,
+    email: str,
+    user: User | None = None,
+    categories: Sequence[str] = (),
+    kinds: Sequence[str] = (),
+    entities: Sequence[str] = (),
+    timelines: Sequence[str] = (),
+    min_reliability: str = "",
+    include_review_queue: bool = False,
+    weekday: int = 1,
+    hour: int = 8,
+    time_zone: str = "UTC",
+    confirmed: bool = False,
+) -> Subscription:
+    """Ask for a digest. Sends a confirmation link unless `confirmed` (trusted callers: the admin, a script).
+
+    A request for an address that is already subscribed changes nothing until its link is confirmed, so a
+    stranger cannot rewrite or revive someone else's subscription by typing their address.
+    """
+    email, cleaned = _clean_settings(
+        email=email or (getattr(user, "email", "") if user else ""),
+        user=user,
+        categories=categories,
+        kinds=kinds,
+        entities=entities,
+        timelines=timelines,
+        min_reliability=min_reliability,
+        include_review_queue=include_review_queue,
+        weekday=weekday,
+        hour=hour,
+        time_zone=time_zone,
+    )
+    now = timezone.now()
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().filter(email=email).first()
+        if subscription is None:
+            subscription = Subscription(email=email, user=user, requested_at=now, **cleaned)
+            subscription.pending = {}
+            subscription.save()
+        elif subscription.status in (SubscriptionStatus.PENDING, SubscriptionStatus.UNSUBSCRIBED) or confirmed:
+            for name, value in cleaned.items():
+                setattr(subscription, name, value)
+            subscription.user = user or subscription.user
+            subscription.pending = {}
+            subscription.requested_at = now
+            if not confirmed:
+                subscription.status = SubscriptionStatus.PENDING
+            subscription.save()
+        else:
+            subscription.pending = cleaned
+            subscription.requested_at = now
+            subscription.save(update_fields=["pending", "requested_at"])
+    if confirmed:
+        return _activate(subscription)
+    names = entity_names(cleaned["entities"])
+    message = confirmation_message(
+        email=email,
+        confirm_url=confirm_url(subscription),
+        filters=describe_filters(SubscriptionFilters.of(Subscription(**cleaned)), names),
+    )
+    message.send()
+    return subscription
+
+
+def _activate(subscription: Subscription) -> Subscription:
+    was_receiving = subscription.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAUSED)
+    for name, value in (subscription.pending or {}).items():
+        if name in SETTING_FIELDS:
+            setattr(subscription, name, value)
+    subscription.pending = {}
+    subscription.status = SubscriptionStatus.ACTIVE
+    subscription.confirmed_at = timezone.now()
+    subscription.unsubscribed_at = None
+    subscription.paused_at = None
+    subscription.pause_reason = ""
+    subscription.consecutive_failures = 0
+    if not was_receiving:
+        # The first digest covers what happens from now on, not the whole history.
+        subscription.covered_to_position = digest_window_end()
+    subscription.save()
+    return subscription
+
+
+def subscription_confirm(*, token: str) -> Subscription:
+    """Follow a confirmation link: activate (or apply the requested changes). Raises TokenError."""
+    subscription_id, stamp = confirm_token_read(token)
+    with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().filter(pk=subscription_id).first()
+        if subscription is None:
+            raise TokenError("This subscription no longer exists.")
+        if stamp != requested_stamp(subscription.requested_at):
+            raise TokenError("This confirmation link was replaced by a newer one; use the latest email.")
+        if subscription.status == SubscriptionStatus.ACTIVE and not subscription.pending:
+            return subscription  # a second click on the same link
+        return _activate(subscription)
+
+
+def subscription_unsubscribe(*, token: str) -> Subscription:
+    """Follow an unsubscribe link (or its RFC 8058 one-click POST). Idempotent. Raises TokenError."""
+    subscription_id = unsubscribe_token_read(token)
+    subscription = Subscription.objects.filter(pk=subscription_id).first()
+    if subscription is None:
+        raise TokenError("This subscription no longer exists.")
+    if subscription.status != SubscriptionStatus.UNSUBSCRIBED:
+        Subscription.objects.filter(pk=subscription.pk).update(
+            status=SubscriptionStatus.UNSUBSCRIBED, unsubscribed_at=timezone.now(), pending={}
+        )
+        subscription.refresh_from_db()
+    return subscription
+
+
+def subscription_pause(*, subscription_id: int, reason: str) -> None:
+    Subscription.objects.filter(pk=subscription_id, status=SubscriptionStatus.ACTIVE).update(
+        status=SubscriptionStatus.PAUSED, paused_at=timezone.now(), pause_reason=reason[:2000]
+    )
+
+
+def subscription_resume(*, subscription_id: int) -> bool:
+    return bool(
+        Subscription.objects.filter(pk=subscription_id, status=SubscriptionStatus.PAUSED).update(
+            status=SubscriptionStatus.ACTIVE, paused_at=None, pause_reason="", consecutive_failures=0
+        )
+    )
+
+
+def delivery_release(*, delivery_id: int) -> bool:
+    """Let a stale claim (a worker that died mid-send) be sent again: an analyst's decision, never automatic."""
+    return bool(
+        Delivery.objects.filter(pk=delivery_id, state=DeliveryState.CLAIMED).update(
+            state=DeliveryState.FAILED, last_error="claim released by an administrator"
+        )
+    )
+
+
+# --- sending --------------------------------------------------------------------------------------------
+
+
+def retry_backoff(retries: int) -> float:
+    """Seconds before the next delivery attempt: exponential, capped at six hours, with ±20% jitter."""
+    base = float(settings.DIGEST_RETRY_BACKOFF_SECONDS)
+    delay = min(base * (2**retries), 6 * 3600.0)
+    return delay * random.uniform(0.8, 1.2)
+
+
+def message_id_for(subscription_id: int, week: str) -> str:
+    # Deterministic: should a copy ever go out twice, receiving systems can tell it is the same message.
+    return f"<digest.{subscription_id}.{week}@{site_host()}>"
+
+
+def _claim(subscriptions: Sequence[Subscription], week: str, to_position: int) -> dict[int, Delivery]:
+    """Claim the sends we may make; committed before anything is sent. Returns the rows we own."""
+    now = timezone.now()
+    token = uuid.uuid4()
+    ids = [s.pk for s in subscriptions]
+    with transaction.atomic():
+        Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    subscription_id=s.pk,
+                    week=week,
+                    state=DeliveryState.CLAIMED,
+                    claim_token=token,
+                    attempts=1,
+                    claimed_at=now,
+                    from_position=s.covered_to_position,
+                    to_position=to_position,
+                )
+                for s in subscriptions
+            ],
+            ignore_conflicts=True,
+        )
+        # A failed attempt is claimed again by exactly one caller: the UPDATE is conditional on its state.
+        Delivery.objects.filter(week=week, subscription_id__in=ids, state=DeliveryState.FAILED).update(
+            state=DeliveryState.CLAIMED, claim_token=token, attempts=F("attempts") + 1, claimed_at=now
+        )
+    return {row.subscription_id: row for row in Delivery.objects.filter(week=week, claim_token=token)}
+
+
+class _Mailer:
+    """One SMTP connection reused across messages, reopened after a failure."""
+
+    def __init__(self, connection: BaseEmailBackend | None = None) -> None:
+        self.connection = connection or get_connection(fail_silently=False)
+        self.open = False
+
+    def send(self, message: Any) -> str:
+        """'' when the server accepted the message, else the error."""
+        try:
+            if not self.open:
+                self.connection.open()
+                self.open = True
+            message.connection = self.connection
+            if not self.connection.send_messages([message]):
+                return "the mail backend accepted no message"
+            return ""
+        except (smtplib.SMTPException, OSError) as error:
+            self.close()
+            return f"{type(error).__name__}: {error}"[:2000]
+
+    def close(self) -> None:
+        if self.open:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.connection.close()
+        self.open = False
+
+
+def _finish(
+    claimed: dict[int, Delivery],
+    subscriptions: dict[int, Subscription],
+    results: dict[int, tuple[str, ComposedDigest | None, str]],
+    to_position: int,
+    report: SendReport,
+) -> None:
+    now = timezone.now()
+    rows: list[Delivery] = []
+    sent_ids: list[int] = []
+    covered_ids: list[int] = []
+    failed_ids: list[int] = []
+    for subscription_id, (state, digest, error) in results.items():
+        row = claimed[subscription_id]
+        row.state = state
+        row.finished_at = now
+        row.from_position = subscriptions[subscription_id].covered_to_position
+        row.to_position = to_position
+        row.item_count = digest.item_count if digest else 0
+        row.message_id = message_id_for(subscription_id, row.week) if state == DeliveryState.SENT else ""
+        row.last_error = error
+        rows.append(row)
+        if state == DeliveryState.SENT:
+            sent_ids.append(subscription_id)
+            covered_ids.append(subscription_id)
+        elif state == DeliveryState.EMPTY:
+            covered_ids.append(subscription_id)
+        else:
+            failed_ids.append(subscription_id)
+    Delivery.objects.bulk_update(
+        rows, ["state", "finished_at", "from_position", "to_position", "item_count", "message_id", "last_error"]
+    )
+    if covered_ids:
+        Subscription.objects.filter(pk__in=covered_ids, covered_to_position__lt=to_position).update(
+            covered_to_position=to_position
+        )
+    if sent_ids:
+        Subscription.objects.filter(pk__in=sent_ids).update(last_sent_at=now, consecutive_failures=0)
+    for subscription_id in sent_ids:
+        report.outcomes[subscription_id] = Outcome.SENT
+    for subscription_id in covered_ids:
+        report.outcomes.setdefault(subscription_id, Outcome.EMPTY)
+    if failed_ids:
+        Subscription.objects.filter(pk__in=failed_ids).update(consecutive_failures=F("consecutive_failures") + 1)
+        limit = int(settings.DIGEST_MAX_ATTEMPTS)
+        to_pause = set(
+            Subscription.objects.filter(pk__in=failed_ids, consecutive_failures__gte=limit).values_list("pk", flat=True)
+        )
+        for subscription_id in failed_ids:
+            error = results[subscription_id][2]
+            report.errors[subscription_id] = error
+            if subscription_id in to_pause:
+                subscription_pause(
+                    subscription_id=subscription_id, reason=f"{limit} delivery attempts failed; last: {error}"
+                )
+                report.outcomes[subscription_id] = Outcome.PAUSED
+                logger.warning("digest subscription %s paused after %s failures: %s", subscription_id, limit, error)
+            else:
+                report.outcomes[subscription_id] = Outcome.FAILED
+
+
+def digests_send(
+    *,
+    subscription_ids: Iterable[int],
+    week: str,
+    dry_run: bool = False,
+    connection: BaseEmailBackend | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> SendReport:
+    """Send `week`'s digest to each subscription at most once; one SMTP connection for the whole run.
+
+    Each distinct window (from the subscriber's last digest to now) is read once and shared, so subscribers
+    who got last week's digest in the same run cost one query between them. Claims are taken a chunk at a
+    time: a crash loses at most one chunk's digests for this week (their content rolls into next week's).
+    """
+    subscriptions = subscriptions_for(subscription_ids)
+    to_position = digest_window_end()
+    report = SendReport(week=week, to_position=to_position)
+    active = []
+    for subscription in subscriptions:
+        if subscription.status == SubscriptionStatus.ACTIVE:
+            active.append(subscription)
+        else:
+            report.outcomes[subscription.pk] = Outcome.INACTIVE
+    windows: dict[int, WindowChanges] = {}
+    review_count: list[int | None] = []
+    send_when_empty = bool(settings.DIGEST_SEND_WHEN_EMPTY)
+    mailer = _Mailer(connection) if not dry_run else None
+
+    def compose(subscription: Subscription) -> ComposedDigest:
+        start = min(subscription.covered_to_position, to_position)
+        if start not in windows:
+            windows[start] = window_changes(start, to_position)
+        count = None
+        if subscription.include_review_queue and subscription_is_analyst(subscription.user):
+            if not review_count:
+                review_count.append(review_queue_count())
+            count = review_count[0]
+        report.composed += 1
+        return digest_compose(subscription=subscription, changes=windows[start], week=week, review_count=count)
+
+    try:
+        for start in range(0, len(active), chunk_size):
+            chunk = active[start : start + chunk_size]
+            if dry_run:
+                for subscription in chunk:
+                    compose(subscription)
+                    report.outcomes[subscription.pk] = Outcome.DRY_RUN
+                continue
+            assert mailer is not None
+            claimed = _claim(chunk, week, to_position)
+            by_id = {s.pk: s for s in chunk}
+            for subscription in chunk:
+                if subscription.pk not in claimed:
+                    report.outcomes[subscription.pk] = Outcome.SKIPPED
+            results: dict[int, tuple[str, ComposedDigest | None, str]] = {}
+            for subscription_id in claimed:
+                subscription = by_id[subscription_id]
+                digest = compose(subscription)
+                if digest.empty and not send_when_empty:
+                    results[subscription_id] = (DeliveryState.EMPTY, digest, "")
+                    continue
+                message = digest_message(
+                    subscription=subscription, digest=digest, message_id=message_id_for(subscription_id, week)
+                )
+                error = mailer.send(message)
+                results[subscription_id] = (DeliveryState.FAILED if error else DeliveryState.SENT, digest, error)
+            _finish(claimed, by_id, results, to_position, report)
+    finally:
+        if mailer is not None:
+            mailer.close()
+    return report
+
+
+def digest_send_one(*, subscription_id: int, week: str) -> tuple[str, str]:
+    """One subscription's digest for `week` (the Celery task's service): (outcome, error)."""
+    report = digests_send(subscription_ids=[subscription_id], week=week, chunk_size=1)
+    return report.outcomes.get(subscription_id, Outcome.INACTIVE), report.errors.get(subscription_id, "")
+
+
+def digest_preview(*, subscription: Subscription, week: str, test: bool = False) -> ComposedDigest:
+    """The subscriber's next digest as it would be composed now (nothing claimed, nothing moved)."""
+    to_position = digest_window_end()
+    changes = window_changes(min(subscription.covered_to_position, to_position), to_position)
+    count = None
+    if subscription.include_review_queue and subscription_is_analyst(subscription.user):
+        count = review_queue_count()
+    return digest_compose(subscription=subscription, changes=changes, week=week, review_count=count, test=test)
+
+
+def digest_send_test(*, subscription_id: int, week: str, to: str = "") -> ComposedDigest:
+    """Send the subscriber's next digest now, marked [TEST], to them (or to `to`): no log, no window moved."""
+    subscription = Subscription.objects.select_related("user").get(pk=subscription_id)
+    digest = digest_preview(subscription=subscription, week=week, test=True)
+    message = digest_message(
+        subscription=subscription, digest=digest, message_id=f"<digest.test.{uuid.uuid4().hex}@{site_host()}>"
+    )
+    if to:
+        message.to = [to]
+    message.send()
+    return digest
+
+
+def week_now(moment: datetime | None = None) -> str:
+    year, week, _ = (moment or timezone.now()).isocalendar()
+    return f"{year}-W{week:02d}"

@@ -1,0 +1,218 @@
+"""Sending digests through a real SMTP server on loopback (aiosmtpd, see conftest): content, headers, at most once.
+
+The outage test runs a real Celery worker in a thread (celery.contrib.testing) on kombu's in-memory broker,
+so the retry goes through the broker with its countdown, as in production.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import pytest
+from celery import Celery
+from celery.contrib.testing.worker import start_worker
+
+from config.celery import app as project_app
+from digests import services
+from digests.models import Delivery, DeliveryState, Subscription, SubscriptionStatus
+from digests.selectors import subscriptions_due
+from digests.services import Outcome
+from tests.digests.conftest import SITE, SMTPServer, record_week, register_entities, subscribe
+from timeline.models import Development
+from workers import digests as tasks
+
+WEEK = "2025-W05"
+
+
+def test_the_digest_arrives_with_both_parts_the_weeks_developments_and_the_list_headers(
+    smtp: SMTPServer, old_timeline: dict[str, Development]
+) -> None:
+    subscription = subscribe()
+    week = record_week(old_timeline)
+
+    assert services.digest_send_one(subscription_id=subscription.pk, week=WEEK) == (Outcome.SENT, "")
+
+    [received] = smtp.wait_for(1)
+    assert received.rcpt_tos == ["reader@example.org"]
+    message = received.message
+    assert message["Subject"] == f"Timeline digest {WEEK}: 2 new, 1 revised, 1 retracted"
+    assert message.get_content_type() == "multipart/alternative"
+    text, html = received.part("plain"), received.part("html")
+
+    for part in (text, html):
+        assert "DeepSeek releases R1" in part
+        assert "Huawei ships Ascend 910C" in part
+        assert "DeepSeek releases DeepSeek-V2" in part  # revised: the new title ...
+        assert "DeepSeek releases V2" in part  # ... and the old one, struck through
+        assert "Huawei fab milestone" in part  # retracted
+        assert "the source withdrew the claim" in part
+        assert "Jan 20, 2025" in part and "Feb 2025" in part  # display dates
+        assert "May 7, 2024" in part and "May 2024" in part  # the date change
+        assert "DeepSeek-V2 paper coverage" in part  # the citation added in the week
+        assert "B2" in part and "A2" in part and "E4" in part  # graded citations
+        assert "October 7 export controls" not in part  # untouched this week
+        for key in ("new_model", "new_huawei", "revised"):
+            assert f"{SITE}/developments/{week[key].pk}/" in part
+    assert "Date: May 2024 -> May 7, 2024" in text
+    # grouped by category, in Figure 1's order
+    assert text.index("== Corporate ==") < text.index("== Technology ==")
+    assert text.index("Huawei ships") < text.index("== Technology ==") < text.index("DeepSeek releases R1")
+
+    unsubscribe = re.search(r"<(https://timeline\.example/digests/unsubscribe/[^>]+/)>", message["List-Unsubscribe"])
+    assert unsubscribe is not None
+    assert "<mailto:unsubscribe@timeline.example?subject=unsubscribe>" in message["List-Unsubscribe"]
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert unsubscribe[1] in text and unsubscribe[1] in html
+    assert message["Message-ID"] == f"<digest.{subscription.pk}.{WEEK}@timeline.example>"
+
+    row = Delivery.objects.get(subscription=subscription, week=WEEK)
+    assert (row.state, row.attempts, row.item_count) == (DeliveryState.SENT, 1, 4)
+    subscription.refresh_from_db()
+    assert subscription.covered_to_position == row.to_position > row.from_position
+
+
+def test_the_html_part_has_inlined_styles_and_a_dark_mode(
+    smtp: SMTPServer, old_timeline: dict[str, Development]
+) -> None:
+    subscribe()
+    record_week(old_timeline)
+    services.digests_send(subscription_ids=Subscription.objects.values_list("pk", flat=True), week=WEEK)
+    html = smtp.wait_for(1)[0].part("html")
+
+    assert '<meta name="color-scheme" content="light dark">' in html
+    assert "@media (prefers-color-scheme: dark)" in html
+    # Every element that shows content carries its own style: clients that drop <style> still render it.
+    for tag in re.findall(r"<(?:a|p|h1|h2|td|ul|span|body)\b[^>]*>", html):
+        assert "style=" in tag, tag
+
+
+def test_nothing_is_sent_when_nothing_matched_unless_the_setting_says_so(
+    smtp: SMTPServer, old_timeline: dict[str, Development], settings: Any
+) -> None:
+    subscription = subscribe(categories=["gpu_acquisition"])
+    record_week(old_timeline)
+
+    assert services.digest_send_one(subscription_id=subscription.pk, week=WEEK)[0] == Outcome.EMPTY
+    assert Delivery.objects.get(subscription=subscription).state == DeliveryState.EMPTY
+    time.sleep(0.2)
+    assert smtp.messages == []
+
+    settings.DIGEST_SEND_WHEN_EMPTY = True
+    assert services.digest_send_one(subscription_id=subscription.pk, week="2025-W06")[0] == Outcome.SENT
+    [received] = smtp.wait_for(1)
+    assert "no changes" in received.message["Subject"]
+    assert "Nothing you follow was recorded" in received.part("plain")
+
+
+def test_a_retried_task_sends_once(smtp: SMTPServer, old_timeline: dict[str, Development]) -> None:
+    subscription = subscribe()
+    record_week(old_timeline)
+
+    first = tasks.digest_send.apply(args=[subscription.pk, WEEK])
+    again = tasks.digest_send.apply(args=[subscription.pk, WEEK])  # redelivered after acks_late, say
+
+    assert (first.get(), again.get()) == (Outcome.SENT, Outcome.SKIPPED)
+    time.sleep(0.2)
+    assert len(smtp.wait_for(1)) == 1
+    assert Delivery.objects.get().attempts == 1
+
+
+def test_two_beats_dispatching_the_same_slot_send_once(smtp: SMTPServer, old_timeline: dict[str, Development]) -> None:
+    from datetime import UTC, datetime
+
+    subscribe(email="a@example.org", weekday=1, hour=8, time_zone="Europe/Paris")
+    subscribe(email="b@example.org", weekday=1, hour=8, time_zone="America/New_York")
+    record_week(old_timeline)
+    Subscription.objects.update(confirmed_at=datetime(2025, 1, 1, tzinfo=UTC))
+    # Monday 3 February 2025, 14:00 UTC: 15:00 in Paris and 09:00 in New York, both past their 08:00 slot.
+    now = datetime(2025, 2, 3, 14, 0, tzinfo=UTC)
+
+    beat_one, beat_two = subscriptions_due(now), subscriptions_due(now)
+    assert sorted(week for _, week in beat_one) == ["2025-W06", "2025-W06"]
+    for subscription_id, week in [*beat_one, *beat_two]:
+        tasks.digest_send.apply(args=[subscription_id, week])
+
+    time.sleep(0.2)
+    assert sorted(m.rcpt_tos[0] for m in smtp.wait_for(2)) == ["a@example.org", "b@example.org"]
+    assert subscriptions_due(now) == []
+
+
+def test_a_worker_that_died_after_claiming_does_not_send_again(
+    smtp: SMTPServer, old_timeline: dict[str, Development]
+) -> None:
+    subscription = subscribe()
+    record_week(old_timeline)
+    # The claim commits, then the worker dies (before or after the SMTP server accepted: we cannot know).
+    claimed = services._claim([subscription], WEEK, to_position=10_000)
+    assert list(claimed) == [subscription.pk]
+
+    assert services.digest_send_one(subscription_id=subscription.pk, week=WEEK)[0] == Outcome.SKIPPED
+    time.sleep(0.2)
+    assert smtp.messages == []
+    # Nothing of the week is lost: the window did not move, so the next week's digest covers it.
+    assert Subscription.objects.get().covered_to_position < 10_000
+    assert services.digest_send_one(subscription_id=subscription.pk, week="2025-W06")[0] == Outcome.SENT
+    assert "Huawei ships Ascend 910C" in smtp.wait_for(1)[0].part("plain")
+
+
+def test_repeated_failures_pause_the_subscription(smtp: SMTPServer, old_timeline: dict[str, Development]) -> None:
+    subscription = subscribe()
+    record_week(old_timeline)
+    smtp.stop()
+
+    # Eagerly applied, Celery runs each retry at once: three attempts (DIGEST_MAX_ATTEMPTS) then the pause.
+    result = tasks.digest_send.apply(args=[subscription.pk, WEEK])
+
+    assert result.get() == Outcome.PAUSED
+    subscription.refresh_from_db()
+    assert subscription.status == SubscriptionStatus.PAUSED
+    assert "3 delivery attempts failed" in subscription.pause_reason
+    row = Delivery.objects.get()
+    assert (row.state, row.attempts) == (DeliveryState.FAILED, 3)
+    assert "Connection refused" in row.last_error or "ConnectionRefusedError" in row.last_error
+    # a paused subscription is not due and a stray task sends nothing
+    assert services.digest_send_one(subscription_id=subscription.pk, week=WEEK)[0] == Outcome.INACTIVE
+
+
+@pytest.fixture
+def celery_worker_app() -> Any:
+    """A Celery app on the in-memory broker running the project's shared tasks; the project app is restored."""
+    test_app = Celery("digests-test", broker="memory://", backend="cache+memory://", set_as_current=False)
+    test_app.conf.task_acks_late = True
+    test_app.conf.task_serializer = "json"
+    test_app.conf.accept_content = ["json"]
+    yield test_app
+    project_app.set_current()
+    project_app.set_default()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("guard_lifted_for_flush")
+def test_an_smtp_outage_is_retried_and_then_delivered_once(smtp: SMTPServer, celery_worker_app: Celery) -> None:
+    from tests.digests.conftest import record_old
+
+    register_entities()
+    old = record_old()
+    subscription = subscribe()
+    record_week(old)
+    smtp.stop()
+
+    with start_worker(celery_worker_app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+        celery_worker_app.tasks["digests.send"].delay(subscription.pk, WEEK)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not Delivery.objects.filter(state=DeliveryState.FAILED).exists():
+            time.sleep(0.05)
+        assert Delivery.objects.get().state == DeliveryState.FAILED  # the first attempt met the outage
+        smtp.start()
+        while time.monotonic() < deadline and not Delivery.objects.filter(state=DeliveryState.SENT).exists():
+            time.sleep(0.05)
+        time.sleep(0.5)  # any duplicate would arrive now
+
+    assert len(smtp.messages) == 1
+    assert "DeepSeek releases R1" in smtp.messages[0].part("plain")
+    row = Delivery.objects.get()
+    assert row.state == DeliveryState.SENT and row.attempts >= 2
+    subscription.refresh_from_db()
+    assert (subscription.status, subscription.consecutive_failures) == (SubscriptionStatus.ACTIVE, 0)

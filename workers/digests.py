@@ -1,0 +1,40 @@
+"""Celery tasks for digests: a short periodic dispatcher and one send task per (subscription, week).
+
+Thin on purpose: they take ids and call digests.services, which claims each send in the send log before
+sending, so a redelivered, retried or duplicated task sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Task, shared_task
+from django.utils import timezone
+
+from digests import services
+from digests.selectors import subscriptions_due
+
+
+@shared_task(name="digests.dispatch_due", soft_time_limit=50, time_limit=60, ignore_result=True)
+def digests_dispatch_due() -> int:
+    """Enqueue one send per subscription whose weekly slot (in its time zone) has passed without a digest."""
+    due = subscriptions_due(timezone.now())
+    for subscription_id, week in due:
+        digest_send.delay(subscription_id, week)
+    return len(due)
+
+
+@shared_task(
+    bind=True,
+    name="digests.send",
+    max_retries=None,  # the service counts failures and pauses the subscription after DIGEST_MAX_ATTEMPTS
+    acks_late=True,
+    soft_time_limit=60,
+    time_limit=90,
+    ignore_result=True,
+)
+def digest_send(self: Task[Any, Any], subscription_id: int, week: str) -> str:
+    outcome, error = services.digest_send_one(subscription_id=subscription_id, week=week)
+    if outcome == services.Outcome.FAILED:
+        raise self.retry(countdown=services.retry_backoff(self.request.retries), exc=OSError(error))
+    return outcome
