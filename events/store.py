@@ -145,8 +145,10 @@ def append_many(
             now = last.recorded_at
 
         rows: list[StoredEvent] = []
+        # A stream named in two batches of one call continues from the first batch's versions.
+        versions: dict[str, int] = {}
         for stream, events, expected_version in batches:
-            version = stream_version(stream)
+            version = versions[stream] if stream in versions else stream_version(stream)
             if expected_version is not None and expected_version != version:
                 raise ConcurrencyError(stream, expected_version, version)
             for event in events:
@@ -166,6 +168,7 @@ def append_many(
                 row.hash = event_hash(previous_hash, row)
                 previous_hash = row.hash
                 rows.append(row)
+            versions[stream] = version
         StoredEvent.objects.bulk_create(rows)
         recorded = [RecordedEvent.from_row(row) for row in rows]
         project(recorded)
