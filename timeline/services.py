@@ -18,8 +18,8 @@ from events import store
 from events.store import NewEvent
 from timeline import domain
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
-from timeline.models import Development, Entity, NamedTimeline
-from timeline.selectors import entity_resolve
+from timeline.models import Citation, Development, Entity, NamedTimeline
+from timeline.selectors import entity_resolve, filters_from_mapping
 from timeline.taxonomy import CREDIBILITY, RELIABILITY, Category, EntityType, Kind
 
 _http_url = URLValidator(schemes=["http", "https"])
@@ -96,9 +96,19 @@ def _clean_media(value: Any, errors: dict[str, list[str]]) -> dict[str, str] | N
     return {key: str(value.get(key) or "") for key in ("url", "caption", "credit")}
 
 
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
 def clean_citation(fields: Mapping[str, Any], errors: dict[str, list[str]], prefix: str = "") -> dict[str, Any]:
     """A validated citation dict with a fresh id (or the one given)."""
     citation: dict[str, Any] = {"id": str(fields.get("id") or uuid.uuid4())}
+    if not _is_uuid(citation["id"]):
+        errors.setdefault(f"{prefix}id", []).append("A citation id must be a UUID.")
     citation["title"] = _clean_text(fields.get("title"), f"{prefix}title", errors, required=True, limit=500)
     url = str(fields.get("url") or "").strip()
     if url:
@@ -301,6 +311,8 @@ def citation_add(
     cleaned = clean_citation({**citation, "id": citation.get("id") or uuid.uuid5(event_id, "citation")}, errors)
     if any(c["id"] == cleaned["id"] for c in development.snapshot["citations"]):
         errors.setdefault("id", []).append("the development already has this citation.")
+    elif _is_uuid(cleaned["id"]) and Citation.objects.filter(pk=cleaned["id"]).exists():
+        errors.setdefault("id", []).append("another development has a citation with this id.")
     _raise_if(errors)
     event = NewEvent(domain.CITATION_ADDED, {"citation": cleaned}, event_id=event_id, metadata=_metadata(actor, reason))
     return _append_development(str(development.pk), [event], expected_version)
@@ -343,6 +355,8 @@ def development_merge(
         raise ValidationError({"into": ["A development cannot be merged into itself."]})
     duplicate = _current(duplicate_id)
     target = _current(into_id)
+    if duplicate.pk == target.pk:  # the same development under another spelling of its id
+        raise ValidationError({"into": ["A development cannot be merged into itself."]})
     errors: dict[str, list[str]] = {}
     if duplicate.status != "current":
         errors.setdefault("duplicate", []).append(f"the duplicate is {duplicate.status}, not current.")
@@ -426,6 +440,20 @@ def _clean_timeline_filters(filters: Mapping[str, Any], errors: dict[str, list[s
     unknown = set(filters) - TIMELINE_FILTER_KEYS
     if unknown:
         errors.setdefault("filters", []).append(f"unknown filter keys: {', '.join(sorted(unknown))}.")
+    # Values too: a saved filter the selector cannot answer would break every later read of the timeline.
+    try:
+        saved = filters_from_mapping(dict(filters))
+    except (ValueError, TypeError) as error:
+        errors.setdefault("filters", []).append(f"'from' and 'to' must be ISO dates (YYYY-MM-DD): {error}.")
+        return dict(filters)
+    if saved.disputed is not None and not isinstance(saved.disputed, bool):
+        errors.setdefault("filters", []).append("'disputed' must be true or false.")
+    for value in [c for c in saved.categories if c not in Category.values] + [
+        k for k in saved.kinds if k not in Kind.values
+    ]:
+        errors.setdefault("filters", []).append(f"'{value}' is not a category or kind.")
+    if saved.min_reliability and saved.min_reliability.upper() not in RELIABILITY:
+        errors.setdefault("filters", []).append("'min_reliability' must be one of A-F.")
     return dict(filters)
 
 
@@ -452,7 +480,8 @@ def timeline_define(
         "filters": _clean_timeline_filters(filters or {}, errors),
         "pinned": [str(p) for p in pinned],
     }
-    existing = set(map(str, Development.objects.filter(pk__in=data["pinned"]).values_list("pk", flat=True)))
+    pinned_ids = [p for p in data["pinned"] if _is_uuid(p)]
+    existing = set(map(str, Development.objects.filter(pk__in=pinned_ids).values_list("pk", flat=True)))
     for missing in [p for p in data["pinned"] if p not in existing]:
         errors.setdefault("pinned", []).append(f"no development {missing}.")
     _raise_if(errors)
