@@ -10,7 +10,15 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from events import store
-from timeline.models import Development, DevelopmentVersion, Entity, EntityAlias, NamedTimeline
+from timeline.models import (
+    Development,
+    DevelopmentEntity,
+    DevelopmentVersion,
+    DevelopmentVersionEntity,
+    Entity,
+    EntityAlias,
+    NamedTimeline,
+)
 
 VISIBLE_STATUSES = ("current",)
 
@@ -101,8 +109,12 @@ def _filter_query(filters: TimelineFilters, position: int | None) -> Q:
         query &= Q(kind__in=filters.kinds)
     if filters.entity:
         entity = entity_resolve(filters.entity)
-        # An unknown entity matches nothing rather than everything.
-        query &= Q(entity_links__entity_id=entity.pk if entity else "\x00")
+        # An unknown entity matches nothing rather than everything. A subquery, not a join: a join repeats a
+        # development once per linked entity when OR-ed with pinned ids, and a second entity condition (a
+        # named timeline's saved filter) would have to hold on the same link row.
+        links = DevelopmentEntity.objects if position is None else DevelopmentVersionEntity.objects
+        owner = "development_id" if position is None else "version_id"
+        query &= Q(pk__in=links.filter(entity_id=entity.pk).values(owner)) if entity else Q(pk__in=[])
     if filters.tag:
         query &= Q(tags_key__contains=f"|{filters.tag.strip().lower()}|")
     # Overlap: the development's span [lower, upper] meets the asked range.
