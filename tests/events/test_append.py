@@ -280,3 +280,15 @@ def test_appending_nothing_writes_nothing() -> None:
     assert store.append("s", [], expected_version=0) == []
     assert store.append_many([]) == []
     assert store.last_position() == 0
+
+
+def test_two_batches_for_one_stream_in_one_append_number_its_versions_on() -> None:
+    store.append("a", [noted(0)], expected_version=0)
+    store.append_many([("a", [noted(1)], 1), ("b", [noted(2)], 0), ("a", [noted(3), noted(4)], 2)])
+    assert [(p, s, v) for p, _, s, v in log_rows()] == [(1, "a", 1), (2, "a", 2), (3, "b", 1), (4, "a", 3), (5, "a", 4)]
+
+
+def test_two_batches_for_one_stream_in_one_append_check_the_second_expected_version_after_the_first() -> None:
+    with pytest.raises(ConcurrencyError):
+        store.append_many([("a", [noted(1)], 0), ("a", [noted(2)], 0)])
+    assert store.last_position() == 0
