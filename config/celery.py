@@ -26,12 +26,14 @@ def configure_embedded_broker(sender: Celery, **_: object) -> None:
     if not str(settings.CELERY_BROKER_URL).startswith("filesystem://"):
         return
     broker_dir = settings.CELERY_BROKER_DIR
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (broker_dir / sub).mkdir(parents=True, exist_ok=True)
     sender.conf.broker_transport_options = {
         "data_folder_in": str(broker_dir / "queue"),
         "data_folder_out": str(broker_dir / "queue"),
         "processed_folder": str(broker_dir / "processed"),
+        # without this the transport writes its exchange table to ./control in whatever folder it started
+        "control_folder": str(broker_dir / "control"),
         "store_processed": False,
     }
 
