@@ -1,0 +1,70 @@
+"""Conditional GET: ETag from the log position an answer depends on, Last-Modified, 304 on If-None-Match."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.utils.http import http_date
+
+from events import store
+from tests.api.conftest import record
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def one(entities: None) -> Any:
+    return record()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/developments/", "/api/developments/?format=csv", "/api/timelines/", "/api/feed/", "/api/changes/"],
+)
+def test_an_unchanged_answer_is_a_304_until_the_log_moves(anon: Any, one: Any, url: str) -> None:
+    first = anon.get(url)
+    etag = first["ETag"]
+    assert first.status_code == 200 and etag.startswith('"') and first["Last-Modified"]
+    again = anon.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.content == b"" and again["ETag"] == etag
+    record(title="Something new", date="2024")
+    moved = anon.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert moved.status_code == 200 and moved["ETag"] != etag
+
+
+def test_the_etag_depends_on_the_query_and_the_format(anon: Any, one: Any) -> None:
+    tags = {
+        anon.get(url)["ETag"]
+        for url in ("/api/developments/", "/api/developments/?category=government", "/api/developments/?format=csv")
+    }
+    assert len(tags) == 3
+    assert anon.get("/api/developments/", HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
+    assert anon.get("/api/developments/", HTTP_IF_NONE_MATCH="*").status_code == 304
+
+
+def test_an_as_of_answer_keeps_its_etag_while_the_log_grows(anon: Any, one: Any) -> None:
+    position = store.last_position()
+    etag = anon.get(f"/api/developments/?as_of={position}")["ETag"]
+    record(title="Later", date="2024")
+    assert anon.get(f"/api/developments/?as_of={position}", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    # the change feed's window (after, after+limit] is complete, so it does not change either
+    window = anon.get("/api/changes/?after=0&limit=1")["ETag"]
+    record(title="Even later", date="2024")
+    assert anon.get("/api/changes/?after=0&limit=1", HTTP_IF_NONE_MATCH=window).status_code == 304
+
+
+def test_if_modified_since_answers_304_when_nothing_was_recorded_after_it(anon: Any, one: Any) -> None:
+    last_modified = anon.get("/api/developments/")["Last-Modified"]
+    assert anon.get("/api/developments/", HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 304
+    assert anon.get("/api/developments/", HTTP_IF_MODIFIED_SINCE=http_date(0)).status_code == 200
+
+
+def test_a_development_etag_carries_its_version_and_moves_with_it(anon: Any, analyst: Any, one: Any) -> None:
+    response = anon.get(f"/api/developments/{one.pk}/")
+    assert response["ETag"].startswith('"v1-p')
+    assert anon.get(f"/api/developments/{one.pk}/history/", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 200
+    history = anon.get(f"/api/developments/{one.pk}/history/")["ETag"]
+    # Analysts see actors, so their answer (and its ETag) differs from the public one.
+    assert analyst.get(f"/api/developments/{one.pk}/history/")["ETag"] != history
+    assert anon.get(f"/api/developments/{one.pk}/history/", HTTP_IF_NONE_MATCH=history).status_code == 304
