@@ -293,12 +293,12 @@ class ConflictSerializer(serializers.Serializer):
 class StrictSerializer(serializers.Serializer):
     """Refuses fields it does not know, so a typo is an error rather than silently ignored."""
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if isinstance(self.initial_data, dict):
-            unknown = sorted(set(self.initial_data) - set(self.fields))
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return attrs
+        return super().to_internal_value(data)
 
 
 class CitationInputSerializer(StrictSerializer):

@@ -1,0 +1,196 @@
+"""/api/timelines/{slug}/figure.svg and .png: Figure 1 drawn from a named timeline, with the timeline filters.
+
+The filters, `as_of`, errors (400 with field errors, JSON), throttles and conditional GET are the API's own;
+the drawing is timeline.figure's. PNG needs the system cairo library: without it the answer is a 503 that
+says so, and the SVG keeps working.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import Http404
+from django_filters.utils import translate_validation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api import serializers as s
+from api.conditional import Validators
+from api.filters import TimelineFilterSet
+from api.views.base import ApiView
+from api.views.developments import ERRORS, NOT_MODIFIED
+from timeline import figure, selectors
+from timeline.models import NamedTimeline
+
+MIN_WIDTH, MAX_WIDTH, DEFAULT_WIDTH = 480, 2400, 1200
+
+
+class SVGRenderer(BaseRenderer):
+    media_type = "image/svg+xml"
+    format = "svg"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> Any:
+        return data
+
+
+class PNGRenderer(BaseRenderer):
+    media_type = "image/png"
+    format = "png"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> Any:
+        return data
+
+
+class PngUnavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = "PNG output is not available on this server."
+    default_code = "png_unavailable"
+
+
+FIGURE_PARAMETERS = [
+    OpenApiParameter(
+        "width", int, description=f"Figure width in px ({MIN_WIDTH}-{MAX_WIDTH}, default {DEFAULT_WIDTH})."
+    ),
+]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    named: NamedTimeline
+    queryset: Any
+    width: int
+    as_of: int | None
+    validators: Validators
+
+
+class TimelineFigureView(ApiView):
+    """The figure of a named timeline; subclasses choose SVG or PNG."""
+
+    filterset_class = TimelineFilterSet
+    output = "svg"
+
+    def prepare(self, request: Request, slug: str) -> _Prepared:
+        """What the figure needs and its conditional-GET validators, or the 404/400 that stops here."""
+        named = selectors.named_timeline_get(slug)
+        if named is None:
+            raise Http404("No such named timeline.")
+        filterset = TimelineFilterSet(request.query_params, request=request, timeline_slug=slug)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        width = _int_param(request, "width", DEFAULT_WIDTH, MIN_WIDTH, MAX_WIDTH)
+        queryset = filterset.qs  # resolves as_of (a 400 when it cannot be answered)
+        position = filterset.as_of_position
+        return _Prepared(named, queryset, width, position, self.conditional(position, prefix=self.output))
+
+    def draw(self, request: Request, prepared: _Prepared) -> str:
+        items = figure.figure_items(prepared.queryset[: figure.MAX_FIGURE_ITEMS + 1])
+        subtitle = figure_subtitle(len(items), request.query_params, prepared.as_of)
+        try:
+            return figure.render_svg(items, title=prepared.named.title, subtitle=subtitle, width=prepared.width)
+        except figure.FigureError as error:
+            raise exceptions.ValidationError({"figure": [str(error)]}) from error
+
+    def finish(self, body: bytes, validators: Validators) -> Response:
+        response = self.answer(body, validators)
+        # The SVG is data, never a page: no scripts, no outside loads, even when opened directly.
+        response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+FILTER_NAMES = ("category", "kind", "entity", "tag", "from", "to", "q", "disputed", "min_reliability")
+
+
+def figure_subtitle(count: int, params: Any, as_of: int | None) -> str:
+    noun = "development" if count == 1 else "developments"
+    parts = [f"{count} {noun}"]
+    used = [key for key in FILTER_NAMES if params.get(key)]
+    if used:
+        parts.append("filtered by " + ", ".join(f"{key}={', '.join(params.getlist(key))}" for key in used))
+    if as_of is not None:
+        parts.append(f"as of log position {as_of}")
+    return " · ".join(parts)
+
+
+def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
+    text = (request.query_params.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise exceptions.ValidationError({name: [f"{name} is a whole number from {low} to {high}."]})
+    return int(text)
+
+
+FIGURE_ERRORS: dict[Any, Any] = {**ERRORS, 304: NOT_MODIFIED, 404: s.ErrorSerializer}
+
+
+class TimelineFigureSVGView(TimelineFigureView):
+    renderer_classes = [SVGRenderer]
+    output = "svg"
+
+    @extend_schema(
+        operation_id="timelines_figure_svg",
+        summary="A named timeline drawn as Figure 1 (SVG), with the timeline filters and as_of",
+        parameters=FIGURE_PARAMETERS,
+        responses={
+            (200, SVGRenderer.media_type): OpenApiResponse(OpenApiTypes.STR, description="The figure as SVG"),
+            **FIGURE_ERRORS,
+        },
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        prepared = self.prepare(request, slug)
+        if (unchanged := self.not_modified(prepared.validators)) is not None:
+            return unchanged
+        svg = self.draw(request, prepared)
+        return self.finish(svg.encode("utf-8"), prepared.validators)
+
+
+class TimelineFigurePNGView(TimelineFigureView):
+    renderer_classes = [PNGRenderer]
+    output = "png"
+
+    @extend_schema(
+        operation_id="timelines_figure_png",
+        summary="A named timeline drawn as Figure 1 (PNG, for email and slides)",
+        parameters=[
+            *FIGURE_PARAMETERS,
+            OpenApiParameter("scale", float, description="Pixels per SVG unit, 0.5-4 (default 2)."),
+        ],
+        responses={
+            (200, PNGRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY, description="The figure as PNG"),
+            **FIGURE_ERRORS,
+            503: OpenApiResponse(s.ErrorSerializer, description="The server lacks the cairo library for PNG"),
+        },
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        scale = _scale_param(request)
+        prepared = self.prepare(request, slug)
+        if (unchanged := self.not_modified(prepared.validators)) is not None:
+            return unchanged
+        svg = self.draw(request, prepared)
+        try:
+            png = figure.render_png(svg, scale=scale)
+        except figure.PngUnavailableError as error:
+            raise PngUnavailable(str(error)) from error
+        return self.finish(png, prepared.validators)
+
+
+def _scale_param(request: Request) -> float:
+    text = (request.query_params.get("scale") or "").strip()
+    if not text:
+        return 2.0
+    try:
+        scale = float(text)
+    except ValueError:
+        scale = -1.0
+    if not 0.5 <= scale <= 4:  # also refuses nan and inf
+        raise exceptions.ValidationError({"scale": ["scale is a number from 0.5 to 4."]})
+    return scale

@@ -1,0 +1,88 @@
+"""Every malformed parameter is a 400 naming the field; anonymous and authenticated callers are throttled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core import signing
+from django.core.cache import cache
+
+from tests.api.conftest import record
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("from=2023-13-40", "from"),
+        ("to=not-a-date", "to"),
+        ("from=2024&to=2023", "to"),
+        ("category=sports", "category"),
+        ("category=government,sports", "category"),
+        ("kind=party", "kind"),
+        ("as_of=2999-01-01T00:00:00Z", "as_of"),
+        ("as_of=99999999", "as_of"),
+        ("as_of=2025-01-01T00:00:00", "as_of"),
+        ("as_of=yesterday", "as_of"),
+        ("cursor=garbage", "cursor"),
+        ("page_size=501", "page_size"),
+        ("page_size=0", "page_size"),
+        ("page_size=ten", "page_size"),
+        ("disputed=maybe", "disputed"),
+        ("min_reliability=G", "min_reliability"),
+        ("ordering=title", "ordering"),
+        ("entity=nobody-at-all", "entity"),
+        ("timeline=no-such-timeline", "timeline"),
+        ("format=xml", "format"),
+    ],
+)
+def test_a_malformed_parameter_is_a_400_naming_it(anon: Any, entities: None, query: str, field: str) -> None:
+    record()
+    response = anon.get(f"/api/developments/?{query}")
+    assert response.status_code == 400, response.content
+    assert field in response.json(), response.json()
+
+
+def test_a_tampered_cursor_is_a_400(anon: Any, entities: None) -> None:
+    for index in range(3):
+        record(title=f"D{index}")
+    cursor = anon.get("/api/developments/?page_size=1").json()["next_cursor"]
+    assert anon.get("/api/developments/", {"page_size": 1, "cursor": cursor}).status_code == 200
+    payload = signing.loads(cursor, salt="api.cursor.v1")
+    payload["k"][2] = "A"  # a forged position in the order
+    unsigned = signing.dumps(payload, salt="not-the-api", compress=True)
+    for forged in (unsigned, cursor[:-2] + ("AA" if not cursor.endswith("AA") else "BB"), cursor + "x"):
+        response = anon.get("/api/developments/", {"page_size": 1, "cursor": forged})
+        assert response.status_code == 400 and "cursor" in response.json()
+
+
+def test_named_timelines_answer_the_same_400s(anon: Any, entities: None) -> None:
+    from timeline import services
+
+    services.timeline_define(slug="figure", title="Figure", pinned=[record().pk])
+    assert "from" in anon.get("/api/timelines/figure/?from=20x4").json()
+    assert anon.get("/api/developments/1/").status_code == 404
+
+
+def _rates(settings: Any, anon_rate: str, user_rate: str) -> None:
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": anon_rate, "user": user_rate},
+    }
+    cache.clear()
+
+
+def test_anonymous_callers_are_throttled_at_the_anon_rate(anon: Any, db: None, settings: Any) -> None:
+    _rates(settings, "3/minute", "100/minute")
+    statuses = [anon.get("/api/timelines/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    throttled = anon.get("/api/developments/")
+    assert throttled.status_code == 429 and int(throttled["Retry-After"]) > 0
+
+
+def test_authenticated_callers_have_their_own_rate(analyst: Any, anon: Any, db: None, settings: Any) -> None:
+    _rates(settings, "1/minute", "5/minute")
+    assert [analyst.get("/api/timelines/").status_code for _ in range(6)] == [200] * 5 + [429]
+    assert anon.get("/api/timelines/").status_code == 200
