@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -25,7 +26,7 @@ from api.filters import TimelineFilterSet
 from api.views.base import ApiView
 from api.views.developments import ERRORS, NOT_MODIFIED
 from timeline import figure, selectors
-from timeline.models import NamedTimeline
+from timeline.models import Development, NamedTimeline
 
 MIN_WIDTH, MAX_WIDTH, DEFAULT_WIDTH = 480, 2400, 1200
 
@@ -75,6 +76,9 @@ class TimelineFigureView(ApiView):
     """The figure of a named timeline; subclasses choose SVG or PNG."""
 
     filterset_class = TimelineFilterSet
+    # Only for the schema: it documents the filters from these; reads go through the selectors.
+    filter_backends = [DjangoFilterBackend]
+    queryset = Development.objects.none()
     output = "svg"
 
     def prepare(self, request: Request, slug: str) -> _Prepared:
@@ -82,7 +86,9 @@ class TimelineFigureView(ApiView):
         named = selectors.named_timeline_get(slug)
         if named is None:
             raise Http404("No such named timeline.")
-        filterset = TimelineFilterSet(request.query_params, request=request, timeline_slug=slug)
+        filterset = TimelineFilterSet(
+            request.query_params, queryset=Development.objects.none(), request=request, timeline_slug=slug
+        )
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
         width = _int_param(request, "width", DEFAULT_WIDTH, MIN_WIDTH, MAX_WIDTH)

@@ -3,6 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from api.figure_views import TimelineFigurePNGView, TimelineFigureSVGView
 from api.views.changes import ChangesView, FeedView
 from api.views.developments import (
     DevelopmentCitationsView,
@@ -19,6 +20,8 @@ urlpatterns = [
     path("developments/<uuid:pk>/citations/", DevelopmentCitationsView.as_view(), name="development-citations"),
     path("timelines/", TimelineListView.as_view(), name="timeline-list"),
     path("timelines/<slug:slug>/", TimelineDetailView.as_view(), name="timeline-detail"),
+    path("timelines/<str:slug>/figure.svg", TimelineFigureSVGView.as_view(), name="timeline-figure-svg"),
+    path("timelines/<str:slug>/figure.png", TimelineFigurePNGView.as_view(), name="timeline-figure-png"),
     path("changes/", ChangesView.as_view(), name="changes"),
     path("feed/", FeedView.as_view(), name="feed"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -7,4 +7,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("digests/", include("digests.urls")),
+    path("", include("timeline.urls")),
 ]

@@ -1,0 +1,311 @@
+"""Public pages, server-rendered: named timelines with Figure 1 and a filter bar, one development with its history.
+
+Views stay thin: the form parses the query string into TimelineFilters, selectors read, timeline.figure draws,
+and small presenters shape rows for the templates. A bad filter answers 400 with the form showing the error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from timeline import selectors
+from timeline.dates import FuzzyDateError, parse_fuzzy_date
+from timeline.figure import (
+    CATEGORY_COLOURS,
+    CATEGORY_LABELS,
+    CATEGORY_SHAPES,
+    MAX_FIGURE_ITEMS,
+    FigureError,
+    figure_items,
+    render_svg,
+)
+from timeline.selectors import SelectorError, TimelineFilters
+from timeline.taxonomy import CREDIBILITY, RELIABILITY, Category
+
+FILTER_FIELDS = ("category", "entity", "from", "to", "q", "as_of")
+
+
+class TimelineFilterForm(forms.Form):
+    """The filter bar: the API's filter names and meanings (category, entity, from, to, q, as_of)."""
+
+    category = forms.MultipleChoiceField(
+        choices=Category.choices, required=False, widget=forms.CheckboxSelectMultiple, label="Categories"
+    )
+    entity = forms.CharField(
+        required=False, max_length=200, label="Entity", help_text="A name or alias in any language, e.g. Nvidia"
+    )
+    q = forms.CharField(required=False, max_length=200, label="Text", help_text="Words in the title or summary")
+    to = forms.CharField(required=False, max_length=64, label="To", help_text="e.g. 2024-06")
+    as_of = forms.CharField(
+        required=False, max_length=64, label="As of", help_text="A log position or a time, e.g. 2025-01-27T00:00Z"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # "from" is a Python keyword, so this field is added by name.
+        self.fields["from"] = forms.CharField(
+            required=False, max_length=64, label="From", help_text="A year, month or day, e.g. 2023"
+        )
+        order = ["category", "entity", "from", "to", "q", "as_of"]
+        self.order_fields(order)
+
+    def _fuzzy(self, name: str) -> Any:
+        text = (self.cleaned_data.get(name) or "").strip()
+        if not text:
+            return None
+        try:
+            return parse_fuzzy_date(text)
+        except FuzzyDateError as error:
+            self.add_error(name, f"{error}. Use a year (2023), a month (2023-10) or a day (2023-10-17).")
+            return None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, high = self._fuzzy("from"), self._fuzzy("to")
+        if low and high and low.lower > high.upper:
+            self.add_error("to", "'To' lies before 'From'.")
+        data["date_from"] = low.lower if low else None
+        data["date_to"] = high.upper if high else None
+        entity = (data.get("entity") or "").strip()
+        if entity and selectors.entity_resolve(entity) is None:
+            self.add_error("entity", f"No entity is called '{entity}' (try a name or an alias).")
+        data["as_of_value"] = self._as_of((data.get("as_of") or "").strip())
+        return data
+
+    def _as_of(self, text: str) -> int | datetime | None:
+        if not text:
+            return None
+        if text.isdigit():
+            return int(text)
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            self.add_error("as_of", "As of is a log position (e.g. 120) or an ISO time (e.g. 2025-01-27T00:00Z).")
+            return None
+        if moment.tzinfo is None:
+            self.add_error("as_of", "As of needs a time zone (e.g. 2025-01-27T00:00Z).")
+            return None
+        return moment
+
+    def timeline_filters(self, slug: str) -> TimelineFilters:
+        data = self.cleaned_data
+        return TimelineFilters(
+            categories=tuple(data.get("category") or ()),
+            entity=(data.get("entity") or "").strip(),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            text=(data.get("q") or "").strip(),
+            timeline=slug,
+            as_of=data.get("as_of_value"),
+        )
+
+
+# ---- presenters -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CitationView:
+    grading: str
+    grading_meaning: str
+    title: str
+    url: str
+    publisher: str
+    locator: str
+
+
+@dataclass(frozen=True)
+class DevelopmentEntry:
+    id: str
+    title: str
+    summary: str
+    display_date: str
+    date_lower: str
+    category: str
+    category_label: str
+    disputed: bool
+    entities: list[str]
+    citations: list[CitationView]
+
+
+def _get(source: Any, name: str) -> Any:
+    return source.get(name, "") if isinstance(source, dict) else getattr(source, name, "")
+
+
+def citation_view(citation: Any) -> CitationView:
+    """From a Citation row or a snapshot's citation dict."""
+    reliability, credibility = str(_get(citation, "reliability")), str(_get(citation, "credibility"))
+    meaning = f"{RELIABILITY.get(reliability, '?')} source; {CREDIBILITY.get(credibility, '?').lower()}"
+    return CitationView(
+        grading=f"{reliability}{credibility}",
+        grading_meaning=meaning,
+        title=str(_get(citation, "title")),
+        url=str(_get(citation, "url") or ""),
+        publisher=str(_get(citation, "publisher") or ""),
+        locator=str(_get(citation, "locator") or ""),
+    )
+
+
+def development_entry(row: Any) -> DevelopmentEntry:
+    """A list entry from a Development (current) or DevelopmentVersion (as_of) row, relations prefetched."""
+    is_version = hasattr(row, "valid_from_position")
+    citations = row.snapshot.get("citations", []) if is_version else row.citations.all()
+    names = {entity.pk: entity.name for entity in row.entities.all()}
+    return DevelopmentEntry(
+        id=str(row.development_id if is_version else row.pk),
+        title=row.title,
+        summary=row.summary,
+        display_date=row.display_date,
+        date_lower=row.date_lower.isoformat(),
+        category=row.category,
+        category_label=CATEGORY_LABELS.get(row.category, row.category),
+        disputed=row.disputed,
+        entities=[names.get(entity_id, entity_id) for entity_id in row.snapshot.get("entities", [])],
+        citations=[citation_view(citation) for citation in citations],
+    )
+
+
+@dataclass
+class HistoryEntry:
+    version: int
+    position: int
+    when: datetime
+    what: str
+    details: list[str] = field(default_factory=list)
+    reason: str = ""
+    actor: str = ""
+
+
+EVENT_NAMES = {
+    "DevelopmentRecorded": "Recorded",
+    "DevelopmentRevised": "Revised",
+    "DevelopmentRetracted": "Retracted",
+    "DevelopmentRestored": "Restored",
+    "CitationAdded": "Citation added",
+    "CitationRemoved": "Citation removed",
+    "DevelopmentMerged": "Merged into another development",
+    "DuplicateAbsorbed": "Absorbed a duplicate",
+}
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(part) for part in value) or "(none)"
+    if value in (None, ""):
+        return "(none)"
+    text = str(value)
+    return text if len(text) <= 160 else text[:157] + "…"
+
+
+def history_entries(versions: list[Any], *, show_actor: bool) -> list[HistoryEntry]:
+    """What each version changed, in words: fields before → after, citations by title and grading."""
+    citations: dict[str, dict[str, Any]] = {}
+    entries = []
+    for version in versions:
+        for citation in version.snapshot.get("citations", []):
+            citations[str(citation.get("id"))] = citation
+        change = version.change or {}
+        details: list[str] = []
+        if version.event_type == "DevelopmentRevised":
+            for name, values in change.items():
+                if isinstance(values, dict) and "to" in values:
+                    details.append(f"{name}: {_value_text(values.get('from'))} → {_value_text(values.get('to'))}")
+        elif "citation_added" in change or "citation_removed" in change:
+            citation_id = str(change.get("citation_added") or change.get("citation_removed"))
+            citation = citations.get(citation_id)
+            if citation:
+                view = citation_view(citation)
+                details.append(f"{view.grading} · {view.title}" + (f" ({view.publisher})" if view.publisher else ""))
+        elif "merged_into" in change:
+            details.append(f"into {change['merged_into']}")
+        entries.append(
+            HistoryEntry(
+                version=version.version,
+                position=version.valid_from_position,
+                when=version.valid_from_time,
+                what=EVENT_NAMES.get(version.event_type, version.event_type),
+                details=details,
+                reason=version.reason,
+                actor=version.actor if show_actor else "",
+            )
+        )
+    return entries
+
+
+def legend() -> list[dict[str, str]]:
+    return [
+        {"value": value, "label": CATEGORY_LABELS[value], "colour": colour, "shape": CATEGORY_SHAPES[value]}
+        for value, colour in CATEGORY_COLOURS.items()
+    ]
+
+
+def _query_string(request: HttpRequest) -> str:
+    pairs = [(key, value) for key in FILTER_FIELDS for value in request.GET.getlist(key) if value.strip()]
+    return urlencode(pairs)
+
+
+# ---- views ----------------------------------------------------------------------------------------------
+
+
+def timeline_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "timeline/index.html", {"timelines": list(selectors.named_timelines())})
+
+
+def timeline_page(request: HttpRequest, slug: str) -> HttpResponse:
+    named = selectors.named_timeline_get(slug)
+    if named is None:
+        raise Http404("No such named timeline.")
+    form = TimelineFilterForm(request.GET)
+    rows: list[Any] = []
+    if form.is_valid():
+        try:
+            rows = list(selectors.timeline_developments(form.timeline_filters(slug)))
+        except SelectorError as error:
+            form.add_error(error.field_name if error.field_name in form.fields else None, error.message)
+    figure_svg, figure_error = "", ""
+    if not form.errors:
+        items = figure_items(rows)
+        noun = "development" if len(items) == 1 else "developments"
+        try:
+            figure_svg = render_svg(
+                items,
+                title=named.title,
+                subtitle=f"{len(items)} {noun}",
+                id_prefix="timeline-figure",
+                standalone=False,
+            )
+        except FigureError as error:
+            figure_error = str(error)
+    query = _query_string(request)
+    context = {
+        "named": named,
+        "form": form,
+        "entries": [development_entry(row) for row in rows],
+        "figure_svg": figure_svg,
+        "figure_error": figure_error,
+        "max_figure_items": MAX_FIGURE_ITEMS,
+        "legend": legend(),
+        "filtered": bool(query),
+        "query": query,
+    }
+    return render(request, "timeline/timeline.html", context, status=400 if form.errors else 200)
+
+
+def development_page(request: HttpRequest, development_id: str) -> HttpResponse:
+    development = selectors.development_get(str(development_id))
+    if development is None:
+        raise Http404("No such development.")
+    versions = list(selectors.development_history(str(development.pk)))
+    context = {
+        "development": development,
+        "entry": development_entry(development),
+        "history": history_entries(versions, show_actor=bool(request.user.is_staff)),
+        "legend": legend(),
+    }
+    return render(request, "timeline/development.html", context)
