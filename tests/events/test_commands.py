@@ -92,10 +92,14 @@ def test_verify_log_names_a_deleted_position(small_log: None) -> None:
     assert one_line(raised) == "log verification failed at position 7: position 7 is missing"
 
 
-def test_verify_log_refuses_arguments_with_one_line() -> None:
+@pytest.mark.parametrize("command", ["verify_log", "rebuild_projections"])
+def test_commands_that_take_no_arguments_refuse_them_with_one_line(command: str) -> None:
     with pytest.raises(CommandError) as raised:
-        call_command("verify_log", "--everything")
-    assert "unrecognized arguments" in one_line(raised)
+        call_command(command, "--everything")
+    assert "unrecognized arguments: --everything" in one_line(raised)
+    with pytest.raises(CommandError) as raised:
+        call_command(command, "extra.jsonl")
+    assert "unrecognized arguments: extra.jsonl" in one_line(raised)
 
 
 # rebuild_projections
