@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
-from django.db import connection
+from django.db import connection, connections
+from django.db.models.signals import post_migrate
+
+from events.guards import drop_guard, install_guard
+
+_REINSTALL_UID = "tests.reinstall_append_only_guard"
 
 
 @pytest.fixture
@@ -20,3 +28,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+def _reinstall_guard_once(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    post_migrate.disconnect(dispatch_uid=_REINSTALL_UID)
+    install_guard(connections[using])
+
+
+def _is_transactional(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _append_only_guard_survives_flush(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Let a transactional test's closing flush empty the log, then put the guard back.
+
+    A `transaction=True` or live-server test ends with Django's `flush`, which empties every table with TRUNCATE
+    (PostgreSQL) or DELETE (SQLite): exactly what the append-only guard refuses. So the guard is dropped at
+    teardown, before the flush, and re-installed by a one-shot post_migrate receiver that flush triggers.
+    """
+    if not _is_transactional(request):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    drop_guard(connections["default"])
+    post_migrate.connect(_reinstall_guard_once, weak=False, dispatch_uid=_REINSTALL_UID)
