@@ -19,6 +19,7 @@ from timeline.models import (
     EntityAlias,
     NamedTimeline,
 )
+from timeline.taxonomy import RELIABILITY
 
 VISIBLE_STATUSES = ("current",)
 
@@ -127,6 +128,8 @@ def _filter_query(filters: TimelineFilters, position: int | None) -> Q:
     if filters.disputed is not None:
         query &= Q(disputed=filters.disputed)
     if filters.min_reliability:
+        if filters.min_reliability.upper() not in RELIABILITY:
+            raise SelectorError("min_reliability", "min_reliability is a grade from A (best) to F.")
         # "A" is the best grade: at least B means best_reliability in A..B.
         query &= Q(best_reliability__gte="A", best_reliability__lte=filters.min_reliability.upper())
     return query

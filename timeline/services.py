@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from events import store
+from events.models import StoredEvent
 from events.store import NewEvent
 from timeline import domain
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
@@ -139,6 +140,18 @@ def _current(development_id: uuid.UUID | str) -> Development:
         raise ValidationError({"development": [f"no development {development_id}"]}) from error
 
 
+def _replay_of(event_id: uuid.UUID | None) -> Development | None:
+    """A retried command (same event id) answers with the development it changed, without re-validating
+    against a state it has itself moved on."""
+    if event_id is None:
+        return None
+    stored = StoredEvent.objects.filter(event_id=event_id).only("stream", "event_type", "data").first()
+    if stored is None or not stored.stream.startswith("development-"):
+        return None
+    development_id = stored.data["into"] if stored.event_type == domain.DEVELOPMENT_MERGED else stored.stream
+    return Development.objects.get(pk=development_id.removeprefix("development-"))
+
+
 def _append_development(development_id: str, events: Sequence[NewEvent], expected_version: int | None) -> Development:
     store.append(domain.development_stream(development_id), events, expected_version=expected_version)
     return Development.objects.get(pk=development_id)
@@ -204,6 +217,8 @@ def development_revise(
     event_id: uuid.UUID | None = None,
 ) -> Development:
     """Change some fields; only the fields that really change are recorded."""
+    if (replayed := _replay_of(event_id)) is not None:
+        return replayed
     development = _current(development_id)
     state = development.snapshot
     errors: dict[str, list[str]] = {}
@@ -216,8 +231,8 @@ def development_revise(
         "date": lambda v: _clean_date(v, "date", errors),
         "category": lambda v: _clean_choice(v, "category", Category.values, errors),
         "kind": lambda v: _clean_choice(v, "kind", Kind.values, errors),
-        "entities": lambda v: _clean_entities(v, errors),
-        "tags": lambda v: _clean_tags(v, errors),
+        "entities": lambda v: _clean_entities(v or [], errors),
+        "tags": lambda v: _clean_tags(v or [], errors),
         "disputed": bool,
         "media": lambda v: _clean_media(v, errors),
     }
@@ -245,6 +260,8 @@ def _status_change(
     event_id: uuid.UUID | None,
     required_status: str,
 ) -> Development:
+    if (replayed := _replay_of(event_id)) is not None:
+        return replayed
     development = _current(development_id)
     errors: dict[str, list[str]] = {}
     reason = _clean_text(reason, "reason", errors, required=True, limit=2000)
@@ -305,6 +322,8 @@ def citation_add(
     reason: str = "",
     event_id: uuid.UUID | None = None,
 ) -> Development:
+    if (replayed := _replay_of(event_id)) is not None:
+        return replayed
     development = _current(development_id)
     errors: dict[str, list[str]] = {}
     event_id = event_id or uuid.uuid4()
@@ -327,6 +346,8 @@ def citation_remove(
     actor: str | None = None,
     event_id: uuid.UUID | None = None,
 ) -> Development:
+    if (replayed := _replay_of(event_id)) is not None:
+        return replayed
     development = _current(development_id)
     errors: dict[str, list[str]] = {}
     reason = _clean_text(reason, "reason", errors, required=True, limit=2000)
@@ -351,6 +372,8 @@ def development_merge(
     event_id: uuid.UUID | None = None,
 ) -> Development:
     """Fold a duplicate into another development: its citations and entities move over, in one transaction."""
+    if (replayed := _replay_of(event_id)) is not None:
+        return replayed
     if str(duplicate_id) == str(into_id):
         raise ValidationError({"into": ["A development cannot be merged into itself."]})
     duplicate = _current(duplicate_id)
@@ -409,9 +432,13 @@ def entity_register(
     event_id: uuid.UUID | None = None,
 ) -> Entity:
     """Register an entity under a slug id, with aliases in any language (深度求索 for DeepSeek)."""
+    if event_id is not None and StoredEvent.objects.filter(event_id=event_id).exists():
+        return Entity.objects.get(pk=entity_id)
     errors: dict[str, list[str]] = {}
     if not _slug.match(entity_id or ""):
         errors.setdefault("entity_id", []).append("an entity id is lowercase words joined by '-'.")
+    elif Entity.objects.filter(pk=entity_id).exists():
+        errors.setdefault("entity_id", []).append(f"an entity '{entity_id}' is registered already.")
     name = _clean_text(name, "name", errors, required=True, limit=200)
     _clean_choice(entity_type, "entity_type", EntityType.values, errors)
     cleaned_aliases = []
