@@ -11,6 +11,7 @@ from django.http import Http404
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, status
 from rest_framework.generics import GenericAPIView
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +26,19 @@ from timeline.selectors import log_state
 # Any fixed namespace: Idempotency-Key event ids only need to be the same for the same (user, key).
 IDEMPOTENCY_NAMESPACE = uuid.UUID("6c3f0a3e-2a55-4c8e-9a53-6d1f4c1b7e21")
 _IF_MATCH_VERSION = re.compile(r'^(?:W/)?"?v?(\d+)(?:[-"]|$)')
+
+
+class ResourceMetadata(SimpleMetadata):
+    """OPTIONS: name, description, formats. The request shapes are in /api/schema/, not repeated here."""
+
+    def determine_metadata(self, request: Request, view: Any) -> dict[str, Any]:
+        return {
+            "name": view.get_view_name(),
+            "description": view.get_view_description(),
+            "renders": [renderer.media_type for renderer in view.renderer_classes],
+            "parses": [parser.media_type for parser in view.parser_classes],
+            "schema": "/api/schema/",
+        }
 
 
 class ReadSchema(AutoSchema):
@@ -45,6 +59,7 @@ class ApiView(GenericAPIView):  # type: ignore[type-arg]
     throttle_classes = [AnonThrottle, UserThrottle]
     renderer_classes: list[type[BaseRenderer]] = [JSONRenderer]
     schema = ReadSchema()
+    metadata_class = ResourceMetadata
 
     def get_exception_handler(self) -> Callable[..., Response | None]:
         return api_exception_handler

@@ -53,6 +53,14 @@ IF_MATCH_HEADER = OpenApiParameter(
 NOT_MODIFIED = OpenApiResponse(description="Not modified since the ETag / Last-Modified you sent")
 
 
+def valid_uuid(value: str) -> UUID:
+    """A development id from the path; anything else is a 404 (answered as JSON, like every API error)."""
+    try:
+        return UUID(value)
+    except ValueError as error:
+        raise Http404("No such development.") from error
+
+
 def format_responses(json_schema: Any) -> dict[Any, Any]:
     """One 200 per format: the JSON page, TimelineJS JSON, CSV, iCalendar, Atom."""
     return {
@@ -151,25 +159,25 @@ class DevelopmentResource(ApiView):
 
     renderer_classes = [JSONRenderer]
 
-    def _current(self, pk: UUID) -> Any:
-        development = selectors.development_get(str(pk))
+    def _current(self, pk: str) -> Any:
+        development = selectors.development_get(str(valid_uuid(pk)))
         if development is None:
             raise Http404("No such development.")
         return development
 
-    def _replay(self, event_type: str, pk: UUID) -> Response | None:
+    def _replay(self, event_type: str, pk: str) -> Response | None:
         """The first answer again when this Idempotency-Key was already used for the same kind of change."""
         event_id = self.idempotency_event_id()
         if event_id is None or (prior := selectors.development_version_after_event(event_id)) is None:
             return None
         recorded_type, version = prior
-        if recorded_type != event_type or str(version.development_id) != str(pk):
+        if recorded_type != event_type or str(version.development_id) != str(valid_uuid(pk)):
             raise IdempotencyKeyReusedError()
         response = Response(s.development_row(version, base_url=self.base_url()))
         response["Idempotent-Replayed"] = "true"
         return response
 
-    def _conflict(self, pk: UUID, error: ConcurrencyError) -> Response:
+    def _conflict(self, pk: str, error: ConcurrencyError) -> Response:
         current = self._current(pk)
         return Response(
             {
@@ -200,7 +208,7 @@ class DevelopmentDetailView(DevelopmentResource):
         ],
         responses={200: s.DevelopmentSerializer, 304: NOT_MODIFIED, 404: s.ErrorSerializer, **ERRORS},
     )
-    def get(self, request: Request, pk: UUID) -> Response:
+    def get(self, request: Request, pk: str) -> Response:
         as_of = request.query_params.get("as_of")
         if as_of:
             form = TimelineFilterSet({"as_of": as_of}, queryset=Development.objects.none())
@@ -208,7 +216,7 @@ class DevelopmentDetailView(DevelopmentResource):
                 raise translate_validation(form.errors)
             position = selectors.resolve_as_of(form.form.cleaned_data["as_of"])
             assert position is not None
-            row_source: Any = selectors.development_as_of(str(pk), position)
+            row_source: Any = selectors.development_as_of(str(valid_uuid(pk)), position)
             if row_source is None:
                 raise Http404("The development was not recorded at that position.")
         else:
@@ -229,7 +237,7 @@ class DevelopmentDetailView(DevelopmentResource):
             **WRITE_ERRORS,
         },
     )
-    def patch(self, request: Request, pk: UUID) -> Response:
+    def patch(self, request: Request, pk: str) -> Response:
         self._current(pk)
         body = s.DevelopmentReviseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -263,7 +271,7 @@ class DevelopmentDetailView(DevelopmentResource):
         ],
         responses={200: s.DevelopmentSerializer, **WRITE_ERRORS},
     )
-    def delete(self, request: Request, pk: UUID) -> Response:
+    def delete(self, request: Request, pk: str) -> Response:
         self._current(pk)
         body = s.RetractSerializer(data=request.data if isinstance(request.data, dict) else {})
         body.is_valid(raise_exception=True)
@@ -293,7 +301,7 @@ class DevelopmentCitationsView(DevelopmentResource):
         parameters=[IF_MATCH_HEADER, IDEMPOTENCY_HEADER],
         responses={201: s.DevelopmentSerializer, **WRITE_ERRORS},
     )
-    def post(self, request: Request, pk: UUID) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         self._current(pk)
         body = s.CitationCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -328,8 +336,9 @@ class DevelopmentHistoryView(ApiView):
         summary="A development's changes in order: when, what changed, why (who, for analysts)",
         responses={200: s.HistorySerializer, 304: NOT_MODIFIED, 404: s.ErrorSerializer, **ERRORS},
     )
-    def get(self, request: Request, pk: UUID) -> Response:
-        versions = list(selectors.development_history(str(pk)))
+    def get(self, request: Request, pk: str) -> Response:
+        pk = str(valid_uuid(pk))
+        versions = list(selectors.development_history(pk))
         if not versions:
             raise Http404("No such development.")
         validators = self.conditional(None, prefix=f"v{versions[-1].version}-")
