@@ -17,3 +17,10 @@ class TimelineConfig(AppConfig):
         registry.register_projector(EntityProjector())
         registry.register_projector(DevelopmentProjector())
         registry.register_projector(TimelineProjector())
+
+        # The curation roles' permissions, completed after every migrate (issue 5: timeline/roles.py).
+        from django.db.models.signals import post_migrate
+
+        from timeline.roles import sync_after_migrate
+
+        post_migrate.connect(sync_after_migrate, dispatch_uid="timeline.roles.sync_after_migrate")
