@@ -79,6 +79,10 @@ def digest_window_end() -> int:
 # --- the window's changes -------------------------------------------------------------------------------
 
 
+def _category_rank(category: str) -> int:
+    return CATEGORY_ORDER.index(category) if category in CATEGORY_ORDER else len(CATEGORY_ORDER)
+
+
 @dataclass(frozen=True)
 class State:
     """The filterable columns of one version of a development."""
@@ -126,7 +130,7 @@ class DigestItem:
     @property
     def sort_key(self) -> tuple[int, int, date, str]:
         return (
-            CATEGORY_ORDER.index(self.category) if self.category in CATEGORY_ORDER else len(CATEGORY_ORDER),
+            _category_rank(self.category),
             CHANGE_ORDER.index(self.change),
             self.date_lower,
             self.title,
@@ -251,6 +255,12 @@ class WindowChanges:
                 if state.best_reliability:
                     for grade in RELIABILITY_GRADES[RELIABILITY_GRADES.index(state.best_reliability) :]:
                         self._by_grade[grade].add(index)
+        # As shown in the digest (the latest visible version's category), for counting and grouping.
+        self._shown_category: dict[str, set[int]] = {}
+        self._change: dict[str, set[int]] = {}
+        for index, item in enumerate(self.items):
+            self._shown_category.setdefault(item.category, set()).add(index)
+            self._change.setdefault(item.change, set()).add(index)
         self._timelines: dict[str, TimelineMatcher] = {}
         self._timeline_sets: dict[str, frozenset[int]] = {}
         # Rendered fragments per item, filled by digests.composition: the same for every subscriber.
@@ -258,6 +268,17 @@ class WindowChanges:
 
     def __len__(self) -> int:
         return len(self.items)
+
+    def tally(self, matched: list[int]) -> tuple[dict[str, int], dict[str, list[int]]]:
+        """Counts per change type and the matched indexes per shown category, in digest order."""
+        chosen = set(matched)
+        counts = {change: len(chosen & self._change.get(change, set())) for change in CHANGE_ORDER}
+        by_category = {}
+        for category in sorted(self._shown_category, key=_category_rank):
+            indexes = chosen & self._shown_category[category]
+            if indexes:
+                by_category[category] = sorted(indexes)
+        return counts, by_category
 
     def _timeline(self, slug: str) -> frozenset[int]:
         if slug not in self._timeline_sets:

@@ -21,8 +21,10 @@ import random
 import smtplib
 import uuid
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -30,9 +32,10 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, PositiveIntegerField, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -42,6 +45,7 @@ from digests.composition import (
     describe_filters,
     digest_compose,
     digest_message,
+    digest_mime,
     site_host,
     site_url,
 )
@@ -335,6 +339,7 @@ def _claim(subscriptions: Sequence[Subscription], week: str, to_position: int) -
                     claimed_at=now,
                     from_position=s.covered_to_position,
                     to_position=to_position,
+                    message_id=message_id_for(s.pk, week),
                 )
                 for s in subscriptions
             ],
@@ -348,20 +353,37 @@ def _claim(subscriptions: Sequence[Subscription], week: str, to_position: int) -
 
 
 class _Mailer:
-    """One SMTP connection reused across messages, reopened after a failure."""
+    """One mail connection reused across messages, reopened after a failure.
+
+    With Django's SMTP backend the digest's bytes (digests.composition.digest_mime) go straight to the
+    backend's smtplib connection, as the backend itself would send them; any other backend (files, console,
+    memory) gets the EmailMultiAlternatives.
+    """
 
     def __init__(self, connection: BaseEmailBackend | None = None) -> None:
         self.connection = connection or get_connection(fail_silently=False)
+        self.smtp = isinstance(self.connection, SMTPBackend)
         self.open = False
 
-    def send(self, message: Any) -> str:
-        """'' when the server accepted the message, else the error."""
+    def prepare(self, subscription: Subscription, digest: ComposedDigest, message_id: str) -> Any:
+        """The message ready to go: raw bytes for SMTP, else an EmailMultiAlternatives (built by the caller)."""
+        raw = digest_mime(subscription=subscription, digest=digest, message_id=message_id) if self.smtp else None
+        if raw is not None:
+            return (subscription.email, raw)
+        return digest_message(subscription=subscription, digest=digest, message_id=message_id)
+
+    def send(self, prepared: Any) -> str:
+        """'' when the server accepted the message, else the error. Runs on the mail thread only."""
         try:
             if not self.open:
                 self.connection.open()
                 self.open = True
-            message.connection = self.connection
-            if not self.connection.send_messages([message]):
+            if isinstance(prepared, tuple):
+                sender = parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1]
+                self.connection.connection.sendmail(sender, [prepared[0]], prepared[1])  # type: ignore[attr-defined]
+                return ""
+            prepared.connection = self.connection
+            if not self.connection.send_messages([prepared]):
                 return "the mail backend accepted no message"
             return ""
         except (smtplib.SMTPException, OSError) as error:
@@ -377,26 +399,17 @@ class _Mailer:
 
 def _finish(
     claimed: dict[int, Delivery],
-    subscriptions: dict[int, Subscription],
     results: dict[int, tuple[str, ComposedDigest | None, str]],
     to_position: int,
     report: SendReport,
 ) -> None:
+    """Record the chunk's outcomes with set-based UPDATEs (one for the sent, one for the empty), not per row."""
     now = timezone.now()
-    rows: list[Delivery] = []
     sent_ids: list[int] = []
     covered_ids: list[int] = []
     failed_ids: list[int] = []
-    for subscription_id, (state, digest, error) in results.items():
-        row = claimed[subscription_id]
-        row.state = state
-        row.finished_at = now
-        row.from_position = subscriptions[subscription_id].covered_to_position
-        row.to_position = to_position
-        row.item_count = digest.item_count if digest else 0
-        row.message_id = message_id_for(subscription_id, row.week) if state == DeliveryState.SENT else ""
-        row.last_error = error
-        rows.append(row)
+    counts: dict[str, dict[int, int]] = {DeliveryState.SENT: {}, DeliveryState.EMPTY: {}}
+    for subscription_id, (state, digest, _error) in results.items():
         if state == DeliveryState.SENT:
             sent_ids.append(subscription_id)
             covered_ids.append(subscription_id)
@@ -404,9 +417,29 @@ def _finish(
             covered_ids.append(subscription_id)
         else:
             failed_ids.append(subscription_id)
-    Delivery.objects.bulk_update(
-        rows, ["state", "finished_at", "from_position", "to_position", "item_count", "message_id", "last_error"]
-    )
+            continue
+        counts[state][claimed[subscription_id].pk] = digest.item_count if digest else 0
+    for state, item_counts in counts.items():
+        if item_counts:
+            Delivery.objects.filter(pk__in=list(item_counts)).update(
+                state=state,
+                finished_at=now,
+                to_position=to_position,
+                last_error="",
+                item_count=Case(
+                    *(When(pk=pk, then=Value(count)) for pk, count in item_counts.items()),
+                    output_field=PositiveIntegerField(),
+                ),
+            )
+    for subscription_id in failed_ids:
+        state, digest, error = results[subscription_id]
+        Delivery.objects.filter(pk=claimed[subscription_id].pk).update(
+            state=state,
+            finished_at=now,
+            to_position=to_position,
+            item_count=digest.item_count if digest else 0,
+            last_error=error,
+        )
     if covered_ids:
         Subscription.objects.filter(pk__in=covered_ids, covered_to_position__lt=to_position).update(
             covered_to_position=to_position
@@ -476,6 +509,9 @@ def digests_send(
         report.composed += 1
         return digest_compose(subscription=subscription, changes=windows[start], week=week, review_count=count)
 
+    # Composing (CPU) overlaps with the SMTP conversation (waiting on the server): one mail thread sends the
+    # messages in order over the one connection while this thread composes the next ones.
+    mail_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-smtp") if not dry_run else None
     try:
         for start in range(0, len(active), chunk_size):
             chunk = active[start : start + chunk_size]
@@ -490,20 +526,24 @@ def digests_send(
             for subscription in chunk:
                 if subscription.pk not in claimed:
                     report.outcomes[subscription.pk] = Outcome.SKIPPED
+            assert mail_thread is not None
             results: dict[int, tuple[str, ComposedDigest | None, str]] = {}
+            sending: list[tuple[int, ComposedDigest, Future[str]]] = []
             for subscription_id in claimed:
                 subscription = by_id[subscription_id]
                 digest = compose(subscription)
                 if digest.empty and not send_when_empty:
                     results[subscription_id] = (DeliveryState.EMPTY, digest, "")
                     continue
-                message = digest_message(
-                    subscription=subscription, digest=digest, message_id=message_id_for(subscription_id, week)
-                )
-                error = mailer.send(message)
+                prepared = mailer.prepare(subscription, digest, message_id_for(subscription_id, week))
+                sending.append((subscription_id, digest, mail_thread.submit(mailer.send, prepared)))
+            for subscription_id, digest, future in sending:
+                error = future.result()
                 results[subscription_id] = (DeliveryState.FAILED if error else DeliveryState.SENT, digest, error)
-            _finish(claimed, by_id, results, to_position, report)
+            _finish(claimed, results, to_position, report)
     finally:
+        if mail_thread is not None:
+            mail_thread.shutdown(wait=True)
         if mailer is not None:
             mailer.close()
     return report
