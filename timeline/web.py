@@ -74,8 +74,11 @@ class TimelineFilterForm(forms.Form):
         data["date_from"] = low.lower if low else None
         data["date_to"] = high.upper if high else None
         entity = (data.get("entity") or "").strip()
-        if entity and selectors.entity_resolve(entity) is None:
+        found = selectors.entity_resolve(entity) if entity else None
+        if entity and found is None:
             self.add_error("entity", f"No entity is called '{entity}' (try a name or an alias).")
+        # The id, so the selector finds it by primary key instead of resolving the name again.
+        data["entity_id"] = found.pk if found else ""
         data["as_of_value"] = self._as_of((data.get("as_of") or "").strip())
         return data
 
@@ -98,7 +101,7 @@ class TimelineFilterForm(forms.Form):
         data = self.cleaned_data
         return TimelineFilters(
             categories=tuple(data.get("category") or ()),
-            entity=(data.get("entity") or "").strip(),
+            entity=data.get("entity_id") or "",
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             text=(data.get("q") or "").strip(),
