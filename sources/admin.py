@@ -1,0 +1,191 @@
+"""Admin for ingestion: sources with their health, items, stories, candidates, and the watch-list rules.
+
+Feed text is shown through Django's escaping (plain text) or as nh3-sanitised HTML only; nothing from a feed
+is marked safe without going through sources.sanitising.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from sources.fetching import parse_target
+from sources.flagging import RuleError, compile_pattern
+from sources.models import Candidate, Health, Item, Source, Story, WatchEntity, WatchPattern
+from sources.sanitising import html_clean
+from sources.services import source_fetch_now, source_unpark, source_url_problem
+
+
+class SourceForm(forms.ModelForm):
+    class Meta:
+        model = Source
+        fields = ["url", "name", "active"]
+
+    def clean_url(self) -> str:
+        url = str(self.cleaned_data["url"]).strip()
+        problem = source_url_problem(url)
+        if problem:
+            raise forms.ValidationError(problem)
+        return url
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    form = SourceForm
+    list_display = [
+        "__str__",
+        "health",
+        "error_count",
+        "short_error",
+        "next_check_at",
+        "last_checked_at",
+        "items_seen",
+        "active",
+    ]
+    list_filter = ["health", "active"]
+    search_fields = ["url", "name", "feed_title"]
+    actions = ["fetch_now", "unpark"]
+    readonly_fields = [
+        "host",
+        "health",
+        "error_count",
+        "last_error",
+        "last_error_at",
+        "last_status",
+        "bozo_message",
+        "etag",
+        "last_modified",
+        "next_check_at",
+        "interval_seconds",
+        "observed_interval_seconds",
+        "ttl_seconds",
+        "last_checked_at",
+        "last_success_at",
+        "last_new_item_at",
+        "feed_title",
+        "feed_link",
+        "items_seen",
+        "created_at",
+    ]
+
+    @admin.display(description="last error")
+    def short_error(self, source: Source) -> str:
+        return source.last_error[:120]
+
+    def save_model(self, request: HttpRequest, obj: Source, form: Any, change: bool) -> None:
+        obj.host = (parse_target(obj.url).host or "").lower()
+        if not change:
+            from django.utils import timezone
+
+            obj.next_check_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Fetch now (within a minute)")
+    def fetch_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+        for source in queryset:
+            source_fetch_now(source_id=source.pk)
+        self.message_user(request, f"{queryset.count()} source(s) will be fetched at the next dispatch.")
+
+    @admin.action(description="Unpark (healthy again, due now)")
+    def unpark(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
+        for source in queryset.exclude(health=Health.OK):
+            source_unpark(source_id=source.pk)
+        self.message_user(request, "Unparked.", messages.SUCCESS)
+
+
+@admin.register(Item)
+class ItemAdmin(admin.ModelAdmin):
+    list_display = ["title", "source", "published_at", "fetched_at", "flag_score", "story"]
+    list_filter = ["source"]
+    search_fields = ["title", "summary", "link", "guid"]
+    list_select_related = ["source", "story"]
+    readonly_fields = [
+        "source",
+        "dedup_key",
+        "guid",
+        "link",
+        "title",
+        "summary",
+        "sanitised_summary",
+        "author",
+        "language",
+        "published_raw",
+        "published_at",
+        "updated_raw",
+        "updated_at",
+        "fetched_at",
+        "story",
+        "flag_score",
+    ]
+    exclude = ["summary_html"]
+
+    @admin.display(description="summary (sanitised HTML)")
+    def sanitised_summary(self, item: Item) -> SafeString:
+        # Stored sanitised already; cleaned again on the way out so that a row written by other code is inert too.
+        return format_html("<div>{}</div>", SafeString(html_clean(item.summary_html)))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Story)
+class StoryAdmin(admin.ModelAdmin):
+    list_display = ["title", "item_count", "updated_at"]
+    search_fields = ["title"]
+    readonly_fields = ["title", "tokens", "item_count", "created_at", "updated_at"]
+
+
+@admin.register(Candidate)
+class CandidateAdmin(admin.ModelAdmin):
+    list_display = ["item", "score", "category", "kind", "date_edtf", "status", "created_at"]
+    list_filter = ["status", "category", "kind"]
+    search_fields = ["item__title"]
+    list_select_related = ["item"]
+    readonly_fields = [
+        "item",
+        "score",
+        "reasons",
+        "category",
+        "kind",
+        "entities",
+        "date_edtf",
+        "possible_duplicates",
+        "created_at",
+        "updated_at",
+    ]
+
+
+class WatchPatternForm(forms.ModelForm):
+    class Meta:
+        model = WatchPattern
+        fields = ["name", "role", "pattern", "is_regex", "weight", "kind", "category", "active", "notes"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("pattern"):
+            try:
+                compile_pattern(str(data["pattern"]), is_regex=bool(data.get("is_regex")))
+            except RuleError as error:
+                self.add_error("pattern", str(error))
+        return data
+
+
+@admin.register(WatchPattern)
+class WatchPatternAdmin(admin.ModelAdmin):
+    form = WatchPatternForm
+    list_display = ["name", "role", "weight", "kind", "category", "active"]
+    list_filter = ["role", "kind", "category", "active"]
+    search_fields = ["name", "pattern", "notes"]
+
+
+@admin.register(WatchEntity)
+class WatchEntityAdmin(admin.ModelAdmin):
+    list_display = ["name", "entity_type", "weight", "is_government", "timeline_entity_id", "active"]
+    list_filter = ["entity_type", "is_government", "active"]
+    search_fields = ["name", "aliases"]

@@ -1,0 +1,678 @@
+"""Explainable flagging: watch-list rules score an item and suggest its category, kind, entities and date.
+
+How an item is scored (every step leaves a reason):
+1. Negative patterns (false friends: "chip shop", "fashion model", "export controls on grain") are found
+   first; their matches are masked out of the text, so "chip" inside "chip shop" never counts, and their
+   weights are subtracted.
+2. Topic evidence: watched entities (aliases in any language) and domain vocabulary (semiconductors, GPUs,
+   lithography, AI models ...). An item needs some topic: "Police arrest suspect" is not about chips.
+3. Action evidence: patterns that say something happened ("Entity List", "indicted", "open-sourced",
+   "7nm", "yield", "10,000 GPUs"), each carrying a kind and a category. A named government actor (an
+   entity marked as government) adds to the government side.
+   Actions are only sought once the topic evidence reaches its minimum (an item without it cannot be
+   flagged, and most news is not about chips).
+4. score = min(topic, TOPIC_CAP) + min(action, ACTION_CAP) - penalties. Flagged when topic, action and
+   score all reach their minimums. The category with the most action weight wins (title matches count
+   double a summary's), and the kind is the strongest within it. Flagged items get the date the text
+   gives for the development (sources.textdates).
+
+Speed: a rule's regex is only tried on a text that contains one of the literals every match of it must
+contain (found once per rule by reading the parsed regex), and aliases are looked up by their first word,
+so scoring costs a few regex searches per item rather than one per rule and alias.
+
+This module is pure (no database): rules come in as a RuleSet, built from the watch-list by
+sources.selectors.watchlist_rules() or from the defaults by default_rules().
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import re._constants as _c
+import re._parser as _parser
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sources.textdates import extract_date
+
+logger = logging.getLogger(__name__)
+
+FIELD_WEIGHTS = (("title", 1.0), ("summary", 0.5))
+SUMMARY_CHARS = 1000  # the lede: long bodies would otherwise gather stray matches
+TOPIC_CAP = 4.0
+ACTION_CAP = 6.0
+GOVERNMENT_ACTOR_WEIGHT = 1.0
+DEFAULT_THRESHOLD = 4.0
+DEFAULT_MIN_TOPIC = 1.5
+DEFAULT_MIN_ACTION = 2.0
+CATEGORY_ORDER = ("government", "gpu_acquisition", "technology", "corporate")
+KIND_CATEGORY = {
+    "rule_release": "government",
+    "enforcement_action": "government",
+    "arrest_or_charge": "government",
+    "indictment": "government",
+    "policy_statement": "government",
+    "meeting": "government",
+    "gpu_acquisition": "gpu_acquisition",
+    "smuggling_case": "gpu_acquisition",
+    "model_launch": "technology",
+    "research_paper": "technology",
+    "chip_launch": "technology",
+    "fab_milestone": "technology",
+    "investment": "corporate",
+    "founding": "corporate",
+    "market_move": "corporate",
+    "corporate_move": "corporate",
+}
+_FLAGS = re.IGNORECASE | re.ASCII | re.MULTILINE
+_SEPARATOR = "\n.\n"
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+class RuleError(ValueError):
+    """A watch-list pattern that does not compile."""
+
+
+@dataclass(frozen=True)
+class EntityRule:
+    name: str
+    weight: float
+    is_government: bool = False
+    entity_id: str = ""
+
+
+@dataclass(frozen=True)
+class PatternRule:
+    name: str
+    role: str  # topic | action | negative
+    regex: re.Pattern[str]
+    weight: float
+    kind: str = ""
+    category: str = ""
+
+
+@dataclass(frozen=True)
+class Alias:
+    entity: int
+    text: str
+    case_sensitive: bool
+
+    @property
+    def lowered(self) -> str:
+        return self.text.lower()
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    entities: tuple[EntityRule, ...]
+    topics: tuple[PatternRule, ...]
+    actions: tuple[PatternRule, ...]
+    negatives: tuple[PatternRule, ...]
+    prefilter: Prefilter
+    # probe -> the rules (by id) that cannot match a text without it
+    anchored: Mapping[Probe, frozenset[int]]
+    unanchored: frozenset[int]  # rules whose regex has no probe: always tried
+    by_key: Mapping[tuple[str, str], PatternRule]
+    threshold: float = DEFAULT_THRESHOLD
+    min_topic: float = DEFAULT_MIN_TOPIC
+    min_action: float = DEFAULT_MIN_ACTION
+
+
+@dataclass
+class FlagResult:
+    flagged: bool
+    score: float
+    topic: float
+    action: float
+    penalty: float
+    category: str = ""
+    kind: str = ""
+    entities: list[dict[str, str]] = field(default_factory=list)
+    date: str = ""
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def entity_names(self) -> list[str]:
+        return [entity["name"] for entity in self.entities]
+
+
+# --- compiling rules ------------------------------------------------------------------------------------------
+
+
+def _is_ascii_alnum(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _phrase_regex(phrase: str) -> str:
+    """A phrase as a regex: whitespace flexible, whole words at ASCII ends (CJK needs no word boundaries)."""
+    body = r"\s+".join(re.escape(part) for part in phrase.split())
+    if _is_ascii_alnum(phrase[0]):
+        body = r"(?<![A-Za-z0-9])" + body
+    if _is_ascii_alnum(phrase[-1]):
+        body += r"(?![A-Za-z0-9])"
+    return body
+
+
+def parse_alias(alias: str) -> tuple[str, bool]:
+    """(alias, case_sensitive): '=Name' or an all-capitals alias (BIS, SMIC, H20) matches case-sensitively."""
+    alias = alias.strip()
+    if alias.startswith("="):
+        return alias[1:].strip(), True
+    letters = [char for char in alias if char.isascii() and char.isalpha()]
+    return alias, bool(letters) and alias == alias.upper() and len(alias) <= 8
+
+
+_TOKEN = re.compile(r"[a-z0-9_]+")
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+# A probe is a literal that every match of a rule must contain: ("w", text) when it must start a word (so
+# a word of the text starts with it), ("s", text) when it may sit anywhere (a substring of the text).
+Probe = tuple[str, str]
+
+
+def _is_word_char(char: str) -> bool:
+    return char in _WORD_CHARS
+
+
+def _run_probe(run: str, starts_word: bool) -> Probe | None:
+    """The best probe for a literal run: its longest word that must start a word of the text, else the run."""
+    if not run:
+        return None
+    if not run.isascii():
+        return ("s", run)
+    words: list[str] = []
+    for index, match in enumerate(_TOKEN.finditer(run)):
+        if match.start() > 0 or (index == 0 and starts_word):
+            words.append(match.group(0))
+    best = max(words, key=len, default="")
+    if len(best) >= 3 or (best and len(run) < 3):
+        return ("w", best)
+    if len(run) >= 3:
+        return ("s", run)
+    return ("w", best) if best else None
+
+
+def _non_word_class(members: Any) -> bool:
+    for op, value in members:
+        if op is _c.LITERAL and not _is_word_char(chr(value).lower()):
+            continue
+        if op is _c.CATEGORY and value in (_c.CATEGORY_SPACE, _c.CATEGORY_NOT_WORD):
+            continue
+        return False
+    return True
+
+
+# Words so frequent in news that a probe on them would let a rule be tried on nearly every item.
+_COMMON_WORDS = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "that",
+        "this",
+        "new",
+        "its",
+        "has",
+        "have",
+        "was",
+        "were",
+        "are",
+        "will",
+        "said",
+        "says",
+        "say",
+        "more",
+        "than",
+        "over",
+        "into",
+        "out",
+        "about",
+        "after",
+        "first",
+        "last",
+        "year",
+        "years",
+        "time",
+        "report",
+        "reports",
+        "show",
+        "shows",
+        "made",
+        "make",
+        "open",
+        "set",
+        "data",
+        "up",
+        "down",
+    ]
+)
+
+
+def _probe_rank(probes: frozenset[Probe]) -> tuple[bool, bool, bool, int, int]:
+    shortest = min(len(text) for _, text in probes)
+    common = any(text in _COMMON_WORDS for _, text in probes)
+    return shortest >= 3, not common, all(kind == "w" for kind, _ in probes), shortest, -len(probes)
+
+
+def _required(items: Any, starts_word: bool) -> frozenset[Probe] | None:
+    """Probes of which every match of the parsed (sub)pattern contains one; None when none can be told."""
+    candidates: list[frozenset[Probe]] = []
+    run: list[str] = []
+    run_starts_word = starts_word
+    at_word_start = starts_word
+
+    def flush() -> None:
+        if run:
+            probe = _run_probe("".join(run), run_starts_word)
+            if probe is not None:
+                candidates.append(frozenset({probe}))
+            run.clear()
+
+    for op, value in items:
+        if op is _c.LITERAL:
+            char = chr(value).lower()
+            if not run:
+                run_starts_word = at_word_start
+            run.append(char)
+            at_word_start = not _is_word_char(char)
+            continue
+        if op is _c.AT:
+            if value is _c.AT_BOUNDARY or value in (_c.AT_BEGINNING, _c.AT_BEGINNING_STRING):
+                flush()
+                at_word_start = True
+            continue
+        flush()
+        found: frozenset[Probe] | None = None
+        if op is _c.IN:
+            at_word_start = _non_word_class(value)
+            continue
+        if op is _c.SUBPATTERN:
+            found = _required(value[3], at_word_start)
+        elif op is _c.ATOMIC_GROUP:
+            found = _required(value, at_word_start)
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            minimum, _maximum, item = value
+            if minimum >= 1:
+                found = _required(item, at_word_start)
+            single = list(item)
+            spaces = len(single) == 1 and single[0][0] is _c.IN and _non_word_class(single[0][1])
+            at_word_start = spaces and minimum >= 1
+        elif op is _c.BRANCH:
+            branches = [_required(branch, at_word_start) for branch in value[1]]
+            if all(branch is not None for branch in branches):
+                found = frozenset().union(*(branch for branch in branches if branch is not None))
+        if op is not _c.MAX_REPEAT and op is not _c.MIN_REPEAT and op is not _c.POSSESSIVE_REPEAT:
+            at_word_start = False
+        if found:
+            candidates.append(found)
+    flush()
+    if not candidates:
+        return None
+    return max(candidates, key=_probe_rank)
+
+
+def required_probes(regex: re.Pattern[str]) -> frozenset[Probe] | None:
+    """What a text must contain for `regex` to match in it, as probes; None when it cannot be told."""
+    try:
+        return _required(_parser.parse(regex.pattern, regex.flags).data, True)
+    except Exception:  # a regex construct this analysis does not know: the rule is always tried
+        return None
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """Tells quickly which probes a text holds and where watched aliases may start."""
+
+    word_long: Mapping[str, tuple[str, ...]]  # first three letters -> word probes of 3+ letters
+    word_short: frozenset[str]
+    substrings_ascii: tuple[str, ...]
+    substrings_other: tuple[str, ...]
+    alias_first_words: Mapping[str, tuple[Alias, ...]]
+    alias_first_word_set: frozenset[str]
+    aliases_other: tuple[Alias, ...]  # aliases that do not start with an ASCII word: found by substring
+
+    @classmethod
+    def build(cls, probes: Iterable[Probe], aliases: Iterable[Alias]) -> Prefilter:
+        word_long: dict[str, set[str]] = defaultdict(set)
+        word_short: set[str] = set()
+        subs: set[str] = set()
+        for kind, text in probes:
+            if kind == "w" and len(text) >= 3:
+                word_long[text[:3]].add(text)
+            elif kind == "w":
+                word_short.add(text)
+            else:
+                subs.add(text)
+        by_first: dict[str, list[Alias]] = defaultdict(list)
+        other: list[Alias] = []
+        for alias in aliases:
+            first = _TOKEN.match(alias.lowered)
+            if first is not None:
+                by_first[first.group(0)].append(alias)
+            else:
+                other.append(alias)
+        return cls(
+            word_long={key: tuple(sorted(value)) for key, value in word_long.items()},
+            word_short=frozenset(word_short),
+            substrings_ascii=tuple(sorted(text for text in subs if text.isascii())),
+            substrings_other=tuple(sorted(text for text in subs if not text.isascii())),
+            alias_first_words={key: tuple(value) for key, value in by_first.items()},
+            alias_first_word_set=frozenset(by_first),
+            aliases_other=tuple(other),
+        )
+
+    def probes_in(self, lowered: str, words: set[str]) -> set[Probe]:
+        found: set[Probe] = set()
+        for word in words:
+            for probe in self.word_long.get(word[:3], ()):
+                if word.startswith(probe):
+                    found.add(("w", probe))
+            if word[:1] in self.word_short:
+                found.add(("w", word[:1]))
+            if word[:2] in self.word_short:
+                found.add(("w", word[:2]))
+        found.update(("s", text) for text in self.substrings_ascii if text in lowered)
+        if not lowered.isascii():
+            found.update(("s", text) for text in self.substrings_other if text in lowered)
+        return found
+
+    def alias_starts(self, lowered: str, words: set[str]) -> list[tuple[int, Alias]]:
+        """(start, alias) wherever a watched alias's lower-cased spelling occurs (boundaries not yet checked)."""
+        found: list[tuple[int, Alias]] = []
+        candidates = [alias for word in words & self.alias_first_word_set for alias in self.alias_first_words[word]]
+        if not lowered.isascii():
+            candidates.extend(self.aliases_other)
+        for alias in candidates:
+            start = lowered.find(alias.lowered)
+            while start != -1:
+                found.append((start, alias))
+                start = lowered.find(alias.lowered, start + 1)
+        return found
+
+
+def compile_pattern(pattern: str, *, is_regex: bool) -> re.Pattern[str]:
+    """Compile a watch-list pattern; RuleError with the reason when it does not compile."""
+    if is_regex:
+        source = pattern
+    else:
+        phrases = [phrase.strip() for phrase in pattern.split("|") if phrase.strip()]
+        if not phrases:
+            raise RuleError("the pattern is empty")
+        source = "|".join(_phrase_regex(phrase) for phrase in phrases)
+    try:
+        regex = re.compile(source, _FLAGS)
+    except re.error as error:
+        raise RuleError(f"not a valid regular expression: {error}") from error
+    if regex.search("") is not None:
+        raise RuleError("the pattern matches empty text, so it would match everything")
+    return regex
+
+
+def compile_rules(
+    entities: Iterable[Mapping[str, Any]],
+    patterns: Iterable[Mapping[str, Any]],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    min_topic: float = DEFAULT_MIN_TOPIC,
+    min_action: float = DEFAULT_MIN_ACTION,
+) -> RuleSet:
+    """A RuleSet from plain mappings (watch-list rows or the defaults). Broken patterns are logged and skipped."""
+    entity_rules: list[EntityRule] = []
+    aliases: list[Alias] = []
+    for spec in entities:
+        index = len(entity_rules)
+        entity_rules.append(
+            EntityRule(
+                name=str(spec["name"]),
+                weight=float(spec.get("weight", 2.0)),
+                is_government=bool(spec.get("is_government", False)),
+                entity_id=str(spec.get("entity_id", "") or spec.get("timeline_entity_id", "") or ""),
+            )
+        )
+        seen: set[tuple[str, bool]] = set()
+        for raw in [str(spec["name"]), *str(spec.get("aliases", "") or "").splitlines()]:
+            alias, case_sensitive = parse_alias(raw)
+            alias = " ".join(alias.split())
+            if alias and (alias, case_sensitive) not in seen:
+                seen.add((alias, case_sensitive))
+                aliases.append(Alias(index, alias, case_sensitive))
+
+    by_role: dict[str, list[PatternRule]] = defaultdict(list)
+    anchored: dict[Probe, set[int]] = defaultdict(set)
+    unanchored: set[int] = set()
+    for spec in patterns:
+        role = str(spec["role"])
+        if role not in {"topic", "action", "negative"}:
+            continue
+        try:
+            regex = compile_pattern(str(spec["pattern"]), is_regex=bool(spec.get("is_regex", False)))
+        except RuleError as error:
+            logger.warning("watch-list pattern %r skipped: %s", spec.get("name"), error)
+            continue
+        kind = str(spec.get("kind", "") or "")
+        rule = PatternRule(
+            name=str(spec["name"]),
+            role=role,
+            regex=regex,
+            weight=float(spec.get("weight", 1.0)),
+            kind=kind,
+            category=str(spec.get("category", "") or KIND_CATEGORY.get(kind, "")),
+        )
+        by_role[role].append(rule)
+        probes = required_probes(regex)
+        if probes is None:
+            unanchored.add(id(rule))
+        else:
+            for probe in probes:
+                anchored[probe].add(id(rule))
+    return RuleSet(
+        entities=tuple(entity_rules),
+        topics=tuple(by_role["topic"]),
+        actions=tuple(by_role["action"]),
+        negatives=tuple(by_role["negative"]),
+        prefilter=Prefilter.build(anchored, aliases),
+        anchored={key: frozenset(value) for key, value in anchored.items()},
+        unanchored=frozenset(unanchored),
+        by_key={(rule.role, rule.name): rule for group in by_role.values() for rule in group},
+        threshold=threshold,
+        min_topic=min_topic,
+        min_action=min_action,
+    )
+
+
+_default_rules: RuleSet | None = None
+
+
+def default_rules() -> RuleSet:
+    """The rules of the default watch-list (what a fresh database is seeded with), compiled once."""
+    global _default_rules
+    if _default_rules is None:
+        from sources.watchlist_defaults import ENTITIES, PATTERNS
+
+        _default_rules = compile_rules(ENTITIES, PATTERNS)
+    return _default_rules
+
+
+# --- scoring --------------------------------------------------------------------------------------------------
+
+
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    if not spans:
+        return text
+    chars = list(text)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+_ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
+
+
+def _lower(text: str) -> str:
+    """Lower-cased text of the same length, so that offsets found in it hold in the original."""
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else text.translate(_ASCII_LOWER)
+
+
+def _is_boundary(text: str, index: int) -> bool:
+    return index < 0 or index >= len(text) or not _is_ascii_alnum(text[index])
+
+
+def _entity_matches(text: str, found: list[tuple[int, Alias]]) -> list[tuple[int, int, int]]:
+    """(start, end, entity index) of alias matches, the longest winning where matches overlap."""
+    matches: list[tuple[int, int, int]] = []
+    for start, alias in found:
+        end = start + len(alias.text)
+        if alias.case_sensitive and text[start:end] != alias.text:
+            continue
+        if _is_ascii_alnum(alias.text[0]) and not _is_boundary(text, start - 1):
+            continue
+        if _is_ascii_alnum(alias.text[-1]) and not _is_boundary(text, end):
+            continue
+        matches.append((start, end, alias.entity))
+    if len(matches) < 2:
+        return matches
+    kept: list[tuple[int, int, int]] = []
+    for start, end, index in sorted(matches, key=lambda item: (item[0] - item[1], item[0])):
+        if all(end <= other_start or start >= other_end for other_start, other_end, _ in kept):
+            kept.append((start, end, index))
+    return kept
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def flag_text(
+    *, title: str, summary: str = "", published: datetime | date | None = None, rules: RuleSet | None = None
+) -> FlagResult:
+    """Score one item's plain text against the rules and suggest category, kind, entities and date."""
+    rules = rules or default_rules()
+    # One text, title first: the first match of a rule is in the title whenever the title has one, so each
+    # rule is searched once. The separator ends a line and a sentence, so no pattern matches across it.
+    summary = summary[:SUMMARY_CHARS]
+    text = f"{title}{_SEPARATOR}{summary}" if summary else title
+    summary_from = len(title) + len(_SEPARATOR)
+    field_weights = dict(FIELD_WEIGHTS)
+    # rule key -> (effective weight, matched text, field); each rule counts once, where it weighs most
+    best: dict[tuple[str, str], tuple[float, str, str]] = {}
+
+    def note(key: tuple[str, str], start: int, match: str, weight: float) -> None:
+        field_name = "title" if start < summary_from else "summary"
+        weight *= field_weights[field_name]
+        if key not in best or weight > best[key][0]:
+            best[key] = (weight, match, field_name)
+
+    # Which rules could match at all (a probe of theirs occurs), and where watched aliases may start.
+    lowered = _lower(text)
+    words = set(_TOKEN.findall(lowered))
+    candidates: set[int] = set(rules.unanchored)
+    for probe in rules.prefilter.probes_in(lowered, words):
+        candidates.update(rules.anchored[probe])
+
+    spans: list[tuple[int, int]] = []
+    for rule in rules.negatives:
+        if id(rule) in candidates:
+            for negative in rule.regex.finditer(text):
+                if negative.end() > negative.start():
+                    spans.append(negative.span())
+                    note(("negative", rule.name), negative.start(), negative.group(0), rule.weight)
+    masked = _mask(text, spans)
+
+    starts = rules.prefilter.alias_starts(lowered, words)
+    if spans:  # an alias inside a masked false friend does not count
+        starts = [(start, alias) for start, alias in starts if all(not a <= start < b for a, b in spans)]
+    for start, end, index in _entity_matches(masked, starts):
+        note(("entity", str(index)), start, masked[start:end], rules.entities[index].weight)
+    topic_so_far = 0.0
+    for group in (rules.topics, rules.actions):
+        if group is rules.actions and topic_so_far < rules.min_topic:
+            break  # nothing about chips, compute or AI: the item cannot be flagged, so actions are not sought
+        for rule in group:
+            if id(rule) in candidates:
+                found_match = rule.regex.search(masked)
+                if found_match is not None:
+                    note((rule.role, rule.name), found_match.start(), found_match.group(0), rule.weight)
+        topic_so_far = sum(weight for (role, _), (weight, _, _) in best.items() if role in {"entity", "topic"})
+
+    topic = action = penalty = 0.0
+    categories: dict[str, float] = defaultdict(float)
+    kinds: dict[tuple[str, str], float] = defaultdict(float)
+    reasons: list[dict[str, Any]] = []
+    entities: list[dict[str, str]] = []
+    government_named = ""
+    for (role, key), (weight, match, field_name) in best.items():
+        if role == "entity":
+            entity = rules.entities[int(key)]
+            topic += weight
+            entities.append({"name": entity.name, "entity_id": entity.entity_id})
+            if entity.is_government and not government_named:
+                government_named = entity.name
+            reasons.append(
+                {"rule": entity.name, "role": "entity", "weight": weight, "match": _short(match), "field": field_name}
+            )
+            continue
+        rule = rules.by_key[(role, key)]
+        if role == "topic":
+            topic += weight
+        elif role == "action":
+            action += weight
+            if rule.category:
+                categories[rule.category] += weight
+                kinds[(rule.category, rule.kind)] += weight
+        else:
+            penalty += weight
+        reasons.append(
+            {
+                "rule": rule.name,
+                "role": role,
+                "weight": weight,
+                "match": _short(match),
+                "field": field_name,
+                **({"kind": rule.kind} if rule.kind else {}),
+            }
+        )
+    if government_named:
+        action += GOVERNMENT_ACTOR_WEIGHT
+        categories["government"] += GOVERNMENT_ACTOR_WEIGHT
+        reasons.append(
+            {
+                "rule": "government actor named",
+                "role": "action",
+                "weight": GOVERNMENT_ACTOR_WEIGHT,
+                "match": government_named,
+                "field": "",
+            }
+        )
+
+    score = min(topic, TOPIC_CAP) + min(action, ACTION_CAP) - penalty
+    flagged = topic >= rules.min_topic and action >= rules.min_action and score >= rules.threshold
+    category = kind = ""
+    if categories:
+        category = max(CATEGORY_ORDER, key=lambda name: (categories.get(name, 0.0), -CATEGORY_ORDER.index(name)))
+        in_category = [(value, name) for (cat, name), value in kinds.items() if cat == category and name]
+        if in_category:
+            kind = max(in_category)[1]
+    order = {"entity": 0, "topic": 1, "action": 2, "negative": 3}
+    reasons.sort(key=lambda reason: (order[reason["role"]], -reason["weight"], reason["rule"]))
+    for reason in reasons:
+        reason["weight"] = round(reason["weight"], 2)
+    # The date is a suggestion for candidates: only flagged items get one.
+    found_date = extract_date(title, summary, published=published) if flagged else None
+    return FlagResult(
+        flagged=flagged,
+        score=round(score, 2),
+        topic=round(topic, 2),
+        action=round(action, 2),
+        penalty=round(penalty, 2),
+        category=category,
+        kind=kind,
+        entities=entities,
+        date=found_date.edtf if found_date else "",
+        reasons=reasons,
+    )

@@ -1,0 +1,61 @@
+"""Parse, sanitise, dedup and flag one feed body without touching the database.
+
+The workers, `manage.py flag_feed` and the benchmark all run this same code; the workers then store what
+is new (sources.services).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sources.dedup import FeedDeduplicator, story_keys, title_tokens
+from sources.flagging import FlagResult, RuleSet, flag_text
+from sources.parsing import ParsedEntry, ParsedFeed, parse_feed
+
+
+@dataclass
+class ProcessedEntry:
+    entry: ParsedEntry
+    dedup_key: str
+    tokens: frozenset[str]
+    story_keys: list[str]
+    flag: FlagResult | None = None
+
+
+def entries_keyed(feed: ParsedFeed) -> list[ProcessedEntry]:
+    """Each entry with its per-source dedup key and story signature; exact repeats inside the feed dropped."""
+    deduplicator = FeedDeduplicator()
+    processed = []
+    for entry in feed.entries:
+        key = deduplicator.key(guid=entry.guid, link=entry.link, title=entry.title, content=entry.summary)
+        if key is None:
+            continue
+        tokens = title_tokens(entry.title)
+        processed.append(ProcessedEntry(entry, key, tokens, story_keys(tokens)))
+    return processed
+
+
+def flag_entries(entries: list[ProcessedEntry], rules: RuleSet) -> None:
+    for processed in entries:
+        entry = processed.entry
+        processed.flag = flag_text(title=entry.title, summary=entry.summary, published=entry.dated_at, rules=rules)
+
+
+def feed_process(
+    body: bytes,
+    *,
+    rules: RuleSet,
+    content_type: str = "",
+    url: str = "",
+    is_new: Callable[[list[str]], set[str]] | None = None,
+) -> tuple[ParsedFeed, list[ProcessedEntry]]:
+    """parse -> sanitise -> dedup -> flag. With `is_new` (keys -> the keys not seen before), only new entries
+    are flagged and returned. Raises sources.parsing.FeedParseError when the body is no feed."""
+    feed = parse_feed(body, content_type=content_type, url=url)
+    entries = entries_keyed(feed)
+    if is_new is not None:
+        fresh = is_new([processed.dedup_key for processed in entries])
+        entries = [processed for processed in entries if processed.dedup_key in fresh]
+    flag_entries(entries, rules)
+    return feed, entries

@@ -1,0 +1,65 @@
+"""Celery tasks for feeds: the per-minute dispatcher and the per-source poll. Thin: ids in, services called."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError
+
+from sources.locking import PollBusyError
+from sources.models import Source
+from sources.scheduling import retry_countdown
+from sources.services import source_poll, source_record_error, sources_claim_due
+
+logger = logging.getLogger(__name__)
+
+POLL_TASK = "workers.feeds.poll_source"
+
+
+def _limits() -> tuple[int, int]:
+    soft = int(getattr(settings, "FEEDS_POLL_SOFT_TIME_LIMIT", 120))
+    hard = int(getattr(settings, "FEEDS_POLL_TIME_LIMIT", soft + 30))
+    return soft, hard
+
+
+@shared_task(name="workers.feeds.dispatch_due_sources", ignore_result=True, soft_time_limit=50, time_limit=60)
+def dispatch_due_sources() -> int:
+    """Beat's every-minute task: claim the due sources and enqueue one poll each."""
+    soft, hard = _limits()
+    lease = int(getattr(settings, "FEEDS_DISPATCH_LEASE_SECONDS", 600))
+    claimed = sources_claim_due(limit=int(getattr(settings, "FEEDS_DISPATCH_BATCH", 200)))
+    for source_id in claimed:
+        # A poll still queued when the claim's lease runs out is dropped: the source is due again by then.
+        poll_source.apply_async(args=[source_id], soft_time_limit=soft, time_limit=hard, expires=lease)
+    return len(claimed)
+
+
+@shared_task(
+    name=POLL_TASK,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    max_retries=5,
+    soft_time_limit=120,
+    time_limit=150,
+)
+def poll_source(self, source_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Poll one source. Idempotent, so a redelivery after a lost worker stores nothing twice."""
+    try:
+        return str(source_poll(source_id=source_id))
+    except PollBusyError as busy:
+        # Another worker has this source (or its host is at its cap): come back when that is likely over.
+        raise self.retry(countdown=retry_countdown(self.request.retries, floor=busy.retry_in), exc=busy) from busy
+    except SoftTimeLimitExceeded:
+        source = Source.objects.filter(pk=source_id).first()
+        if source is not None:
+            soft, _ = _limits()
+            source_record_error(source=source, message=f"{source.url}: the poll took longer than {soft} s")
+        return f"source {source_id}: error (time limit)"
+    except (OperationalError, InterfaceError, DatabaseError) as error:
+        logger.warning("poll of source %s hit a database error, retrying: %s", source_id, error)
+        raise self.retry(countdown=retry_countdown(self.request.retries), exc=error) from error
