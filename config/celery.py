@@ -39,6 +39,8 @@ def configure_embedded_broker(sender: Celery, **_: object) -> None:
 
 
 app.autodiscover_tasks(["workers"])
+# workers/feeds.py holds the feed tasks (a module of its own, so autodiscovery is told its name).
+app.autodiscover_tasks(["workers"], related_name="feeds")
 
 
 @app.on_after_configure.connect

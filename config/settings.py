@@ -185,6 +185,13 @@ DIGEST_MAX_ATTEMPTS = int(os.environ.get("DIGEST_MAX_ATTEMPTS", "5"))
 DIGEST_RETRY_BACKOFF_SECONDS = float(os.environ.get("DIGEST_RETRY_BACKOFF_SECONDS", "60"))
 DIGEST_UNSUBSCRIBE_MAILTO = os.environ.get("DIGEST_UNSUBSCRIBE_MAILTO", "")
 
+# Feeds (issue 4). sources/ reads every FEEDS_* setting at call time with a default (see sources/fetching.py,
+# sources/scheduling.py, sources/locking.py); these are the ones the environment sets. Loopback stays refused
+# unless FEEDS_ALLOW_LOOPBACK opens it, for development and tests only; link-local and private never open.
+FEEDS_ALLOW_LOOPBACK = env_bool("FEEDS_ALLOW_LOOPBACK", False)
+FEEDS_USER_AGENT = os.environ.get("FEEDS_USER_AGENT", "intelligence-timeline-feeds/1.0")
+FEEDS_MAX_BYTES = int(os.environ.get("FEEDS_MAX_BYTES", str(10 * 1024 * 1024)))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -19,3 +19,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
 
 # Digests: a short task each minute finds the subscriptions whose weekly slot has come in their time zone.
 BEAT_SCHEDULE["digests-dispatch-due"] = {"task": "digests.dispatch_due", "schedule": 60.0}
+
+# Feeds: a short task each minute claims the due sources and enqueues one poll each (next_check_at is a column,
+# so a missed dispatch is simply caught up by the next one).
+BEAT_SCHEDULE["feeds-dispatch-due"] = {
+    "task": "workers.feeds.dispatch_due_sources",
+    "schedule": 60.0,
+    "options": {"expires": 55.0},
+}
