@@ -29,6 +29,7 @@ from timeline.figure import (
     layout_figure,
     render_png,
     render_svg,
+    text_width,
 )
 from timeline.figure.scale import choose_scale
 from timeline.figure.style import MUTED_TEXT_COLOUR, TEXT_COLOUR
@@ -355,6 +356,12 @@ def test_an_inline_figure_has_no_xml_declaration_and_unique_ids_by_prefix() -> N
     svg = render_svg([item("a", date(2023, 1, 5))], standalone=False, id_prefix="page-figure")
     assert svg.startswith("<svg") and 'id="page-figure-title"' in svg
     assert render_svg([item("a", date(2023, 1, 5))]).startswith("<?xml")
+
+
+def test_a_long_title_and_subtitle_stay_inside_the_figure() -> None:
+    layout = layout_figure([item("a", date(2023, 1, 5))], title="T " * 400, subtitle="q=" + "x" * 5000, width=600)
+    assert len(layout.header_lines) == 4
+    assert all(text_width(text, size, bold=bold) <= 600 - 32 for _, text, size, bold in layout.header_lines)
 
 
 def test_an_empty_list_draws_an_empty_figure_that_says_so() -> None:

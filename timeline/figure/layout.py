@@ -83,9 +83,10 @@ def layout_figure(items: Sequence[FigureItem], *, title: str = "", subtitle: str
     for line in wrap_text(title, 17, width - 2 * MARGIN, 2) if title else []:
         y += 22
         header_lines.append((y, line, 17.0, True))
-    if subtitle:
+    # The subtitle may echo a caller's filter values: wrapped and cut to two lines like the title.
+    for line in wrap_text(subtitle, 12, width - 2 * MARGIN, 2) if subtitle else []:
         y += 18
-        header_lines.append((y, subtitle, 12.0, False))
+        header_lines.append((y, line, 12.0, False))
     legend, legend_bottom = _legend(width, y + 24)
 
     right_limit, left_limit = width - 4, 4.0
