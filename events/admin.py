@@ -1,12 +1,19 @@
-"""A read-only browser of the event log: nothing here can add, change or delete an event."""
+"""A read-only browser of the event log: filter by stream, event type, actor and time; nothing can be changed.
+
+Who may look is ordinary Django permissions (`events.view_storedevent`); nobody, not even a superuser, may add,
+change or delete an event here (the database refuses it too).
+"""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from events.models import ProjectionCheckpoint, StoredEvent
 
@@ -22,13 +29,71 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class StreamKindFilter(admin.SimpleListFilter):
+    """What a stream is about: the part of its name before the first '-' (development, timeline, candidate ...)."""
+
+    title = "stream kind"
+    parameter_name = "stream_kind"
+    KINDS = ("development", "entity", "timeline", "candidate")
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(kind, kind) for kind in self.KINDS]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value():
+            return queryset.filter(stream__startswith=f"{self.value()}-")
+        return queryset
+
+
+class StreamFilter(admin.SimpleListFilter):
+    """One stream exactly (a development's history links here with ?stream=development-<id>)."""
+
+    title = "stream"
+    parameter_name = "stream"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        # The asked stream plus the ten most recently written ones: the log has too many streams to list.
+        recent = list(StoredEvent.objects.order_by("-position").values_list("stream", flat=True).distinct()[:200])
+        asked = [str(self.value())] if self.value() else []
+        streams = list(dict.fromkeys(asked + recent))[:11]
+        return [(stream, stream) for stream in streams if stream]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value():
+            return queryset.filter(stream=self.value())
+        return queryset
+
+
+class ActorFilter(admin.SimpleListFilter):
+    """Who did it: the `actor` in the event's metadata (analysts' user names; empty for workers and imports)."""
+
+    title = "actor"
+    parameter_name = "actor"
+    NOBODY = "-"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        actors = StoredEvent.objects.values_list("metadata__actor", flat=True).distinct()
+        names = sorted({str(actor) for actor in actors if actor})
+        return [(name, name) for name in names] + [(self.NOBODY, "nobody (system)")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if value == self.NOBODY:
+            return queryset.filter(metadata__actor__isnull=True) | queryset.filter(metadata__actor="")
+        if value:
+            return queryset.filter(metadata__actor=value)
+        return queryset
+
+
 @admin.register(StoredEvent)
 class StoredEventAdmin(ReadOnlyAdmin):
-    list_display = ("position", "recorded_at", "event_type", "stream", "version", "actor")
-    list_filter = ("event_type", "recorded_at")
+    list_display = ("position", "recorded_at", "event_type", "stream", "version", "actor", "reason")
+    list_filter = (StreamKindFilter, StreamFilter, "event_type", ActorFilter, "recorded_at")
     search_fields = ("stream", "event_type", "=event_id")
+    search_help_text = "A stream (development-…), an event type, or an exact event id."
     date_hierarchy = "recorded_at"
     ordering = ("-position",)
+    list_per_page = 100
     readonly_fields = (
         "position",
         "event_id",
@@ -47,13 +112,18 @@ class StoredEventAdmin(ReadOnlyAdmin):
     def actor(self, obj: StoredEvent) -> str:
         return str(obj.metadata.get("actor") or "")
 
+    @admin.display(description="reason")
+    def reason(self, obj: StoredEvent) -> str:
+        text = str(obj.metadata.get("reason") or "")
+        return text if len(text) <= 80 else text[:79] + "…"
+
     @admin.display(description="data")
-    def pretty_data(self, obj: StoredEvent) -> str:
+    def pretty_data(self, obj: StoredEvent) -> SafeString:
         # format_html escapes the JSON, so hostile text inside an event is shown inert.
         return format_html("<pre>{}</pre>", json.dumps(obj.data, indent=2, ensure_ascii=False))
 
     @admin.display(description="metadata")
-    def pretty_metadata(self, obj: StoredEvent) -> str:
+    def pretty_metadata(self, obj: StoredEvent) -> SafeString:
         return format_html("<pre>{}</pre>", json.dumps(obj.metadata, indent=2, ensure_ascii=False))
 
 

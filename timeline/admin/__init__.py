@@ -1,0 +1,9 @@
+"""The curation admin for the timeline: developments, entities, named timelines (issue 5).
+
+Every page writes through timeline.services; the read models are never saved directly. Roles are ordinary
+Django permissions held by the groups of timeline/roles.py.
+"""
+
+from timeline.admin import developments, entities, timelines
+
+__all__ = ["developments", "entities", "timelines"]
