@@ -49,10 +49,9 @@ class SubscriptionAdmin(admin.ModelAdmin):
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: Subscription) -> str:
         if obj.status == SubscriptionStatus.PAUSED:
+            since = obj.paused_at.strftime("%Y-%m-%d") if obj.paused_at else "?"
             return format_html(
-                '<strong style="color:#cf222e" title="{}">PAUSED</strong> since {:%Y-%m-%d}',
-                obj.pause_reason,
-                obj.paused_at,
+                '<strong style="color:#cf222e">PAUSED</strong> since {}: {}', since, obj.pause_reason[:200]
             )
         return obj.get_status_display()
 

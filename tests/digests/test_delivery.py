@@ -7,12 +7,14 @@ so the retry goes through the broker with its countdown, as in production.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from typing import Any
 
 import pytest
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
+from celery.signals import task_retry, task_success
 
 from config.celery import app as project_app
 from digests import services
@@ -199,16 +201,29 @@ def test_an_smtp_outage_is_retried_and_then_delivered_once(smtp: SMTPServer, cel
     record_week(old)
     smtp.stop()
 
-    with start_worker(celery_worker_app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
-        celery_worker_app.tasks["digests.send"].delay(subscription.pk, WEEK)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not Delivery.objects.filter(state=DeliveryState.FAILED).exists():
-            time.sleep(0.05)
-        assert Delivery.objects.get().state == DeliveryState.FAILED  # the first attempt met the outage
-        smtp.start()
-        while time.monotonic() < deadline and not Delivery.objects.filter(state=DeliveryState.SENT).exists():
-            time.sleep(0.05)
-        time.sleep(0.5)  # any duplicate would arrive now
+    retried, succeeded = threading.Event(), threading.Event()
+
+    def on_retry(**_: Any) -> None:
+        retried.set()
+
+    def on_success(**_: Any) -> None:
+        succeeded.set()
+
+    task_retry.connect(on_retry, weak=False)
+    task_success.connect(on_success, weak=False)
+    # The test thread keeps off the database while the worker runs: SQLite's shared in-memory test database
+    # would answer a concurrent reader with "table is locked". Celery's signals say what happened instead.
+    try:
+        with start_worker(celery_worker_app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
+            celery_worker_app.tasks["digests.send"].delay(subscription.pk, WEEK)
+            assert retried.wait(10), "the first attempt should have met the outage and been retried"
+            assert smtp.messages == []
+            smtp.start()
+            assert succeeded.wait(10), "a retry should have delivered the digest"
+            time.sleep(0.5)  # any duplicate would arrive now
+    finally:
+        task_retry.disconnect(on_retry)
+        task_success.disconnect(on_success)
 
     assert len(smtp.messages) == 1
     assert "DeepSeek releases R1" in smtp.messages[0].part("plain")
@@ -216,3 +231,32 @@ def test_an_smtp_outage_is_retried_and_then_delivered_once(smtp: SMTPServer, cel
     assert row.state == DeliveryState.SENT and row.attempts >= 2
     subscription.refresh_from_db()
     assert (subscription.status, subscription.consecutive_failures) == (SubscriptionStatus.ACTIVE, 0)
+
+
+def test_an_analyst_who_asked_gets_the_review_queue_count_and_others_cannot_ask(
+    smtp: SMTPServer, old_timeline: dict[str, Development], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.contrib.auth.models import Group, User
+    from django.core.exceptions import ValidationError
+
+    analyst = User.objects.create_user("ana", "ana@example.org", "pw")
+    analyst.groups.add(Group.objects.get_or_create(name="analyst")[0])
+    reader = User.objects.create_user("rea", "rea@example.org", "pw")
+    with pytest.raises(ValidationError):
+        subscribe(email="rea@example.org", user=reader, include_review_queue=True)
+    subscription = subscribe(email="ana@example.org", user=analyst, include_review_queue=True)
+    monkeypatch.setattr(services, "review_queue_count", lambda: 7)
+
+    # nothing of the week matched, but the queue is news for an analyst
+    Subscription.objects.filter(pk=subscription.pk).update(categories=["gpu_acquisition"])
+    assert services.digest_send_one(subscription_id=subscription.pk, week=WEEK)[0] == Outcome.SENT
+    [received] = smtp.wait_for(1)
+    assert "7 candidates waiting for review" in received.part("plain")
+    assert "<strong>7</strong> candidates waiting for review" in received.part("html")
+
+
+def test_the_review_queue_count_reads_the_sources_app_when_it_has_candidates(db: None) -> None:
+    from digests.selectors import review_queue_count
+
+    count = review_queue_count()
+    assert count is None or count == 0
