@@ -136,3 +136,65 @@ def form_data(response: Any, form_id: str | None = None) -> dict[str, Any]:
     parser = Parser()
     parser.feed(response.content.decode())
     return {k: v for k, v in parser.data.items() if k != "csrfmiddlewaretoken"}
+
+
+def make_candidate(
+    *,
+    title: str = "Commerce adds 140 Chinese chip firms to the Entity List",
+    summary: str = "The Bureau of Industry and Security added 140 entities, including SMIC suppliers.",
+    link: str = "https://news.example.org/entity-list-140",
+    score: float = 7.5,
+    source: Any = None,
+    story: Any = None,
+    **fields: Any,
+) -> Any:
+    """A fetched item and its candidate, as the workers would store them (ingestion state is plain data)."""
+    from datetime import UTC, datetime
+
+    from sources.models import Candidate, Item, Source
+
+    if source is None:
+        source = Source.objects.get_or_create(
+            url="https://news.example.org/feed.xml", defaults={"name": "Example News", "host": "news.example.org"}
+        )[0]
+    item = Item.objects.create(
+        source=source,
+        dedup_key=f"{title}:{link}"[:64],
+        link=link,
+        title=title,
+        summary=summary,
+        published_at=datetime(2024, 12, 2, 15, 0, tzinfo=UTC),
+        published_raw="Mon, 02 Dec 2024 15:00:00 GMT",
+        story=story,
+    )
+    defaults: dict[str, Any] = {
+        "score": score,
+        "reasons": [
+            {
+                "rule": "Bureau of Industry and Security",
+                "role": "entity",
+                "weight": 2.0,
+                "match": "BIS",
+                "field": "title",
+            },
+            {
+                "rule": "entity list",
+                "role": "action",
+                "weight": 3.0,
+                "match": "Entity List",
+                "field": "title",
+                "kind": "rule_release",
+            },
+        ],
+        "category": "government",
+        "kind": "rule_release",
+        "entities": [
+            {"name": "BIS", "entity_id": "bis"},
+            {"name": "SMIC", "entity_id": "smic"},
+            {"name": "Unknown Co", "entity_id": ""},
+        ],
+        "date_edtf": "2024-12-02",
+        "possible_duplicates": [],
+    }
+    defaults.update(fields)
+    return Candidate.objects.create(item=item, **defaults)
