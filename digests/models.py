@@ -109,7 +109,11 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["subscription", "week"], name="digest_delivery_once_per_week"),
         ]
-        indexes = [models.Index(fields=["week", "state"], name="digest_delivery_week_state")]
+        indexes = [
+            models.Index(fields=["week", "state"], name="digest_delivery_week_state"),
+            # A claimant reads back the rows it won by its token; without an index that is a scan of the log.
+            models.Index(fields=["claim_token"], name="digest_delivery_claim_token"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subscription_id} {self.week} {self.state}"

@@ -68,7 +68,9 @@ from timeline.taxonomy import RELIABILITY, Category, Kind
 
 logger = logging.getLogger(__name__)
 
-CHUNK_SIZE = 100
+# Claims are committed (one fsync) a chunk at a time before the chunk is sent; a crash mid-chunk loses at most
+# this many digests for the week (never duplicates them), and their content rolls into the next week's.
+CHUNK_SIZE = 250
 SETTING_FIELDS = (
     "categories",
     "kinds",
@@ -403,7 +405,17 @@ def _finish(
     to_position: int,
     report: SendReport,
 ) -> None:
-    """Record the chunk's outcomes with set-based UPDATEs (one for the sent, one for the empty), not per row."""
+    """Record the chunk's outcomes with set-based UPDATEs (one for the sent, one for the empty), one commit."""
+    with transaction.atomic():
+        _finish_rows(claimed, results, to_position, report)
+
+
+def _finish_rows(
+    claimed: dict[int, Delivery],
+    results: dict[int, tuple[str, ComposedDigest | None, str]],
+    to_position: int,
+    report: SendReport,
+) -> None:
     now = timezone.now()
     sent_ids: list[int] = []
     covered_ids: list[int] = []

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client: Client) -> Client:
-    user = User.objects.create_superuser("editor", "editor@example.org", "pw")
+    user = User.objects.create(username="editor", email="editor@example.org", is_staff=True, is_superuser=True)
     client.force_login(user)
     return client
 

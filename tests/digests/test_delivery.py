@@ -239,9 +239,9 @@ def test_an_analyst_who_asked_gets_the_review_queue_count_and_others_cannot_ask(
     from django.contrib.auth.models import Group, User
     from django.core.exceptions import ValidationError
 
-    analyst = User.objects.create_user("ana", "ana@example.org", "pw")
+    analyst = User.objects.create(username="ana", email="ana@example.org")
     analyst.groups.add(Group.objects.get_or_create(name="analyst")[0])
-    reader = User.objects.create_user("rea", "rea@example.org", "pw")
+    reader = User.objects.create(username="rea", email="rea@example.org")
     with pytest.raises(ValidationError):
         subscribe(email="rea@example.org", user=reader, include_review_queue=True)
     subscription = subscribe(email="ana@example.org", user=analyst, include_review_queue=True)

@@ -27,7 +27,7 @@ def parse_week(value: str) -> str:
     try:
         date.fromisocalendar(year, week, 1)
     except ValueError as error:
-        raise CommandError(f"--week {value}: {year} has no ISO week {week}.") from error
+        raise CommandError(f"{year} has no ISO week {week} (--week {value}).") from error
     return f"{year}-W{week:02d}"
 
 
