@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -79,7 +79,8 @@ class ActorFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value()
         if value == self.NOBODY:
-            return queryset.filter(metadata__actor__isnull=True) | queryset.filter(metadata__actor="")
+            # A JSON null, an empty string, or no actor key at all.
+            return queryset.filter(Q(metadata__actor=None) | Q(metadata__actor__isnull=True) | Q(metadata__actor=""))
         if value:
             return queryset.filter(metadata__actor=value)
         return queryset

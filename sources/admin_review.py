@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
@@ -246,7 +247,7 @@ class CandidateReviewAdmin(admin.ModelAdmin):
             form=form,
             candidates=queryset.select_related("item"),
             action_name="reject_selected",
-            action_checkbox_name=admin.helpers.ACTION_CHECKBOX_NAME,
+            action_checkbox_name=ACTION_CHECKBOX_NAME,
         )
         return TemplateResponse(request, "admin/sources/candidate/bulk_reject.html", context)
 
@@ -261,10 +262,11 @@ class CandidateReviewAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         if object_id is None:
             raise PermissionDenied
+        candidate_id = _int_or_none(unquote(object_id))
         candidate = (
-            Candidate.objects.select_related("item", "item__source", "item__story")
-            .filter(pk=_int_or_none(unquote(object_id)))
-            .first()
+            Candidate.objects.select_related("item", "item__source", "item__story").filter(pk=candidate_id).first()
+            if candidate_id is not None
+            else None
         )
         if candidate is None:
             raise Http404("No such candidate.")

@@ -212,9 +212,9 @@ class NamedTimelineAdmin(admin.ModelAdmin):
             if not can_save:
                 raise PermissionDenied
             data = request.POST.copy()
-            if existing is not None:
-                data["slug"] = existing.slug
-            form = TimelineForm(data, admin_site=self.admin_site, existing=existing)
+            # A disabled field (the slug of an existing timeline) takes its initial value, never the posted one.
+            fixed = {"slug": existing.slug} if existing is not None else None
+            form = TimelineForm(data, initial=fixed, admin_site=self.admin_site, existing=existing)
             if form.is_valid():
                 arguments = form.define_arguments()
                 try:
@@ -234,7 +234,7 @@ class NamedTimelineAdmin(admin.ModelAdmin):
                         conflict = _timeline_changes(current.slug, form.cleaned_data["version"] or 0)
                         data["version"] = str(current.version)
                         data["token"] = new_token()
-                        form = TimelineForm(data, admin_site=self.admin_site, existing=existing)
+                        form = TimelineForm(data, initial=fixed, admin_site=self.admin_site, existing=existing)
                         form.is_valid()
                         messages.warning(
                             request,
