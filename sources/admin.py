@@ -23,6 +23,8 @@ from sources.services import source_fetch_now, source_unpark, source_url_problem
 
 
 class SourceForm(forms.ModelForm):
+    url = forms.URLField(max_length=2000, assume_scheme="https")
+
     class Meta:
         model = Source
         fields = ["url", "name", "active"]

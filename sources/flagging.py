@@ -189,9 +189,7 @@ def _run_probe(run: str, starts_word: bool) -> Probe | None:
     best = max(words, key=len, default="")
     if len(best) >= 3 or (best and len(run) < 3):
         return ("w", best)
-    if len(run) >= 3:
-        return ("s", run)
-    return ("w", best) if best else None
+    return ("s", run)
 
 
 def _non_word_class(members: Any) -> bool:
@@ -433,13 +431,14 @@ def compile_rules(
                 entity_id=str(spec.get("entity_id", "") or spec.get("timeline_entity_id", "") or ""),
             )
         )
-        seen: set[tuple[str, bool]] = set()
+        spelled: dict[str, bool] = {}
         for raw in [str(spec["name"]), *str(spec.get("aliases", "") or "").splitlines()]:
             alias, case_sensitive = parse_alias(raw)
             alias = " ".join(alias.split())
-            if alias and (alias, case_sensitive) not in seen:
-                seen.add((alias, case_sensitive))
-                aliases.append(Alias(index, alias, case_sensitive))
+            if alias:
+                # "=Intel" among the aliases makes the name Intel itself case-sensitive ("intel" is a word).
+                spelled[alias] = spelled.get(alias, False) or case_sensitive
+        aliases.extend(Alias(index, alias, case_sensitive) for alias, case_sensitive in spelled.items())
 
     by_role: dict[str, list[PatternRule]] = defaultdict(list)
     anchored: dict[Probe, set[int]] = defaultdict(set)
@@ -573,7 +572,7 @@ def flag_text(
     words = set(_TOKEN.findall(lowered))
     candidates: set[int] = set(rules.unanchored)
     for probe in rules.prefilter.probes_in(lowered, words):
-        candidates.update(rules.anchored[probe])
+        candidates.update(rules.anchored.get(probe, ()))
 
     spans: list[tuple[int, int]] = []
     for rule in rules.negatives:

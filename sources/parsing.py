@@ -110,7 +110,8 @@ def _entry(raw: Any, feed_language: str) -> ParsedEntry:
     if len(summary_source) > len(body_html):
         body_html = summary_source
     published_raw = str(raw.get("published", "") or "").replace("\x00", "")[:RAW_DATE_LIMIT]
-    updated_raw = str(raw.get("updated", "") or "").replace("\x00", "")[:RAW_DATE_LIMIT]
+    # dict.get: feedparser's own get() maps a missing "updated" to "published" (with a deprecation warning).
+    updated_raw = str(dict.get(raw, "updated") or "").replace("\x00", "")[:RAW_DATE_LIMIT]
     author = str(raw.get("author", "") or "")
     return ParsedEntry(
         guid=str(raw.get("id", "") or "").replace("\x00", "").strip()[:1000],
@@ -123,7 +124,7 @@ def _entry(raw: Any, feed_language: str) -> ParsedEntry:
         published_raw=published_raw,
         published_at=_struct_to_datetime(raw.get("published_parsed")),
         updated_raw=updated_raw,
-        updated_at=_struct_to_datetime(raw.get("updated_parsed")),
+        updated_at=_struct_to_datetime(dict.get(raw, "updated_parsed")),
     )
 
 

@@ -71,10 +71,12 @@ def error_backoff(*, interval: int, error_count: int, retry_after: float | None 
 
 
 def jittered(seconds: float, *, rng: random.Random | None = None) -> int:
-    """Spread polls out: +/- FEEDS_JITTER (a fraction, 0.1 by default) so sources do not fall due together."""
+    """Spread polls out by up to FEEDS_JITTER (a fraction, 0.1 by default) so sources do not fall due together.
+
+    Only ever later, never sooner: a TTL, max-age or Retry-After the wait honours stays honoured.
+    """
     fraction = _setting("FEEDS_JITTER", 0.1)
-    spread = seconds * fraction
-    return max(int(seconds + (rng or random).uniform(-spread, spread)), 1)
+    return max(int(seconds + (rng or random).uniform(0, seconds * fraction)), 1)
 
 
 def retry_countdown(attempt: int, *, base: float = 10.0, cap: float = 300.0, floor: float = 0.0) -> float:

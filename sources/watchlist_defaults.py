@@ -222,7 +222,9 @@ PATTERNS: list[dict[str, Any]] = [
         r"|\bAI (?:models?|labs?|assistants?|agents?|start-?ups?|firms?|compan(?:y|ies)|systems?|safety|race)\b"
         r"|\breasoning models?\b|\bmixture[- ]of[- ]experts\b|\bopen[- ]weights?\b|\bmodel weights\b"
         r"|\b\d+(?:\.\d+)? ?[BT]-?parameters?\b|\b(?:billion|trillion)[- ]parameters?\b|\btraining runs?\b"
-        r"|\bfrontier (?:AI|models?)\b|\btransformer models?\b|\bmultimodal\b|\binference\b",
+        r"|\bfrontier (?:AI|models?)\b|\btransformer models?\b|\bmultimodal\b|\binference\b"
+        r"|\b(?:sparse|latent|linear|multi-head|self-)attention\b|\blong-context\b|\bcontext windows?\b"
+        r"|\b(?:pre|post)-?training\b|\breinforcement learning\b|\bdistillation\b|\bfine-?tun\w+",
         1.5,
     ),
     _pattern("AI", "topic", r"(?-i:\bAI\b)|\bA\.I\.", 1.0),

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sources.management.commands.serve_sample_feeds import sample_files
 from sources.models import Source
-from sources.services import source_add
+from sources.services import source_add, source_url_problem
 
 
 class Command(BaseCommand):
@@ -20,6 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        problem = source_url_problem(f"http://{options['host']}:{options['port']}/")
+        if problem:
+            raise CommandError(f"{problem} (the samples are on loopback: set FEEDS_ALLOW_LOOPBACK=1)")
         added = 0
         for name in sample_files():
             url = f"http://{options['host']}:{options['port']}/{name}"

@@ -1,0 +1,139 @@
+"""The management commands: flag_feed (file and URL, refusals), add_source, and the offline sample feeds
+(serve_sample_feeds runs as a real subprocess on loopback; the sources are then polled for real)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from sources.models import Candidate, Item, Source
+from sources.services import source_poll
+from tests.sources import feedserver
+
+ROOT = Path(__file__).resolve().parents[2]
+HELDOUT = Path(__file__).resolve().parent / "heldout" / "heldout-feed.xml"
+KEYS = {"guid", "link", "title", "flagged", "score", "category", "kind", "entities", "date", "reasons"}
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.django_db
+def test_flag_feed_prints_one_json_object_per_entry_and_writes_nothing() -> None:
+    out = StringIO()
+    with CaptureQueriesContext(connection) as queries:
+        call_command("flag_feed", str(HELDOUT), "--jsonl", stdout=out)
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(rows) == 40 and all(row.keys() >= KEYS for row in rows)
+    assert sum(row["flagged"] for row in rows) == 24
+    writes = [
+        q["sql"] for q in queries.captured_queries if q["sql"].split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}
+    ]
+    assert writes == []
+    japan = next(row for row in rows if row["guid"] == "heldout-01")
+    assert japan["category"] == "government" and japan["reasons"] and "Japan's METI" in japan["entities"]
+
+
+@pytest.mark.django_db
+def test_flag_feed_fetches_a_url_through_the_safe_client(feed_server, allow_loopback) -> None:
+    feed_server.routes["/feed"] = feedserver.feed(HELDOUT.read_bytes())
+    out = StringIO()
+    call_command("flag_feed", feed_server.url("/feed"), "--jsonl", stdout=out)
+    assert len(out.getvalue().splitlines()) == 40
+    assert feed_server.hits("/feed")[0].headers["user-agent"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        ("file:///etc/passwd", "only http and https"),
+        ("gopher://example.org/", "only http and https"),
+        ("http://0x7f000001/feed", "loopback"),
+        ("http://169.254.169.254/latest/meta-data/", "link-local"),
+        ("/no/such/file.xml", "cannot read"),
+        (str(ROOT / "manage.py"), "not a feed"),
+    ],
+)
+def test_flag_feed_refuses_with_one_line(target: str, reason: str, settings: Any) -> None:
+    settings.FEEDS_ALLOW_LOOPBACK = False
+    with pytest.raises(CommandError, match=reason) as caught:
+        call_command("flag_feed", target, "--jsonl", stdout=StringIO())
+    assert "\n" not in str(caught.value)
+
+
+def test_flag_feed_exits_non_zero_with_one_line_on_stderr() -> None:
+    refused = _run("flag_feed", "http://2130706433/feed", "--jsonl", "--default-rules")
+    broken = _run("flag_feed", str(ROOT / "README.md"), "--jsonl", "--default-rules")
+    for result, reason in ((refused, "loopback"), (broken, "not a feed")):
+        assert result.returncode != 0 and result.stdout == ""
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and reason in lines[0]
+
+
+@pytest.mark.django_db
+def test_add_source_adds_once_and_refuses_unsafe_urls(settings: Any) -> None:
+    settings.FEEDS_ALLOW_LOOPBACK = False
+    with pytest.raises(CommandError, match="loopback"):
+        call_command("add_source", "http://127.0.0.1:9/feed", stdout=StringIO())
+    settings.FEEDS_ALLOW_LOOPBACK = True
+    out = StringIO()
+    call_command("add_source", "http://127.0.0.1:9/feed", "--name", "Local desk", stdout=out)
+    assert "added source" in out.getvalue() and Source.objects.get().name == "Local desk"
+    with pytest.raises(CommandError, match="exists already"):
+        call_command("add_source", "http://127.0.0.1:9/feed", stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_the_sample_feeds_serve_offline_and_become_candidates(allow_loopback) -> None:
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "serve_sample_feeds", "--port", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        port = line.strip().rsplit(":", 1)[1].strip("/")
+        call_command("add_sample_sources", "--port", port, stdout=StringIO())
+        call_command("add_sample_sources", "--port", port, stdout=StringIO())  # idempotent
+        assert Source.objects.count() == 6
+        outcomes = {source.name: source_poll(source_id=source.pk) for source in Source.objects.all()}
+        assert all(outcome.status == "ok" for outcome in outcomes.values()), outcomes
+        assert outcomes["Sample: general news"].candidates == 0
+        assert all(outcome.candidates >= 3 for name, outcome in outcomes.items() if name != "Sample: general news")
+        assert Candidate.objects.count() == 19 and Item.objects.count() == 29
+        assert {source_poll(source_id=pk).status for pk in Source.objects.values_list("pk", flat=True)} == {
+            "not_modified"
+        }
+        assert not Candidate.objects.filter(item__title__icontains="chip shop").exists()
+        for item in Item.objects.all():
+            assert "<script" not in item.summary_html and "onerror" not in item.summary_html
+            assert "javascript:" not in item.summary_html
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_add_sample_sources_says_to_open_loopback_when_it_is_closed() -> None:
+    result = _run(
+        "add_sample_sources", "--port", "8765", env={"FEEDS_ALLOW_LOOPBACK": "0", "DATABASE_URL": "sqlite:///:memory:"}
+    )
+    assert result.returncode != 0 and "FEEDS_ALLOW_LOOPBACK=1" in result.stderr

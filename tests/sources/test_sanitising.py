@@ -1,0 +1,59 @@
+"""nh3 sanitising of feed text: nothing executable survives, plain text holds no markup at all."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sources.sanitising import html_clean, text_plain
+
+HOSTILE = [
+    "<script>alert(1)</script>hello",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    "<img src=x onerror=alert(1)>",
+    "<a href='javascript:alert(1)'>x</a>",
+    "<a href='JaVaScRiPt:alert(1)'>x</a>",
+    "<a href='&#106;avascript:alert(1)'>x</a>",
+    "<p style='background:url(javascript:alert(1))' onclick='x()'>p</p>",
+    "<style>body{display:none}</style>text",
+    "<svg onload=alert(1)><circle/></svg>",
+    "<iframe src='https://evil.example'></iframe>",
+    "<math><mi xlink:href='javascript:alert(1)'>x</mi></math>",
+    "&lt;script&gt;alert(1)&lt;/script&gt;",
+    "&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;",
+    "<<script>script>alert(1)<</script>/script>",
+    "<object data='x.swf'></object><embed src='x.swf'>",
+    "<form action='https://evil.example'><input name=q></form>",
+    "<base href='https://evil.example/'>",
+    "<meta http-equiv='refresh' content='0;url=https://evil.example'>",
+]
+
+
+def _no_active_content(html: str) -> None:
+    lowered = html.lower()
+    assert "<script" not in lowered and "<style" not in lowered and "<iframe" not in lowered
+    assert "javascript:" not in lowered
+    assert not re.search(r"<[^>]+\son\w+\s*=", lowered)
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_sanitised_html_keeps_no_script_style_handler_or_javascript_url(value: str) -> None:
+    _no_active_content(html_clean(value))
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_plain_text_holds_no_tag_even_after_unescaping(value: str) -> None:
+    text = text_plain(value)
+    assert "<" not in text or not re.search(r"<\s*[a-z/!]", text, re.I)
+    _no_active_content(text)
+
+
+def test_plain_text_keeps_the_words_and_characters_that_are_text() -> None:
+    assert text_plain("<p>Nvidia &amp; AMD:</p><p>a &lt; b</p>") == "Nvidia & AMD: a < b"
+    assert text_plain("中芯国际 <b>7nm</b>\x00") == "中芯国际 7nm"
+
+
+def test_harmless_markup_and_http_links_survive_with_nofollow() -> None:
+    html = html_clean("<p>See <a href='https://example.org/x' onclick='y'>this</a> <b>now</b></p>")
+    assert html == ('<p>See <a href="https://example.org/x" rel="noopener noreferrer nofollow">this</a> <b>now</b></p>')
