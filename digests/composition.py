@@ -304,7 +304,7 @@ def digest_compose(
     return ComposedDigest(
         subject=subject,
         text=render_to_string("digests/email/digest.txt", context),
-        html=pack_html(render_to_string("digests/email/digest.html", context)),
+        html=render_to_string("digests/email/digest.html", context),
         item_count=len(matched),
         counts=counts,
         review_count=review_count,

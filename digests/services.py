@@ -19,7 +19,9 @@ import contextlib
 import logging
 import random
 import smtplib
+import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -481,6 +483,28 @@ def _finish_rows(
                 report.outcomes[subscription_id] = Outcome.FAILED
 
 
+# Windows read and rendered recently, per process: the one-task-per-subscription Celery path then reads and
+# renders a week's changes once per worker process, not once per subscriber. A window (from, to] of the log is
+# fixed once written; the short life bounds how long a renamed entity or redefined timeline shows stale.
+_WINDOW_CACHE: OrderedDict[tuple[int, int], tuple[float, WindowChanges]] = OrderedDict()
+_WINDOW_CACHE_SIZE = 4
+_WINDOW_CACHE_SECONDS = 900.0
+
+
+def cached_window_changes(from_position: int, to_position: int) -> WindowChanges:
+    key = (from_position, to_position)
+    now = time.monotonic()
+    hit = _WINDOW_CACHE.get(key)
+    if hit is not None and now - hit[0] < _WINDOW_CACHE_SECONDS:
+        _WINDOW_CACHE.move_to_end(key)
+        return hit[1]
+    changes = window_changes(from_position, to_position)
+    _WINDOW_CACHE[key] = (now, changes)
+    while len(_WINDOW_CACHE) > _WINDOW_CACHE_SIZE:
+        _WINDOW_CACHE.popitem(last=False)
+    return changes
+
+
 def digests_send(
     *,
     subscription_ids: Iterable[int],
@@ -488,6 +512,7 @@ def digests_send(
     dry_run: bool = False,
     connection: BaseEmailBackend | None = None,
     chunk_size: int = CHUNK_SIZE,
+    to_position: int | None = None,
 ) -> SendReport:
     """Send `week`'s digest to each subscription at most once; one SMTP connection for the whole run.
 
@@ -496,7 +521,9 @@ def digests_send(
     time: a crash loses at most one chunk's digests for this week (their content rolls into next week's).
     """
     subscriptions = subscriptions_for(subscription_ids)
-    to_position = digest_window_end()
+    # The dispatcher passes one end for all the sends it enqueues, so that they share their windows.
+    end = digest_window_end()
+    to_position = end if to_position is None else min(to_position, end)
     report = SendReport(week=week, to_position=to_position)
     active = []
     for subscription in subscriptions:
@@ -504,22 +531,20 @@ def digests_send(
             active.append(subscription)
         else:
             report.outcomes[subscription.pk] = Outcome.INACTIVE
-    windows: dict[int, WindowChanges] = {}
     review_count: list[int | None] = []
     send_when_empty = bool(settings.DIGEST_SEND_WHEN_EMPTY)
     mailer = _Mailer(connection) if not dry_run else None
 
     def compose(subscription: Subscription) -> ComposedDigest:
         start = min(subscription.covered_to_position, to_position)
-        if start not in windows:
-            windows[start] = window_changes(start, to_position)
         count = None
         if subscription.include_review_queue and subscription_is_analyst(subscription.user):
             if not review_count:
                 review_count.append(review_queue_count())
             count = review_count[0]
         report.composed += 1
-        return digest_compose(subscription=subscription, changes=windows[start], week=week, review_count=count)
+        changes = cached_window_changes(start, to_position)
+        return digest_compose(subscription=subscription, changes=changes, week=week, review_count=count)
 
     # Composing (CPU) overlaps with the SMTP conversation (waiting on the server): one mail thread sends the
     # messages in order over the one connection while this thread composes the next ones.
@@ -561,9 +586,9 @@ def digests_send(
     return report
 
 
-def digest_send_one(*, subscription_id: int, week: str) -> tuple[str, str]:
+def digest_send_one(*, subscription_id: int, week: str, to_position: int | None = None) -> tuple[str, str]:
     """One subscription's digest for `week` (the Celery task's service): (outcome, error)."""
-    report = digests_send(subscription_ids=[subscription_id], week=week, chunk_size=1)
+    report = digests_send(subscription_ids=[subscription_id], week=week, chunk_size=1, to_position=to_position)
     return report.outcomes.get(subscription_id, Outcome.INACTIVE), report.errors.get(subscription_id, "")
 
 

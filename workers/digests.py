@@ -12,15 +12,17 @@ from celery import Task, shared_task
 from django.utils import timezone
 
 from digests import services
-from digests.selectors import subscriptions_due
+from digests.selectors import digest_window_end, subscriptions_due
 
 
 @shared_task(name="digests.dispatch_due", soft_time_limit=50, time_limit=60, ignore_result=True)
 def digests_dispatch_due() -> int:
     """Enqueue one send per subscription whose weekly slot (in its time zone) has passed without a digest."""
     due = subscriptions_due(timezone.now())
+    # One window end for the whole dispatch: the sends share their windows in each worker's cache.
+    to_position = digest_window_end()
     for subscription_id, week in due:
-        digest_send.delay(subscription_id, week)
+        digest_send.delay(subscription_id, week, to_position)
     return len(due)
 
 
@@ -33,8 +35,8 @@ def digests_dispatch_due() -> int:
     time_limit=90,
     ignore_result=True,
 )
-def digest_send(self: Task[Any, Any], subscription_id: int, week: str) -> str:
-    outcome, error = services.digest_send_one(subscription_id=subscription_id, week=week)
+def digest_send(self: Task[Any, Any], subscription_id: int, week: str, to_position: int | None = None) -> str:
+    outcome, error = services.digest_send_one(subscription_id=subscription_id, week=week, to_position=to_position)
     if outcome == services.Outcome.FAILED:
         raise self.retry(countdown=services.retry_backoff(self.request.retries), exc=OSError(error))
     return outcome

@@ -19,7 +19,7 @@ from celery.signals import task_retry, task_success
 from config.celery import app as project_app
 from digests import services
 from digests.models import Delivery, DeliveryState, Subscription, SubscriptionStatus
-from digests.selectors import subscriptions_due
+from digests.selectors import digest_window_end, subscriptions_due
 from digests.services import Outcome
 from tests.digests.conftest import SITE, SMTPServer, record_week, register_entities, subscribe
 from timeline.models import Development
@@ -139,6 +139,28 @@ def test_two_beats_dispatching_the_same_slot_send_once(smtp: SMTPServer, old_tim
     time.sleep(0.2)
     assert sorted(m.rcpt_tos[0] for m in smtp.wait_for(2)) == ["a@example.org", "b@example.org"]
     assert subscriptions_due(now) == []
+
+
+def test_send_tasks_of_one_dispatch_read_the_weeks_changes_once_per_worker(
+    smtp: SMTPServer, old_timeline: dict[str, Development], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(3):
+        subscribe(email=f"reader{number}@example.org")
+    record_week(old_timeline)
+    reads: list[tuple[int, int]] = []
+    real = services.window_changes
+
+    def counting(start: int, end: int) -> Any:
+        reads.append((start, end))
+        return real(start, end)
+
+    monkeypatch.setattr(services, "window_changes", counting)
+    to_position = digest_window_end()
+    for subscription in Subscription.objects.all():
+        assert tasks.digest_send.apply(args=[subscription.pk, WEEK, to_position]).get() == Outcome.SENT
+
+    assert len(reads) == 1
+    assert len(smtp.wait_for(3)) == 3
 
 
 def test_a_worker_that_died_after_claiming_does_not_send_again(
