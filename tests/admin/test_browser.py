@@ -1,0 +1,115 @@
+"""End to end in headless Chromium: an analyst logs in, promotes a candidate through the prefilled form, and then
+finds the development in the API.
+
+Needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver) and selenium
+(requirements-dev.txt); skips, saying why, when any is missing. Django's live server runs on loopback.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.admin.conftest import PASSWORD, make_candidate, make_user
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+        return "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver)"
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "needs selenium (requirements-dev.txt)"
+    return None
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if reason := _missing():
+        pytest.skip(reason)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="chromium-admin-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        "--window-size=1400,1000",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.implicitly_wait(5)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_an_analyst_promotes_a_candidate_and_finds_it_in_the_api(live_server: Any, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from tests.timeline.factories import register_entities
+
+    register_entities()
+    make_user("ana", "analyst")
+    candidate = make_candidate(title="Commerce adds 140 Chinese chip firms to the Entity List")
+
+    browser.get(f"{live_server.url}/admin/login/?next=/admin/sources/candidate/")
+    browser.find_element(By.NAME, "username").send_keys("ana")
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+
+    # The queue lists the candidate; the analyst opens it.
+    browser.find_element(By.LINK_TEXT, "Commerce adds 140 Chinese chip firms to the Entity List").click()
+    assert f"/admin/sources/candidate/{candidate.pk}/change/" in browser.current_url
+    form = browser.find_element(By.ID, "promote_form")
+    # The form came prefilled from the suggestion, the entities through the select2 autocomplete widget.
+    assert form.find_element(By.NAME, "promote-date").get_attribute("value") == "2024-12-02"
+    assert Select(form.find_element(By.NAME, "promote-kind")).first_selected_option.get_attribute("value") == (
+        "rule_release"
+    )
+    chosen = browser.find_elements(By.CSS_SELECTOR, "#promote .select2-selection__choice")
+    assert sorted(c.get_attribute("title") or c.text for c in chosen) == ["Bureau of Industry and Security", "SMIC"]
+    # The analyst shortens the title and grades the source, then promotes.
+    title = form.find_element(By.NAME, "promote-title")
+    title.clear()
+    title.send_keys("BIS adds 140 Chinese chip firms to the Entity List")
+    Select(form.find_element(By.NAME, "promote-citation-reliability")).select_by_value("B")
+    Select(form.find_element(By.NAME, "promote-citation-credibility")).select_by_value("2")
+    form.find_element(By.NAME, "promote-reason").send_keys("confirmed by the Federal Register")
+    form.find_element(By.NAME, "_promote").click()
+
+    message = browser.find_element(By.CSS_SELECTOR, "ul.messagelist li.success").text
+    assert message.startswith("Promoted to BIS adds 140 Chinese chip firms")
+
+    browser.get(f"{live_server.url}/api/developments/?q=140+Chinese+chip+firms&format=json")
+    answer = json.loads(browser.find_element(By.TAG_NAME, "body").text)
+    [found] = answer["results"]
+    assert found["title"] == "BIS adds 140 Chinese chip firms to the Entity List"
+    assert (found["date"], found["category"], found["kind"]) == ("2024-12-02", "government", "rule_release")
+    assert sorted(e["id"] if isinstance(e, dict) else e for e in found["entities"]) == ["bis", "smic"]
+    [cited] = found["citations"]
+    assert (cited["url"], cited["grading"]) == ("https://news.example.org/entity-list-140", "B2")
