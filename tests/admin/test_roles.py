@@ -163,3 +163,20 @@ def test_the_log_is_read_only_even_for_a_superuser(db: Any, world: dict[str, Any
     assert root.post(change, {"stream": "hijacked"}).status_code == 403
     assert root.get(reverse("admin:events_storedevent_delete", args=[event.pk])).status_code == 403
     assert root.get(reverse("admin:events_storedevent_add")).status_code == 403
+
+
+def test_grant_role_makes_a_user_staff_in_the_role_and_refuses_unknown_users(db: Any) -> None:
+    from django.contrib.auth.models import User
+    from django.core.management import CommandError, call_command
+
+    user = User.objects.create_user("carol", password="x")
+    call_command("grant_role", "carol", "analyst")
+    user.refresh_from_db()
+    assert user.is_staff and list(user.groups.values_list("name", flat=True)) == ["analyst"]
+    assert user.has_perm("timeline.change_development") and not user.has_perm("timeline.change_namedtimeline")
+    call_command("grant_role", "carol", "analyst", "--remove")
+    assert not user.groups.exists()
+    with pytest.raises(CommandError, match="no user 'dave'"):
+        call_command("grant_role", "dave", "editor")
+    with pytest.raises(CommandError):
+        call_command("grant_role", "carol", "owner")

@@ -60,7 +60,9 @@ class DevelopmentForm(TokenForm):
     entities = forms.ModelMultipleChoiceField(queryset=Entity.objects.all(), required=False)
     tags = forms.CharField(required=False, max_length=1000, help_text="Comma-separated, lowercase words joined by '-'.")
     disputed = forms.BooleanField(required=False, help_text="Sources disagree; their claims are kept side by side.")
-    media_url = forms.URLField(required=False, assume_scheme="https", label="Media URL")
+    media_url = forms.URLField(
+        required=False, assume_scheme="https", label="Media URL", widget=forms.URLInput(attrs={"size": 90})
+    )
     media_caption = forms.CharField(required=False, max_length=500)
     media_credit = forms.CharField(required=False, max_length=200)
     reason = forms.CharField(
@@ -170,7 +172,13 @@ class CitationForm(forms.Form):
     """One source for a development, graded on the Admiralty scale (reliability A-F, credibility 1-6)."""
 
     title = forms.CharField(max_length=500, widget=forms.TextInput(attrs={"size": 90}))
-    url = forms.URLField(required=False, max_length=1000, assume_scheme="https", label="URL")
+    url = forms.URLField(
+        required=False,
+        max_length=1000,
+        assume_scheme="https",
+        label="URL",
+        widget=forms.URLInput(attrs={"size": 90}),
+    )
     publisher = forms.CharField(required=False, max_length=200)
     author = forms.CharField(required=False, max_length=200)
     published = forms.CharField(required=False, max_length=64, help_text="EDTF, e.g. 2025-01-27")
