@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         "subscribers": args.subscribers,
         "window_read_seconds": round(window_seconds, 3),
         "window_items_classified": len(window),
-        "received_megabytes": round(size.value / 1e6, 1),
+        "received_megabytes_all_runs": round(size.value / 1e6, 1),
         "sample_parts": parts,
         "runs": runs,
     }
