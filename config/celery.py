@@ -38,9 +38,9 @@ def configure_embedded_broker(sender: Celery, **_: object) -> None:
     }
 
 
-app.autodiscover_tasks(["workers"])
-# workers/feeds.py holds the feed tasks (a module of its own, so autodiscovery is told its name).
-app.autodiscover_tasks(["workers"], related_name="feeds")
+# Every task module, named once: a task a worker has not imported is "unregistered" there, and beat's messages
+# for it would be discarded. tests/workers/test_heartbeat.py checks every beat entry names a registered task.
+app.conf.imports = ("workers.tasks", "workers.feeds", "workers.digests")
 
 
 @app.on_after_configure.connect

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from celery import shared_task
 
-# Celery's autodiscovery imports only this module of workers/, so it imports the other task modules too: a task
-# a worker has not imported is "unregistered" there, and beat's messages for it are discarded.
-from workers import digests as _digests  # noqa: F401
 from workers.services import heartbeat_record
 
 
