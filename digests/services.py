@@ -393,6 +393,10 @@ class _Mailer:
         except (smtplib.SMTPException, OSError) as error:
             self.close()
             return f"{type(error).__name__}: {error}"[:2000]
+        except Exception as error:  # e.g. a message the backend cannot encode: fail this one, keep the others
+            logger.exception("sending a digest failed")
+            self.close()
+            return f"{type(error).__name__}: {error}"[:2000]
 
     def close(self) -> None:
         if self.open:
@@ -568,15 +572,20 @@ def digests_send(
             sending: list[tuple[int, ComposedDigest, Future[str]]] = []
             for subscription_id in claimed:
                 subscription = by_id[subscription_id]
-                digest = compose(subscription)
-                if digest.empty and not send_when_empty:
-                    results[subscription_id] = (DeliveryState.EMPTY, digest, "")
+                try:
+                    digest = compose(subscription)
+                    if digest.empty and not send_when_empty:
+                        results[subscription_id] = (DeliveryState.EMPTY, digest, "")
+                        continue
+                    prepared = mailer.prepare(subscription, digest, message_id_for(subscription_id, week))
+                except Exception as error:  # one subscriber's broken digest must not cost the others theirs
+                    logger.exception("composing the digest of subscription %s failed", subscription_id)
+                    results[subscription_id] = (DeliveryState.FAILED, None, f"composing failed: {error!r}"[:2000])
                     continue
-                prepared = mailer.prepare(subscription, digest, message_id_for(subscription_id, week))
                 sending.append((subscription_id, digest, mail_thread.submit(mailer.send, prepared)))
             for subscription_id, digest, future in sending:
-                error = future.result()
-                results[subscription_id] = (DeliveryState.FAILED if error else DeliveryState.SENT, digest, error)
+                refused = future.result()
+                results[subscription_id] = (DeliveryState.FAILED if refused else DeliveryState.SENT, digest, refused)
             _finish(claimed, results, to_position, report)
     finally:
         if mail_thread is not None:

@@ -282,3 +282,24 @@ def test_the_review_queue_count_reads_the_sources_app_when_it_has_candidates(db:
 
     count = review_queue_count()
     assert count is None or count == 0
+
+
+def test_a_digest_that_cannot_be_composed_fails_alone(
+    smtp: SMTPServer, old_timeline: dict[str, Development], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = subscribe(email="broken@example.org")
+    fine = subscribe(email="fine@example.org")
+    record_week(old_timeline)
+    real = services.digest_compose
+
+    def compose(**kwargs: Any) -> Any:
+        if kwargs["subscription"].pk == broken.pk:
+            raise RuntimeError("a template bug")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "digest_compose", compose)
+    report = services.digests_send(subscription_ids=[broken.pk, fine.pk], week=WEEK)
+
+    assert report.outcomes == {broken.pk: Outcome.FAILED, fine.pk: Outcome.SENT}
+    assert "a template bug" in Delivery.objects.get(subscription=broken).last_error
+    assert [m.rcpt_tos for m in smtp.wait_for(1)] == [["fine@example.org"]]
