@@ -6,7 +6,7 @@ server in a separate process that counts what it accepts. The store comes from b
 once, reused by later runs); the week's window holds 2,000 recorded, 500 revised and 100 retracted
 developments. Every subscriber's digest covers that window.
 
-What is timed: `digests.services.digests_send` over all subscribers, as `manage.py send_digests --week`
+What is timed: `digests.sending.digests_send` over all subscribers, as `manage.py send_digests --week`
 runs it: claim in the send log, read each distinct window once, match in memory, render, send over one
 reused SMTP connection, mark sent. With --processes K the subscribers are split over K processes (as K
 Celery workers would share them), each with its own database and SMTP connections.
@@ -140,18 +140,18 @@ def _send_slice(ids: list[int], queue: Any) -> None:
     from django.db import connections
 
     connections.close_all()
-    from digests import services
+    from digests import sending
 
     started = time.perf_counter()
-    report = services.digests_send(subscription_ids=ids, week=WEEK)
+    report = sending.digests_send(subscription_ids=ids, week=WEEK)
     queue.put(
         {
             "seconds": time.perf_counter() - started,
             "composed": report.composed,
-            "sent": report.count(services.Outcome.SENT),
-            "empty": report.count(services.Outcome.EMPTY),
-            "skipped": report.count(services.Outcome.SKIPPED),
-            "failed": report.count(services.Outcome.FAILED) + report.count(services.Outcome.PAUSED),
+            "sent": report.count(sending.Outcome.SENT),
+            "empty": report.count(sending.Outcome.EMPTY),
+            "skipped": report.count(sending.Outcome.SKIPPED),
+            "failed": report.count(sending.Outcome.FAILED) + report.count(sending.Outcome.PAUSED),
         }
     )
 
@@ -159,19 +159,19 @@ def _send_slice(ids: list[int], queue: Any) -> None:
 def send_all(ids: list[int], processes: int) -> dict[str, Any]:
     from django.db import connections
 
-    from digests import services
+    from digests import sending
 
     if processes <= 1:
         started = time.perf_counter()
-        report = services.digests_send(subscription_ids=ids, week=WEEK)
+        report = sending.digests_send(subscription_ids=ids, week=WEEK)
         seconds = time.perf_counter() - started
         return {
             "seconds": seconds,
             "composed": report.composed,
-            "sent": report.count(services.Outcome.SENT),
-            "empty": report.count(services.Outcome.EMPTY),
-            "skipped": report.count(services.Outcome.SKIPPED),
-            "failed": report.count(services.Outcome.FAILED) + report.count(services.Outcome.PAUSED),
+            "sent": report.count(sending.Outcome.SENT),
+            "empty": report.count(sending.Outcome.EMPTY),
+            "skipped": report.count(sending.Outcome.SKIPPED),
+            "failed": report.count(sending.Outcome.FAILED) + report.count(sending.Outcome.PAUSED),
         }
     connections.close_all()
     context = multiprocessing.get_context("fork")
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
 
     from bench import synthetic
-    from digests import selectors, services
+    from digests import selectors, sending
 
     call_command("migrate", verbosity=0)
     store = None if args.regenerate else synthetic.existing(args.developments)
@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     for processes in args.processes:
         ids = make_subscribers(args.subscribers, store.window_start)
         print(f"{len(ids):,} subscribers, {processes} process(es); window ({store.window_start}, {store.window_end}]")
-        services._WINDOW_CACHE.clear()  # each run reads and renders the week's changes itself
+        sending._WINDOW_CACHE.clear()  # each run reads and renders the week's changes itself
         received_before = count.value
         load_before = os.getloadavg()
         run = send_all(ids, processes)

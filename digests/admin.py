@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
-from digests import services
+from digests import sending, services
 from digests.models import Delivery, DeliveryState, Subscription, SubscriptionStatus
 
 
@@ -92,7 +92,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             return HttpResponse(status=403)
         subscription = get_object_or_404(Subscription.objects.select_related("user"), pk=subscription_id)
-        digest = services.digest_preview(subscription=subscription, week=services.week_now())
+        digest = sending.digest_preview(subscription=subscription, week=sending.week_now())
         if request.GET.get("part") == "text":
             return HttpResponse(digest.text, content_type="text/plain; charset=utf-8")
         return HttpResponse(digest.html)
@@ -102,7 +102,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
         to = str(getattr(request.user, "email", "") or "")
         for subscription in queryset:
             try:
-                digest = services.digest_send_test(subscription_id=subscription.pk, week=services.week_now(), to=to)
+                digest = sending.digest_send_test(subscription_id=subscription.pk, week=sending.week_now(), to=to)
             except OSError as error:
                 self.message_user(request, f"{subscription.email}: sending failed: {error}", messages.ERROR)
                 continue
@@ -176,7 +176,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     @admin.action(description="Release a stale claim so the week can be sent again (may duplicate!)")
     def release(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         released = sum(
-            services.delivery_release(delivery_id=row.pk) for row in queryset.filter(state=DeliveryState.CLAIMED)
+            sending.delivery_release(delivery_id=row.pk) for row in queryset.filter(state=DeliveryState.CLAIMED)
         )
         self.message_user(
             request, f"Released {released} claim(s); `manage.py send_digests --week WEEK` sends them again."

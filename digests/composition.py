@@ -30,8 +30,8 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from digests.models import Subscription
-from digests.selectors import DigestItem, SubscriptionFilters, WindowChanges, entity_names
 from digests.tokens import unsubscribe_token
+from digests.window import DigestItem, SubscriptionFilters, WindowChanges, entity_names
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
 from timeline.taxonomy import CREDIBILITY, RELIABILITY, Category, Kind
 

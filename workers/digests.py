@@ -1,6 +1,6 @@
 """Celery tasks for digests: a short periodic dispatcher and one send task per (subscription, week).
 
-Thin on purpose: they take ids and call digests.services, which claims each send in the send log before
+Thin on purpose: they take ids and call digests.sending, which claims each send in the send log before
 sending, so a redelivered, retried or duplicated task sends nothing twice.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 from celery import Task, shared_task
 from django.utils import timezone
 
-from digests import services
+from digests import sending
 from digests.selectors import digest_window_end, subscriptions_due
 
 
@@ -36,7 +36,7 @@ def digests_dispatch_due() -> int:
     ignore_result=True,
 )
 def digest_send(self: Task[Any, Any], subscription_id: int, week: str, to_position: int | None = None) -> str:
-    outcome, error = services.digest_send_one(subscription_id=subscription_id, week=week, to_position=to_position)
-    if outcome == services.Outcome.FAILED:
-        raise self.retry(countdown=services.retry_backoff(self.request.retries), exc=OSError(error))
+    outcome, error = sending.digest_send_one(subscription_id=subscription_id, week=week, to_position=to_position)
+    if outcome == sending.Outcome.FAILED:
+        raise self.retry(countdown=sending.retry_backoff(self.request.retries), exc=OSError(error))
     return outcome

@@ -21,7 +21,7 @@ from aiosmtpd.controller import Controller
 from django.db import connections
 from django.db.models.signals import post_migrate
 
-from digests import services
+from digests import sending, services
 from digests.models import Subscription
 from events.guards import drop_guard, install_guard
 from timeline import services as timeline
@@ -34,9 +34,9 @@ SITE = "https://timeline.example"
 def forget_cached_windows() -> Iterator[None]:
     """Each test's database starts over at position 1, so a window cached by another test must not be reused
     (in production log positions are never reused, which is what makes the cache sound)."""
-    services._WINDOW_CACHE.clear()
+    sending._WINDOW_CACHE.clear()
     yield
-    services._WINDOW_CACHE.clear()
+    sending._WINDOW_CACHE.clear()
 
 
 def free_port() -> int:

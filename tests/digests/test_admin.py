@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
 
-from digests import services
+from digests import sending, services
 from digests.models import Delivery, Subscription
 from tests.digests.conftest import SMTPServer, record_week, subscribe
 from timeline.models import Development
@@ -83,7 +83,7 @@ def test_the_send_log_is_listed_read_only(admin_client: Client, settings: Any, o
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     subscription = subscribe()
     record_week(old_timeline)
-    services.digest_send_one(subscription_id=subscription.pk, week="2025-W05")
+    sending.digest_send_one(subscription_id=subscription.pk, week="2025-W05")
 
     page = admin_client.get("/admin/digests/delivery/")
     assert page.status_code == 200 and b"2025-W05" in page.content and b"sent" in page.content.lower()

@@ -17,10 +17,10 @@ from celery.contrib.testing.worker import start_worker
 from celery.signals import task_retry, task_success
 
 from config.celery import app as project_app
-from digests import services
+from digests import sending
 from digests.models import Delivery, DeliveryState, Subscription, SubscriptionStatus
 from digests.selectors import digest_window_end, subscriptions_due
-from digests.services import Outcome
+from digests.sending import Outcome
 from tests.digests.conftest import SITE, SMTPServer, record_week, register_entities, subscribe
 from timeline.models import Development
 from workers import digests as tasks
@@ -34,7 +34,7 @@ def test_the_digest_arrives_with_both_parts_the_weeks_developments_and_the_list_
     subscription = subscribe()
     week = record_week(old_timeline)
 
-    assert services.digest_send_one(subscription_id=subscription.pk, week=WEEK) == (Outcome.SENT, "")
+    assert sending.digest_send_one(subscription_id=subscription.pk, week=WEEK) == (Outcome.SENT, "")
 
     [received] = smtp.wait_for(1)
     assert received.rcpt_tos == ["reader@example.org"]
@@ -80,7 +80,7 @@ def test_the_html_part_has_inlined_styles_and_a_dark_mode(
 ) -> None:
     subscribe()
     record_week(old_timeline)
-    services.digests_send(subscription_ids=Subscription.objects.values_list("pk", flat=True), week=WEEK)
+    sending.digests_send(subscription_ids=Subscription.objects.values_list("pk", flat=True), week=WEEK)
     html = smtp.wait_for(1)[0].part("html")
 
     assert '<meta name="color-scheme" content="light dark">' in html
@@ -96,13 +96,13 @@ def test_nothing_is_sent_when_nothing_matched_unless_the_setting_says_so(
     subscription = subscribe(categories=["gpu_acquisition"])
     record_week(old_timeline)
 
-    assert services.digest_send_one(subscription_id=subscription.pk, week=WEEK)[0] == Outcome.EMPTY
+    assert sending.digest_send_one(subscription_id=subscription.pk, week=WEEK)[0] == Outcome.EMPTY
     assert Delivery.objects.get(subscription=subscription).state == DeliveryState.EMPTY
     time.sleep(0.2)
     assert smtp.messages == []
 
     settings.DIGEST_SEND_WHEN_EMPTY = True
-    assert services.digest_send_one(subscription_id=subscription.pk, week="2025-W06")[0] == Outcome.SENT
+    assert sending.digest_send_one(subscription_id=subscription.pk, week="2025-W06")[0] == Outcome.SENT
     [received] = smtp.wait_for(1)
     assert "no changes" in received.message["Subject"]
     assert "Nothing you follow was recorded" in received.part("plain")
@@ -148,13 +148,13 @@ def test_send_tasks_of_one_dispatch_read_the_weeks_changes_once_per_worker(
         subscribe(email=f"reader{number}@example.org")
     record_week(old_timeline)
     reads: list[tuple[int, int]] = []
-    real = services.window_changes
+    real = sending.window_changes
 
     def counting(start: int, end: int) -> Any:
         reads.append((start, end))
         return real(start, end)
 
-    monkeypatch.setattr(services, "window_changes", counting)
+    monkeypatch.setattr(sending, "window_changes", counting)
     to_position = digest_window_end()
     for subscription in Subscription.objects.all():
         assert tasks.digest_send.apply(args=[subscription.pk, WEEK, to_position]).get() == Outcome.SENT
@@ -169,15 +169,15 @@ def test_a_worker_that_died_after_claiming_does_not_send_again(
     subscription = subscribe()
     record_week(old_timeline)
     # The claim commits, then the worker dies (before or after the SMTP server accepted: we cannot know).
-    claimed = services._claim([subscription], WEEK, to_position=10_000)
+    claimed = sending._claim([subscription], WEEK, to_position=10_000)
     assert list(claimed) == [subscription.pk]
 
-    assert services.digest_send_one(subscription_id=subscription.pk, week=WEEK)[0] == Outcome.SKIPPED
+    assert sending.digest_send_one(subscription_id=subscription.pk, week=WEEK)[0] == Outcome.SKIPPED
     time.sleep(0.2)
     assert smtp.messages == []
     # Nothing of the week is lost: the window did not move, so the next week's digest covers it.
     assert Subscription.objects.get().covered_to_position < 10_000
-    assert services.digest_send_one(subscription_id=subscription.pk, week="2025-W06")[0] == Outcome.SENT
+    assert sending.digest_send_one(subscription_id=subscription.pk, week="2025-W06")[0] == Outcome.SENT
     assert "Huawei ships Ascend 910C" in smtp.wait_for(1)[0].part("plain")
 
 
@@ -197,7 +197,7 @@ def test_repeated_failures_pause_the_subscription(smtp: SMTPServer, old_timeline
     assert (row.state, row.attempts) == (DeliveryState.FAILED, 3)
     assert "Connection refused" in row.last_error or "ConnectionRefusedError" in row.last_error
     # a paused subscription is not due and a stray task sends nothing
-    assert services.digest_send_one(subscription_id=subscription.pk, week=WEEK)[0] == Outcome.INACTIVE
+    assert sending.digest_send_one(subscription_id=subscription.pk, week=WEEK)[0] == Outcome.INACTIVE
 
 
 @pytest.fixture
@@ -267,11 +267,11 @@ def test_an_analyst_who_asked_gets_the_review_queue_count_and_others_cannot_ask(
     with pytest.raises(ValidationError):
         subscribe(email="rea@example.org", user=reader, include_review_queue=True)
     subscription = subscribe(email="ana@example.org", user=analyst, include_review_queue=True)
-    monkeypatch.setattr(services, "review_queue_count", lambda: 7)
+    monkeypatch.setattr(sending, "review_queue_count", lambda: 7)
 
     # nothing of the week matched, but the queue is news for an analyst
     Subscription.objects.filter(pk=subscription.pk).update(categories=["gpu_acquisition"])
-    assert services.digest_send_one(subscription_id=subscription.pk, week=WEEK)[0] == Outcome.SENT
+    assert sending.digest_send_one(subscription_id=subscription.pk, week=WEEK)[0] == Outcome.SENT
     [received] = smtp.wait_for(1)
     assert "7 candidates waiting for review" in received.part("plain")
     assert "<strong>7</strong> candidates waiting for review" in received.part("html")
@@ -290,15 +290,15 @@ def test_a_digest_that_cannot_be_composed_fails_alone(
     broken = subscribe(email="broken@example.org")
     fine = subscribe(email="fine@example.org")
     record_week(old_timeline)
-    real = services.digest_compose
+    real = sending.digest_compose
 
     def compose(**kwargs: Any) -> Any:
         if kwargs["subscription"].pk == broken.pk:
             raise RuntimeError("a template bug")
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "digest_compose", compose)
-    report = services.digests_send(subscription_ids=[broken.pk, fine.pk], week=WEEK)
+    monkeypatch.setattr(sending, "digest_compose", compose)
+    report = sending.digests_send(subscription_ids=[broken.pk, fine.pk], week=WEEK)
 
     assert report.outcomes == {broken.pk: Outcome.FAILED, fine.pk: Outcome.SENT}
     assert "a template bug" in Delivery.objects.get(subscription=broken).last_error

@@ -7,15 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from digests.models import Subscription
-from digests.selectors import (
-    SubscriptionFilters,
-    TimelineMatcher,
-    digest_window_end,
-    slot_of_week,
-    state_matches_timeline_filters,
-    subscriptions_due,
-    window_changes,
-)
+from digests.selectors import digest_window_end, slot_of_week, subscriptions_due
+from digests.window import SubscriptionFilters, TimelineMatcher, state_matches_timeline_filters, window_changes
 from tests.digests.conftest import CITATION_BLOG, CITATION_FT, record_week, subscribe
 from timeline import services as timeline
 from timeline.models import Development, NamedTimeline

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from digests import services
+from digests import sending
 from digests.models import Subscription, SubscriptionStatus
 from digests.selectors import subscriptions_due
 
@@ -56,18 +56,18 @@ class Command(BaseCommand):
             return
         dry_run = bool(options["dry_run"])
         for week, ids in sorted(batches.items()):
-            report = services.digests_send(subscription_ids=ids, week=week, dry_run=dry_run)
+            report = sending.digests_send(subscription_ids=ids, week=week, dry_run=dry_run)
             if dry_run:
                 self.stdout.write(f"{week}: would compose {report.composed} digest(s) (nothing claimed or sent).")
                 continue
             counts = ", ".join(
                 f"{report.count(outcome)} {outcome}"
                 for outcome in (
-                    services.Outcome.SENT,
-                    services.Outcome.EMPTY,
-                    services.Outcome.SKIPPED,
-                    services.Outcome.FAILED,
-                    services.Outcome.PAUSED,
+                    sending.Outcome.SENT,
+                    sending.Outcome.EMPTY,
+                    sending.Outcome.SKIPPED,
+                    sending.Outcome.FAILED,
+                    sending.Outcome.PAUSED,
                 )
             )
             self.stdout.write(f"{week}: {counts}.")
