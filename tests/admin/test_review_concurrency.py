@@ -29,14 +29,20 @@ def test_a_promote_and_a_reject_racing_record_one_decision(db: Any) -> None:
         candidate = make_candidate(link=f"https://race.example/{round_}", title=f"Race {round_}")
         barrier = threading.Barrier(2)
 
-        def decide(name: str, candidate_id: int = candidate.pk, barrier: threading.Barrier = barrier) -> None:
+        def decide(
+            name: str, candidate_id: int = candidate.pk, barrier: threading.Barrier = barrier, round_: int = round_
+        ) -> None:
             try:
                 barrier.wait()
                 if name == "promote":
                     review.candidate_promote(
                         candidate_id=candidate_id,
-                        development={"title": "Race", "date": "2024-12-02", "category": "government",
-                                     "kind": "rule_release"},
+                        development={
+                            "title": "Race",
+                            "date": "2024-12-02",
+                            "category": "government",
+                            "kind": "rule_release",
+                        },
                         citation={"title": "Wire", "reliability": "C", "credibility": "3"},
                         actor="ana",
                     )
