@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
 
     from bench import synthetic
-    from digests import selectors, sending
+    from digests import sending, window
 
     call_command("migrate", verbosity=0)
     store = None if args.regenerate else synthetic.existing(args.developments)
@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         generated_seconds = time.perf_counter() - started
         print(f"  generated in {generated_seconds:.1f} s", flush=True)
     started = time.perf_counter()
-    window = selectors.window_changes(store.window_start, store.window_end)
+    changes = window.window_changes(store.window_start, store.window_end)
     window_seconds = time.perf_counter() - started
 
     runs = []
@@ -305,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "subscribers": args.subscribers,
         "window_read_seconds": round(window_seconds, 3),
-        "window_items_classified": len(window),
+        "window_items_classified": len(changes),
         "received_megabytes_all_runs": round(size.value / 1e6, 1),
         "sample_parts": parts,
         "runs": runs,
