@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import platform
 import random
+import secrets
 import socket
 import sys
 import time
@@ -81,6 +82,9 @@ def django_setup(url: str, port: int) -> None:
     os.environ["EMAIL_URL"] = f"smtp://127.0.0.1:{port}"
     os.environ.setdefault("SITE_URL", "https://timeline.example")
     os.environ["DEBUG"] = "0"
+    # Production settings want a key of their own; a throwaway one signs the bench's unsubscribe links.
+    if not os.environ.get("SECRET_KEY", "").strip():
+        os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
     import django
 
     django.setup()
