@@ -309,3 +309,11 @@ def test_a_merge_target_autocomplete_offers_current_developments_only(
 
 def test_an_unknown_development_is_a_404(analyst: Client, db: Any) -> None:
     assert analyst.get(reverse("admin:timeline_development_change", args=[uuid.uuid4()])).status_code in (302, 404)
+
+
+def test_a_change_without_the_loaded_version_is_refused(analyst: Client, development: Development) -> None:
+    data = form_data(analyst.get(change_url(development)), "development_form")
+    del data["version"]
+    response = analyst.post(change_url(development), {**data, "title": "No version", "reason": "r"})
+    assert response.status_code == 200 and "version" in response.context["form"].errors
+    assert Development.objects.get(pk=development.pk).title != "No version"

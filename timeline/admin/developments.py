@@ -207,6 +207,8 @@ class DevelopmentAdmin(admin.ModelAdmin):
             if not can_change:
                 raise PermissionDenied
             form = DevelopmentForm(request.POST, admin_site=self.admin_site)
+            # Without the version it was loaded at, a save could not tell that someone else saved meanwhile.
+            form.fields["version"].required = True
             if form.is_valid():
                 loaded = form.cleaned_data["version"]
                 base = state_at(development, loaded)
@@ -325,6 +327,7 @@ class DevelopmentAdmin(admin.ModelAdmin):
         conflict: list[Any] = []
         if request.method == "POST":
             form = ReasonForm(request.POST)
+            form.fields["version"].required = True
             if form.is_valid():
                 try:
                     service(
