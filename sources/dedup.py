@@ -171,15 +171,9 @@ _word = re.compile(r"[^\W_]+", re.UNICODE)
 _cjk = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 NUM_HASHES = 24
 ROWS_PER_BAND = 2
-_MERSENNE = (1 << 61) - 1
-# Fixed coefficients (from a seeded generator) so band keys agree between processes and runs.
-_COEFFICIENTS = [
-    (
-        int(hashlib.sha256(f"a{i}".encode()).hexdigest(), 16) % _MERSENNE | 1,
-        int(hashlib.sha256(f"b{i}".encode()).hexdigest(), 16) % _MERSENNE,
-    )
-    for i in range(NUM_HASHES)
-]
+# One 64-bit hash per word, turned into NUM_HASHES hash functions by XOR with fixed masks (derived, not random,
+# so band keys agree between processes and runs): the usual cheap MinHash for short texts.
+_MASKS = [int.from_bytes(hashlib.sha256(f"minhash-{i}".encode()).digest()[:8], "big") for i in range(NUM_HASHES)]
 
 
 def _stem(word: str) -> str:
@@ -215,7 +209,7 @@ def story_keys(tokens: frozenset[str]) -> list[str]:
     if not tokens:
         return []
     hashes = [int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "big") for token in tokens]
-    signature = [min((a * h + b) % _MERSENNE for h in hashes) for a, b in _COEFFICIENTS]
+    signature = [min(value ^ mask for value in hashes) for mask in _MASKS]
     keys = []
     for band in range(0, NUM_HASHES, ROWS_PER_BAND):
         rows = "-".join(str(value) for value in signature[band : band + ROWS_PER_BAND])

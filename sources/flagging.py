@@ -41,7 +41,7 @@ from sources.textdates import extract_date
 logger = logging.getLogger(__name__)
 
 FIELD_WEIGHTS = (("title", 1.0), ("summary", 0.5))
-SUMMARY_CHARS = 1000  # the lede: long bodies would otherwise gather stray matches
+SUMMARY_CHARS = 600  # title and lede: what a story is about is said there; long bodies gather stray matches
 TOPIC_CAP = 4.0
 ACTION_CAP = 6.0
 GOVERNMENT_ACTOR_WEIGHT = 1.0
@@ -88,10 +88,14 @@ class EntityRule:
 class PatternRule:
     name: str
     role: str  # topic | action | negative
-    regex: re.Pattern[str]
+    regex: re.Pattern[str]  # as written, case-insensitive
     weight: float
     kind: str = ""
     category: str = ""
+    # The same pattern lower-cased and case-sensitive, run on lower-cased text: equivalent and several times
+    # faster (case-insensitive matching defeats the regex engine's literal prefix scan). None when the pattern
+    # cannot be lower-cased safely (inline flags, character escapes): then `regex` runs on the text as it is.
+    lowered: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -99,10 +103,10 @@ class Alias:
     entity: int
     text: str
     case_sensitive: bool
+    lowered: str = ""
 
-    @property
-    def lowered(self) -> str:
-        return self.text.lower()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lowered", self.text.lower())
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,7 @@ class RuleSet:
     # probe -> the rules (by id) that cannot match a text without it
     anchored: Mapping[Probe, frozenset[int]]
     unanchored: frozenset[int]  # rules whose regex has no probe: always tried
+    probe_sets: tuple[tuple[int, frozenset[Probe]], ...]  # (rule id, its probes) for the anchored rules
     by_key: Mapping[tuple[str, str], PatternRule]
     threshold: float = DEFAULT_THRESHOLD
     min_topic: float = DEFAULT_MIN_TOPIC
@@ -250,6 +255,32 @@ _COMMON_WORDS = frozenset(
 )
 
 
+def _leading_literals(items: Any) -> str:
+    lead = []
+    for op, value in items:
+        if op is not _c.LITERAL:
+            break
+        lead.append(chr(value).lower())
+    return "".join(lead)
+
+
+def _ends_at_word_start(items: Any) -> bool:
+    """Whether what follows a match of `items` starts a word (its last element is a non-word character)."""
+    elements = list(items)
+    if not elements:
+        return False
+    op, value = elements[-1]
+    if op is _c.LITERAL:
+        return not _is_word_char(chr(value).lower())
+    if op is _c.IN:
+        return _non_word_class(value)
+    if op is _c.SUBPATTERN:
+        return _ends_at_word_start(value[3])
+    if op is _c.MAX_REPEAT and value[0] >= 1:
+        return _ends_at_word_start(value[2])
+    return False
+
+
 def _probe_rank(probes: frozenset[Probe]) -> tuple[bool, bool, bool, int, int]:
     shortest = min(len(text) for _, text in probes)
     common = any(text in _COMMON_WORDS for _, text in probes)
@@ -283,6 +314,14 @@ def _required(items: Any, starts_word: bool) -> frozenset[Probe] | None:
                 flush()
                 at_word_start = True
             continue
+        if op is _c.BRANCH and run:
+            # The parser moves a prefix common to all branches in front ("nm|nanometre" is "n" + "m|anometre"):
+            # glue it back to each branch's leading literals, which makes far better probes than "n".
+            leads = [_leading_literals(branch) for branch in value[1]]
+            if all(leads):
+                glued = [_run_probe("".join(run) + lead, run_starts_word) for lead in leads]
+                if all(probe is not None for probe in glued):
+                    candidates.append(frozenset(probe for probe in glued if probe is not None))
         flush()
         found: frozenset[Probe] | None = None
         if op is _c.IN:
@@ -296,9 +335,9 @@ def _required(items: Any, starts_word: bool) -> frozenset[Probe] | None:
             minimum, _maximum, item = value
             if minimum >= 1:
                 found = _required(item, at_word_start)
-            single = list(item)
-            spaces = len(single) == 1 and single[0][0] is _c.IN and _non_word_class(single[0][1])
-            at_word_start = spaces and minimum >= 1
+            ends_at_word_start = _ends_at_word_start(item)
+            # No repetition leaves the state as it was; any repetition leaves it as the item ends.
+            at_word_start = ends_at_word_start and (at_word_start or minimum >= 1)
         elif op is _c.BRANCH:
             branches = [_required(branch, at_word_start) for branch in value[1]]
             if all(branch is not None for branch in branches):
@@ -321,30 +360,44 @@ def required_probes(regex: re.Pattern[str]) -> frozenset[Probe] | None:
         return None
 
 
+def _trie_source(words: Iterable[str]) -> str:
+    """A regex alternation of `words` as a character trie: each position costs a few comparisons, not one per word."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def source(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + source(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return source(trie)
+
+
 @dataclass(frozen=True)
 class Prefilter:
     """Tells quickly which probes a text holds and where watched aliases may start."""
 
-    word_long: Mapping[str, tuple[str, ...]]  # first three letters -> word probes of 3+ letters
-    word_short: frozenset[str]
+    # \b + a trie of the word probes, on lower-cased text: one scan finds every word that starts with a probe
+    word_regex: re.Pattern[str] | None
+    word_prefixes: Mapping[str, tuple[Probe, ...]]  # a matched probe -> it and the shorter probes it starts with
     substrings_ascii: tuple[str, ...]
-    substrings_other: tuple[str, ...]
+    substrings_other: Mapping[str, tuple[str, ...]]  # first character -> the non-ASCII substrings it starts
     alias_first_words: Mapping[str, tuple[Alias, ...]]
-    alias_first_word_set: frozenset[str]
-    aliases_other: tuple[Alias, ...]  # aliases that do not start with an ASCII word: found by substring
+    alias_first_regex: re.Pattern[str] | None  # \b + a trie of the aliases' first words + \b
+    aliases_other: Mapping[str, tuple[Alias, ...]]  # by first character: aliases not starting with an ASCII word
 
     @classmethod
     def build(cls, probes: Iterable[Probe], aliases: Iterable[Alias]) -> Prefilter:
-        word_long: dict[str, set[str]] = defaultdict(set)
-        word_short: set[str] = set()
+        words: set[str] = set()
         subs: set[str] = set()
         for kind, text in probes:
-            if kind == "w" and len(text) >= 3:
-                word_long[text[:3]].add(text)
-            elif kind == "w":
-                word_short.add(text)
-            else:
-                subs.add(text)
+            (words if kind == "w" else subs).add(text)
         by_first: dict[str, list[Alias]] = defaultdict(list)
         other: list[Alias] = []
         for alias in aliases:
@@ -354,42 +407,76 @@ class Prefilter:
             else:
                 other.append(alias)
         return cls(
-            word_long={key: tuple(sorted(value)) for key, value in word_long.items()},
-            word_short=frozenset(word_short),
+            word_regex=re.compile(r"\b" + _trie_source(words), re.ASCII) if words else None,
+            word_prefixes={
+                word: tuple(("w", word[:end]) for end in range(1, len(word) + 1) if word[:end] in words)
+                for word in words
+            },
             substrings_ascii=tuple(sorted(text for text in subs if text.isascii())),
-            substrings_other=tuple(sorted(text for text in subs if not text.isascii())),
+            substrings_other={
+                first: tuple(sorted(text for text in subs if not text.isascii() and text[0] == first))
+                for first in {text[0] for text in subs if not text.isascii()}
+            },
             alias_first_words={key: tuple(value) for key, value in by_first.items()},
-            alias_first_word_set=frozenset(by_first),
-            aliases_other=tuple(other),
+            alias_first_regex=re.compile(r"\b" + _trie_source(by_first) + r"\b", re.ASCII) if by_first else None,
+            aliases_other={
+                first: tuple(alias for alias in other if alias.lowered[0] == first)
+                for first in {alias.lowered[0] for alias in other}
+            },
         )
 
-    def probes_in(self, lowered: str, words: set[str]) -> set[Probe]:
+    def probes_in(self, lowered: str) -> set[Probe]:
         found: set[Probe] = set()
-        for word in words:
-            for probe in self.word_long.get(word[:3], ()):
-                if word.startswith(probe):
-                    found.add(("w", probe))
-            if word[:1] in self.word_short:
-                found.add(("w", word[:1]))
-            if word[:2] in self.word_short:
-                found.add(("w", word[:2]))
+        if self.word_regex is not None:
+            for match in self.word_regex.finditer(lowered):
+                found.update(self.word_prefixes[match.group(0)])
         found.update(("s", text) for text in self.substrings_ascii if text in lowered)
         if not lowered.isascii():
-            found.update(("s", text) for text in self.substrings_other if text in lowered)
+            for first in set(lowered).intersection(self.substrings_other):
+                found.update(("s", text) for text in self.substrings_other[first] if text in lowered)
         return found
 
-    def alias_starts(self, lowered: str, words: set[str]) -> list[tuple[int, Alias]]:
+    def alias_starts(self, lowered: str) -> list[tuple[int, Alias]]:
         """(start, alias) wherever a watched alias's lower-cased spelling occurs (boundaries not yet checked)."""
         found: list[tuple[int, Alias]] = []
-        candidates = [alias for word in words & self.alias_first_word_set for alias in self.alias_first_words[word]]
+        if self.alias_first_regex is not None:
+            for match in self.alias_first_regex.finditer(lowered):
+                start = match.start()
+                found.extend(
+                    (start, alias)
+                    for alias in self.alias_first_words[match.group(0)]
+                    if lowered.startswith(alias.lowered, start)
+                )
         if not lowered.isascii():
-            candidates.extend(self.aliases_other)
-        for alias in candidates:
-            start = lowered.find(alias.lowered)
-            while start != -1:
-                found.append((start, alias))
-                start = lowered.find(alias.lowered, start + 1)
+            for alias in (
+                a for first in set(lowered).intersection(self.aliases_other) for a in self.aliases_other[first]
+            ):
+                start = lowered.find(alias.lowered)
+                while start != -1:
+                    found.append((start, alias))
+                    start = lowered.find(alias.lowered, start + 1)
         return found
+
+
+def lowered_pattern(regex: re.Pattern[str]) -> re.Pattern[str] | None:
+    """`regex` for lower-cased text: its literals lower-cased, case-sensitive; None when that is not safe."""
+    source = regex.pattern
+    if "(?" in source.replace("(?:", "").replace("(?=", "").replace("(?!", "").replace("(?<", ""):
+        return None  # inline flags such as (?-i:AI) mean case matters
+    out: list[str] = []
+    chars = iter(source)
+    for char in chars:
+        if char == "\\":
+            escaped = next(chars, "")
+            if escaped in "xuUNpP0123456789" or escaped == "":
+                return None  # a character given by code or a back-reference: leave the pattern alone
+            out.append(char + escaped)
+        else:
+            out.append(char.lower())
+    try:
+        return re.compile("".join(out), (regex.flags & ~re.IGNORECASE) | re.ASCII)
+    except re.error:
+        return None
 
 
 def compile_pattern(pattern: str, *, is_regex: bool) -> re.Pattern[str]:
@@ -457,6 +544,7 @@ def compile_rules(
             name=str(spec["name"]),
             role=role,
             regex=regex,
+            lowered=lowered_pattern(regex),
             weight=float(spec.get("weight", 1.0)),
             kind=kind,
             category=str(spec.get("category", "") or KIND_CATEGORY.get(kind, "")),
@@ -476,6 +564,10 @@ def compile_rules(
         prefilter=Prefilter.build(anchored, aliases),
         anchored={key: frozenset(value) for key, value in anchored.items()},
         unanchored=frozenset(unanchored),
+        probe_sets=tuple(
+            (rule_id, frozenset(probe for probe, ids in anchored.items() if rule_id in ids))
+            for rule_id in {rule_id for ids in anchored.values() for rule_id in ids}
+        ),
         by_key={(rule.role, rule.name): rule for group in by_role.values() for rule in group},
         threshold=threshold,
         min_topic=min_topic,
@@ -543,8 +635,9 @@ def _entity_matches(text: str, found: list[tuple[int, Alias]]) -> list[tuple[int
 
 
 def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= 80 else text[:77] + "..."
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return text if "\n" not in text and "  " not in text else " ".join(text.split())
 
 
 def flag_text(
@@ -567,38 +660,66 @@ def flag_text(
         if key not in best or weight > best[key][0]:
             best[key] = (weight, match, field_name)
 
+    def search(rule: PatternRule, source: str, source_lowered: str) -> None:
+        found = rule.lowered.search(source_lowered) if rule.lowered else rule.regex.search(source)
+        if found is not None:
+            note((rule.role, rule.name), found.start(), source[found.start() : found.end()], rule.weight)
+
+    def topic_evidence(source: str, source_lowered: str, starts: list[tuple[int, Alias]]) -> float:
+        for start, end, index in _entity_matches(source, starts):
+            note(("entity", str(index)), start, source[start:end], rules.entities[index].weight)
+        for rule in rules.topics:
+            if id(rule) in candidates:
+                search(rule, source, source_lowered)
+        return sum(weight for (role, _), (weight, _, _) in best.items() if role in {"entity", "topic"})
+
     # Which rules could match at all (a probe of theirs occurs), and where watched aliases may start.
     lowered = _lower(text)
-    words = set(_TOKEN.findall(lowered))
-    candidates: set[int] = set(rules.unanchored)
-    for probe in rules.prefilter.probes_in(lowered, words):
-        candidates.update(rules.anchored.get(probe, ()))
+    present = rules.prefilter.probes_in(lowered)
+    candidates = {rule_id for rule_id, probes in rules.probe_sets if not probes.isdisjoint(present)}
+    candidates.update(rules.unanchored)
+    starts = rules.prefilter.alias_starts(lowered)
+
+    # Topic first, on the text as it is: masking false friends can only take evidence away, so an item short
+    # of the topic minimum here cannot be flagged and nothing more is sought (most news ends here).
+    if topic_evidence(text, lowered, starts) < rules.min_topic:
+        return _result(best, rules, flagged=False, title=title, summary=summary, published=published)
 
     spans: list[tuple[int, int]] = []
     for rule in rules.negatives:
         if id(rule) in candidates:
-            for negative in rule.regex.finditer(text):
+            matches = rule.lowered.finditer(lowered) if rule.lowered else rule.regex.finditer(text)
+            for negative in matches:
                 if negative.end() > negative.start():
                     spans.append(negative.span())
-                    note(("negative", rule.name), negative.start(), negative.group(0), rule.weight)
-    masked = _mask(text, spans)
-
-    starts = rules.prefilter.alias_starts(lowered, words)
-    if spans:  # an alias inside a masked false friend does not count
+                    note(
+                        ("negative", rule.name), negative.start(), text[negative.start() : negative.end()], rule.weight
+                    )
+    if spans:
+        # Score the topic again without the false friends (an alias inside one does not count either).
+        masked, masked_lowered = _mask(text, spans), _mask(lowered, spans)
+        best = {key: value for key, value in best.items() if key[0] == "negative"}
         starts = [(start, alias) for start, alias in starts if all(not a <= start < b for a, b in spans)]
-    for start, end, index in _entity_matches(masked, starts):
-        note(("entity", str(index)), start, masked[start:end], rules.entities[index].weight)
-    topic_so_far = 0.0
-    for group in (rules.topics, rules.actions):
-        if group is rules.actions and topic_so_far < rules.min_topic:
-            break  # nothing about chips, compute or AI: the item cannot be flagged, so actions are not sought
-        for rule in group:
-            if id(rule) in candidates:
-                found_match = rule.regex.search(masked)
-                if found_match is not None:
-                    note((rule.role, rule.name), found_match.start(), found_match.group(0), rule.weight)
-        topic_so_far = sum(weight for (role, _), (weight, _, _) in best.items() if role in {"entity", "topic"})
+        if topic_evidence(masked, masked_lowered, starts) < rules.min_topic:
+            return _result(best, rules, flagged=False, title=title, summary=summary, published=published)
+    else:
+        masked, masked_lowered = text, lowered
+    for rule in rules.actions:
+        if id(rule) in candidates:
+            search(rule, masked, masked_lowered)
+    return _result(best, rules, flagged=None, title=title, summary=summary, published=published)
 
+
+def _result(
+    best: dict[tuple[str, str], tuple[float, str, str]],
+    rules: RuleSet,
+    *,
+    flagged: bool | None,
+    title: str,
+    summary: str,
+    published: datetime | date | None,
+) -> FlagResult:
+    """Add up what matched: scores, category and kind, entities, reasons; the date when flagged."""
     topic = action = penalty = 0.0
     categories: dict[str, float] = defaultdict(float)
     kinds: dict[tuple[str, str], float] = defaultdict(float)
@@ -650,7 +771,8 @@ def flag_text(
         )
 
     score = min(topic, TOPIC_CAP) + min(action, ACTION_CAP) - penalty
-    flagged = topic >= rules.min_topic and action >= rules.min_action and score >= rules.threshold
+    if flagged is None:
+        flagged = topic >= rules.min_topic and action >= rules.min_action and score >= rules.threshold
     category = kind = ""
     if categories:
         category = max(CATEGORY_ORDER, key=lambda name: (categories.get(name, 0.0), -CATEGORY_ORDER.index(name)))

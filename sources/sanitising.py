@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 import nh3
 
@@ -59,24 +60,37 @@ ALLOWED_TAGS = frozenset(
 )
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "q": {"cite"}, "td": {"colspan"}, "th": {"colspan"}}
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
 # Images are left out on purpose: a remote image in the admin tells the feed's owner when an analyst reads it.
-_html_cleaner = nh3.Cleaner(
-    tags=set(ALLOWED_TAGS),
-    attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
-    url_schemes=set(URL_SCHEMES),
-    link_rel="noopener noreferrer nofollow",
-    strip_comments=True,
-)
+@lru_cache(maxsize=256)
+def _html_cleaner(base: str) -> nh3.Cleaner:
+    """A cleaner that resolves relative links against `base` (a feed's URL), or drops them when there is none."""
+    return nh3.Cleaner(
+        tags=set(ALLOWED_TAGS),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+        url_relative=("rewrite_with_base", base) if base else "deny",
+    )
+
+
 _text_cleaner = nh3.Cleaner(tags=set(), attributes={}, strip_comments=True)
 _space = re.compile(r"\s+")
 _block_end = re.compile(r"(?i)<\s*(br|/p|/div|/li|/h\d|/tr|/blockquote)\b[^>]*>")
 
 
-def html_clean(value: str | None, *, limit: int = 100_000) -> str:
-    """Sanitised HTML: only harmless tags and attributes, http/https/mailto links with rel=nofollow."""
+def html_clean(value: str | None, *, base: str = "", limit: int = 100_000) -> str:
+    """Sanitised HTML: only harmless tags and attributes, http/https/mailto links with rel=nofollow; relative
+    links resolved against `base` (an http or https URL), or dropped without one."""
     if not value:
         return ""
-    return _html_cleaner.clean(value[:limit].replace("\x00", "")).strip()
+    try:
+        cleaner = _html_cleaner(base)
+    except ValueError:  # a base nh3 cannot parse as a URL
+        cleaner = _html_cleaner("")
+    return cleaner.clean(value[:limit].replace("\x00", "")).strip()
 
 
 def text_plain(value: str | None, *, limit: int = 100_000) -> str:
@@ -91,8 +105,9 @@ def text_plain(value: str | None, *, limit: int = 100_000) -> str:
     text = _block_end.sub(" ", value[:limit].replace("\x00", ""))
     for _ in range(4):
         cleaned = html.unescape(_text_cleaner.clean(text)).replace("\x00", "")
-        if cleaned == text:
-            return _space.sub(" ", text).strip()
+        if cleaned == text or "<" not in cleaned:
+            # Without "<" no tag can form, so another round would change nothing: this is plain text.
+            return _space.sub(" ", cleaned).strip()
         text = cleaned
     # Escaped four levels deep: keep the last level escaped rather than risk unescaping it into a tag.
     return _space.sub(" ", _text_cleaner.clean(text)).strip()

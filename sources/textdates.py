@@ -63,6 +63,7 @@ _LOOKAHEAD = re.compile(
     r"(?i)(?:effective|take[sn]?\s+effect|taking\s+effect|starting|beginning|from|until|till|through|by|"
     r"before|deadline|expires?|due|scheduled|planned|expected|slated|will)\s+(?:on\s+|in\s+|from\s+)?$|[自从至到截]\s*$"
 )
+_MONTH_NAME = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|June?|July?|Aug|Sep|Oct|Nov|Dec)")
 # Every pattern needs a digit, a weekday or a Chinese week word: texts without any are skipped at once.
 _MAY_HOLD_DATE = re.compile(r"\d|day\b|[周星礼]")
 _LOOKAHEAD_AFTER = re.compile(r"^\s*(?:起|开始|生效|前|之前|以前)")
@@ -129,8 +130,20 @@ def extract_date(*texts: str, published: datetime | date | None = None) -> TextD
     for text in texts:
         if not text or not _MAY_HOLD_DATE.search(text):
             continue
+        # Cheap checks first: most patterns need a month name, Chinese text, "quarter"/"Q" or "day".
+        wanted = {"ymd", "year"}
+        if not text.isascii():
+            wanted |= {"cn_ymd", "cn_ym", "cn_md", "cn_weekday"}
+        if _MONTH_NAME.search(text):
+            wanted |= {"mdy", "dmy", "my", "md"}
+        if "uarter" in text or "Q" in text:
+            wanted.add("quarter")
+        if "day" in text:
+            wanted.add("weekday")
         found: list[tuple[int, int, TextDate]] = []
         for rank, (kind, pattern) in enumerate(PATTERNS):
+            if kind not in wanted:
+                continue
             for match in pattern.finditer(text):
                 before = text[max(0, match.start() - 40) : match.start()]
                 after = text[match.end() : match.end() + 6]

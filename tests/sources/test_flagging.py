@@ -80,9 +80,15 @@ def test_false_friends_and_other_news_are_not_flagged(title: str) -> None:
 
 
 def test_a_false_friend_is_masked_so_its_words_do_not_count_and_the_reason_says_so() -> None:
-    result = flag_text(title="Chip shop owner buys new fryer", summary="")
-    assert {reason["rule"] for reason in result.reasons} == {"not computer chips"}
-    assert result.penalty > 0 and result.topic == 0
+    result = flag_text(title="Chip shop owner buys an AI fryer that launches new recipes")
+    assert not result.flagged
+    assert "not computer chips" in {reason["rule"] for reason in result.reasons}
+    assert result.penalty > 0 and result.topic == 1.0  # "AI" alone; "Chip" was inside the false friend
+
+
+def test_news_without_topic_evidence_is_not_scored_further() -> None:
+    result = flag_text(title="Police arrest suspect in jewellery store robbery after chase")
+    assert not result.flagged and result.reasons == [] and result.score == 0
 
 
 def test_reasons_name_the_rules_their_matches_and_fields() -> None:
@@ -181,7 +187,7 @@ def test_the_prefilter_never_changes_a_result() -> None:
     """Scoring with the literal prefilter equals scoring with every rule tried on every text."""
     rules = default_rules()
     every_rule = frozenset(id(rule) for rule in (*rules.topics, *rules.actions, *rules.negatives))
-    brute = dataclasses.replace(rules, anchored={}, unanchored=every_rule)
+    brute = dataclasses.replace(rules, anchored={}, probe_sets=(), unanchored=every_rule)
     for title, summary in _texts():
         fast, slow = (
             flag_text(title=title, summary=summary, rules=rules),
