@@ -178,6 +178,14 @@ def stop(children: list[subprocess.Popen[bytes]]) -> None:
         child.wait()
 
 
+def worker_command(var: Path) -> list[str]:
+    """The embedded default's one worker, beat inside it. No -Q: it consumes every queue config/celery.py lists."""
+    return [
+        str(BIN / "celery"), "-A", "config", "worker", "-B", "--pool=solo", "--loglevel=INFO",
+        "-s", str(var / "celerybeat-schedule"),
+    ]  # fmt: skip
+
+
 def run(port: int) -> int:
     if not port_is_free(port):
         raise CommandError(f"port {port} on 127.0.0.1 is in use; choose another with --port")
@@ -192,11 +200,8 @@ def run(port: int) -> int:
     signal.signal(signal.SIGTERM, lambda _signum, _frame: stopping.set())
     commands = {
         "web": [str(PYTHON), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        "worker+beat": [
-            str(BIN / "celery"), "-A", "config", "worker", "-B", "--pool=solo", "--loglevel=INFO",
-            "-s", str(VAR / "celerybeat-schedule"),
-        ],
-    }  # fmt: skip
+        "worker+beat": worker_command(VAR),
+    }
     # Each child leads its own process group: Ctrl-C reaches only dev.py, which then stops every group in order.
     children = {
         name: subprocess.Popen(cmd, cwd=ROOT, env=child_env(), start_new_session=True)  # noqa: S603

@@ -2,11 +2,13 @@
 
 Embedded default: a SQLite file under var/, Celery on kombu's filesystem transport, mail to files.
 At scale: DATABASE_URL, CELERY_BROKER_URL, EMAIL_URL/EMAIL_HOST..., SECRET_KEY, ALLOWED_HOSTS.
+Every variable read here is listed in .env.example (tests/test_compose.py checks it).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -27,8 +29,13 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", True)
-# The fallback key is for the embedded default only; production settings refuse to start without SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY", "embedded-default-insecure-key-change-me-" + "x" * 20)
+# The fallback key is for the embedded default only (DEBUG on). With DEBUG off the service refuses to start
+# without SECRET_KEY, in one line, rather than sign sessions and unsubscribe links with a key anyone can read.
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip() or (
+    "embedded-default-insecure-key-change-me-" + "x" * 20 if DEBUG else ""
+)
+if not SECRET_KEY:
+    sys.exit("config.settings: SECRET_KEY is not set; with DEBUG off it is required (see .env.example)")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 
 INSTALLED_APPS = [
@@ -52,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: probes reach a container by address over plain HTTP, before host checks and the HTTPS redirect.
+    "config.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -103,7 +112,34 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Production (DEBUG off): whitenoise serves hashed, compressed copies from STATIC_ROOT, so `collectstatic`
+    # must run first (the image does it at build). The embedded default and the tests load settings with DEBUG
+    # on and keep Django's plain storage, which needs no collectstatic.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# Production (DEBUG off) is HTTPS only, behind a proxy that terminates TLS. Each default follows DEBUG, so the
+# embedded default (DEBUG on) is unchanged and a production host needs only SECRET_KEY, ALLOWED_HOSTS and
+# CSRF_TRUSTED_ORIGINS for `manage.py check --deploy` to pass with no warnings (tests/test_deploy_settings.py).
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# Believe X-Forwarded-Proto only where a proxy that sets it is the only way in (docker-compose.yml: Caddy);
+# otherwise any client could claim https.
+if env_bool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A year of HSTS, subdomains included, preload-eligible: the service is never meant to be reached over http.
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -171,6 +207,8 @@ if os.environ.get("EMAIL_URL"):
     globals().update(email_settings_from_url(os.environ["EMAIL_URL"]))
 elif os.environ.get("EMAIL_HOST"):
     EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
@@ -192,9 +230,25 @@ FEEDS_ALLOW_LOOPBACK = env_bool("FEEDS_ALLOW_LOOPBACK", False)
 FEEDS_USER_AGENT = os.environ.get("FEEDS_USER_AGENT", "intelligence-timeline-feeds/1.0")
 FEEDS_MAX_BYTES = int(os.environ.get("FEEDS_MAX_BYTES", str(10 * 1024 * 1024)))
 
+# Readiness (config.health): the last heartbeat may be this old (default: four missed beats of
+# workers/schedule.py's HEARTBEAT_SECONDS), and a projection may trail the log by this many events (default 0:
+# projectors run in the append's own transaction, so any lag means an import or rebuild went wrong).
+HEARTBEAT_SECONDS = float(os.environ.get("HEARTBEAT_SECONDS", "30"))
+HEALTH_MAX_BEAT_AGE_SECONDS = float(os.environ.get("HEALTH_MAX_BEAT_AGE_SECONDS", str(4 * HEARTBEAT_SECONDS)))
+HEALTH_MAX_PROJECTION_LAG = int(os.environ.get("HEALTH_MAX_PROJECTION_LAG", "0"))
+
+# Logs: plain text to stderr by default; LOG_FORMAT=json writes one JSON object per line to stdout (web, workers
+# and beat) and logs each request with its id (config.logs).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+if LOG_FORMAT == "json":
+    LOGGING["handlers"] = {
+        "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"}
+    }
+    MIDDLEWARE.insert(1, "config.logs.RequestLogMiddleware")
