@@ -1,15 +1,21 @@
-"""Errors as API answers: field errors for bad input (400), 409 for a stale version, 428 for a missing one."""
+"""Errors as API answers: field errors for bad input (400), 409 for a stale version, 428 for a missing one,
+503 when the database cannot be reached, is read-only or is full (never a 500 with a traceback)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, InternalError, OperationalError
+from django.forms.utils import ErrorDict
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from timeline.selectors import SelectorError
+
+logger = logging.getLogger(__name__)
 
 
 class PreconditionRequiredError(exceptions.APIException):
@@ -24,11 +30,51 @@ class IdempotencyKeyReusedError(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
+class DatabaseUnavailableError(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is unavailable; nothing was changed. Try again shortly."
+    default_code = "database_unavailable"
+
+
+# How long a client should wait before retrying after a 503 (seconds): a restart or failover, not an outage.
+DATABASE_RETRY_AFTER = 5
+
+
+def database_problem(exc: Exception) -> str | None:
+    """What is wrong with the database, in words for the caller, when `exc` is the database failing (not a bug).
+
+    Connection errors, a read-only database (PostgreSQL's default_transaction_read_only, a replica, a read-only
+    SQLite file) and a full disk are the database's state: 503, and the caller may retry. Other errors stay 500s.
+    """
+    text = str(exc).lower()
+    read_only = "read-only" in text or "readonly" in text
+    if isinstance(exc, InternalError) and not read_only:
+        return None
+    if not isinstance(exc, OperationalError | InterfaceError | InternalError):
+        return None
+    if read_only:
+        return "The database is read-only at the moment; nothing was written. Try again later."
+    if "full" in text or "no space left" in text or "could not extend" in text:
+        return "The database is full; nothing was written. Try again later."
+    return "The database cannot be reached at the moment; nothing was changed. Try again shortly."
+
+
 def field_errors(error: DjangoValidationError) -> dict[str, list[str]]:
     """A Django ValidationError from a service as {field: [messages]}."""
     if hasattr(error, "error_dict"):
         return {name: [str(m) for m in messages] for name, messages in error.message_dict.items()}
     return {"non_field_errors": [str(m) for m in error.messages]}
+
+
+def form_errors(errors: ErrorDict) -> exceptions.ValidationError:
+    """A form's errors as a 400 with field errors.
+
+    Instead of django-filter's translate_validation, which applies `message % params` again to messages that
+    were never templates: a caller's own '%' in an echoed value (?entity=%25x) then raised TypeError, a 500.
+    """
+    return exceptions.ValidationError(
+        {field: [item["message"] for item in items] for field, items in errors.get_json_data().items()}
+    )
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -37,4 +83,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = exceptions.ValidationError(field_errors(exc))
     elif isinstance(exc, SelectorError):
         exc = exceptions.ValidationError({exc.field_name: [exc.message]})
+    elif (problem := database_problem(exc)) is not None:
+        # The operator needs the driver's words; the caller gets a clear sentence, never a traceback.
+        logger.error("API answered 503: %s", exc, exc_info=exc)
+        response = exception_handler(DatabaseUnavailableError(problem), context)
+        if response is not None:
+            response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
     return exception_handler(exc, context)

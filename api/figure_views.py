@@ -12,7 +12,6 @@ from typing import Any
 
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
-from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
@@ -22,6 +21,7 @@ from rest_framework.response import Response
 
 from api import serializers as s
 from api.conditional import Validators
+from api.exceptions import form_errors
 from api.filters import TimelineFilterSet
 from api.views.base import ApiView
 from api.views.developments import ERRORS, NOT_MODIFIED
@@ -90,7 +90,7 @@ class TimelineFigureView(ApiView):
             request.query_params, queryset=Development.objects.none(), request=request, timeline_slug=slug
         )
         if not filterset.is_valid():
-            raise translate_validation(filterset.errors)
+            raise form_errors(filterset.errors)
         width = _int_param(request, "width", DEFAULT_WIDTH, MIN_WIDTH, MAX_WIDTH)
         queryset = filterset.qs  # resolves as_of (a 400 when it cannot be answered)
         position = filterset.as_of_position

@@ -12,12 +12,14 @@ from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.metadata import SimpleMetadata
+from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import conditional as cond
 from api.exceptions import api_exception_handler
+from api.parsers import BoundedJSONParser
 from api.permissions import IsAnalystOrReadOnly
 from api.roles import is_analyst
 from api.throttling import AnonThrottle, UserThrottle
@@ -57,6 +59,8 @@ class ReadSchema(AutoSchema):
 class ApiView(GenericAPIView):  # type: ignore[type-arg]
     permission_classes = [IsAnalystOrReadOnly]
     throttle_classes = [AnonThrottle, UserThrottle]
+    # JSON with a size cap and a nesting guard (api.parsers); forms as DRF parses them, under Django's own caps.
+    parser_classes: list[type[BaseParser]] = [BoundedJSONParser, FormParser, MultiPartParser]
     renderer_classes: list[type[BaseRenderer]] = [JSONRenderer]
     schema = ReadSchema()
     metadata_class = ResourceMetadata

@@ -7,7 +7,6 @@ from uuid import UUID
 
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
-from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -16,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import serializers as s
-from api.exceptions import IdempotencyKeyReusedError
+from api.exceptions import IdempotencyKeyReusedError, form_errors
 from api.filters import DevelopmentFilterSet, TimelineFilterSet
 from api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, KeysetPagination, page_size_from
 from api.renderers import AtomRenderer, CSVRenderer, ICalendarRenderer, TimelineJSRenderer
@@ -92,7 +91,7 @@ class TimelineReadMixin(ApiView):
             request.query_params, queryset=self.queryset, request=request, timeline_slug=timeline_slug
         )
         if not filterset.is_valid():
-            raise translate_validation(filterset.errors)
+            raise form_errors(filterset.errors)
         ordering = filterset.sort_order or ("-changed" if fmt == "atom" else "date")
         page_size = page_size_from(request, MAX_PAGE_SIZE if fmt in EXPORT_FORMATS else DEFAULT_PAGE_SIZE)
         queryset = filterset.qs
@@ -213,7 +212,7 @@ class DevelopmentDetailView(DevelopmentResource):
         if as_of:
             form = TimelineFilterSet({"as_of": as_of}, queryset=Development.objects.none())
             if not form.is_valid():
-                raise translate_validation(form.errors)
+                raise form_errors(form.errors)
             position = selectors.resolve_as_of(form.form.cleaned_data["as_of"])
             assert position is not None
             row_source: Any = selectors.development_as_of(str(valid_uuid(pk)), position)
