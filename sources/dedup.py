@@ -88,12 +88,12 @@ def content_hash(title: str, content: str) -> str:
     return _digest(" ".join(title.casefold().split()), " ".join(content.casefold().split()))
 
 
-def dedup_key(*, guid: str, link: str, title: str, content: str) -> str:
+def dedup_key(*, guid: str, link: str, title: str, content: str, link_is_canonical: bool = False) -> str:
     """Unique per source: the GUID if there is one, else the canonical link, else title and content."""
     if guid.strip():
         return _digest("guid", guid.strip())
     if link.strip():
-        return _digest("link", canonical_url(link))
+        return _digest("link", link if link_is_canonical else canonical_url(link))
     return _digest("hash", content_hash(title, content))
 
 
@@ -108,9 +108,11 @@ class FeedDeduplicator:
     def __init__(self) -> None:
         self._seen: dict[str, set[str]] = {}
 
-    def key(self, *, guid: str, link: str, title: str, content: str) -> str | None:
-        base = dedup_key(guid=guid, link=link, title=title, content=content)
-        fingerprint = content_hash(f"{canonical_url(link)}\x1f{title}", content)
+    def key(self, *, guid: str, link: str, title: str, content: str, link_is_canonical: bool = False) -> str | None:
+        if not link_is_canonical:
+            link = canonical_url(link)
+        base = dedup_key(guid=guid, link=link, title=title, content=content, link_is_canonical=True)
+        fingerprint = content_hash(f"{link}\x1f{title}", content)
         seen = self._seen.setdefault(base, set())
         if fingerprint in seen:
             return None
@@ -169,11 +171,7 @@ _STOPWORDS = frozenset(
 )
 _word = re.compile(r"[^\W_]+", re.UNICODE)
 _cjk = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-NUM_HASHES = 24
-ROWS_PER_BAND = 2
-# One 64-bit hash per word, turned into NUM_HASHES hash functions by XOR with fixed masks (derived, not random,
-# so band keys agree between processes and runs): the usual cheap MinHash for short texts.
-_MASKS = [int.from_bytes(hashlib.sha256(f"minhash-{i}".encode()).digest()[:8], "big") for i in range(NUM_HASHES)]
+STORY_KEYS = 6
 
 
 def _stem(word: str) -> str:
@@ -205,13 +203,8 @@ def jaccard(left: Iterable[str], right: Iterable[str]) -> float:
 
 
 def story_keys(tokens: frozenset[str]) -> list[str]:
-    """MinHash band keys: two titles with Jaccard similarity s share a key with probability 1-(1-s²)^12."""
-    if not tokens:
-        return []
-    hashes = [int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "big") for token in tokens]
-    signature = [min(value ^ mask for value in hashes) for mask in _MASKS]
-    keys = []
-    for band in range(0, NUM_HASHES, ROWS_PER_BAND):
-        rows = "-".join(str(value) for value in signature[band : band + ROWS_PER_BAND])
-        keys.append(hashlib.blake2b(f"{band}:{rows}".encode(), digest_size=12).hexdigest())
-    return keys
+    """Locality-sensitive keys for a title: the hashes of its STORY_KEYS lowest-hashing words (a bottom-k
+    MinHash sketch). Two titles share a key with a probability that grows with their Jaccard similarity
+    (about 0.9 at 0.5 for news titles); a shared key only nominates a story, the Jaccard check decides."""
+    hashes = sorted(hashlib.blake2b(token.encode(), digest_size=8).hexdigest() for token in tokens)
+    return hashes[:STORY_KEYS]

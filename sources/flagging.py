@@ -41,6 +41,7 @@ from sources.textdates import extract_date
 logger = logging.getLogger(__name__)
 
 FIELD_WEIGHTS = (("title", 1.0), ("summary", 0.5))
+_FIELD_WEIGHTS = dict(FIELD_WEIGHTS)
 SUMMARY_CHARS = 600  # title and lede: what a story is about is said there; long bodies gather stray matches
 TOPIC_CAP = 4.0
 ACTION_CAP = 6.0
@@ -96,6 +97,11 @@ class PatternRule:
     # faster (case-insensitive matching defeats the regex engine's literal prefix scan). None when the pattern
     # cannot be lower-cased safely (inline flags, character escapes): then `regex` runs on the text as it is.
     lowered: re.Pattern[str] | None = None
+    # Literals every match contains (see required_probes): the rule is only tried on texts holding one.
+    probes: frozenset[tuple[str, str]] | None = None
+
+    def may_match(self, present: set[tuple[str, str]]) -> bool:
+        return self.probes is None or not self.probes.isdisjoint(present)
 
 
 @dataclass(frozen=True)
@@ -119,7 +125,6 @@ class RuleSet:
     # probe -> the rules (by id) that cannot match a text without it
     anchored: Mapping[Probe, frozenset[int]]
     unanchored: frozenset[int]  # rules whose regex has no probe: always tried
-    probe_sets: tuple[tuple[int, frozenset[Probe]], ...]  # (rule id, its probes) for the anchored rules
     by_key: Mapping[tuple[str, str], PatternRule]
     threshold: float = DEFAULT_THRESHOLD
     min_topic: float = DEFAULT_MIN_TOPIC
@@ -540,17 +545,18 @@ def compile_rules(
             logger.warning("watch-list pattern %r skipped: %s", spec.get("name"), error)
             continue
         kind = str(spec.get("kind", "") or "")
+        probes = required_probes(regex)
         rule = PatternRule(
             name=str(spec["name"]),
             role=role,
             regex=regex,
             lowered=lowered_pattern(regex),
+            probes=probes,
             weight=float(spec.get("weight", 1.0)),
             kind=kind,
             category=str(spec.get("category", "") or KIND_CATEGORY.get(kind, "")),
         )
         by_role[role].append(rule)
-        probes = required_probes(regex)
         if probes is None:
             unanchored.add(id(rule))
         else:
@@ -564,10 +570,6 @@ def compile_rules(
         prefilter=Prefilter.build(anchored, aliases),
         anchored={key: frozenset(value) for key, value in anchored.items()},
         unanchored=frozenset(unanchored),
-        probe_sets=tuple(
-            (rule_id, frozenset(probe for probe, ids in anchored.items() if rule_id in ids))
-            for rule_id in {rule_id for ids in anchored.values() for rule_id in ids}
-        ),
         by_key={(rule.role, rule.name): rule for group in by_role.values() for rule in group},
         threshold=threshold,
         min_topic=min_topic,
@@ -650,7 +652,7 @@ def flag_text(
     summary = summary[:SUMMARY_CHARS]
     text = f"{title}{_SEPARATOR}{summary}" if summary else title
     summary_from = len(title) + len(_SEPARATOR)
-    field_weights = dict(FIELD_WEIGHTS)
+    field_weights = _FIELD_WEIGHTS
     # rule key -> (effective weight, matched text, field); each rule counts once, where it weighs most
     best: dict[tuple[str, str], tuple[float, str, str]] = {}
 
@@ -669,15 +671,13 @@ def flag_text(
         for start, end, index in _entity_matches(source, starts):
             note(("entity", str(index)), start, source[start:end], rules.entities[index].weight)
         for rule in rules.topics:
-            if id(rule) in candidates:
+            if rule.may_match(present):
                 search(rule, source, source_lowered)
         return sum(weight for (role, _), (weight, _, _) in best.items() if role in {"entity", "topic"})
 
     # Which rules could match at all (a probe of theirs occurs), and where watched aliases may start.
     lowered = _lower(text)
     present = rules.prefilter.probes_in(lowered)
-    candidates = {rule_id for rule_id, probes in rules.probe_sets if not probes.isdisjoint(present)}
-    candidates.update(rules.unanchored)
     starts = rules.prefilter.alias_starts(lowered)
 
     # Topic first, on the text as it is: masking false friends can only take evidence away, so an item short
@@ -687,7 +687,7 @@ def flag_text(
 
     spans: list[tuple[int, int]] = []
     for rule in rules.negatives:
-        if id(rule) in candidates:
+        if rule.may_match(present):
             matches = rule.lowered.finditer(lowered) if rule.lowered else rule.regex.finditer(text)
             for negative in matches:
                 if negative.end() > negative.start():
@@ -705,7 +705,7 @@ def flag_text(
     else:
         masked, masked_lowered = text, lowered
     for rule in rules.actions:
-        if id(rule) in candidates:
+        if rule.may_match(present):
             search(rule, masked, masked_lowered)
     return _result(best, rules, flagged=None, title=title, summary=summary, published=published)
 
@@ -720,6 +720,8 @@ def _result(
     published: datetime | date | None,
 ) -> FlagResult:
     """Add up what matched: scores, category and kind, entities, reasons; the date when flagged."""
+    if not best:
+        return FlagResult(flagged=False, score=0.0, topic=0.0, action=0.0, penalty=0.0)
     topic = action = penalty = 0.0
     categories: dict[str, float] = defaultdict(float)
     kinds: dict[tuple[str, str], float] = defaultdict(float)

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import feedparser
 
 from sources.dedup import canonical_url
-from sources.sanitising import html_clean, text_plain
+from sources.sanitising import html_clean, text_from_clean_html, text_plain
 
 TITLE_LIMIT = 1000
 SUMMARY_LIMIT = 20_000
@@ -120,12 +120,13 @@ def _entry(raw: Any, feed_language: str, feed_base: str) -> ParsedEntry:
     # dict.get: feedparser's own get() maps a missing "updated" to "published" (with a deprecation warning).
     updated_raw = str(dict.get(raw, "updated") or "").replace("\x00", "")[:RAW_DATE_LIMIT]
     author = str(raw.get("author", "") or "")
+    summary_html = html_clean(body_html, base=_http_base(base) or feed_base)
     return ParsedEntry(
         guid=str(raw.get("id", "") or "").replace("\x00", "").strip()[:1000],
         link=_http_link(raw.get("link")),
         title=text_plain(str(raw.get("title", "") or ""), limit=20_000)[:TITLE_LIMIT],
-        summary=text_plain(body_html)[:SUMMARY_LIMIT],
-        summary_html=html_clean(body_html, base=_http_base(base) or feed_base),
+        summary=text_from_clean_html(summary_html)[:SUMMARY_LIMIT],
+        summary_html=summary_html,
         author=text_plain(author)[:300],
         language=str(raw.get("language", "") or feed_language)[:20],
         published_raw=published_raw,

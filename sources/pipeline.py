@@ -28,7 +28,10 @@ def entries_keyed(feed: ParsedFeed) -> list[ProcessedEntry]:
     deduplicator = FeedDeduplicator()
     processed = []
     for entry in feed.entries:
-        key = deduplicator.key(guid=entry.guid, link=entry.link, title=entry.title, content=entry.summary)
+        # ParsedEntry links are canonical already (sources.parsing).
+        key = deduplicator.key(
+            guid=entry.guid, link=entry.link, title=entry.title, content=entry.summary, link_is_canonical=True
+        )
         if key is None:
             continue
         tokens = title_tokens(entry.title)

@@ -38,10 +38,13 @@ ENTITIES: list[dict[str, Any]] = [
     _entity("Liang Wenfeng", "梁文锋", 1.5, "person"),
     _entity("OpenAI", "ChatGPT|GPT-4|GPT-4o|GPT-5|=o1|=o3|Sam Altman|奥特曼"),
     _entity("Anthropic", "=Claude|Claude 3|Dario Amodei"),
-    _entity("Google", "谷歌|Google DeepMind|DeepMind|=Gemini|Alphabet", 1.0),
+    _entity("Google", "谷歌|Alphabet", 1.0),
+    _entity("Google DeepMind", "DeepMind|=Gemini|=Gemma|=TPU|Ironwood TPU", 2.0),
     _entity("Microsoft", "微软", 1.0),
-    _entity("Meta", "=Meta|Meta Platforms|=Llama|Facebook parent", 1.0),
-    _entity("Amazon", "=Amazon|亚马逊|AWS|Amazon Web Services|=Trainium", 1.0),
+    _entity("Meta", "=Meta|Meta Platforms|Facebook parent", 1.0),
+    _entity("Meta AI", "=Llama|Meta Superintelligence Labs", 2.0),
+    _entity("Amazon", "=Amazon|亚马逊|AWS|Amazon Web Services", 1.0),
+    _entity("AWS Trainium", "=Trainium|=Inferentia", 2.0, "product"),
     _entity("xAI", "=xAI|=Grok", 2.0),
     _entity("Mistral AI", "=Mistral", 1.5),
     _entity("Alibaba", "阿里巴巴|Alibaba Group|Alibaba Cloud|阿里云|=Qwen|=QwQ|通义千问|通义", 1.5),
@@ -222,7 +225,7 @@ PATTERNS: list[dict[str, Any]] = [
         r"|\bAI (?:models?|labs?|assistants?|agents?|start-?ups?|firms?|compan(?:y|ies)|systems?|safety|race)\b"
         r"|\breasoning models?\b|\bmixture[- ]of[- ]experts\b|\bopen[- ]weights?\b|\bmodel weights\b"
         r"|\b\d+(?:\.\d+)? ?[BT]-?parameters?\b|\b(?:billion|trillion)[- ]parameters?\b|\btraining runs?\b"
-        r"|\bfrontier (?:AI|models?)\b|\btransformer models?\b|\bmultimodal\b|\binference\b"
+        r"|\bfrontier (?:AI|models?)\b|\btransformer models?\b|\bmultimodal\b|\binference\b|\bagentic\b"
         r"|\b(?:sparse|latent|linear|multi-head|self-)attention\b|\blong-context\b|\bcontext windows?\b"
         r"|\b(?:pre|post)-?training\b|\breinforcement learning\b|\bdistillation\b|\bfine-?tun\w+",
         1.5,
@@ -368,9 +371,17 @@ PATTERNS: list[dict[str, Any]] = [
     _pattern(
         "Chinese government actions",
         "action",
-        r"制裁|反垄断|反倾销|立案调查|调查|处罚|罚款|公告|政策|规定|监管|约谈",
+        r"制裁|反垄断|反倾销|立案调查|调查|处罚|罚款|公告|监管|约谈",
         2.0,
         "enforcement_action",
+        GOV,
+    ),
+    _pattern(
+        "Chinese policy documents",
+        "action",
+        r"指导意见|实施意见|行动计划|行动方案|管理办法|暂行办法|规划|条例|政策|规定|通知|白皮书",
+        2.0,
+        "policy_statement",
         GOV,
     ),
     _pattern(
@@ -446,7 +457,7 @@ PATTERNS: list[dict[str, Any]] = [
     _pattern(
         "model releases",
         "action",
-        r"\b" + _LAUNCH + r"\b[^.;:]{0,60}?\b(?:models?|LLMs?|chatbots?|assistants?|agents?|GPT[-\w.]*"
+        r"\b" + _LAUNCH + r"\b(?:[^.;:]|\.(?=\d)){0,60}?\b(?:models?|LLMs?|chatbots?|assistants?|agents?|GPT[-\w.]*"
         r"|reasoning)\b|\bmodels?\b[^.;]{0,40}\b(?:released|launched|unveiled|debuted|open-sourced"
         r"|goes live|went live|now available)\b",
         2.5,
@@ -480,7 +491,9 @@ PATTERNS: list[dict[str, Any]] = [
     _pattern(
         "chip launches",
         "action",
-        r"\b" + _LAUNCH + r"\b[^.;:]{0,50}?\b(?:chips?|GPUs?|processors?|CPUs?|accelerators?|SoCs?|superchips?"
+        r"\b"
+        + _LAUNCH
+        + r"\b(?:[^.;:]|\.(?=\d)){0,50}?\b(?:chips?|GPUs?|processors?|CPUs?|accelerators?|SoCs?|superchips?"
         r"|NPUs?|TPUs?|HBM\w*|DRAM|architecture)\b|\bnext-generation (?:chips?|GPUs?|processors?|accelerators?)\b"
         r"|\bnew (?:chips?|GPUs?|processors?|accelerators?|architecture)\b|\bpowered by\b",
         2.5,
@@ -639,9 +652,19 @@ PATTERNS: list[dict[str, Any]] = [
         "action",
         r"\blayoffs?\b|\bjob cuts\b|\bresign\w*|\bsteps? down\b|\bstepped down\b|\bappoint\w*"
         r"|\bnamed (?:as )?(?:chief|CEO|chair\w*|president)\b|\bhires?\b|\bpoach\w*|\brestructur\w+"
-        r"|\breorgani[sz]\w+|\bnew (?:CEO|chief executive)\b",
+        r"|\breorgani[sz]\w+|\bnew (?:CEO|chief executive)\b|\bretir(?:es|ed|ing|ement)\b|\bousted\b"
+        r"|\breplac(?:es|ed) (?:\w+ ){0,2}(?:CEO|chief executive|chair\w*)\b",
         2.0,
         "corporate_move",
+        CORP,
+    ),
+    _pattern(
+        "pricing",
+        "action",
+        r"\bprice (?:war|cuts?|hikes?)\b|\b(?:cuts?|slash\w*|lower\w*|raises?|rais(?:ed|ing)|halv\w+) (?:the )?"
+        r"(?:price|prices|pricing)\b|\bprices? (?:to zero|by \d)|\bfree of charge\b",
+        2.5,
+        "market_move",
         CORP,
     ),
     _pattern(
@@ -656,7 +679,7 @@ PATTERNS: list[dict[str, Any]] = [
     _pattern(
         "Chinese market news",
         "action",
-        r"股价|市值|暴跌|大涨|涨停|跌停|营收|利润|财报|下载量|榜首|排行榜",
+        r"股价|市值|暴跌|大涨|涨停|跌停|营收|利润|财报|下载量|榜首|排行榜|降价|价格战|下调[^。，,]{0,10}价格|免费开放",
         2.5,
         "market_move",
         CORP,

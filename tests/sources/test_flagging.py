@@ -149,6 +149,14 @@ def test_the_held_out_set_meets_the_targets() -> None:
     assert precision >= 0.9 and recall >= 0.9 and category >= 0.85, (precision, recall, category)
 
 
+def test_the_second_held_out_set_meets_the_targets() -> None:
+    """Written to probe weak spots after the rules existed; its first run gave recall 0.75 (see its README)."""
+    precision, recall, category = _figures(
+        HERE / "heldout2" / "heldout2-feed.xml", HERE / "heldout2" / "heldout2-labels.json"
+    )
+    assert precision >= 0.9 and recall >= 0.9 and category >= 0.85, (precision, recall, category)
+
+
 @pytest.mark.skipif(not SHARED.exists(), reason="the shared development set is not on this machine")
 def test_the_shared_development_set_meets_the_targets() -> None:
     precision, recall, category = _figures(SHARED / "dev-feed.xml", SHARED / "dev-labels.json")
@@ -186,8 +194,13 @@ def _texts() -> list[tuple[str, str]]:
 def test_the_prefilter_never_changes_a_result() -> None:
     """Scoring with the literal prefilter equals scoring with every rule tried on every text."""
     rules = default_rules()
-    every_rule = frozenset(id(rule) for rule in (*rules.topics, *rules.actions, *rules.negatives))
-    brute = dataclasses.replace(rules, anchored={}, probe_sets=(), unanchored=every_rule)
+    brute = dataclasses.replace(
+        rules,
+        topics=tuple(dataclasses.replace(rule, probes=None) for rule in rules.topics),
+        actions=tuple(dataclasses.replace(rule, probes=None) for rule in rules.actions),
+        negatives=tuple(dataclasses.replace(rule, probes=None) for rule in rules.negatives),
+    )
+    assert any(rule.probes for rule in rules.actions)
     for title, summary in _texts():
         fast, slow = (
             flag_text(title=title, summary=summary, rules=rules),

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from sources.sanitising import html_clean, text_plain
+from sources.sanitising import html_clean, text_from_clean_html, text_plain
 
 HOSTILE = [
     "<script>alert(1)</script>hello",
@@ -57,3 +57,17 @@ def test_plain_text_keeps_the_words_and_characters_that_are_text() -> None:
 def test_harmless_markup_and_http_links_survive_with_nofollow() -> None:
     html = html_clean("<p>See <a href='https://example.org/x' onclick='y'>this</a> <b>now</b></p>")
     assert html == ('<p>See <a href="https://example.org/x" rel="noopener noreferrer nofollow">this</a> <b>now</b></p>')
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_text_taken_from_sanitised_html_is_as_plain_as_text_plain(value: str) -> None:
+    text = text_from_clean_html(html_clean(value))
+    assert not re.search(r"<\s*[a-z/!]", text, re.I)
+    _no_active_content(text)
+
+
+def test_relative_links_resolve_against_the_base_or_are_dropped_without_one() -> None:
+    html = "<a href='/a'>a</a> <a href='b?x=1'>b</a>"
+    assert 'href="https://feeds.example.org/a"' in html_clean(html, base="https://feeds.example.org/news/rss")
+    assert 'href="https://feeds.example.org/news/b?x=1"' in html_clean(html, base="https://feeds.example.org/news/rss")
+    assert "href" not in html_clean(html)
