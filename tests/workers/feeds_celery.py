@@ -14,11 +14,16 @@ from celery.signals import task_postrun
 
 from config.celery import app
 
-app.conf.broker_transport_options = {
-    "visibility_timeout": int(os.environ.get("TEST_VISIBILITY_TIMEOUT", "3600")),
-    "unacked_restore_interval": 1,
-    "unacked_restore_throttle": 1,
-}
+
+@app.on_configure.connect
+def quick_redelivery(sender: Any, **_: Any) -> None:
+    """Runs after config.celery's own receiver (connected later), so these transport options win."""
+    # (Reading sender.conf in here would configure the app again: set, never read.)
+    sender.conf.broker_transport_options = {
+        "visibility_timeout": int(os.environ.get("TEST_VISIBILITY_TIMEOUT", "3600")),
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    }
 
 
 @task_postrun.connect

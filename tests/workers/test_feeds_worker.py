@@ -22,6 +22,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
+from config.celery import app as project_app
 from sources.models import Candidate, Health, Item, Source, WatchEntity, WatchPattern
 from sources.services import source_add
 from sources.watchlist_defaults import seed_watchlist
@@ -109,6 +110,9 @@ def broker() -> Iterator[Celery]:
     client = _redis()
     client.flushdb()
     producer = Celery("feeds-test-producer", broker=REDIS_URL)
+    # Route like the project does (feed tasks go to the "feeds" queue), so the workers see what the test sends.
+    producer.conf.task_queues = project_app.conf.task_queues
+    producer.conf.task_routes = project_app.conf.task_routes
     yield producer
     producer.close()
     client.flushdb()
