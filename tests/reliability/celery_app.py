@@ -9,6 +9,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.reliability.worker_settin
 
 from config.celery import app
 
+# Reading a setting loads the configuration first, so config.celery's on_configure (visibility 8 h) has run and
+# the assignment below is the one that stays. Assigned before loading, it would be overwritten.
+assert app.conf.task_acks_late and app.conf.task_reject_on_worker_lost
 app.conf.broker_transport_options = {
     "visibility_timeout": int(os.environ.get("TEST_VISIBILITY_TIMEOUT", "3600")),
     "unacked_restore_interval": 1,
