@@ -115,7 +115,9 @@ def ensure_venv(requirements: Path) -> None:
 
 
 def child_env() -> dict[str, str]:
-    return {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # The embedded default ingests the sample feeds it serves itself on 127.0.0.1, so it opens loopback (and
+    # only loopback: link-local and private addresses stay refused). Deployments leave it closed.
+    return {"FEEDS_ALLOW_LOOPBACK": "1", **os.environ, "PYTHONUNBUFFERED": "1"}
 
 
 def load_timeline() -> None:
@@ -186,13 +188,20 @@ def worker_command(var: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def run(port: int) -> int:
+DISPATCH_SNIPPET = "from workers.feeds import dispatch_due_sources; dispatch_due_sources.delay()"
+
+
+def run(port: int, feeds_port: int) -> int:
     if not port_is_free(port):
         raise CommandError(f"port {port} on 127.0.0.1 is in use; choose another with --port")
+    if feeds_port == port or not port_is_free(feeds_port):
+        raise CommandError(f"port {feeds_port} on 127.0.0.1 is in use; choose another with --feeds-port")
     VAR.mkdir(parents=True, exist_ok=True)
     ensure_venv(ROOT / "requirements.txt")
     manage("migrate", "--no-input", "--verbosity", "0")
     load_timeline()
+    # Sources remember their URL, port included: the samples are registered for this port (idempotent).
+    manage("add_sample_sources", "--port", str(feeds_port), env=child_env())
     login = ensure_admin()
 
     stopping = threading.Event()
@@ -201,6 +210,7 @@ def run(port: int) -> int:
     commands = {
         "web": [str(PYTHON), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         "worker+beat": worker_command(VAR),
+        "sample feeds": [str(PYTHON), "manage.py", "serve_sample_feeds", "--port", str(feeds_port)],
     }
     # Each child leads its own process group: Ctrl-C reaches only dev.py, which then stops every group in order.
     children = {
@@ -209,11 +219,16 @@ def run(port: int) -> int:
     }
     try:
         if wait_for_port(port, list(children.values()), stopping):
+            # Poll the sample feeds now rather than at beat's first tick, so candidates appear within seconds.
+            manage("shell", "-c", DISPATCH_SNIPPET, env=child_env())
             base = f"http://127.0.0.1:{port}"
             print(
                 f"\n  Timeline service is running (web, Celery worker with embedded beat; data in {VAR}).\n"
                 f"  Admin:        {base}/admin/  — {login}\n"
+                f"  Figure 1:     {base}/timelines/deepseek-development/\n"
+                f"  Candidates:   {base}/admin/sources/candidate/  (sample feeds on 127.0.0.1:{feeds_port})\n"
                 f"  Timeline API: {base}/api/timelines/deepseek-development/\n"
+                f"  API docs:     {base}/api/docs/\n"
                 f"  API schema:   {base}/api/schema/\n"
                 f"  API root:     {base}/api/\n"
                 f"  Press Ctrl-C to stop.\n",
@@ -226,7 +241,7 @@ def run(port: int) -> int:
             if dead:
                 say(f"{', '.join(dead)} exited (code {children[dead[0]].returncode}); stopping the rest")
                 return 1
-        say("stopping web and worker+beat")
+        say("stopping web, worker+beat and the sample feeds")
         return 0
     finally:
         stop(list(children.values()))
@@ -268,6 +283,9 @@ def main(argv: list[str]) -> int:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     run_parser = commands.add_parser("run", help="start web + worker + beat on the embedded default")
     run_parser.add_argument("--port", type=int, default=8000, help="web port on 127.0.0.1 (default 8000)")
+    run_parser.add_argument(
+        "--feeds-port", type=int, default=8765, help="port of the sample feeds served on 127.0.0.1 (default 8765)"
+    )
     commands.add_parser("test", help="run pytest; extra arguments go to pytest", add_help=False)
     commands.add_parser("lint", help="ruff, mypy and makemigrations --check")
     # Everything after `test` belongs to pytest, so only the command name is parsed here.
@@ -275,9 +293,10 @@ def main(argv: list[str]) -> int:
     if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by an older python3
         raise CommandError(f"needs Python 3.11 or newer, this is {sys.version.split()[0]}")
     if args.command == "run":
-        if not 0 < args.port < 65536:
-            parser.error(f"--port {args.port} is not a TCP port")
-        return run(args.port)
+        for option, value in (("--port", args.port), ("--feeds-port", args.feeds_port)):
+            if not 0 < value < 65536:
+                parser.error(f"{option} {value} is not a TCP port")
+        return run(args.port, args.feeds_port)
     if args.command == "test":
         return test(argv[1:])
     return lint()
