@@ -79,7 +79,15 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     env = {k: v for k, v in os.environ.items() if k not in outside}
     env |= {"TIMELINE_VAR_DIR": str(var), "HEARTBEAT_SECONDS": "2", "DEV_RUN_TEST_MARKER": marker}
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "dev.py"), "run", "--port", str(port := free_port())],
+        [
+            sys.executable,
+            str(ROOT / "dev.py"),
+            "run",
+            "--port",
+            str(port := free_port()),
+            "--feeds-port",
+            str(free_port()),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -138,6 +146,19 @@ def test_beat_and_the_worker_record_heartbeats(running: Running) -> None:
         with sqlite3.connect(running.var / "timeline.sqlite3") as db:
             row = db.execute("SELECT beats FROM workers_heartbeat WHERE name = 'beat'").fetchone()
         beats = row[0] if row else 0
+
+
+def test_the_sample_feeds_are_polled_and_candidates_appear_with_no_network(running: Running) -> None:
+    deadline = time.monotonic() + 60
+    candidates = 0
+    while candidates == 0:
+        assert time.monotonic() < deadline, f"no candidate in 60 s:\n{running.text()[-3000:]}"
+        time.sleep(0.5)
+        with sqlite3.connect(running.var / "timeline.sqlite3") as db:
+            (candidates,) = db.execute("SELECT count(*) FROM sources_candidate").fetchone()
+    with sqlite3.connect(running.var / "timeline.sqlite3") as db:
+        healths = {health for (health,) in db.execute("SELECT health FROM sources_source")}
+    assert healths == {"ok"}
 
 
 def test_sigterm_stops_every_child_and_exits_zero(running: Running) -> None:
