@@ -28,7 +28,7 @@ from sources.parsing import parse_feed
 from sources.selectors import watchlist_rules
 
 HERE = Path(__file__).resolve().parent
-SHARED = Path("/work/shared/flagging")
+SHARED = HERE.parents[2] / "shared" / "flagging"  # ../shared beside the repository
 SAMPLES = HERE.parents[1] / "sources" / "samples"
 
 
