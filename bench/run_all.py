@@ -1,10 +1,10 @@
-"""Every benchmark in one run, on this machine's PostgreSQL: one table (RESULTS.md) and one JSON file (all.json).
+"""Every benchmark in one run, on this machine's PostgreSQL and Redis: one table (RESULTS.md), one JSON (all.json).
 
     .venv/bin/python -m bench                 # the full run: about 30-40 minutes on a busy 2-core machine
     .venv/bin/python -m bench --quick         # small sizes, a few minutes; writes under var/bench-run/ only
     .venv/bin/python -m bench --only api ingestion
 
-Each benchmark is its own module (bench/event_store.py, api.py, ingestion.py, digests.py), run here as a
+Each benchmark is its own module (bench/event_store.py, api.py, ingestion.py, queues.py, digests.py), run as a
 subprocess with its usual options, its JSON captured in var/bench-run/<time>/ and its output in a .log beside it.
 Each measures its comparison inside its own run (ours and the peer or baseline, same process, same data), and
 this module only reads the figures back and reports them as ratios. A benchmark whose module is missing is
@@ -91,6 +91,13 @@ BENCHMARKS = [
             ["--server", o.server, "--db-name", o.synthetic_db, "--keep-db"]
             + (["--developments", "20000", "--requests", "50", "--warmup", "5"] if o.quick else [])
         ),
+        "flag",
+    ),
+    Benchmark(
+        "queues",
+        "bench.queues",
+        "no-op Celery tasks/s through Redis with a real worker: our worker settings vs Celery's defaults",
+        lambda o: ["--tasks", "300", "--filesystem-tasks", "10", "--rounds", "1"] if o.quick else [],
         "flag",
     ),
     Benchmark(
@@ -365,7 +372,30 @@ def rows_digests(result: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def rows_queues(result: dict[str, Any]) -> list[Row]:
+    rates, ratios = result["tasks_per_second"], result["ratios"]
+    return [
+        Row(
+            "queues",
+            "no-op tasks/s on Redis, 1 worker x 2 processes",
+            f"{rates['redis_ours']:,.0f}",
+            f"{rates['redis_celery_defaults']:,.0f} (Celery defaults: prefetch 4, early ack)",
+            ratios["ours_over_celery_defaults_redis"],
+            note="prefetch 1 + acks_late; worst case: tasks that do nothing",
+        ),
+        Row(
+            "queues",
+            "no-op tasks/s, Redis vs the embedded filesystem broker",
+            f"{rates['redis_ours']:,.0f}",
+            f"{rates['filesystem_ours']:,.1f} (filesystem)",
+            ratios["redis_over_filesystem_ours"],
+            note="the filesystem transport polls once a second",
+        ),
+    ]
+
+
 ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
+    "queues": rows_queues,
     "event_store": rows_event_store,
     "api": rows_api,
     "ingestion": rows_ingestion,

@@ -50,6 +50,10 @@ API = {
     "raw_sql": {"p50_ms": 5.0, "p95_ms": 5.0},
 }
 INGESTION = {"feeds": 250, "items": 6000, "pipeline_items_per_second": 800.0, "feedparser_items_per_second": 1000.0}
+QUEUES = {
+    "tasks_per_second": {"redis_ours": 300.0, "redis_celery_defaults": 400.0, "filesystem_ours": 2.0},
+    "ratios": {"ours_over_celery_defaults_redis": 0.75, "redis_over_filesystem_ours": 150.0},
+}
 DIGESTS = {
     "subscribers": 10000,
     "store": {"developments": 1_000_000},
@@ -95,6 +99,13 @@ def test_ingestion_and_digests_rows(run_all: ModuleType) -> None:
     one, two, speedup = run_all.rows_for(outcome(run_all, "digests", DIGESTS))
     assert (one.ratio, one.met, two.ratio, two.met) == (1.5, "no", 0.75, "yes")
     assert speedup.ours == "2.00x"
+
+
+def test_queue_rows_report_our_settings_against_celery_defaults_and_redis_against_files(run_all: ModuleType) -> None:
+    settings, brokers = run_all.rows_for(outcome(run_all, "queues", QUEUES))
+    assert (settings.ours, settings.ratio) == ("300", 0.75)
+    assert settings.peer.startswith("400 (Celery defaults")
+    assert (brokers.peer, brokers.ratio) == ("2.0 (filesystem)", 150.0)
 
 
 def test_a_missing_failed_or_unreadable_benchmark_is_a_row_that_says_so(run_all: ModuleType) -> None:
