@@ -132,7 +132,7 @@ STORAGES = {
 
 # Production (DEBUG off) is HTTPS only, behind a proxy that terminates TLS. Each default follows DEBUG, so the
 # embedded default (DEBUG on) is unchanged and a production host needs only SECRET_KEY, ALLOWED_HOSTS and
-# CSRF_TRUSTED_ORIGINS for `manage.py check --deploy` to pass with no warnings (tests/test_deploy_settings.py).
+# CSRF_TRUSTED_ORIGINS for `manage.py check --deploy` to pass with no warnings (tests/config/test_deploy_settings.py).
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # Believe X-Forwarded-Proto only where a proxy that sets it is the only way in (docker-compose.yml: Caddy);
 # otherwise any client could claim https.
