@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, InternalError, OperationalError
+from django.db import DataError, InterfaceError, InternalError, OperationalError
 from django.forms.utils import ErrorDict
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -83,6 +83,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = exceptions.ValidationError(field_errors(exc))
     elif isinstance(exc, SelectorError):
         exc = exceptions.ValidationError({exc.field_name: [exc.message]})
+    elif isinstance(exc, DataError) and "0x00" in str(exc):
+        # PostgreSQL stores no NUL character; a caller who sends one (in a path or a filter) gets a 400.
+        exc = exceptions.ValidationError({"non_field_errors": ["The request contains a NUL (0x00) character."]})
     elif (problem := database_problem(exc)) is not None:
         # The operator needs the driver's words; the caller gets a clear sentence, never a traceback.
         logger.error("API answered 503: %s", exc, exc_info=exc)

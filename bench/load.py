@@ -141,7 +141,7 @@ def request(
     connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=60)
     try:
         payload = json.dumps(body).encode() if body is not None else None
-        sent = {"Accept": "application/json", **(headers or {})}
+        sent = {"Accept": "*/*", **(headers or {})}
         if payload is not None:
             sent["Content-Type"] = "application/json"
         connection.request(method, path, body=payload, headers=sent)

@@ -24,7 +24,7 @@ import pytest
 
 from events.guards import _SQLITE_INSTALL
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.faults]
 ROOT = Path(__file__).resolve().parents[2]
 
 # Every answer is fetched through Django's full request path in the process of the database it reads.

@@ -17,7 +17,7 @@ import pytest
 
 from bench.load import lost_writes, prepare_database, run_load, running_gunicorn, stored_in, summary
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.faults]
 
 
 @pytest.fixture
@@ -59,3 +59,4 @@ def test_twenty_readers_and_four_writers_for_ten_seconds_get_no_5xx_and_lose_no_
     assert writes["acknowledged_records"] >= 4, (writes, result)
     assert (writes["missing"], writes["wrong_title"], writes["revision_lost"]) == ([], [], []), writes
     assert set(result["by_kind"]["write"]["statuses"]) == {"201"}, result
+    assert set(result["by_kind"]["read"]["statuses"]) == {"200"}, result

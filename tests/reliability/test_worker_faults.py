@@ -32,7 +32,7 @@ from tests.sources import feedserver
 from tests.sources.feedserver import FeedServer, rss
 from workers.models import Heartbeat
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 QUICK = {"TEST_VISIBILITY_TIMEOUT": "3"}
 ITEMS = [
     ("k1", "BIS adds 40 Chinese AI chip firms to the Entity List", "The rule was published on April 2, 2025."),
