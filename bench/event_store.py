@@ -310,6 +310,53 @@ def bench_batches_one_stream(n: int, batch: int) -> Result:
     )
 
 
+@contextmanager
+def projectors_off() -> Iterator[None]:
+    """Diagnostic only: append without running the projectors (the log then runs ahead of its read models)."""
+    from events import store
+
+    real_project = store.project
+    store.project = lambda events: None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        store.project = real_project  # type: ignore[assignment]
+
+
+def bench_store_without_projection(n: int, batch: int) -> tuple[Result, Result]:
+    """store.append (1 event) and append_many (batch streams x 1 event) with the projectors switched off:
+    lock, idempotency check, last position, stream versions, sha256 chain, ORM insert, commit."""
+    from events import store
+    from events.store import NewEvent
+
+    def payload(i: int) -> tuple[str, list[NewEvent], int]:
+        development_id = str(uuid.uuid4())
+        return (f"development-{development_id}", [NewEvent("DevelopmentRecorded", recorded_data(i, development_id))], 0)
+
+    singles = [payload(i) for i in range(n)]
+    batches = [[payload(b * batch + j) for j in range(batch)] for b in range(n // batch)]
+    with projectors_off():
+        start = time.perf_counter()
+        for stream, events, expected in singles:
+            store.append(stream, events, expected_version=expected)
+        single_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        for items in batches:
+            store.append_many(items)
+        batch_seconds = time.perf_counter() - start
+    note = "diagnostic: projectors switched off, the store alone"
+    return (
+        Result("store only: append, 1 event/call", n, single_seconds, n, note),
+        Result(
+            f"store only: append_many, {batch} streams x 1 event",
+            len(batches) * batch,
+            batch_seconds,
+            len(batches),
+            note,
+        ),
+    )
+
+
 # --- 3. eventsourcing ---------------------------------------------------------------------------------------
 
 
@@ -644,7 +691,7 @@ class RebuildBreakdown:
         top = sorted(self.statements.items(), key=lambda item: -item[1][1])[:8]
         return {
             "reset_seconds": round(self.reset_seconds, 2),
-            "batch_events_per_second": [round(n / s) for n, s in self.batches if s],
+            "batch_events_per_second": [round(n / s) for n, s in self.batches if n and s],
             "sql_statements": statements,
             "sql_statements_per_event": round(statements / max(1, sum(n for n, _ in self.batches)), 2),
             "seconds_in_sql_execute": round(in_sql, 1),
@@ -860,12 +907,21 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"WARNING: rebuild check failed: {check}", file=sys.stderr)
             results += [fill, verify, rebuild]
 
+        # Last, because it leaves events without read models: how much of an append is the store itself.
+        print("… store only (projectors switched off)", flush=True)
+        store_only_single, store_only_batch = bench_store_without_projection(args.events, args.batch)
+        results += [store_only_single, store_only_batch]
+
         print_table(results)
         ratios = {
             "single_event_service_commands_vs_eventsourcing": round(service.rate / es_single.rate, 3),
             "single_event_store_append_vs_eventsourcing": round(store_single.rate / es_single.rate, 3),
             f"batch_{args.batch}_append_many_vs_eventsourcing": round(many_streams.rate / es_batch.rate, 3),
             f"batch_{args.batch}_one_stream_vs_eventsourcing": round(one_stream.rate / es_batch.rate, 3),
+            "diagnostic_single_store_only_vs_eventsourcing": round(store_only_single.rate / es_single.rate, 3),
+            f"diagnostic_batch_{args.batch}_store_only_vs_eventsourcing": round(
+                store_only_batch.rate / es_batch.rate, 3
+            ),
         }
         print("\nratios ours / eventsourcing (events per second):")
         for name, value in ratios.items():
