@@ -51,6 +51,12 @@ class ParsedEntry:
     updated_raw: str = ""
     updated_at: datetime | None = None
 
+    def __post_init__(self) -> None:
+        # NUL never belongs in stored text and PostgreSQL refuses it: no field of a parsed entry carries one.
+        for name, value in vars(self).items():
+            if isinstance(value, str) and "\x00" in value:
+                object.__setattr__(self, name, value.replace("\x00", ""))
+
     @property
     def dated_at(self) -> datetime | None:
         return self.published_at or self.updated_at
@@ -64,6 +70,11 @@ class ParsedFeed:
     bozo_message: str = ""
     ttl_seconds: int | None = None
     entries: list[ParsedEntry] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.title, self.link, self.bozo_message = (
+            value.replace("\x00", "") for value in (self.title, self.link, self.bozo_message)
+        )
 
 
 def _struct_to_datetime(value: Any) -> datetime | None:

@@ -284,12 +284,6 @@ MALFORMED_UTF8 = (
 )
 
 
-@pytest.mark.xfail(
-    condition=bool(__import__("os").environ.get("DATABASE_URL", "").startswith("postgres")),
-    reason="known bug (reported): on PostgreSQL a NUL byte in an entry's text reaches an INSERT (DataError); "
-    "sources/ must strip NUL from every stored text, as it does for guid and dates",
-    strict=True,
-)
 def test_malformed_utf8_and_nul_bytes_are_stored_as_valid_text(server: FeedServer, loopback: Any) -> None:
     server.routes["/utf8"] = feedserver.feed(MALFORMED_UTF8)
     try:
