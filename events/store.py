@@ -109,6 +109,11 @@ def _take_append_lock() -> None:
     # SQLite: settings open IMMEDIATE transactions, so the write lock is already held.
 
 
+def _stream_versions(streams: set[str]) -> dict[str, int]:
+    found = StoredEvent.objects.filter(stream__in=streams).values_list("stream").annotate(v=Max("version"))
+    return {stream: 0 for stream in streams} | {stream: int(version) for stream, version in found}
+
+
 def stream_version(stream: str) -> int:
     version = StoredEvent.objects.filter(stream=stream).aggregate(v=Max("version"))["v"]
     return int(version or 0)
@@ -145,10 +150,10 @@ def append_many(
             now = last.recorded_at
 
         rows: list[StoredEvent] = []
-        # A stream named in two batches of one call continues from the first batch's versions.
-        versions: dict[str, int] = {}
+        # Every stream's version in one query; a stream named in two batches continues from the first's.
+        versions = _stream_versions({stream for stream, _, _ in batches})
         for stream, events, expected_version in batches:
-            version = versions[stream] if stream in versions else stream_version(stream)
+            version = versions[stream]
             if expected_version is not None and expected_version != version:
                 raise ConcurrencyError(stream, expected_version, version)
             for event in events:

@@ -101,9 +101,11 @@ class DevelopmentProjector:
         if event.event_type not in domain.DEVELOPMENT_EVENTS:
             return
         development_id = event.stream.removeprefix("development-")
-        current = DevelopmentVersion.objects.filter(
-            development_id=development_id, valid_to_position__isnull=True
-        ).first()
+        current = (
+            DevelopmentVersion.objects.filter(development_id=development_id, valid_to_position__isnull=True)
+            .only("id", "snapshot")
+            .first()
+        )
         before = current.snapshot if current else None
         after = domain.evolve(before, event.event_type, event.data)
         columns = development_columns(after, event.version)
