@@ -202,8 +202,12 @@ def project(events: Sequence[RecordedEvent]) -> None:
         return
     names = []
     for projector in registry.projectors():
-        for event in events:
-            projector.apply(event)
+        apply_batch = getattr(projector, "apply_batch", None)
+        if apply_batch is not None and len(events) > 1:
+            apply_batch(events)  # the same rows in a few bulk statements: rebuilds and batched appends
+        else:
+            for event in events:
+                projector.apply(event)
         names.append(projector.name)
     # One UPDATE for every checkpoint in the common case; rows are created the first time only.
     position = events[-1].position

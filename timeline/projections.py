@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -48,6 +49,26 @@ def development_columns(state: dict[str, Any], version: int) -> dict[str, Any]:
         "version": version,
         "snapshot": state,
     }
+
+
+DEVELOPMENT_COLUMN_NAMES = (
+    "title",
+    "summary",
+    "edtf",
+    "date_lower",
+    "date_upper",
+    "precision",
+    "display_date",
+    "category",
+    "kind",
+    "tags_key",
+    "disputed",
+    "status",
+    "best_reliability",
+    "first_reported",
+    "version",
+    "snapshot",
+)
 
 
 def _published_lower(published: str) -> date | None:
@@ -147,6 +168,139 @@ class DevelopmentProjector:
         DevelopmentVersionEntity.objects.bulk_create(
             DevelopmentVersionEntity(version=version, entity_id=entity_id) for entity_id in after["entities"]
         )
+
+    def apply_batch(self, events: Sequence[RecordedEvent]) -> None:
+        """The same rows as `apply` on each event in turn, written with a few bulk statements per batch.
+
+        States are evolved in memory; only each development's state at the start and at the end of the batch
+        is compared to decide which citations and entity links change. Rebuilds and batched appends use it.
+        """
+        relevant = [event for event in events if event.event_type in domain.DEVELOPMENT_EVENTS]
+        if not relevant:
+            return
+        ids = {event.stream.removeprefix("development-") for event in relevant}
+        open_rows = {
+            str(row.development_id): row
+            for row in DevelopmentVersion.objects.filter(development_id__in=ids, valid_to_position__isnull=True).only(
+                "id", "development_id", "snapshot"
+            )
+        }
+        start = {development_id: row.snapshot for development_id, row in open_rows.items()}
+        state: dict[str, dict[str, Any]] = dict(start)
+        versions: list[DevelopmentVersion] = []
+        latest: dict[str, DevelopmentVersion] = {}
+        closed: list[DevelopmentVersion] = []
+        recorded: dict[str, RecordedEvent] = {}
+        last: dict[str, tuple[RecordedEvent, dict[str, Any]]] = {}
+        added_at: dict[str, int] = {}
+        for event in relevant:
+            development_id = event.stream.removeprefix("development-")
+            before = state.get(development_id)
+            after = domain.evolve(before, event.event_type, event.data)
+            columns = development_columns(after, event.version)
+            previous = latest.get(development_id) or open_rows.get(development_id)
+            if previous is not None:
+                previous.valid_to_position = event.position
+                previous.valid_to_time = event.recorded_at
+                if development_id not in latest:
+                    closed.append(previous)
+            version = DevelopmentVersion(
+                id=event.position,
+                development_id=development_id,
+                valid_from_position=event.position,
+                valid_from_time=event.recorded_at,
+                event_type=event.event_type,
+                change=domain.describe_change(before, event.event_type, event.data),
+                reason=str(event.metadata.get("reason") or ""),
+                actor=str(event.metadata.get("actor") or ""),
+                **columns,
+            )
+            versions.append(version)
+            latest[development_id] = version
+            known = {c["id"] for c in (before or {}).get("citations", [])}
+            added_at.update((c["id"], event.position) for c in after["citations"] if c["id"] not in known)
+            if event.event_type == domain.DEVELOPMENT_RECORDED:
+                recorded[development_id] = event
+            state[development_id] = after
+            last[development_id] = (event, columns)
+
+        self._write_developments(recorded, last, state)
+        if closed:
+            DevelopmentVersion.objects.bulk_update(closed, ["valid_to_position", "valid_to_time"], batch_size=1000)
+        DevelopmentVersion.objects.bulk_create(versions, batch_size=1000)
+        DevelopmentVersionEntity.objects.bulk_create(
+            (
+                DevelopmentVersionEntity(version_id=version.id, entity_id=entity_id)
+                for version in versions
+                for entity_id in version.snapshot["entities"]
+            ),
+            batch_size=1000,
+        )
+        self._write_citations_and_links(start, state, added_at)
+
+    @staticmethod
+    def _write_developments(
+        recorded: dict[str, RecordedEvent],
+        last: dict[str, tuple[RecordedEvent, dict[str, Any]]],
+        state: dict[str, dict[str, Any]],
+    ) -> None:
+        new, changed = [], []
+        for development_id, (event, columns) in last.items():
+            row = Development(
+                id=development_id,
+                updated_at=event.recorded_at,
+                last_position=event.position,
+                merged_into_id=state[development_id]["merged_into"],
+                **columns,
+            )
+            if development_id in recorded:
+                row.recorded_at = recorded[development_id].recorded_at
+                row.recorded_position = recorded[development_id].position
+                new.append(row)
+            else:
+                changed.append(row)
+        Development.objects.bulk_create(new, batch_size=1000)
+        if changed:
+            fields = ["updated_at", "last_position", "merged_into", *DEVELOPMENT_COLUMN_NAMES]
+            Development.objects.bulk_update(changed, fields, batch_size=500)
+
+    @staticmethod
+    def _write_citations_and_links(
+        start: dict[str, dict[str, Any]], state: dict[str, dict[str, Any]], added_at: dict[str, int]
+    ) -> None:
+        removed_citations: list[str] = []
+        new_citations: list[Citation] = []
+        removed_links: list[tuple[str, str]] = []
+        new_links: list[DevelopmentEntity] = []
+        for development_id, after in state.items():
+            before = start.get(development_id) or {"citations": [], "entities": []}
+            old = {c["id"] for c in before["citations"]}
+            # A citation removed and added again inside the batch is written anew, as `apply` would.
+            rewritten = {c["id"] for c in after["citations"] if c["id"] in old and c["id"] in added_at}
+            removed_citations += [c for c in old - {c["id"] for c in after["citations"]}] + sorted(rewritten)
+            new_citations += [
+                Citation(
+                    id=citation["id"],
+                    development_id=development_id,
+                    published_lower=_published_lower(citation.get("published", "")),
+                    added_position=added_at[citation["id"]],
+                    **{field: citation.get(field) or "" for field in domain.CITATION_FIELDS},
+                )
+                for citation in after["citations"]
+                if citation["id"] not in old or citation["id"] in rewritten
+            ]
+            old_entities, new_entities = set(before["entities"]), set(after["entities"])
+            removed_links += [(development_id, entity_id) for entity_id in old_entities - new_entities]
+            new_links += [
+                DevelopmentEntity(development_id=development_id, entity_id=entity_id)
+                for entity_id in sorted(new_entities - old_entities)
+            ]
+        if removed_citations:
+            Citation.objects.filter(pk__in=removed_citations).delete()
+        Citation.objects.bulk_create(new_citations, batch_size=1000)
+        for development_id, entity_id in removed_links:
+            DevelopmentEntity.objects.filter(development_id=development_id, entity_id=entity_id).delete()
+        DevelopmentEntity.objects.bulk_create(new_links, batch_size=1000)
 
     @staticmethod
     def _sync_citations(
