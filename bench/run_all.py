@@ -350,7 +350,9 @@ def rows_digests(result: dict[str, Any]) -> list[Row]:
         rows.append(
             Row(
                 "digests",
-                f"{subscribers:,} subscribers, {developments:,} developments, {processes} process(es): s",
+                f"{subscribers:,} subscribers, {developments:,} developments, {processes} process"
+                + ("es" if processes > 1 else "")
+                + ": seconds",
                 f"{run['seconds']:.1f}",
                 "60 (the aim)",
                 run["seconds"] / 60,
@@ -428,10 +430,14 @@ def markdown(info: dict[str, Any], outcomes: list[Outcome], rows: list[Row], run
         "| --- | --- | ---: | ---: | ---: | --- | --- | --- |",
     ]
     for row in rows:
-        ratio = f"{row.ratio:.2f}" if row.ratio is not None else ""
+        ratio = "" if row.ratio is None else f"{row.ratio:.2f}" if row.ratio >= 0.1 else f"{row.ratio:.3f}"
         cells = [row.benchmark, row.measure, row.ours, row.peer, ratio, row.aim, row.met, row.note]
         lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", "| benchmark | status | minutes | log |", "| --- | --- | ---: | --- |"]
+    lines += [
+        "",
+        "| benchmark | status | minutes | output (kept locally, var/ is not committed) |",
+        "| --- | --- | ---: | --- |",
+    ]
     for outcome in outcomes:
         lines.append(f"| {outcome.name} | {outcome.status} | {outcome.seconds / 60:.1f} | {outcome.log} |")
     return "\n".join(lines) + "\n"
@@ -448,7 +454,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, help="where RESULTS.md and all.json go (default bench/results/)")
     parser.add_argument("--synthetic-db", default="bench_all_synthetic")
     parser.add_argument("--events-db", default="bench_all_events")
+    parser.add_argument("--rewrite", action="store_true", help="only rebuild RESULTS.md from the results' all.json")
     args = parser.parse_args(argv)
+    if args.rewrite:
+        return rewrite(args.results or RESULTS)
 
     run_at = datetime.now(UTC).isoformat(timespec="seconds")
     run_dir = RUNS / run_at.replace(":", "")
@@ -464,11 +473,18 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     outcomes = [run_one(bench, options, run_dir) for bench in BENCHMARKS if not args.only or bench.name in args.only]
     info["load_average_1m_end"] = round(os.getloadavg()[0], 2)
+    write_report(results_dir, run_at, args.quick, round((time.perf_counter() - started) / 60, 1), info, outcomes)
+    return 0 if all(o.status == "ok" for o in outcomes) else 1
+
+
+def write_report(
+    results_dir: Path, run_at: str, quick: bool, minutes: float, info: dict[str, Any], outcomes: list[Outcome]
+) -> None:
     rows = [row for outcome in outcomes for row in rows_for(outcome)]
     report = {
         "run_at": run_at,
-        "quick": args.quick,
-        "total_minutes": round((time.perf_counter() - started) / 60, 1),
+        "quick": quick,
+        "total_minutes": minutes,
         "machine": info,
         "table": [{**vars(row), "met": row.met} for row in rows],
         "benchmarks": {
@@ -485,11 +501,21 @@ def main(argv: list[str] | None = None) -> int:
     }
     results_dir.mkdir(parents=True, exist_ok=True)
     (results_dir / "all.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    table = markdown(info, outcomes, rows, run_at, args.quick)
+    table = markdown(info, outcomes, rows, run_at, quick)
     (results_dir / "RESULTS.md").write_text(table)
     print("\n" + table)
-    print(f"wrote {results_dir / 'RESULTS.md'} and {results_dir / 'all.json'} ({report['total_minutes']} minutes)")
-    return 0 if all(o.status == "ok" for o in outcomes) else 1
+    print(f"wrote {results_dir / 'RESULTS.md'} and {results_dir / 'all.json'} ({minutes} minutes)")
+
+
+def rewrite(results_dir: Path) -> int:
+    """Rebuild the table from an all.json already written (after a change to how rows are made); measures nothing."""
+    report = json.loads((results_dir / "all.json").read_text())
+    outcomes = [
+        Outcome(name, b["status"], b["seconds"], b["command"], b["log"], b["result"], b["error"])
+        for name, b in report["benchmarks"].items()
+    ]
+    write_report(results_dir, report["run_at"], report["quick"], report["total_minutes"], report["machine"], outcomes)
+    return 0
 
 
 if __name__ == "__main__":
