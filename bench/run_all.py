@@ -1,6 +1,6 @@
 """Every benchmark in one run, on this machine's PostgreSQL and Redis: one table (RESULTS.md), one JSON (all.json).
 
-    .venv/bin/python -m bench                 # the full run: about 30-40 minutes on a busy 2-core machine
+    .venv/bin/python -m bench                 # the full run: 10-25 minutes on 2 cores (the first makes the 1M store)
     .venv/bin/python -m bench --quick         # small sizes, a few minutes; writes under var/bench-run/ only
     .venv/bin/python -m bench --only api ingestion
 
