@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -188,6 +189,19 @@ class DevelopmentResource(ApiView):
             status=status.HTTP_409_CONFLICT,
         )
 
+    def _write(self, event_type: str, pk: str, command: Callable[[UUID | None], Any]) -> Response:
+        """Run one change through its service: an Idempotency-Key replay answers as the first time did, a stale
+        version is a 409 with the current row, a key reused for another change is a 422."""
+        if (replayed := self._replay(event_type, pk)) is not None:
+            return replayed
+        try:
+            development = command(self.idempotency_event_id())
+        except ConcurrencyError as error:
+            return self._conflict(pk, error)
+        except IdempotencyConflictError as error:
+            raise IdempotencyKeyReusedError() from error
+        return self._done(development)
+
     def _done(self, development: Any) -> Response:
         fresh = selectors.development_get(str(development.pk))
         assert fresh is not None
@@ -243,22 +257,18 @@ class DevelopmentDetailView(DevelopmentResource):
         changes = dict(body.validated_data)
         reason = changes.pop("reason", "")
         expected = self.expected_version(changes.pop("expected_version", None), required=True)
-        if (replayed := self._replay("DevelopmentRevised", pk)) is not None:
-            return replayed
-        try:
-            development = services.development_revise(
+        return self._write(
+            "DevelopmentRevised",
+            pk,
+            lambda event_id: services.development_revise(
                 development_id=pk,
                 changes=changes,
                 expected_version=expected,
                 actor=self.actor(),
                 reason=reason,
-                event_id=self.idempotency_event_id(),
-            )
-        except ConcurrencyError as error:
-            return self._conflict(pk, error)
-        except IdempotencyConflictError as error:
-            raise IdempotencyKeyReusedError() from error
-        return self._done(development)
+                event_id=event_id,
+            ),
+        )
 
     @extend_schema(
         summary="Retract a development (it stays in the log and in as_of answers)",
@@ -276,21 +286,17 @@ class DevelopmentDetailView(DevelopmentResource):
         body.is_valid(raise_exception=True)
         reason = body.validated_data.get("reason") or request.query_params.get("reason", "")
         expected = self.expected_version(body.validated_data.get("expected_version"), required=False)
-        if (replayed := self._replay("DevelopmentRetracted", pk)) is not None:
-            return replayed
-        try:
-            development = services.development_retract(
+        return self._write(
+            "DevelopmentRetracted",
+            pk,
+            lambda event_id: services.development_retract(
                 development_id=pk,
                 reason=reason,
                 expected_version=expected,
                 actor=self.actor(),
-                event_id=self.idempotency_event_id(),
-            )
-        except ConcurrencyError as error:
-            return self._conflict(pk, error)
-        except IdempotencyConflictError as error:
-            raise IdempotencyKeyReusedError() from error
-        return self._done(development)
+                event_id=event_id,
+            ),
+        )
 
 
 class DevelopmentCitationsView(DevelopmentResource):
@@ -307,24 +313,20 @@ class DevelopmentCitationsView(DevelopmentResource):
         citation = dict(body.validated_data)
         reason = citation.pop("reason", "")
         expected = self.expected_version(citation.pop("expected_version", None), required=False)
-        if (replayed := self._replay("CitationAdded", pk)) is not None:
-            replayed.status_code = status.HTTP_201_CREATED
-            return replayed
-        try:
-            development = services.citation_add(
+        response = self._write(
+            "CitationAdded",
+            pk,
+            lambda event_id: services.citation_add(
                 development_id=pk,
                 citation=citation,
                 expected_version=expected,
                 actor=self.actor(),
                 reason=reason,
-                event_id=self.idempotency_event_id(),
-            )
-        except ConcurrencyError as error:
-            return self._conflict(pk, error)
-        except IdempotencyConflictError as error:
-            raise IdempotencyKeyReusedError() from error
-        response = self._done(development)
-        response.status_code = status.HTTP_201_CREATED
+                event_id=event_id,
+            ),
+        )
+        if response.status_code == status.HTTP_200_OK:
+            response.status_code = status.HTTP_201_CREATED
         return response
 
 

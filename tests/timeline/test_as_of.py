@@ -13,28 +13,12 @@ from events import store
 from tests.timeline.factories import citation, record
 from timeline import services
 from timeline.models import Development, Entity
+from timeline.projections import DEVELOPMENT_COLUMN_NAMES
 from timeline.selectors import SelectorError, TimelineFilters, timeline_developments
 
 pytestmark = pytest.mark.django_db
 
-COLUMNS = (
-    "title",
-    "summary",
-    "edtf",
-    "date_lower",
-    "date_upper",
-    "precision",
-    "display_date",
-    "category",
-    "kind",
-    "tags_key",
-    "disputed",
-    "status",
-    "best_reliability",
-    "first_reported",
-    "version",
-    "snapshot",
-)
+COLUMNS = DEVELOPMENT_COLUMN_NAMES  # the columns current and history rows share
 
 
 def said(**filters: Any) -> list[dict[str, Any]]:
