@@ -1,7 +1,7 @@
 """Query parameters of timeline reads, validated with django-filter and answered by timeline.selectors.
 
 The FilterSet only parses and validates; `filter_queryset` hands a TimelineFilters to
-`timeline_developments`, which owns the querying. Malformed values come back as 400s with field errors.
+`timeline_developments_at`, which owns the querying. Malformed values come back as 400s with field errors.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 
 from timeline.dates import FuzzyDate, FuzzyDateError, parse_fuzzy_date
-from timeline.selectors import TimelineFilters, entity_resolve, resolve_as_of, timeline_developments
+from timeline.selectors import TimelineFilters, entity_resolve, resolve_as_of, timeline_developments_at
 from timeline.taxonomy import RELIABILITY, Category, Kind
 
 ORDERING_CHOICES = [
@@ -177,7 +177,7 @@ class TimelineFilterSet(django_filters.FilterSet):
         return TimelineFilters(
             categories=tuple(data.get("category") or ()),
             kinds=tuple(data.get("kind") or ()),
-            entity=str(data.get("entity") or ""),
+            entity_id=str(data.get("entity") or ""),  # resolved to its id by TimelineFilterForm.clean
             tag=str(data.get("tag") or ""),
             date_from=date_from,
             date_to=date_to,
@@ -189,7 +189,10 @@ class TimelineFilterSet(django_filters.FilterSet):
         )
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return timeline_developments(self.timeline_filters())
+        # as_of was resolved (and checked) once, in timeline_filters. No prefetch: the API's rows read citations
+        # and entity ids from each row's snapshot.
+        filters = self.timeline_filters()
+        return timeline_developments_at(filters, self.as_of_position, prefetch=False)
 
     @property
     def sort_order(self) -> str:

@@ -46,16 +46,18 @@ def api_status(status: str, disputed: bool) -> str:
     return status
 
 
-def development_row(obj: Any, *, base_url: str) -> dict[str, Any]:
+def development_row(obj: Any, *, base_url: str, entity_names: dict[str, str] | None = None) -> dict[str, Any]:
     """One development as the API shows it, from a current row (Development) or an as_of row (DevelopmentVersion).
 
-    Entities and citations must be prefetched; an as_of row's citations come from its snapshot.
+    Citations, entity ids and tags come from the row's snapshot (the state its last event left), so current
+    and as_of rows read alike and list citations in the order they were added. Entity names come from
+    `entity_names` (a page's names fetched at once with selectors.entity_names) or else the prefetched entities.
     """
     is_version = hasattr(obj, "valid_from_position")
     snapshot = obj.snapshot
     development_id = str(obj.development_id if is_version else obj.pk)
-    names = {entity.pk: entity.name for entity in obj.entities.all()}
-    citations = snapshot.get("citations", []) if is_version else obj.citations.all()
+    names = entity_names if entity_names is not None else {entity.pk: entity.name for entity in obj.entities.all()}
+    citations = snapshot.get("citations", [])
     media = snapshot.get("media") or None
     return {
         "id": development_id,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from events import store
@@ -38,6 +39,8 @@ class TimelineFilters:
     categories: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     entity: str = ""
+    # The id `entity` was already resolved to (by a caller that validated it): saves looking it up again.
+    entity_id: str = ""
     tag: str = ""
     date_from: date | None = None
     date_to: date | None = None
@@ -60,11 +63,22 @@ def entity_resolve(term: str) -> Entity | None:
     term = term.strip()
     if not term:
         return None
-    entity = Entity.objects.filter(pk=term).first()
-    if entity is not None:
-        return entity
-    alias = EntityAlias.objects.select_related("entity").filter(normalized=normalize_name(term)).first()
-    return alias.entity if alias else None
+    # One round trip: an id match wins over an alias match; among aliases, the lowest id (as before).
+    named = EntityAlias.objects.filter(entity=OuterRef("pk"), normalized=normalize_name(term))
+    return (
+        Entity.objects.filter(Q(pk=term) | Q(Exists(named)))
+        .annotate(by_alias=Case(When(pk=term, then=Value(0)), default=Value(1)))
+        .order_by("by_alias", "pk")
+        .first()
+    )
+
+
+def entity_names(entity_ids: Iterable[str]) -> dict[str, str]:
+    """Entity id → current name, in one query (a page of rows names its entities by id in their snapshots)."""
+    wanted = set(entity_ids)
+    if not wanted:
+        return {}
+    return dict(Entity.objects.filter(pk__in=wanted).values_list("pk", "name"))
 
 
 def resolve_as_of(value: int | datetime | None) -> int | None:
@@ -108,14 +122,14 @@ def _filter_query(filters: TimelineFilters, position: int | None) -> Q:
         query &= Q(category__in=filters.categories)
     if filters.kinds:
         query &= Q(kind__in=filters.kinds)
-    if filters.entity:
-        entity = entity_resolve(filters.entity)
+    if filters.entity_id or filters.entity:
+        entity_id = filters.entity_id or getattr(entity_resolve(filters.entity), "pk", None)
         # An unknown entity matches nothing rather than everything. A subquery, not a join: a join repeats a
         # development once per linked entity when OR-ed with pinned ids, and a second entity condition (a
         # named timeline's saved filter) would have to hold on the same link row.
         links = DevelopmentEntity.objects if position is None else DevelopmentVersionEntity.objects
         owner = "development_id" if position is None else "version_id"
-        query &= Q(pk__in=links.filter(entity_id=entity.pk).values(owner)) if entity else Q(pk__in=[])
+        query &= Q(pk__in=links.filter(entity_id=entity_id).values(owner)) if entity_id else Q(pk__in=[])
     if filters.tag:
         query &= Q(tags_key__contains=f"|{filters.tag.strip().lower()}|")
     # Overlap: the development's span [lower, upper] meets the asked range.
@@ -156,13 +170,23 @@ def filters_from_mapping(data: dict[str, Any]) -> TimelineFilters:
     )
 
 
-def timeline_developments(filters: TimelineFilters) -> QuerySet[Development] | QuerySet[DevelopmentVersion]:
+def timeline_developments(
+    filters: TimelineFilters, *, prefetch: bool = True
+) -> QuerySet[Development] | QuerySet[DevelopmentVersion]:
     """The developments a timeline shows, sorted by the lower bound of their date.
 
     Current answers come from the developments table; `as_of` answers from the version history, picking
     the version whose position range holds the asked position. Both carry the same columns.
+    Citations are read from each row's snapshot. With prefetch=False, rows come without their entities: a
+    caller that names them from the rows' snapshots (the API, with `entity_names`) saves the prefetch query.
     """
-    position = resolve_as_of(filters.as_of)
+    return timeline_developments_at(filters, resolve_as_of(filters.as_of), prefetch=prefetch)
+
+
+def timeline_developments_at(
+    filters: TimelineFilters, position: int | None, *, prefetch: bool = True
+) -> QuerySet[Development] | QuerySet[DevelopmentVersion]:
+    """timeline_developments at a position already checked by resolve_as_of (None: now); filters.as_of unused."""
     query = _filter_query(filters, position)
     if filters.timeline:
         query &= _timeline_query(filters.timeline, position)
@@ -170,14 +194,17 @@ def timeline_developments(filters: TimelineFilters) -> QuerySet[Development] | Q
     queryset: QuerySet[Any]
     if position is None:
         queryset = Development.objects.filter(query, status__in=statuses)
-        queryset = queryset.prefetch_related("entities", "citations")
+        if prefetch:
+            queryset = queryset.prefetch_related("entities")
     else:
         queryset = DevelopmentVersion.objects.filter(
             query,
             Q(valid_to_position__isnull=True) | Q(valid_to_position__gt=position),
             valid_from_position__lte=position,
             status__in=statuses,
-        ).prefetch_related("entities")
+        )
+        if prefetch:
+            queryset = queryset.prefetch_related("entities")
     # No DISTINCT needed: the entity filter joins one link row per development (unique per pair).
     return queryset.order_by("date_lower", "date_upper", "title", "pk")
 
@@ -194,8 +221,9 @@ def development_history(development_id: str) -> QuerySet[DevelopmentVersion]:
 
 
 def development_get(development_id: str) -> Development | None:
-    """One development in its current state (retracted and merged included), entities and citations prefetched."""
-    return Development.objects.filter(pk=development_id).prefetch_related("entities", "citations").first()
+    """One development in its current state (retracted and merged included), entities prefetched (its citations
+    are in its snapshot)."""
+    return Development.objects.filter(pk=development_id).prefetch_related("entities").first()
 
 
 def development_as_of(development_id: str, position: int) -> DevelopmentVersion | None:

@@ -101,7 +101,7 @@ class TimelineFilterForm(forms.Form):
         data = self.cleaned_data
         return TimelineFilters(
             categories=tuple(data.get("category") or ()),
-            entity=data.get("entity_id") or "",
+            entity_id=data.get("entity_id") or "",
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             text=(data.get("q") or "").strip(),
@@ -156,9 +156,11 @@ def citation_view(citation: Any) -> CitationView:
 
 
 def development_entry(row: Any) -> DevelopmentEntry:
-    """A list entry from a Development (current) or DevelopmentVersion (as_of) row, relations prefetched."""
+    """A list entry from a Development (current) or DevelopmentVersion (as_of) row, entities prefetched.
+
+    Citations come from the row's snapshot, in the order they were added (as the API lists them)."""
     is_version = hasattr(row, "valid_from_position")
-    citations = row.snapshot.get("citations", []) if is_version else row.citations.all()
+    citations = row.snapshot.get("citations", [])
     names = {entity.pk: entity.name for entity in row.entities.all()}
     return DevelopmentEntry(
         id=str(row.development_id if is_version else row.pk),

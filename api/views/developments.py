@@ -101,6 +101,7 @@ class TimelineReadMixin(ApiView):
         if (unchanged := self.not_modified(validators)) is not None:
             return unchanged
         page = KeysetPagination().paginate(queryset, request, ordering=ordering, page_size=page_size)
+        names = selectors.entity_names(entity for row in page.rows for entity in row.snapshot["entities"])
         base_url = self.base_url()
         data = {
             **(extra or {}),
@@ -108,7 +109,7 @@ class TimelineReadMixin(ApiView):
             "as_of": position,
             "next": page.next_url,
             "next_cursor": page.next_cursor,
-            "results": [s.development_row(row, base_url=base_url) for row in page.rows],
+            "results": [s.development_row(row, base_url=base_url, entity_names=names) for row in page.rows],
         }
         response = self.answer(data, validators)
         if page.next_url:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -189,6 +190,19 @@ def test_entities_are_found_by_id_name_or_any_alias_including_chinese(entities: 
     assert entity_resolve("Semiconductor   Manufacturing International Corporation").pk == "smic"  # type: ignore[union-attr]
     assert entity_resolve("Deep") is None
     assert entity_resolve("") is None
+
+
+def test_an_entity_id_wins_over_another_entitys_alias_and_resolving_takes_one_query(
+    entities: list[Entity], django_assert_num_queries: Any
+) -> None:
+    # "smic" is SMIC's id; an entity that takes it as an alias (and sorts first) must not capture it.
+    services.entity_register(
+        entity_id="chip-watchers", name="Chip Watchers", entity_type="company", aliases=[{"name": "SMIC"}]
+    )
+    with django_assert_num_queries(1):
+        found = entity_resolve("smic")
+    assert found is not None and found.pk == "smic"
+    assert entity_resolve("Chip Watchers").pk == "chip-watchers"  # type: ignore[union-attr]
 
 
 def test_a_development_recorded_with_a_chinese_alias_links_the_entity(entities: list[Entity]) -> None:
