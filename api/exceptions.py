@@ -7,12 +7,13 @@ import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, InterfaceError, InternalError, OperationalError
+from django.db import DataError
 from django.forms.utils import ErrorDict
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from config.unavailable import DATABASE_RETRY_AFTER, database_problem
 from timeline.selectors import SelectorError
 
 logger = logging.getLogger(__name__)
@@ -34,29 +35,6 @@ class DatabaseUnavailableError(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The database is unavailable; nothing was changed. Try again shortly."
     default_code = "database_unavailable"
-
-
-# How long a client should wait before retrying after a 503 (seconds): a restart or failover, not an outage.
-DATABASE_RETRY_AFTER = 5
-
-
-def database_problem(exc: Exception) -> str | None:
-    """What is wrong with the database, in words for the caller, when `exc` is the database failing (not a bug).
-
-    Connection errors, a read-only database (PostgreSQL's default_transaction_read_only, a replica, a read-only
-    SQLite file) and a full disk are the database's state: 503, and the caller may retry. Other errors stay 500s.
-    """
-    text = str(exc).lower()
-    read_only = "read-only" in text or "readonly" in text
-    if isinstance(exc, InternalError) and not read_only:
-        return None
-    if not isinstance(exc, OperationalError | InterfaceError | InternalError):
-        return None
-    if read_only:
-        return "The database is read-only at the moment; nothing was written. Try again later."
-    if "full" in text or "no space left" in text or "could not extend" in text:
-        return "The database is full; nothing was written. Try again later."
-    return "The database cannot be reached at the moment; nothing was changed. Try again shortly."
 
 
 def field_errors(error: DjangoValidationError) -> dict[str, list[str]]:

@@ -1,4 +1,4 @@
-"""URL routes: the admin and the API."""
+"""URL routes: the admin and the API; a database failure anywhere is a 503 (config/unavailable.py)."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -9,3 +9,5 @@ urlpatterns = [
     path("digests/", include("digests.urls")),
     path("", include("timeline.urls")),
 ]
+
+handler500 = "config.unavailable.server_error"

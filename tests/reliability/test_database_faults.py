@@ -23,11 +23,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Group, User
 from django.db import connection
+from django.test import Client
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from bench.load import request
 from events.models import StoredEvent
+from tests.admin.conftest import form_data
 from tests.api.conftest import make_user
 from tests.reliability.conftest import terminate_backends
 from tests.timeline.factories import register_entities
@@ -135,6 +139,35 @@ def test_a_read_only_database_gives_writes_a_clear_503_and_reads_still_work(
     assert APIClient().get(f"/api/developments/{world.pk}/history/").status_code == 200
 
 
+@pytest.fixture
+def staff_analyst(world: Development) -> Client:
+    """An analyst logged in to the admin before the database fails; it sees error pages as a browser would."""
+    user = User.objects.create_user("staff-ada", password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name="analyst"))
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client
+
+
+def test_a_read_only_database_gives_admin_writes_a_503_page_and_public_pages_still_read(
+    world: Development, staff_analyst: Client, read_only: None
+) -> None:
+    before = state()
+    change = reverse("admin:timeline_development_change", args=[world.pk])
+    data = form_data(staff_analyst.get(change), "development_form")
+    data.update(title="Revised in the admin", reason="clearer")
+    response = staff_analyst.post(change, data)
+    assert response.status_code == 503, (response.status_code, response.content[:300])
+    page = response.content.decode()
+    assert "read-only" in page and "nothing was written" in page and "go back" in page
+    assert "Traceback" not in page and "sqlite" not in page.lower() and "psycopg" not in page
+    assert int(response["Retry-After"]) > 0 and response["Content-Type"].startswith("text/html")
+    assert state() == before
+    public = Client(raise_request_exception=False)
+    assert public.get("/timelines/").status_code == 200
+    assert public.get(f"/developments/{world.pk}/").status_code == 200
+
+
 # --- full ------------------------------------------------------------------------------------------------------
 
 
@@ -239,6 +272,23 @@ def test_without_the_health_check_a_cut_costs_one_clean_503_per_process_then_it_
     assert "cannot be reached" in refused["detail"] and "nothing" in refused["detail"]
     connection.close()
     assert Development.objects.count() == 1 + statuses.count(201)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_cut_gives_public_pages_a_503_page_not_a_500_then_they_recover(world: Development, start_web: Any) -> None:
+    # DEBUG off, as in production: with it on, Django answers any error with its debug page instead.
+    production = {"DEBUG": "0", "SECRET_KEY": "fault-tests-" + "k" * 50, "SECURE_SSL_REDIRECT": "0"}
+    server = start_web(workers=2, TEST_CONN_MAX_AGE="600", TEST_CONN_HEALTH_CHECKS="0", **production)
+    assert [_get(server, "/timelines/") for _ in range(6)] == [200] * 6
+    terminate_backends(connection.settings_dict["NAME"])
+    answers = [request(server.url, "GET", "/timelines/") for _ in range(6)]
+    statuses = [status for status, _, _ in answers]
+    assert 503 in statuses and 500 not in statuses, statuses
+    assert statuses[-2:] == [200, 200], statuses
+    page = next(data for status, data, _ in answers if status == 503).decode()
+    assert "cannot be reached" in page and "Traceback" not in page and "psycopg" not in page
+    connection.close()  # the cut closed this process's connection too; the teardown needs a fresh one
 
 
 @pytest.mark.postgres

@@ -21,3 +21,6 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_THROTTLE_RATES": {"anon": "100000000/minute", "user": "100000000/minute"},
 }
+# Gunicorn runs with DEBUG off where a test needs production error pages; the tests never collectstatic, so the
+# static files keep Django's plain storage either way.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
