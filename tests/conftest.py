@@ -19,6 +19,17 @@ def on_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Headless Chromium (tests/browser.py), 1400x1000; skips, saying what is missing, when it cannot start."""
+    from tests import browser as chromium
+
+    if reason := chromium.missing():
+        pytest.skip(reason)
+    with chromium.headless_chromium() as driver:
+        yield driver
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from django.conf import settings
 

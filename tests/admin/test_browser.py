@@ -1,70 +1,20 @@
 """End to end in headless Chromium: an analyst logs in, promotes a candidate through the prefilled form, and then
 finds the development in the API.
 
-Needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver) and selenium
-(requirements-dev.txt); skips, saying why, when any is missing. Django's live server runs on loopback.
+Needs headless Chromium (tests/browser.py: the `browser` fixture skips, saying why, when it is missing).
+Django's live server runs on loopback.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.admin.conftest import PASSWORD, make_candidate, make_user
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-def _missing() -> str | None:
-    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
-        return "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver)"
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "needs selenium (requirements-dev.txt)"
-    return None
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if reason := _missing():
-        pytest.skip(reason)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="chromium-admin-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        f"--user-data-dir={profile}",
-        "--window-size=1400,1000",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.implicitly_wait(5)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_an_analyst_promotes_a_candidate_and_finds_it_in_the_api(live_server: Any, browser: Any) -> None:
@@ -73,6 +23,7 @@ def test_an_analyst_promotes_a_candidate_and_finds_it_in_the_api(live_server: An
 
     from tests.timeline.factories import register_entities
 
+    browser.implicitly_wait(5)
     register_entities()
     make_user("ana", "analyst")
     candidate = make_candidate(title="Commerce adds 140 Chinese chip firms to the Entity List")

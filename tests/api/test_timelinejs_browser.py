@@ -9,8 +9,6 @@ from __future__ import annotations
 import functools
 import http.server
 import json
-import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -19,13 +17,12 @@ from typing import Any
 
 import pytest
 
+from tests import browser as chromium
 from tests.api.conftest import citation, record
 from timeline import services
 
 JS_DIR = Path(__file__).parent / "js"
 DIST = JS_DIR / "node_modules" / "@knight-lab" / "timelinejs" / "dist"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -47,14 +44,10 @@ PAGE = """<!doctype html>
 
 
 def _missing() -> str | None:
-    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
-        return "needs /usr/bin/chromium and /usr/bin/chromedriver (apt-get install chromium chromium-driver)"
+    if reason := chromium.missing():
+        return reason
     if not (DIST / "js" / "timeline.js").exists():
         return "needs tests/api/js/node_modules (run tests/api/js/install.sh: npm ci)"
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "needs selenium (requirements-dev.txt)"
     return None
 
 
@@ -74,41 +67,12 @@ def page_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         server.server_close()
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="chromium-profile-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        f"--user-data-dir={profile}",
-        "--window-size=1200,800",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
-
-
 def test_timelinejs_shows_one_slide_per_development(anon: Any, entities: None, request: Any) -> None:
     if reason := _missing():
         pytest.skip(reason)
     server_url, folder = request.getfixturevalue("page_server")
     driver = request.getfixturevalue("browser")
+    driver.set_window_size(1200, 800)
     pins = [
         record(title="October 7 controls", date="2022-10-07", citations=[citation()]).pk,
         record(title="DeepSeek founded", date="2023-07", category="corporate", kind="founding").pk,
