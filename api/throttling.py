@@ -1,7 +1,9 @@
 """Rate limits for anonymous and authenticated callers, rates read from settings at call time.
 
 DRF's own throttles copy the rates when the module is imported; these look them up on every request, so a
-deployment (and a test) changes them through settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].
+deployment (and a test) changes them through settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]. Counts live in
+the cache (CACHE_URL: shared by every process); when it stops answering, requests go through
+(config/shared_cache.py).
 """
 
 from __future__ import annotations
@@ -9,7 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.request import Request
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+
+from config.shared_cache import CACHE_ERRORS, log_unavailable
 
 
 def _rate(scope: str | None) -> str | None:
@@ -18,11 +23,25 @@ def _rate(scope: str | None) -> str | None:
     return str(rate) if rate else None
 
 
+def _allow(throttle: SimpleRateThrottle, request: Request, view: Any) -> bool:
+    try:
+        return bool(SimpleRateThrottle.allow_request(throttle, request, view))
+    except CACHE_ERRORS as error:
+        log_unavailable(f"API throttle ({throttle.scope})", error)
+        return True
+
+
 class AnonThrottle(AnonRateThrottle):
     def get_rate(self) -> str | None:
         return _rate(self.scope)
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        return _allow(self, request, view)
 
 
 class UserThrottle(UserRateThrottle):
     def get_rate(self) -> str | None:
         return _rate(self.scope)
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        return _allow(self, request, view)

@@ -6,7 +6,8 @@ with Retry-After, the right password included, until the window passes. A succes
 username's count. The address limit is the higher one because offices and proxies share addresses.
 
 Counts live in Django's cache. The default cache is per process, so with several web processes a guesser gets
-the limits once per process; configure a shared cache (CACHES, e.g. Redis) to make them exact. Behind a proxy
+the limits once per process; CACHE_URL (Redis) shares them, as docker-compose.yml does. If that cache stops
+answering, logins go on unthrottled and the log says so (config/shared_cache.py). Behind a proxy
 REMOTE_ADDR is the proxy's address, so the address limit then counts everyone together; the username limit
 is the one that stops guessing either way.
 """
@@ -20,6 +21,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
+
+from config.shared_cache import CACHE_ERRORS, log_unavailable
 
 
 def _limits() -> tuple[int, int, int]:
@@ -59,7 +62,12 @@ class AdminLoginThrottleMiddleware:
         user_limit, address_limit, window = _limits()
         username = str(request.POST.get("username", ""))
         user_key, address_key = _user_key(username), _address_key(request)
-        if (cache.get(user_key) or 0) >= user_limit or (cache.get(address_key) or 0) >= address_limit:
+        try:
+            refused = (cache.get(user_key) or 0) >= user_limit or (cache.get(address_key) or 0) >= address_limit
+        except CACHE_ERRORS as error:
+            log_unavailable("admin login throttle", error)
+            return self.get_response(request)
+        if refused:
             minutes = max(1, round(window / 60))
             response = HttpResponse(
                 f"Too many failed logins. Try again in {minutes} minutes.\n",
@@ -69,11 +77,14 @@ class AdminLoginThrottleMiddleware:
             response["Retry-After"] = str(window)
             return response
         response = self.get_response(request)
-        if response.status_code == 200:  # the login form came back: the credentials were wrong
-            _count_failure(user_key, window)
-            _count_failure(address_key, window)
-        elif response.status_code in (301, 302, 303):  # logged in
-            cache.delete(user_key)
+        try:
+            if response.status_code == 200:  # the login form came back: the credentials were wrong
+                _count_failure(user_key, window)
+                _count_failure(address_key, window)
+            elif response.status_code in (301, 302, 303):  # logged in
+                cache.delete(user_key)
+        except CACHE_ERRORS as error:
+            log_unavailable("admin login throttle", error)
         return response
 
 

@@ -160,6 +160,24 @@ REST_FRAMEWORK = {
     },
 }
 
+# The API throttles and the admin login throttle count in the cache. The embedded default keeps the counts in
+# each process's memory; with several web processes set CACHE_URL (redis://HOST:6379/1) so that every process
+# counts against the same limits. A cache that stops answering does not stop the service: the throttles let
+# requests through and log it (config/shared_cache.py), so the short timeouts bound what an outage costs.
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    sys.exit("config.settings: CACHE_URL must be a redis://, rediss:// or unix:// URL (or unset for local memory)")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "KEY_PREFIX": "timeline",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Intelligence timeline API",
     "DESCRIPTION": "Cited, graded, auditable timelines of the AI and semiconductor competition.",

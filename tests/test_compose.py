@@ -180,6 +180,8 @@ def test_the_app_environment_after_interpolation_is_the_production_one() -> None
     assert env["DEBUG"] == "0"
     assert env["DATABASE_URL"] == "postgres://timeline:pw@postgres:5432/timeline"
     assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379/")
+    # Every gunicorn worker counts the throttles in one place, apart from the broker's database.
+    assert env["CACHE_URL"].startswith("redis://redis:6379/") and env["CACHE_URL"] != env["CELERY_BROKER_URL"]
     assert env["EMAIL_URL"] == "smtp://mailpit:1025"
     assert (env["ALLOWED_HOSTS"], env["CSRF_TRUSTED_ORIGINS"], env["SITE_URL"]) == (
         "localhost",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import pytest
@@ -86,3 +87,27 @@ def test_authenticated_callers_have_their_own_rate(analyst: Any, anon: Any, db: 
     _rates(settings, "1/minute", "5/minute")
     assert [analyst.get("/api/timelines/").status_code for _ in range(6)] == [200] * 5 + [429]
     assert anon.get("/api/timelines/").status_code == 200
+
+
+def test_a_cache_that_does_not_answer_lets_requests_through_instead_of_failing_them(
+    anon: Any, analyst: Any, db: None, settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """CACHE_URL's Redis down (here: nothing listens on the port): the throttles step aside and say so in the log."""
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "1/minute", "user": "1/minute"},
+    }
+    assert [anon.get("/api/timelines/").status_code for _ in range(3)] == [200] * 3
+    assert [analyst.get("/api/timelines/").status_code for _ in range(2)] == [200] * 2
+    assert "API throttle (anon) skipped: the cache is unavailable" in caplog.text
+    assert "API throttle (user) skipped" in caplog.text

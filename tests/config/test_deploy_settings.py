@@ -93,6 +93,14 @@ print(json.dumps(out))
 
 
 @pytest.mark.slow
+def test_a_cache_url_that_is_not_redis_refuses_to_start_in_one_line(tmp_path: Path) -> None:
+    result = manage("check", env=production_env(tmp_path, CACHE_URL="memcached://cache:11211"))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "config.settings: CACHE_URL must be a redis://, rediss:// or unix:// URL (or unset for local memory)"
+    ]
+
+
 def test_production_serves_hashed_compressed_static_files_through_whitenoise_over_https_only(tmp_path: Path) -> None:
     env = production_env(tmp_path)
     collected = manage("collectstatic", "--no-input", env=env)
