@@ -180,6 +180,9 @@ def start_web(tmp_path: Path) -> Iterator[Callable[..., Any]]:
     yield start
     for server in started:
         server.stop()
+    # The tests that use it cut every connection to the test database, this process's too; a test that fails
+    # before it reconnects must not leave the broken connection to the flush and to every test after it.
+    connection.close()
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str, worker: Worker | None = None) -> None:

@@ -266,8 +266,9 @@ def test_without_the_health_check_a_cut_costs_one_clean_503_per_process_then_it_
     terminate_backends(connection.settings_dict["NAME"])
     answers = [_post(server, token, f"Attempt {n}") for n in range(6)]
     statuses = [status for status, _ in answers]
-    assert 503 in statuses and 500 not in statuses, statuses
-    assert statuses[-2:] == [201, 201], statuses
+    # Each process fails at most once (its first request on the dead connection); which process takes which
+    # request is the kernel's choice, so the failures may come anywhere in the sequence.
+    assert 1 <= statuses.count(503) <= 2 and statuses.count(201) == len(statuses) - statuses.count(503), statuses
     refused = json.loads(next(data for status, data in answers if status == 503))
     assert "cannot be reached" in refused["detail"] and "nothing" in refused["detail"]
     connection.close()
@@ -284,8 +285,8 @@ def test_a_cut_gives_public_pages_a_503_page_not_a_500_then_they_recover(world: 
     terminate_backends(connection.settings_dict["NAME"])
     answers = [request(server.url, "GET", "/timelines/") for _ in range(6)]
     statuses = [status for status, _, _ in answers]
-    assert 503 in statuses and 500 not in statuses, statuses
-    assert statuses[-2:] == [200, 200], statuses
+    # At most one failure per process, wherever the kernel hands it its first request; pages otherwise.
+    assert 1 <= statuses.count(503) <= 2 and statuses.count(200) == len(statuses) - statuses.count(503), statuses
     page = next(data for status, data, _ in answers if status == 503).decode()
     assert "cannot be reached" in page and "Traceback" not in page and "psycopg" not in page
     connection.close()  # the cut closed this process's connection too; the teardown needs a fresh one
