@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 import pytest
@@ -90,19 +89,9 @@ def test_authenticated_callers_have_their_own_rate(analyst: Any, anon: Any, db: 
 
 
 def test_a_cache_that_does_not_answer_lets_requests_through_instead_of_failing_them(
-    anon: Any, analyst: Any, db: None, settings: Any, caplog: pytest.LogCaptureFixture
+    anon: Any, analyst: Any, db: None, settings: Any, unreachable_cache: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     """CACHE_URL's Redis down (here: nothing listens on the port): the throttles step aside and say so in the log."""
-    with socket.socket() as probe:  # a loopback port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{port}/0",
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
-    }
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": "1/minute", "user": "1/minute"},

@@ -6,7 +6,6 @@ environment. Django's test client in-process, and `manage.py` subprocesses for t
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -278,19 +277,9 @@ def test_a_successful_login_clears_the_usernames_failures(world: dict[str, Any],
 
 
 def test_with_the_shared_cache_down_logins_go_on_unthrottled_and_the_log_says_so(
-    world: dict[str, Any], settings: Any, caplog: pytest.LogCaptureFixture
+    world: dict[str, Any], settings: Any, unreachable_cache: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings.LOGIN_THROTTLE_USER_FAILURES = 1
-    with socket.socket() as probe:  # a loopback port nothing listens on: CACHE_URL's Redis is down
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{port}/0",
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
-    }
     user("ada", "analyst", is_staff=True)
     client = Client()
     for _ in range(3):
