@@ -78,6 +78,23 @@ def _published_lower(published: str) -> date | None:
         return None
 
 
+def history_row(
+    event: RecordedEvent, development_id: str, before: dict[str, Any] | None, columns: dict[str, Any]
+) -> DevelopmentVersion:
+    """The (unsaved) version-history row an event leaves: `apply` saves it at once, `apply_batch` in bulk."""
+    return DevelopmentVersion(
+        id=event.position,
+        development_id=development_id,
+        valid_from_position=event.position,
+        valid_from_time=event.recorded_at,
+        event_type=event.event_type,
+        change=domain.describe_change(before, event.event_type, event.data),
+        reason=str(event.metadata.get("reason") or ""),
+        actor=str(event.metadata.get("actor") or ""),
+        **columns,
+    )
+
+
 class EntityProjector:
     name = "entities"
 
@@ -154,17 +171,8 @@ class DevelopmentProjector:
 
         self._sync_citations(development, before, after, event.position)
         self._sync_entities(development, before, after)
-        version = DevelopmentVersion.objects.create(
-            id=event.position,
-            development_id=development_id,
-            valid_from_position=event.position,
-            valid_from_time=event.recorded_at,
-            event_type=event.event_type,
-            change=domain.describe_change(before, event.event_type, event.data),
-            reason=str(event.metadata.get("reason") or ""),
-            actor=str(event.metadata.get("actor") or ""),
-            **columns,
-        )
+        version = history_row(event, development_id, before, columns)
+        version.save(force_insert=True)
         DevelopmentVersionEntity.objects.bulk_create(
             DevelopmentVersionEntity(version=version, entity_id=entity_id) for entity_id in after["entities"]
         )
@@ -204,17 +212,7 @@ class DevelopmentProjector:
                 previous.valid_to_time = event.recorded_at
                 if development_id not in latest:
                     closed.append(previous)
-            version = DevelopmentVersion(
-                id=event.position,
-                development_id=development_id,
-                valid_from_position=event.position,
-                valid_from_time=event.recorded_at,
-                event_type=event.event_type,
-                change=domain.describe_change(before, event.event_type, event.data),
-                reason=str(event.metadata.get("reason") or ""),
-                actor=str(event.metadata.get("actor") or ""),
-                **columns,
-            )
+            version = history_row(event, development_id, before, columns)
             versions.append(version)
             latest[development_id] = version
             known = {c["id"] for c in (before or {}).get("citations", [])}
