@@ -170,23 +170,24 @@ def filters_from_mapping(data: dict[str, Any]) -> TimelineFilters:
     )
 
 
-def timeline_developments(
-    filters: TimelineFilters, *, prefetch: bool = True
-) -> QuerySet[Development] | QuerySet[DevelopmentVersion]:
+def timeline_developments(filters: TimelineFilters) -> QuerySet[Development] | QuerySet[DevelopmentVersion]:
     """The developments a timeline shows, sorted by the lower bound of their date.
 
     Current answers come from the developments table; `as_of` answers from the version history, picking
     the version whose position range holds the asked position. Both carry the same columns.
-    Citations are read from each row's snapshot. With prefetch=False, rows come without their entities: a
-    caller that names them from the rows' snapshots (the API, with `entity_names`) saves the prefetch query.
+    Citations are read from each row's snapshot; entities come prefetched.
     """
-    return timeline_developments_at(filters, resolve_as_of(filters.as_of), prefetch=prefetch)
+    return timeline_developments_at(filters, resolve_as_of(filters.as_of))
 
 
 def timeline_developments_at(
     filters: TimelineFilters, position: int | None, *, prefetch: bool = True
 ) -> QuerySet[Development] | QuerySet[DevelopmentVersion]:
-    """timeline_developments at a position already checked by resolve_as_of (None: now); filters.as_of unused."""
+    """timeline_developments at a position already checked by resolve_as_of (None: now); filters.as_of unused.
+
+    With prefetch=False, rows come without their entities: a caller that names them from the rows' snapshots
+    (the API, with `entity_names`) saves the prefetch query.
+    """
     query = _filter_query(filters, position)
     if filters.timeline:
         query &= _timeline_query(filters.timeline, position)
