@@ -130,7 +130,7 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
     text = (request.query_params.get(name) or "").strip()
     if not text:
         return default
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not text.isdecimal() or not low <= int(text) <= high:
         raise exceptions.ValidationError({name: [f"{name} is a whole number from {low} to {high}."]})
     return int(text)
 

@@ -56,7 +56,7 @@ class AsOfField(forms.CharField):
         text = (super().clean(value) or "").strip()
         if not text:
             return None
-        if text.isdigit():
+        if text.isdecimal():
             return int(text)
         try:
             moment = datetime.fromisoformat(text)

@@ -40,7 +40,7 @@ def page_size_from(request: Request, default: int = DEFAULT_PAGE_SIZE) -> int:
     raw = request.query_params.get("page_size")
     if raw in (None, ""):
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+    if not raw.isdecimal() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
         raise ValidationError({"page_size": [f"page_size is a whole number from 1 to {MAX_PAGE_SIZE}."]})
     return int(raw)
 

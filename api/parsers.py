@@ -33,7 +33,7 @@ class BoundedJSONParser(JSONParser):
         limit = body_limit()
         request = (parser_context or {}).get("request")
         declared = str(getattr(request, "META", {}).get("CONTENT_LENGTH") or "")
-        if declared.isdigit() and int(declared) > limit:
+        if declared.isdecimal() and int(declared) > limit:
             raise RequestTooLargeError(f"The request body is {int(declared):,} bytes; the API accepts {limit:,}.")
         raw = stream.read(limit + 1) if stream is not None else b""
         if len(raw) > limit:

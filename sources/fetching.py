@@ -163,7 +163,7 @@ def parse_retry_after(value: str, *, now: datetime | None = None) -> float | Non
     value = (value or "").strip()
     if not value:
         return None
-    if value.isdigit():
+    if value.isdecimal():
         return float(min(int(value), MAX_RETRY_AFTER_SECONDS))
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -185,7 +185,7 @@ def parse_max_age(headers: dict[str, str], *, now: datetime | None = None) -> fl
     if "no-store" in directives or "no-cache" in directives:
         return None
     for name in ("s-maxage", "max-age"):
-        if directives.get(name, "").isdigit():
+        if directives.get(name, "").isdecimal():
             return float(int(directives[name]))
     expires = headers.get("expires", "").strip()
     if expires:
@@ -394,7 +394,7 @@ class _Watchdog:
 
 def _read_body(response: http.client.HTTPResponse, url: str, limits: FetchLimits) -> bytes:
     length = response.getheader("content-length", "")
-    if length.strip().isdigit() and int(length) > limits.max_bytes:
+    if length.strip().isdecimal() and int(length) > limits.max_bytes:
         raise ResponseTooLargeError(f"{url}: the body is {int(length):,} bytes, more than {limits.max_bytes:,}")
     encoding = (response.getheader("content-encoding", "") or "").strip().lower()
     if encoding not in {"", "identity", "gzip", "x-gzip", "deflate"}:

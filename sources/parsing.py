@@ -102,12 +102,12 @@ def _first_line(value: object) -> str:
 
 def _ttl_seconds(feed: Any) -> int | None:
     ttl = str(feed.get("ttl", "") or "").strip()
-    if ttl.isdigit() and int(ttl) > 0:
+    if ttl.isdecimal() and int(ttl) > 0:
         return int(ttl) * 60
     period = str(feed.get("sy_updateperiod", "") or "").strip().lower()
     if period in _UPDATE_PERIOD_SECONDS:
         frequency = str(feed.get("sy_updatefrequency", "1") or "1").strip()
-        per = int(frequency) if frequency.isdigit() and int(frequency) > 0 else 1
+        per = int(frequency) if frequency.isdecimal() and int(frequency) > 0 else 1
         return _UPDATE_PERIOD_SECONDS[period] // per
     return None
 

@@ -50,7 +50,7 @@ def _describe(text: str) -> tuple[str, str]:
         suffix = ""
     parts = core.split("-")
     negative = core.startswith("-")
-    if negative or (not parts[0].isdigit() and "X" not in parts[0].upper()):
+    if negative or (not parts[0].isdecimal() and "X" not in parts[0].upper()):
         raise FuzzyDateError(f"'{text}' is not a date this service supports")
     year = parts[0]
     if "X" in year.upper():
@@ -60,14 +60,29 @@ def _describe(text: str) -> tuple[str, str]:
         return precision, f"{qualifier}{label}{suffix}"
     if len(parts) == 1:
         return "year", f"{qualifier}{year}{suffix}"
-    middle = int(parts[1])
-    if len(parts) == 2 and middle in QUARTERS:
-        return "quarter", f"{qualifier}Q{QUARTERS[middle]} {year}{suffix}"
-    if len(parts) == 2 and middle in SEASONS:
-        return "season", f"{qualifier}{SEASONS[middle]} {year}{suffix}"
-    if len(parts) == 2:
-        return "month", f"{qualifier}{_month(middle)} {year}{suffix}"
-    return "day", f"{qualifier}{_month(middle)} {int(parts[2])}, {year}{suffix}"
+    month, day = parts[1].upper(), (parts[2].upper() if len(parts) > 2 else None)
+    if not all(part.isascii() and (part.isdecimal() or part == "XX") for part in (month, day) if part is not None):
+        # Partial qualification (2023-?10) or a partly unspecified month (2023-1X): the edtf grammar takes
+        # them, but a timeline cannot say what they mean at a glance.
+        raise FuzzyDateError(
+            f"'{text}' qualifies or leaves out part of a month or day; qualify the whole date (2023-10?) instead"
+        )
+    if month == "XX":
+        if day not in (None, "XX"):
+            raise FuzzyDateError(f"'{text}' gives a day of an unspecified month; give the month or leave both out")
+        return "year", f"{qualifier}{year}{suffix}"  # some month of that year
+    number = int(month)
+    if day is None and number in QUARTERS:
+        return "quarter", f"{qualifier}Q{QUARTERS[number]} {year}{suffix}"
+    if day is None and number in SEASONS:
+        return "season", f"{qualifier}{SEASONS[number]} {year}{suffix}"
+    if not 1 <= number <= 12:
+        raise FuzzyDateError(
+            f"'{text}': {month} is not a month this service supports (01-12, seasons 21-24, quarters 33-36)"
+        )
+    if day is None or day == "XX":
+        return "month", f"{qualifier}{_month(number)} {year}{suffix}"  # "XX": some day of that month
+    return "day", f"{qualifier}{_month(number)} {int(day)}, {year}{suffix}"
 
 
 def _span(start: str, end: str) -> str:
@@ -118,8 +133,10 @@ def parse_fuzzy_date(text: str) -> FuzzyDate:
         node = edtf.parse_edtf(text)
     except EDTFParseException as error:
         raise FuzzyDateError(f"'{text}' is not a valid EDTF date") from error
-    except Exception as error:  # the parser raises assorted errors on impossible dates (2023-02-30)
+    except ValueError as error:  # impossible dates (2023-02-30) say what is wrong
         raise FuzzyDateError(f"'{text}' is not a valid EDTF date: {error}") from error
+    except Exception as error:  # the grammar's internal errors on forms it half-supports say nothing useful
+        raise FuzzyDateError(f"'{text}' is not a valid EDTF date") from error
     try:
         lower = _to_date(node.lower_strict())
         upper = _to_date(node.upper_strict())

@@ -85,7 +85,7 @@ class TimelineFilterForm(forms.Form):
     def _as_of(self, text: str) -> int | datetime | None:
         if not text:
             return None
-        if text.isdigit():
+        if text.isdecimal():
             return int(text)
         try:
             moment = datetime.fromisoformat(text)

@@ -25,7 +25,7 @@ def _whole_number(request: Request, name: str, default: int, low: int, high: int
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return default
-    if not raw.isdigit() or int(raw) < low or (high is not None and int(raw) > high):
+    if not raw.isdecimal() or int(raw) < low or (high is not None and int(raw) > high):
         bound = f"from {low} to {high}" if high is not None else f"≥ {low}"
         raise exceptions.ValidationError({name: [f"{name} is a whole number {bound}."]})
     return int(raw)

@@ -18,6 +18,9 @@ pytestmark = pytest.mark.django_db
     [
         ("from=2023-13-40", "from"),
         ("to=not-a-date", "to"),
+        ("from=2023-25", "from"),
+        ("from=2023-?10", "from"),
+        ("to=2023-XX-05", "to"),
         ("from=2024&to=2023", "to"),
         ("category=sports", "category"),
         ("category=government,sports", "category"),
@@ -30,6 +33,8 @@ pytestmark = pytest.mark.django_db
         ("page_size=501", "page_size"),
         ("page_size=0", "page_size"),
         ("page_size=ten", "page_size"),
+        ("page_size=²", "page_size"),  # a digit to str.isdigit(), not to int()
+        ("as_of=²", "as_of"),
         ("disputed=maybe", "disputed"),
         ("min_reliability=G", "min_reliability"),
         ("ordering=title", "ordering"),

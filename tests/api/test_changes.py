@@ -76,7 +76,7 @@ def test_analysts_identities_are_hidden_from_anonymous_callers(anon: Any, analys
     assert all(len(c["hash"]) == 64 for c in private)
 
 
-@pytest.mark.parametrize("query", ["after=-1", "after=x", "limit=0", "limit=1001", "limit=2.5"])
+@pytest.mark.parametrize("query", ["after=-1", "after=x", "after=²", "limit=0", "limit=1001", "limit=2.5", "limit=²"])
 def test_a_malformed_after_or_limit_is_a_400(anon: Any, db: None, query: str) -> None:
     response = anon.get(f"/api/changes/?{query}")
     assert response.status_code == 400

@@ -70,6 +70,8 @@ def test_an_editor_may_write_too(entities: None) -> None:
     [
         ({"date": "2024-13-45"}, "date"),
         ({"date": "sometime"}, "date"),
+        ({"date": "2023-XX-05"}, "date"),
+        ({"date": "2023-25"}, "date"),
         ({"category": "sports"}, "category"),
         ({"kind": "party"}, "kind"),
         ({"title": ""}, "title"),

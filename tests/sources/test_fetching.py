@@ -227,7 +227,9 @@ def test_retry_after_and_cache_headers_are_parsed() -> None:
     assert parse_retry_after("Wed, 01 Jan 2025 11:00:00 GMT", now=now) == 0
     assert parse_retry_after("99999999") == 7 * 24 * 3600
     assert parse_retry_after("soon") is None
+    assert parse_retry_after("³") is None  # a digit to str.isdigit(), not to int(): ignored, not a crash
     assert parse_max_age({"cache-control": "public, max-age=900"}) == 900
+    assert parse_max_age({"cache-control": "max-age=²"}) is None
     assert parse_max_age({"cache-control": "s-maxage=60, max-age=900"}) == 60
     assert parse_max_age({"cache-control": "no-cache, max-age=900"}) is None
     assert parse_max_age({"expires": "Wed, 01 Jan 2025 13:00:00 GMT"}, now=now) == 3600

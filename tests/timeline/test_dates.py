@@ -26,6 +26,11 @@ from timeline.dates import FuzzyDateError, parse_fuzzy_date
         ("2025-01-27", date(2025, 1, 27), date(2025, 1, 27), "day", "Jan 27, 2025"),
         ("201X", date(2010, 1, 1), date(2019, 12, 31), "decade", "2010s"),
         ("2023-21", date(2023, 3, 1), date(2023, 5, 31), "season", "Spring 2023"),
+        # EDTF's unspecified digits: some month of 2023, some day of October 2023
+        ("2023-XX", date(2023, 1, 1), date(2023, 12, 31), "year", "2023"),
+        ("2023-XX-XX", date(2023, 1, 1), date(2023, 12, 31), "year", "2023"),
+        ("2023-10-XX", date(2023, 10, 1), date(2023, 10, 31), "month", "Oct 2023"),
+        ("2023-12-XX?", date(2023, 12, 1), date(2023, 12, 31), "month", "Dec 2023?"),
     ],
 )
 def test_an_edtf_date_has_bounds_a_precision_and_a_figure_1_display(
@@ -79,6 +84,15 @@ def test_plain_dates_have_the_same_bounds_as_the_edtf_package_gives(text: str) -
         "2023-09/2023-07",
         "{2022,2023}",
         "2022-10-07T10:00",
+        # forms the edtf grammar takes but a timeline cannot place at a glance
+        "2023-XX-05",  # a day of an unspecified month
+        "2023-?10",  # partial qualification
+        "2023-10-?05",
+        "2023-1X",
+        "2023-25",  # EDTF level 2 sub-year groupings other than seasons and quarters
+        "2023-37",
+        "2023-41",
+        "2²23",  # a superscript is a digit to str.isdigit() but not to int()
     ],
 )
 def test_malformed_or_unplaceable_dates_are_refused(text: str) -> None:
@@ -91,3 +105,7 @@ def test_a_refused_date_says_what_was_wrong() -> None:
         parse_fuzzy_date("2023-13")
     with pytest.raises(FuzzyDateError, match="a date is required"):
         parse_fuzzy_date("")
+    with pytest.raises(FuzzyDateError, match="qualify the whole date"):
+        parse_fuzzy_date("2023-?10")
+    with pytest.raises(FuzzyDateError, match="quarters 33-36"):
+        parse_fuzzy_date("2023-25")

@@ -72,6 +72,8 @@ def test_as_of_draws_the_timeline_as_it_was(client: Client, report: NamedTimelin
         ({"entity": "Nobody Inc"}, "entity"),
         ({"width": "12"}, "width"),
         ({"width": "wide"}, "width"),
+        ({"width": "²"}, "width"),
+        ({"as_of": "²"}, "as_of"),
     ],
 )
 def test_a_bad_parameter_is_a_400_with_field_errors_in_json(
@@ -125,7 +127,7 @@ def test_the_png_is_the_figure_rasterised(client: Client, report: NamedTimeline)
     assert image.size == (round(float(svg.get("width", 0)) * 1.5), round(float(svg.get("height", 0)) * 1.5))
 
 
-@pytest.mark.parametrize("scale", ["0", "9", "nan", "big"])
+@pytest.mark.parametrize("scale", ["0", "9", "nan", "big", "²"])
 def test_a_bad_scale_is_a_400(client: Client, report: NamedTimeline, scale: str) -> None:
     response = client.get(PNG_URL, {"scale": scale})
     assert response.status_code == 400 and "scale" in response.json()

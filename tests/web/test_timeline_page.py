@@ -98,6 +98,8 @@ def test_an_entity_filter_accepts_a_chinese_alias(client: Client, report: NamedT
         ({"as_of": "yesterday"}, "as_of", "log position"),
         ({"as_of": "2020-01-01T00:00:00"}, "as_of", "time zone"),
         ({"as_of": "999999999"}, "as_of", "has not been written yet"),
+        ({"as_of": "²"}, "as_of", "log position"),
+        ({"from": "2023-25"}, "from", "quarters 33-36"),
     ],
 )
 def test_a_bad_filter_answers_400_with_a_clear_message_and_keeps_the_input(
