@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_http_date_safe
 from rest_framework.request import Request
@@ -25,12 +26,28 @@ class Validators:
     last_modified: datetime | None
 
 
+def _now() -> datetime:
+    return timezone.now()
+
+
+def _last_modified(recorded_at: datetime | None) -> datetime | None:
+    """The time for Last-Modified, or None while its second is still running.
+
+    HTTP dates have whole seconds: a Last-Modified of 12:00:00 handed out at 12:00:00.5 would let a change at
+    12:00:00.8 answer 304 to If-Modified-Since: 12:00:00. So the header waits until the second is over (the
+    ETag, which counts log positions, is always there).
+    """
+    if recorded_at is None or int(recorded_at.timestamp()) >= int(_now().timestamp()):
+        return None
+    return recorded_at
+
+
 def validators(request: Request, position: int, recorded_at: datetime | None, *, prefix: str = "") -> Validators:
     renderer = getattr(request, "accepted_renderer", None)
     query = sorted((key, value) for key in request.query_params for value in request.query_params.getlist(key))
     key = repr((request.path, query, getattr(renderer, "format", ""), is_analyst(request.user)))
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
-    return Validators(position, f'"{prefix}p{position}-{digest}"', recorded_at)
+    return Validators(position, f'"{prefix}p{position}-{digest}"', _last_modified(recorded_at))
 
 
 def _tags(header: str) -> list[str]:

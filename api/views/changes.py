@@ -47,18 +47,18 @@ class ChangesView(ApiView):
     def get(self, request: Request) -> Response:
         after = _whole_number(request, "after", 0, 0, None)
         limit = _whole_number(request, "limit", DEFAULT_CHANGES, 1, MAX_CHANGES)
-        # The answer holds at most the events in (after, after + limit]: it changes only until they exist.
-        validators = self.conditional(after + limit)
+        # The answer tells the log's head (last_position: how far a consumer still has to go), so it depends on
+        # the whole log, not only on the events in (after, after + limit].
+        validators = self.conditional(None)
         if (unchanged := self.not_modified(validators)) is not None:
             return unchanged
         events = selectors.changes_after(after, limit)
         show_identity = self.shows_identities
         next_after = events[-1].position if events else after
-        last_position, _ = selectors.log_state()
         data = {
             "results": [s.change_row(event, show_identity=show_identity) for event in events],
             "next_after": next_after,
-            "last_position": last_position,
+            "last_position": validators.position,
             "next": replace_query_param(request.build_absolute_uri(), "after", next_after),
         }
         return self.answer(data, validators)

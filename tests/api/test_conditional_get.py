@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from django.utils.http import http_date
 
+from api import conditional
 from events import store
+from events.models import StoredEvent
 from tests.api.conftest import record
 
 pytestmark = pytest.mark.django_db
 
 
+def _clock(monkeypatch: Any, seconds_later: float) -> None:
+    """The clock Last-Modified is judged by (api.conditional._now), this many seconds after now."""
+    monkeypatch.setattr(conditional, "_now", lambda: timezone.now() + timedelta(seconds=seconds_later))
+
+
 @pytest.fixture
-def one(entities: None) -> Any:
+def one(entities: None, monkeypatch: Any) -> Any:
+    # Last-Modified waits for its second to end (the test below): these tests ask a second later.
+    _clock(monkeypatch, 1.5)
     return record()
 
 
@@ -48,16 +59,39 @@ def test_an_as_of_answer_keeps_its_etag_while_the_log_grows(anon: Any, one: Any)
     etag = anon.get(f"/api/developments/?as_of={position}")["ETag"]
     record(title="Later", date="2024")
     assert anon.get(f"/api/developments/?as_of={position}", HTTP_IF_NONE_MATCH=etag).status_code == 304
-    # the change feed's window (after, after+limit] is complete, so it does not change either
-    window = anon.get("/api/changes/?after=0&limit=1")["ETag"]
+
+
+def test_a_change_feed_page_is_not_modified_until_the_log_grows(anon: Any, one: Any) -> None:
+    """Even a complete window (after, after+limit] changes when the log grows: it tells the head."""
+    first = anon.get("/api/changes/?after=0&limit=1")
+    assert anon.get("/api/changes/?after=0&limit=1", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
     record(title="Even later", date="2024")
-    assert anon.get("/api/changes/?after=0&limit=1", HTTP_IF_NONE_MATCH=window).status_code == 304
+    again = anon.get("/api/changes/?after=0&limit=1", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 200
+    assert again.json()["results"] == first.json()["results"]
+    assert again.json()["last_position"] == first.json()["last_position"] + 1 == store.last_position()
 
 
 def test_if_modified_since_answers_304_when_nothing_was_recorded_after_it(anon: Any, one: Any) -> None:
     last_modified = anon.get("/api/developments/")["Last-Modified"]
     assert anon.get("/api/developments/", HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 304
     assert anon.get("/api/developments/", HTTP_IF_MODIFIED_SINCE=http_date(0)).status_code == 200
+
+
+def test_last_modified_waits_until_its_second_is_over(anon: Any, entities: None, monkeypatch: Any) -> None:
+    """HTTP dates have whole seconds: a Last-Modified handed out while its second runs would let a change later
+    in that second answer 304 to If-Modified-Since. Until the second is over only the ETag is given."""
+    record()
+    recorded_at: datetime = StoredEvent.objects.order_by("-position").values_list("recorded_at", flat=True)[0]
+    same_second = http_date(recorded_at.timestamp())
+    monkeypatch.setattr(conditional, "_now", lambda: recorded_at)
+    early = anon.get("/api/developments/")
+    assert early.status_code == 200 and early["ETag"] and "Last-Modified" not in early
+    assert anon.get("/api/developments/", HTTP_IF_MODIFIED_SINCE=same_second).status_code == 200
+    monkeypatch.setattr(conditional, "_now", lambda: recorded_at + timedelta(seconds=1))
+    later = anon.get("/api/developments/")
+    assert later["Last-Modified"] == same_second
+    assert anon.get("/api/developments/", HTTP_IF_MODIFIED_SINCE=same_second).status_code == 304
 
 
 def test_a_development_etag_carries_its_version_and_moves_with_it(anon: Any, analyst: Any, one: Any) -> None:
