@@ -94,6 +94,8 @@ class TimelineFigureView(ApiView):
         width = _int_param(request, "width", DEFAULT_WIDTH, MIN_WIDTH, MAX_WIDTH)
         queryset = filterset.qs  # resolves as_of (a 400 when it cannot be answered)
         position = filterset.as_of_position
+        if position is not None:  # the title in force then (the filters refused an as_of before the definition)
+            named = selectors.named_timeline_at(slug, position) or named
         return _Prepared(named, queryset, width, position, self.conditional(position, prefix=self.output))
 
     def draw(self, request: Request, prepared: _Prepared) -> str:

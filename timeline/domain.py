@@ -65,6 +65,15 @@ def timeline_stream(slug: str) -> str:
     return f"timeline-{slug}"
 
 
+TIMELINE_EVENTS = (TIMELINE_DEFINED, TIMELINE_REVISED)
+TIMELINE_FIELDS = ("title", "description", "filters", "pinned")
+
+
+def timeline_changes(data: dict[str, Any]) -> dict[str, Any]:
+    """The definition fields a TimelineDefined or TimelineRevised event sets."""
+    return {key: data[key] for key in TIMELINE_FIELDS if key in data}
+
+
 def _citation_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     """Schema 1 stored the Admiralty grading as one string ("B2"); schema 2 keeps its two axes apart."""
     citation = dict(data["citation"])

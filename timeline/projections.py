@@ -342,14 +342,11 @@ class TimelineProjector:
     name = "timelines"
 
     def apply(self, event: RecordedEvent) -> None:
-        if event.event_type not in (domain.TIMELINE_DEFINED, domain.TIMELINE_REVISED):
+        if event.event_type not in domain.TIMELINE_EVENTS:
             return
-        data = event.data
-        fields: dict[str, Any] = {
-            key: data[key] for key in ("title", "description", "filters", "pinned") if key in data
-        }
+        fields = domain.timeline_changes(event.data)
         NamedTimeline.objects.update_or_create(
-            slug=data["slug"], defaults={**fields, "version": event.version, "last_position": event.position}
+            slug=event.data["slug"], defaults={**fields, "version": event.version, "last_position": event.position}
         )
 
     def reset(self) -> None:

@@ -11,6 +11,7 @@ from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from events import store
+from timeline import domain
 from timeline.models import (
     Development,
     DevelopmentEntity,
@@ -99,10 +100,11 @@ def resolve_as_of(value: int | datetime | None) -> int | None:
 
 
 def _timeline_query(slug: str, position: int | None) -> Q:
-    try:
-        named = NamedTimeline.objects.get(slug=slug)
-    except NamedTimeline.DoesNotExist as error:
-        raise SelectorError("timeline", f"no named timeline '{slug}'.") from error
+    named = named_timeline_at(slug, position)
+    if named is None:
+        if position is not None and named_timeline_get(slug) is not None:
+            raise SelectorError("as_of", f"the named timeline '{slug}' was not defined yet at log position {position}.")
+        raise SelectorError("timeline", f"no named timeline '{slug}'.")
     id_field = "id" if position is None else "development_id"
     query = Q()
     if named.filters:
@@ -212,6 +214,24 @@ def timeline_developments_at(
 
 def named_timeline_get(slug: str) -> NamedTimeline | None:
     return NamedTimeline.objects.filter(slug=slug).first()
+
+
+def named_timeline_at(slug: str, position: int | None) -> NamedTimeline | None:
+    """A named timeline as defined at a log position (None: now), folded from its stream as the projector does;
+    None when it was not defined by then. Unsaved when `position` is given: a past definition, not a row."""
+    if position is None:
+        return named_timeline_get(slug)
+    named: NamedTimeline | None = None
+    for event in store.read_stream(domain.timeline_stream(slug)):
+        if event.position > position:
+            break
+        if event.event_type not in domain.TIMELINE_EVENTS:
+            continue
+        named = named or NamedTimeline(slug=slug, title="", description="", filters={}, pinned=[])
+        for key, value in domain.timeline_changes(event.data).items():
+            setattr(named, key, value)
+        named.version, named.last_position = event.version, event.position
+    return named
 
 
 def development_history(development_id: str) -> QuerySet[DevelopmentVersion]:

@@ -270,7 +270,11 @@ def timeline_page(request: HttpRequest, slug: str) -> HttpResponse:
     rows: list[Any] = []
     if form.is_valid():
         try:
-            rows = list(selectors.timeline_developments(form.timeline_filters(slug)))
+            filters = form.timeline_filters(slug)
+            position = selectors.resolve_as_of(filters.as_of)
+            rows = list(selectors.timeline_developments_at(filters, position))
+            # With as_of, the title and description in force then, as the rows are.
+            named = selectors.named_timeline_at(slug, position) or named
         except SelectorError as error:
             form.add_error(error.field_name if error.field_name in form.fields else None, error.message)
     figure_svg, figure_error = "", ""

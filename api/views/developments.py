@@ -85,7 +85,11 @@ class TimelineReadMixin(ApiView):
     pagination_class = KeysetPagination
     queryset = Development.objects.none()  # only tells the schema generator the model; reads use selectors
 
-    def page(self, *, timeline_slug: str = "", extra: dict[str, Any] | None = None) -> Response:
+    def page_header(self, position: int | None) -> dict[str, Any]:
+        """What the answer says before its rows, as of `position` (None: now): nothing here."""
+        return {}
+
+    def page(self, *, timeline_slug: str = "") -> Response:
         request = self.request
         fmt = request.accepted_renderer.format
         filterset = self.filterset_class(
@@ -104,7 +108,7 @@ class TimelineReadMixin(ApiView):
         names = selectors.entity_names(entity for row in page.rows for entity in row.snapshot["entities"])
         base_url = self.base_url()
         data = {
-            **(extra or {}),
+            **self.page_header(position),
             "position": validators.position,
             "as_of": position,
             "next": page.next_url,

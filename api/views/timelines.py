@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework.renderers import JSONRenderer
@@ -40,7 +42,12 @@ class TimelineDetailView(TimelineReadMixin):
         responses={**format_responses(s.TimelinePageSerializer), 404: s.ErrorSerializer},
     )
     def get(self, request: Request, slug: str) -> Response:
-        named = selectors.named_timeline_get(slug)
-        if named is None:
+        if selectors.named_timeline_get(slug) is None:
             raise Http404("No such named timeline.")
-        return self.page(timeline_slug=slug, extra=s.timeline_row(named, base_url=self.base_url()))
+        return self.page(timeline_slug=slug)
+
+    def page_header(self, position: int | None) -> dict[str, Any]:
+        # The definition the rows were chosen by: with as_of, the one in force then (the page's filters have
+        # already refused an as_of from before the timeline was defined).
+        named = selectors.named_timeline_at(self.kwargs["slug"], position)
+        return s.timeline_row(named, base_url=self.base_url()) if named is not None else {}

@@ -157,6 +157,29 @@ def test_timeline_takes_a_named_timeline_with_its_pins_and_filters(anon: Any, sa
     assert titles(anon.get("/api/developments/?timeline=gov&from=2023")) == ["BIS updates the controls"]
 
 
+def test_a_named_timeline_as_of_a_position_is_the_definition_in_force_then(anon: Any, sample: dict[str, Any]) -> None:
+    """Timelines are event-sourced too: as_of chooses the rows by the pins and filters of that time, names the
+    timeline as it was called then, and its 304 stays right when the timeline is redefined later."""
+    before_definition = store.last_position()
+    named = services.timeline_define(slug="watch", title="First watch", pinned=[sample["r1"].pk])
+    defined = store.last_position()
+    services.timeline_define(
+        slug="watch", title="Second watch", pinned=[sample["founding"].pk], expected_version=named.version
+    )
+    then = anon.get(f"/api/timelines/watch/?as_of={defined}")
+    assert then.json()["title"] == "First watch" and titles(then) == ["DeepSeek releases R1"]
+    assert titles(anon.get(f"/api/developments/?timeline=watch&as_of={defined}")) == ["DeepSeek releases R1"]
+    now = anon.get("/api/timelines/watch/")
+    assert now.json()["title"] == "Second watch" and titles(now) == ["High-Flyer founded"]
+    assert anon.get(f"/api/timelines/watch/?as_of={defined}", HTTP_IF_NONE_MATCH=then["ETag"]).status_code == 304
+    for url in (
+        f"/api/timelines/watch/?as_of={before_definition}",
+        f"/api/developments/?timeline=watch&as_of={before_definition}",
+    ):
+        refused = anon.get(url)
+        assert refused.status_code == 400 and "not defined yet" in refused.json()["as_of"][0], refused.json()
+
+
 def test_disputed_selects_disputed_or_undisputed_developments(anon: Any, sample: dict[str, Any]) -> None:
     assert titles(anon.get("/api/developments/?disputed=true")) == ["SMIC 7nm yield"]
     assert "SMIC 7nm yield" not in titles(anon.get("/api/developments/?disputed=false"))

@@ -56,10 +56,15 @@ def test_as_of_draws_the_timeline_as_it_was(client: Client, report: NamedTimelin
     development = figure_developments(report)[0]
     before = store.last_position()
     services.development_retract(development_id=development.pk, reason="Withdrawn")
+    services.timeline_define(  # renamed later: the figure as of before keeps the title it had then
+        slug=report.slug, title="Renamed", pinned=report.pinned, filters=report.filters, expected_version=report.version
+    )
     now, then = client.get(SVG_URL), client.get(SVG_URL, {"as_of": before})
     assert str(development.pk) not in marker_ids(now.content)
     assert str(development.pk) in marker_ids(then.content)
     assert f"as of log position {before}".encode() in then.content
+    assert b"Renamed" in now.content and b"Renamed" not in then.content
+    assert report.title.replace("'", "&#x27;").encode() in then.content
 
 
 @pytest.mark.parametrize(

@@ -123,8 +123,12 @@ def test_as_of_shows_the_timeline_as_it_was(client: Client, report: NamedTimelin
         expected_version=development.version,
         reason="Correction",
     )
+    services.timeline_define(  # renamed later: the page as of before keeps the title it had then
+        slug=report.slug, title="Renamed", pinned=report.pinned, filters=report.filters, expected_version=report.version
+    )
     now = client.get(URL).content.decode()
     then = client.get(URL, {"as_of": str(before)}).content.decode()
+    assert "<h1>Renamed</h1>" in now and "<h1>Renamed</h1>" not in then
     assert "A corrected title" in now and development.title not in now
     assert development.title in then and "A corrected title" not in then
     assert sorted(markers(then)) == sorted(markers(now))
