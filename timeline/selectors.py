@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -260,9 +260,15 @@ def development_as_of(development_id: str, position: int) -> DevelopmentVersion 
     )
 
 
-def development_version_after_event(event_id: Any) -> tuple[str, DevelopmentVersion] | None:
-    """The type of the event `event_id` and the development version its command left behind; None if there is
-    no such development event (used to answer a retried request as the first answer was).
+class PriorWrite(NamedTuple):
+    event_type: str
+    request_hash: str  # "" for events recorded without one
+    version: DevelopmentVersion
+
+
+def development_version_after_event(event_id: Any) -> PriorWrite | None:
+    """The type and request hash of the event `event_id` and the development version its command left behind;
+    None if there is no such development event (used to answer a retried request as the first answer was).
 
     A command's events are appended as one batch at consecutive positions with one recorded time (a
     recording and its first citations), so the answer is the last version of that batch.
@@ -270,7 +276,9 @@ def development_version_after_event(event_id: Any) -> tuple[str, DevelopmentVers
     from events.models import StoredEvent
 
     event = (
-        StoredEvent.objects.filter(event_id=event_id).only("position", "stream", "event_type", "recorded_at").first()
+        StoredEvent.objects.filter(event_id=event_id)
+        .only("position", "stream", "event_type", "recorded_at", "metadata")
+        .first()
     )
     if event is None or not event.stream.startswith("development-"):
         return None
@@ -296,7 +304,9 @@ def development_version_after_event(event_id: Any) -> tuple[str, DevelopmentVers
             break
         answer = version
         expected += 1
-    return (event.event_type, answer) if answer is not None else None
+    if answer is None:
+        return None
+    return PriorWrite(event.event_type, str((event.metadata or {}).get("request_hash", "")), answer)
 
 
 def latest_changes(limit: int) -> QuerySet[DevelopmentVersion]:

@@ -28,8 +28,13 @@ _slug = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TIMELINE_FILTER_KEYS = {"category", "kind", "entity", "tag", "from", "to", "q", "disputed", "min_reliability"}
 
 
-def _metadata(actor: str | None, reason: str) -> dict[str, Any]:
-    return {"actor": actor or None, "reason": reason or ""}
+def _metadata(actor: str | None, reason: str, request_hash: str = "") -> dict[str, Any]:
+    """Who and why; and, for a request sent with an Idempotency-Key, a hash of it, so that the key reused for
+    another request can be told from a retry (api.views.base.ApiView.request_hash)."""
+    metadata: dict[str, Any] = {"actor": actor or None, "reason": reason or ""}
+    if request_hash:
+        metadata["request_hash"] = request_hash
+    return metadata
 
 
 def _raise_if(errors: dict[str, list[str]]) -> None:
@@ -172,6 +177,7 @@ def development_record(
     actor: str | None = None,
     reason: str = "",
     event_id: uuid.UUID | None = None,
+    request_hash: str = "",
 ) -> Development:
     """Record a new development with its first citations. A repeated `event_id` returns the first result."""
     errors: dict[str, list[str]] = {}
@@ -193,7 +199,7 @@ def development_record(
     # The development id follows from the event id, so a retried request lands on the same stream.
     development_id = str(uuid.uuid5(event_id, "development"))
     data["id"] = development_id
-    metadata = _metadata(actor, reason)
+    metadata = _metadata(actor, reason, request_hash)
     events = [NewEvent(domain.DEVELOPMENT_RECORDED, data, event_id=event_id, metadata=metadata)]
     events += [
         NewEvent(
@@ -215,6 +221,7 @@ def development_revise(
     actor: str | None = None,
     reason: str = "",
     event_id: uuid.UUID | None = None,
+    request_hash: str = "",
 ) -> Development:
     """Change some fields; only the fields that really change are recorded."""
     if (replayed := _replay_of(event_id)) is not None:
@@ -245,7 +252,7 @@ def development_revise(
         domain.DEVELOPMENT_REVISED,
         {"changes": real_changes},
         event_id=event_id or uuid.uuid4(),
-        metadata=_metadata(actor, reason),
+        metadata=_metadata(actor, reason, request_hash),
     )
     return _append_development(str(development.pk), [event], expected_version)
 
@@ -258,6 +265,7 @@ def _status_change(
     expected_version: int | None,
     actor: str | None,
     event_id: uuid.UUID | None,
+    request_hash: str = "",
     required_status: str,
 ) -> Development:
     if (replayed := _replay_of(event_id)) is not None:
@@ -269,7 +277,10 @@ def _status_change(
         errors.setdefault("status", []).append(f"the development is {development.status}, not {required_status}.")
     _raise_if(errors)
     event = NewEvent(
-        event_type, {"reason": reason}, event_id=event_id or uuid.uuid4(), metadata=_metadata(actor, reason)
+        event_type,
+        {"reason": reason},
+        event_id=event_id or uuid.uuid4(),
+        metadata=_metadata(actor, reason, request_hash),
     )
     return _append_development(str(development.pk), [event], expected_version)
 
@@ -281,6 +292,7 @@ def development_retract(
     expected_version: int | None = None,
     actor: str | None = None,
     event_id: uuid.UUID | None = None,
+    request_hash: str = "",
 ) -> Development:
     """Withdraw a development from timelines; it stays in the log and in `as_of` answers before now."""
     return _status_change(
@@ -290,6 +302,7 @@ def development_retract(
         expected_version=expected_version,
         actor=actor,
         event_id=event_id,
+        request_hash=request_hash,
         required_status="current",
     )
 
@@ -321,6 +334,7 @@ def citation_add(
     actor: str | None = None,
     reason: str = "",
     event_id: uuid.UUID | None = None,
+    request_hash: str = "",
 ) -> Development:
     if (replayed := _replay_of(event_id)) is not None:
         return replayed
@@ -333,7 +347,8 @@ def citation_add(
     elif _is_uuid(cleaned["id"]) and Citation.objects.filter(pk=cleaned["id"]).exists():
         errors.setdefault("id", []).append("another development has a citation with this id.")
     _raise_if(errors)
-    event = NewEvent(domain.CITATION_ADDED, {"citation": cleaned}, event_id=event_id, metadata=_metadata(actor, reason))
+    metadata = _metadata(actor, reason, request_hash)
+    event = NewEvent(domain.CITATION_ADDED, {"citation": cleaned}, event_id=event_id, metadata=metadata)
     return _append_development(str(development.pk), [event], expected_version)
 
 

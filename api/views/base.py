@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -120,6 +122,23 @@ class ApiView(GenericAPIView):  # type: ignore[type-arg]
         if len(key) > 255:
             raise exceptions.ValidationError({"Idempotency-Key": ["At most 255 characters."]})
         return uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{self.request.user.pk}:{key}")
+
+    def request_hash(self) -> str:
+        """With an Idempotency-Key, what a retry must repeat for the key to replay the first answer: method, path,
+        query, If-Match and body (JSON keys in any order). Stored with the event; "" without a key."""
+        request = self.request
+        if not request.headers.get("Idempotency-Key", "").strip():
+            return ""
+        data = request.data
+        body = dict(data.lists()) if hasattr(data, "lists") else data
+        described = [
+            request.method,
+            request.path,
+            sorted(request.query_params.lists()),
+            request.headers.get("If-Match", ""),
+            body,
+        ]
+        return hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode()).hexdigest()
 
     def expected_version(self, body_value: int | None, *, required: bool) -> int | None:
         """The version the caller read: expected_version in the body, else If-Match ("v3-..." or "3")."""

@@ -143,20 +143,29 @@ class DevelopmentListView(TimelineReadMixin):
         body.is_valid(raise_exception=True)
         fields = dict(body.validated_data)
         reason = fields.pop("reason", "")
-        event_id = self.idempotency_event_id()
+        event_id, request_hash = self.idempotency_event_id(), self.request_hash()
         if event_id is not None and (prior := selectors.development_version_after_event(event_id)) is not None:
-            event_type, version = prior
-            if event_type != "DevelopmentRecorded" or version.snapshot.get("title") != fields["title"].strip():
+            if not _same_request(prior, "DevelopmentRecorded", request_hash) or (
+                prior.version.snapshot.get("title") != fields["title"].strip()
+            ):
                 raise IdempotencyKeyReusedError()
-            row = s.development_row(version, base_url=self.base_url())
+            row = s.development_row(prior.version, base_url=self.base_url())
             return created(row, row["url"], replayed=True)
         try:
-            development = services.development_record(**fields, actor=self.actor(), reason=reason, event_id=event_id)
+            development = services.development_record(
+                **fields, actor=self.actor(), reason=reason, event_id=event_id, request_hash=request_hash
+            )
         except IdempotencyConflictError as error:
             raise IdempotencyKeyReusedError() from error
         fresh = selectors.development_get(str(development.pk))
         row = s.development_row(fresh, base_url=self.base_url())
         return created(row, row["url"], replayed=False)
+
+
+def _same_request(prior: selectors.PriorWrite, event_type: str, request_hash: str) -> bool:
+    """Whether a request with an Idempotency-Key already used repeats the first one (and may get its answer).
+    Events recorded before request hashes were kept are judged by their type alone."""
+    return prior.event_type == event_type and (not prior.request_hash or prior.request_hash == request_hash)
 
 
 class DevelopmentResource(ApiView):
@@ -175,10 +184,11 @@ class DevelopmentResource(ApiView):
         event_id = self.idempotency_event_id()
         if event_id is None or (prior := selectors.development_version_after_event(event_id)) is None:
             return None
-        recorded_type, version = prior
-        if recorded_type != event_type or str(version.development_id) != str(valid_uuid(pk)):
+        if not _same_request(prior, event_type, self.request_hash()) or (
+            str(prior.version.development_id) != str(valid_uuid(pk))
+        ):
             raise IdempotencyKeyReusedError()
-        response = Response(s.development_row(version, base_url=self.base_url()))
+        response = Response(s.development_row(prior.version, base_url=self.base_url()))
         response["Idempotent-Replayed"] = "true"
         return response
 
@@ -272,6 +282,7 @@ class DevelopmentDetailView(DevelopmentResource):
                 actor=self.actor(),
                 reason=reason,
                 event_id=event_id,
+                request_hash=self.request_hash(),
             ),
         )
 
@@ -300,6 +311,7 @@ class DevelopmentDetailView(DevelopmentResource):
                 expected_version=expected,
                 actor=self.actor(),
                 event_id=event_id,
+                request_hash=self.request_hash(),
             ),
         )
 
@@ -328,6 +340,7 @@ class DevelopmentCitationsView(DevelopmentResource):
                 actor=self.actor(),
                 reason=reason,
                 event_id=event_id,
+                request_hash=self.request_hash(),
             ),
         )
         if response.status_code == status.HTTP_200_OK:

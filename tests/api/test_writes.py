@@ -114,8 +114,35 @@ def test_a_retried_post_with_an_idempotency_key_records_once_and_answers_as_the_
 
 def test_an_idempotency_key_reused_for_another_request_is_a_422(analyst: Any, entities: None) -> None:
     assert analyst.post("/api/developments/", NEW, format="json", HTTP_IDEMPOTENCY_KEY="k-2").status_code == 201
-    other = {**NEW, "title": "Something else"}
-    assert analyst.post("/api/developments/", other, format="json", HTTP_IDEMPOTENCY_KEY="k-2").status_code == 422
+    for other in ({**NEW, "title": "Something else"}, {**NEW, "date": "2023-11"}, {**NEW, "tags": []}):
+        reused = analyst.post("/api/developments/", other, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
+        assert reused.status_code == 422, (other, reused.content)
+    # The same request with its keys in another order is a retry.
+    shuffled = dict(reversed(list(NEW.items())))
+    assert analyst.post("/api/developments/", shuffled, format="json", HTTP_IDEMPOTENCY_KEY="k-2").status_code == 201
+    assert Development.objects.count() == 1
+
+
+def test_a_key_reused_for_another_revision_citation_or_retraction_is_a_422(analyst: Any, existing: Development) -> None:
+    url = f"/api/developments/{existing.pk}/"
+    assert (
+        analyst.patch(
+            url, {"title": "First", "expected_version": 2}, format="json", HTTP_IDEMPOTENCY_KEY="p"
+        ).status_code
+        == 200
+    )
+    assert (
+        analyst.patch(
+            url, {"title": "Other", "expected_version": 2}, format="json", HTTP_IDEMPOTENCY_KEY="p"
+        ).status_code
+        == 422
+    )
+    cite = f"{url}citations/"
+    assert analyst.post(cite, citation(title="One"), format="json", HTTP_IDEMPOTENCY_KEY="c").status_code == 201
+    assert analyst.post(cite, citation(title="Two"), format="json", HTTP_IDEMPOTENCY_KEY="c").status_code == 422
+    assert analyst.delete(f"{url}?reason=dup", HTTP_IDEMPOTENCY_KEY="d").status_code == 200
+    assert analyst.delete(f"{url}?reason=other", HTTP_IDEMPOTENCY_KEY="d").status_code == 422
+    assert Development.objects.get(pk=existing.pk).version == 5  # recorded, cited, revised, cited, retracted
 
 
 def test_the_same_key_from_two_users_records_two_developments(analyst: Any, entities: None) -> None:
