@@ -12,18 +12,22 @@ from api.views.changes import ChangesView, FeedView
 from api.views.developments import (
     DevelopmentCitationsView,
     DevelopmentDetailView,
+    DevelopmentFeedView,
     DevelopmentHistoryView,
     DevelopmentListView,
 )
-from api.views.timelines import TimelineDetailView, TimelineListView
+from api.views.timelines import TimelineDetailView, TimelineFeedView, TimelineListView
 
 urlpatterns = [
     path("developments/", DevelopmentListView.as_view(), name="development-list"),
+    # Atom at addresses of their own, for feed readers: the same as ?format=atom on the list and a timeline.
+    path("developments/feed/", DevelopmentFeedView.as_view(), {"format": "atom"}, name="development-feed"),
     path("developments/<str:pk>/", DevelopmentDetailView.as_view(), name="development-detail"),
     path("developments/<str:pk>/history/", DevelopmentHistoryView.as_view(), name="development-history"),
     path("developments/<str:pk>/citations/", DevelopmentCitationsView.as_view(), name="development-citations"),
     path("timelines/", TimelineListView.as_view(), name="timeline-list"),
     path("timelines/<str:slug>/", TimelineDetailView.as_view(), name="timeline-detail"),
+    path("timelines/<str:slug>/feed/", TimelineFeedView.as_view(), {"format": "atom"}, name="timeline-feed"),
     path("timelines/<str:slug>/figure.svg", TimelineFigureSVGView.as_view(), name="timeline-figure-svg"),
     path("timelines/<str:slug>/figure.png", TimelineFigurePNGView.as_view(), name="timeline-figure-png"),
     path("changes/", ChangesView.as_view(), name="changes"),

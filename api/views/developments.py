@@ -121,6 +121,26 @@ class TimelineReadMixin(ApiView):
         return response
 
 
+ATOM_RESPONSES: dict[Any, Any] = {
+    (200, AtomRenderer.media_type): OpenApiResponse(OpenApiTypes.STR, description="Atom, latest changes first"),
+    304: NOT_MODIFIED,
+    **ERRORS,
+}
+
+
+class DevelopmentFeedView(TimelineReadMixin):
+    """/api/developments/feed/: the list as Atom at a URL of its own (the route fixes the format), for feed
+    readers that are given a feed's address rather than a format."""
+
+    @extend_schema(
+        operation_id="developments_feed",
+        summary="Developments as an Atom feed, latest changes first (the same filters as the list)",
+        responses=ATOM_RESPONSES,
+    )
+    def get(self, request: Request, format: str = "atom") -> Response:
+        return self.page()
+
+
 class DevelopmentListView(TimelineReadMixin):
     @extend_schema(
         operation_id="developments_list",

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from api import serializers as s
 from api.filters import TimelineFilterSet
 from api.views.base import ApiView
-from api.views.developments import ERRORS, NOT_MODIFIED, TimelineReadMixin, format_responses
+from api.views.developments import ATOM_RESPONSES, ERRORS, NOT_MODIFIED, TimelineReadMixin, format_responses
 from timeline import selectors
 
 
@@ -51,3 +51,15 @@ class TimelineDetailView(TimelineReadMixin):
         # already refused an as_of from before the timeline was defined).
         named = selectors.named_timeline_at(self.kwargs["slug"], position)
         return s.timeline_row(named, base_url=self.base_url()) if named is not None else {}
+
+
+class TimelineFeedView(TimelineDetailView):
+    """/api/timelines/{slug}/feed/: a named timeline as Atom at a URL of its own (the route fixes the format)."""
+
+    @extend_schema(
+        operation_id="timelines_feed",
+        summary="A named timeline as an Atom feed, latest changes first (the same filters as the timeline)",
+        responses={**ATOM_RESPONSES, 404: s.ErrorSerializer},
+    )
+    def get(self, request: Request, slug: str, format: str = "atom") -> Response:
+        return super().get(request, slug)

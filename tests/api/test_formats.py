@@ -132,6 +132,27 @@ def test_atom_lists_the_latest_changes_first(anon: Any, varied: dict[str, Any]) 
     assert entries[0].find(f"{ATOM}id").text == f"urn:uuid:{varied['day'].pk}"
 
 
+def test_the_list_and_each_timeline_have_an_atom_feed_at_an_address_of_their_own(
+    anon: Any, varied: dict[str, Any]
+) -> None:
+    """Feed readers are given an address, not a format: /feed/ answers what ?format=atom answers, filters too."""
+    services.timeline_define(slug="pinned", title="Pinned pair", pinned=[varied["day"].pk, varied["year"].pk])
+    for feed_url, same in (
+        ("/api/developments/feed/?category=government", "/api/developments/?category=government&format=atom"),
+        ("/api/timelines/pinned/feed/", "/api/timelines/pinned/?format=atom"),
+    ):
+        response = anon.get(feed_url)
+        assert response.status_code == 200 and response["Content-Type"].startswith("application/atom+xml")
+        ids = [entry.find(f"{ATOM}id").text for entry in ET.fromstring(response.content).findall(f"{ATOM}entry")]
+        expected = [e.find(f"{ATOM}id").text for e in ET.fromstring(anon.get(same).content).findall(f"{ATOM}entry")]
+        assert ids == expected and ids, feed_url
+        assert anon.get(feed_url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    assert ET.fromstring(anon.get("/api/timelines/pinned/feed/").content).find(f"{ATOM}title").text == "Pinned pair"
+    assert anon.get("/api/timelines/no-such/feed/").status_code == 404
+    refused = anon.get("/api/developments/feed/?category=nope")
+    assert refused.status_code == 400 and "category" in refused.json()
+
+
 def test_the_feed_is_atom_of_every_change_newest_first(anon: Any, varied: dict[str, Any]) -> None:
     services.development_retract(development_id=varied["year"].pk, reason="not a development")
     response = anon.get("/api/feed/")
