@@ -6,6 +6,7 @@ up); it serves the page on a loopback port of its own and skips, saying why, whe
 
 from __future__ import annotations
 
+import base64
 import functools
 import http.server
 import json
@@ -25,6 +26,8 @@ JS_DIR = Path(__file__).parent / "js"
 DIST = JS_DIR / "node_modules" / "@knight-lab" / "timelinejs" / "dist"
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+PNG_1X1 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8">
@@ -73,9 +76,13 @@ def test_timelinejs_shows_one_slide_per_development(anon: Any, entities: None, r
     server_url, folder = request.getfixturevalue("page_server")
     driver = request.getfixturevalue("browser")
     driver.set_window_size(1200, 800)
+    # A development with media: an image on the page's own server (tests make no outside calls).
+    (folder / "wafer.png").write_bytes(base64.b64decode(PNG_1X1))
+    media = {"url": f"{server_url}/wafer.png", "caption": "A <b>wafer</b>", "credit": "Test lab"}
+    founded = record(title="DeepSeek founded", date="2023-07", category="corporate", kind="founding", media=media)
     pins = [
         record(title="October 7 controls", date="2022-10-07", citations=[citation()]).pk,
-        record(title="DeepSeek founded", date="2023-07", category="corporate", kind="founding").pk,
+        founded.pk,
         record(title="HBM controls", date="2024-36", kind="rule_release").pk,
         record(title="Smuggling wave", date="2023-07/2023-09", category="gpu_acquisition", kind="smuggling_case").pk,
         record(title="Build-up", date="201X", category="gpu_acquisition", kind="gpu_acquisition").pk,
@@ -103,3 +110,18 @@ def test_timelinejs_shows_one_slide_per_development(anon: Any, entities: None, r
         "return Array.from(document.querySelectorAll('.tl-slide .tl-headline')).map(e => e.textContent)"
     )
     assert "Figure 1 <test>" in headlines and "October 7 controls" in headlines
+    # TimelineJS loads a slide's media when it comes near: go to the one with the image and see it load.
+    driver.execute_script(f"window.timeline.goToId('{founded.pk}')")
+    deadline = time.monotonic() + 10
+    loaded: list[Any] = []
+    while time.monotonic() < deadline and not loaded:
+        loaded = driver.execute_script(
+            "return Array.from(document.querySelectorAll('img.tl-media-image'))"
+            ".filter(i => i.complete && i.naturalWidth > 0).map(i => i.getAttribute('src'))"
+        )
+        time.sleep(0.25)
+    assert loaded == [media["url"]]
+    credits = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.tl-credit')).map(e => e.textContent)"
+    )
+    assert "Test lab" in credits
