@@ -12,7 +12,7 @@ from datetime import date
 import edtf
 from edtf.parser.edtf_exceptions import EDTFParseException
 
-_PLAIN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_PLAIN = re.compile(r"^([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?$")
 QUARTERS = {33: 1, 34: 2, 35: 3, 36: 4}
 SEASONS = {21: "Spring", 22: "Summer", 23: "Autumn", 24: "Winter"}
 
@@ -50,7 +50,8 @@ def _describe(text: str) -> tuple[str, str]:
         suffix = ""
     parts = core.split("-")
     negative = core.startswith("-")
-    if negative or (not parts[0].isdecimal() and "X" not in parts[0].upper()):
+    # EDTF digits are ASCII: other scripts' digits (٢٠٢٣) are decimals to Python but no EDTF.
+    if negative or not core.isascii() or (not parts[0].isdecimal() and "X" not in parts[0].upper()):
         raise FuzzyDateError(f"'{text}' is not a date this service supports")
     year = parts[0]
     if "X" in year.upper():

@@ -260,6 +260,33 @@ def test_merging_selected_duplicates_moves_their_citations(analyst: Client, deve
     assert sorted(c.title for c in development.citations.all()) == [citation()["title"], "Reuters"]
 
 
+def test_choosing_a_selected_row_as_the_target_merges_the_others_into_it(
+    analyst: Client, development: Development
+) -> None:
+    duplicate = record(title="US restricts chips to China")
+    url = reverse("admin:timeline_development_merge") + f"?ids={duplicate.pk},{development.pk}"
+    data = form_data(analyst.get(url))
+    response = analyst.post(url, {**data, "into": str(development.pk), "reason": "same rule"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    duplicate.refresh_from_db()
+    development.refresh_from_db()
+    assert (duplicate.status, development.status) == ("merged", "current")
+
+
+def test_a_merge_refused_for_one_duplicate_merges_none_of_them(analyst: Client, development: Development) -> None:
+    first = record(title="US restricts chips to China")
+    retracted = record(title="Withdrawn copy")
+    services.development_retract(development_id=retracted.pk, reason="wrong")
+    url = reverse("admin:timeline_development_merge") + f"?ids={first.pk},{retracted.pk}"
+    data = form_data(analyst.get(url))
+    events = StoredEvent.objects.count()
+    response = analyst.post(url, {**data, "into": str(development.pk), "reason": "same rule"})
+    assert response.status_code == 200  # the form again, with the refusal and what was typed
+    assert "same rule" in response.content.decode()
+    first.refresh_from_db()
+    assert first.status == "current" and StoredEvent.objects.count() == events
+
+
 def test_history_shows_each_event_with_who_when_why_and_a_word_diff(analyst: Client, development: Development) -> None:
     services.development_revise(
         development_id=development.pk,

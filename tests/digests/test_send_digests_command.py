@@ -31,7 +31,7 @@ def test_a_bad_week_exits_non_zero_with_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == ["CommandError: 2025 has no ISO week 60 (--week 2025-W60)."]
 
 
-@pytest.mark.parametrize("week", ["2025-5", "last week", "2025-W53", "2025-W00"])
+@pytest.mark.parametrize("week", ["2025-5", "last week", "2025-W53", "2025-W00", ""])
 def test_every_malformed_or_impossible_week_is_refused_before_anything_is_read(week: str) -> None:
     with pytest.raises(CommandError) as caught:
         call_command("send_digests", "--week", week)  # no database access is allowed in this test

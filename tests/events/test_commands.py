@@ -269,6 +269,15 @@ def test_import_log_refuses_a_file_that_is_not_an_export_with_one_line(
     assert StoredEvent.objects.count() == 0
 
 
+def test_import_log_of_a_file_that_is_not_utf8_fails_with_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "binary.jsonl"
+    path.write_bytes(b'{"format": "timeline-event-log/1"}\n\xff\xfe\x00bin\n')
+    with pytest.raises(CommandError) as raised:
+        run("import_log", str(path))
+    assert one_line(raised) == f"import refused: {path} is not UTF-8 text"
+    assert StoredEvent.objects.count() == 0
+
+
 def test_import_log_of_a_missing_file_fails_with_one_line(tmp_path: Path) -> None:
     with pytest.raises(CommandError) as raised:
         run("import_log", str(tmp_path / "nowhere.jsonl"))
@@ -306,3 +315,11 @@ def test_appends_after_an_import_continue_the_chain(tmp_path: Path, small_log: N
     store.append("after-import", [NewEvent("Noted", {})], expected_version=0)
     assert store.last_position() == count + 1
     assert "log ok" in run("verify_log")
+
+
+def test_load_deepseek_timeline_of_a_file_that_is_not_utf8_fails_with_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "timeline.json"
+    path.write_bytes(b"\xff\xfe\x00bin")
+    with pytest.raises(CommandError) as raised:
+        run("load_deepseek_timeline", "--file", str(path))
+    assert one_line(raised) == f"{path} is not UTF-8 JSON"

@@ -93,6 +93,8 @@ def test_plain_dates_have_the_same_bounds_as_the_edtf_package_gives(text: str) -
         "2023-37",
         "2023-41",
         "2²23",  # a superscript is a digit to str.isdigit() but not to int()
+        "٢٠٢٣",  # other scripts' digits are decimals to Python, but EDTF digits are ASCII
+        "٢٠٢٣-10",
     ],
 )
 def test_malformed_or_unplaceable_dates_are_refused(text: str) -> None:

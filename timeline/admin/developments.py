@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -457,21 +458,27 @@ class DevelopmentAdmin(admin.ModelAdmin):
             if form.is_valid():
                 into = form.cleaned_data["into"]
                 token = form.cleaned_data["token"]
+                # Picking one of the selected rows as the target merges the others into it.
+                merged = [duplicate for duplicate in duplicates if duplicate.pk != into.pk]
                 try:
-                    for duplicate in duplicates:
-                        services.development_merge(
-                            duplicate_id=duplicate.pk,
-                            into_id=into.pk,
-                            reason=form.cleaned_data["reason"],
-                            actor=actor_of(request),
-                            event_id=uuid.uuid5(token, str(duplicate.pk)),
-                        )
+                    if not merged:
+                        raise ValidationError({"duplicate": ["A development cannot be merged into itself."]})
+                    # All or none: a refusal of a later duplicate must not leave the earlier ones merged.
+                    with transaction.atomic():
+                        for duplicate in merged:
+                            services.development_merge(
+                                duplicate_id=duplicate.pk,
+                                into_id=into.pk,
+                                reason=form.cleaned_data["reason"],
+                                actor=actor_of(request),
+                                event_id=uuid.uuid5(token, str(duplicate.pk)),
+                            )
                 except ValidationError as error:
                     add_service_errors(error, {"": form}, {"duplicate": "__all__"})
                 except ConcurrencyError:
                     form.add_error(None, "One of these developments changed meanwhile; look again and retry.")
                 else:
-                    messages.success(request, f"Merged {len(duplicates)} into “{into.title}”.")
+                    messages.success(request, f"Merged {len(merged)} into “{into.title}”.")
                     return HttpResponseRedirect(self._change_url(into))
         else:
             form = MergeForm(initial={"token": new_token()}, admin_site=self.admin_site)

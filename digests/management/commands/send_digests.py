@@ -43,7 +43,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         batches: dict[str, list[int]] = defaultdict(list)
-        if options.get("week"):
+        if options.get("week") is not None:  # an empty --week is an error, not "now"
             week = parse_week(options["week"])
             batches[week] = list(
                 Subscription.objects.filter(status=SubscriptionStatus.ACTIVE).values_list("pk", flat=True)

@@ -20,6 +20,8 @@ class Command(BaseCommand):
                 count = import_log(lines)
         except OSError as error:
             raise CommandError(f"cannot read {path}: {error.strerror}") from error
+        except UnicodeDecodeError as error:
+            raise CommandError(f"import refused: {path} is not UTF-8 text") from error
         except LogImportError as error:
             raise CommandError(f"import refused: {error}") from error
         self.stdout.write(f"imported {count} events and rebuilt the projections")

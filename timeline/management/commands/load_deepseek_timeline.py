@@ -22,6 +22,8 @@ class Command(BaseCommand):
             result = load_report_timeline(path)
         except OSError as error:
             raise CommandError(f"cannot read {path}: {error.strerror}") from error
+        except UnicodeDecodeError as error:
+            raise CommandError(f"{path} is not UTF-8 JSON") from error
         except (json.JSONDecodeError, KeyError, TypeError) as error:
             raise CommandError(f"{path} is not a timeline data file: {error!r}") from error
         except ValidationError as error:
