@@ -93,8 +93,8 @@ def resolve_as_of(value: int | datetime | None) -> int | None:
             raise SelectorError("as_of", "as_of lies in the future; the timeline cannot say what it will be.")
         try:
             return store.position_at(value)
-        except OverflowError as error:  # e.g. 0001-01-01T00:00+01:00 has no UTC time in range
-            raise SelectorError("as_of", "as_of lies before any time the log can hold.") from error
+        except OverflowError:  # 0001-01-01T00:00+01:00 has no UTC time in range (SQLite): before the log began
+            return 0
     if value < 0:
         raise SelectorError("as_of", "as_of must be a position ≥ 0 or an ISO time.")
     if value > store.last_position():
