@@ -7,6 +7,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 from django.http import Http404
@@ -123,6 +124,7 @@ class ApiView(GenericAPIView):  # type: ignore[type-arg]
             raise exceptions.ValidationError({"Idempotency-Key": ["At most 255 characters."]})
         return uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{self.request.user.pk}:{key}")
 
+    @cached_property
     def request_hash(self) -> str:
         """With an Idempotency-Key, what a retry must repeat for the key to replay the first answer: method, path,
         query, If-Match and body (JSON keys in any order). Stored with the event; "" without a key."""

@@ -163,7 +163,7 @@ class DevelopmentListView(TimelineReadMixin):
         body.is_valid(raise_exception=True)
         fields = dict(body.validated_data)
         reason = fields.pop("reason", "")
-        event_id, request_hash = self.idempotency_event_id(), self.request_hash()
+        event_id, request_hash = self.idempotency_event_id(), self.request_hash
         if event_id is not None and (prior := selectors.development_version_after_event(event_id)) is not None:
             if not _same_request(prior, "DevelopmentRecorded", request_hash) or (
                 prior.version.snapshot.get("title") != fields["title"].strip()
@@ -204,7 +204,7 @@ class DevelopmentResource(ApiView):
         event_id = self.idempotency_event_id()
         if event_id is None or (prior := selectors.development_version_after_event(event_id)) is None:
             return None
-        if not _same_request(prior, event_type, self.request_hash()) or (
+        if not _same_request(prior, event_type, self.request_hash) or (
             str(prior.version.development_id) != str(valid_uuid(pk))
         ):
             raise IdempotencyKeyReusedError()
@@ -302,7 +302,7 @@ class DevelopmentDetailView(DevelopmentResource):
                 actor=self.actor(),
                 reason=reason,
                 event_id=event_id,
-                request_hash=self.request_hash(),
+                request_hash=self.request_hash,
             ),
         )
 
@@ -331,7 +331,7 @@ class DevelopmentDetailView(DevelopmentResource):
                 expected_version=expected,
                 actor=self.actor(),
                 event_id=event_id,
-                request_hash=self.request_hash(),
+                request_hash=self.request_hash,
             ),
         )
 
@@ -360,7 +360,7 @@ class DevelopmentCitationsView(DevelopmentResource):
                 actor=self.actor(),
                 reason=reason,
                 event_id=event_id,
-                request_hash=self.request_hash(),
+                request_hash=self.request_hash,
             ),
         )
         if response.status_code == status.HTTP_200_OK:

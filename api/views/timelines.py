@@ -15,6 +15,7 @@ from api.filters import TimelineFilterSet
 from api.views.base import ApiView
 from api.views.developments import ATOM_RESPONSES, ERRORS, NOT_MODIFIED, TimelineReadMixin, format_responses
 from timeline import selectors
+from timeline.models import NamedTimeline
 
 
 class TimelineListView(ApiView):
@@ -36,20 +37,22 @@ class TimelineListView(ApiView):
 
 class TimelineDetailView(TimelineReadMixin):
     filterset_class = TimelineFilterSet
+    named: NamedTimeline | None = None  # the current definition, read once by get()
 
     @extend_schema(
         summary="A named timeline's developments, with the same filters and formats as /api/developments/",
         responses={**format_responses(s.TimelinePageSerializer), 404: s.ErrorSerializer},
     )
     def get(self, request: Request, slug: str) -> Response:
-        if selectors.named_timeline_get(slug) is None:
+        self.named = selectors.named_timeline_get(slug)
+        if self.named is None:
             raise Http404("No such named timeline.")
         return self.page(timeline_slug=slug)
 
     def page_header(self, position: int | None) -> dict[str, Any]:
         # The definition the rows were chosen by: with as_of, the one in force then (the page's filters have
-        # already refused an as_of from before the timeline was defined).
-        named = selectors.named_timeline_at(self.kwargs["slug"], position)
+        # already refused an as_of from before the timeline was defined); without, the one get() read.
+        named = self.named if position is None else selectors.named_timeline_at(self.kwargs["slug"], position)
         return s.timeline_row(named, base_url=self.base_url()) if named is not None else {}
 
 
