@@ -2,8 +2,8 @@
 
 Run: `.venv/bin/python -m bench.load` (see `--help`). It creates its own PostgreSQL database (timeline_load by
 default; `--database-url sqlite:///path` works too), migrates it, loads the report's timeline, makes 4 analysts
-with API tokens, starts gunicorn (`config.wsgi`, sync workers, as docker-compose.yml runs it) on a free
-127.0.0.1 port, and runs for `--seconds`:
+with API tokens, starts gunicorn (`config.wsgi`, sync workers; docker-compose.yml now runs gevent ones, against
+slow clients) on a free 127.0.0.1 port, and runs for `--seconds`:
 
   readers  `--clients` threads, each a loop of GETs over a fixed mix (filtered lists, a named timeline, one
            development, its history, the change feed, CSV and Atom), one new connection per request
@@ -358,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=50, help="concurrent readers (default 50)")
     parser.add_argument("--writers", type=int, default=4, help="analysts writing at once (default 4)")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long (default 60)")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3, as docker-compose)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3, as compose)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--no-output", action="store_true", help="print, do not write the JSON")
     parser.add_argument("--keep-db", action="store_true")
