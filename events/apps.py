@@ -10,6 +10,7 @@ class EventsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from events import checks  # noqa: F401  (registers the deploy check)
         from events.privileges import grant_app_role_after_migrate
 
         # Once per migrate (sender: this app), after every app's migrations, so new tables are covered too.

@@ -87,15 +87,19 @@ def roles_db() -> Iterator[RolesDatabase]:
         _drop(admin_url, name, [owner, app])
 
 
-def manage(db: RolesDatabase, *args: str) -> str:
-    """`manage.py ARGS` as production runs it: both URLs set, so only migrate connects as the owner."""
+def manage(db: RolesDatabase, *args: str, database_url: str = "") -> str:
+    """`manage.py ARGS` as production runs it: both URLs set, so only migrate connects as the owner.
+
+    `database_url` replaces DATABASE_URL (and unsets MIGRATE_DATABASE_URL): a service misconfigured to connect as
+    that role. Returns stdout and stderr together.
+    """
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
-    env |= {"DATABASE_URL": db.app_url, "MIGRATE_DATABASE_URL": db.owner_url}
+    env |= {"DATABASE_URL": database_url or db.app_url, "MIGRATE_DATABASE_URL": "" if database_url else db.owner_url}
     result = subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, f"manage.py {' '.join(args)}: {result.stderr[-2000:]}"
-    return result.stdout
+    return result.stdout + result.stderr
 
 
 def refused(url: str, *statements: str) -> str:
@@ -241,3 +245,21 @@ def test_a_table_a_later_migration_creates_is_granted_to_the_service_role_by_the
     finally:
         with psycopg.connect(roles_db.owner_url, autocommit=True) as owner:
             owner.execute("DROP TABLE later_readmodel")
+
+
+def test_check_deploy_is_quiet_for_the_service_role_and_warns_when_the_service_connects_as_the_owner(
+    roles_db: RolesDatabase,
+) -> None:
+    check = ("check", "--deploy", "--tag", "database", "--database", "default")
+    assert "System check identified no issues" in manage(roles_db, *check)
+    as_owner = manage(roles_db, *check, database_url=roles_db.owner_url)
+    assert "events.W001" in as_owner and f"{roles_db.owner} owns {LOG}" in as_owner
+    assert "MIGRATE_DATABASE_URL" in as_owner  # the hint says what to set
+
+
+def test_check_deploy_warns_when_the_service_connects_as_a_superuser(roles_db: RolesDatabase) -> None:
+    superuser = urlsplit(roles_db.admin_url)._replace(path=f"/{roles_db.name}").geturl()
+    as_superuser = manage(
+        roles_db, "check", "--deploy", "--tag", "database", "--database", "default", database_url=superuser
+    )
+    assert "events.W001" in as_superuser and "is a superuser" in as_superuser
