@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from events.guards import APPEND_ONLY_TABLES
@@ -42,7 +42,8 @@ def grant_app_role(*, connection: BaseDatabaseWrapper, role: str) -> bool:
     """
     if connection.vendor != "postgresql" or not role:
         return False
-    with connection.cursor() as cursor:
+    # One transaction: processes still running during a deploy never see the log between REVOKE and GRANT.
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute("SELECT current_user")
         (current,) = cursor.fetchone()
         if current == role:
