@@ -91,9 +91,23 @@ TEMPLATES = [
     },
 ]
 
+# Two database roles in production (README, "Two database roles"). DATABASE_URL's role runs the service: it may read
+# and append to the event log and nothing more, so no bug or injected SQL in the service can lift the append-only
+# guard (an owner can disable triggers; a superuser can also switch them off with session_replication_role).
+# MIGRATE_DATABASE_URL's role owns the tables: only the commands in OWNER_COMMANDS connect as it, migrate to change
+# the schema and then grant DATABASE_URL's role its rights (events/privileges.py). Unset (the embedded default,
+# the tests): one role does everything.
+# The URLs hold passwords, so they stay private names: uppercase ones would show on DEBUG's error pages.
+_database_url = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'timeline.sqlite3'}")
+_migrate_database_url = os.environ.get("MIGRATE_DATABASE_URL", "")
+OWNER_COMMANDS = frozenset({"migrate"})
+_runs_as_owner = bool(_migrate_database_url) and len(sys.argv) > 1 and sys.argv[1] in OWNER_COMMANDS
+# The role migrate grants the service's rights to: DATABASE_URL's user ("" for SQLite, which has no roles).
+DATABASE_APP_ROLE = dj_database_url.parse(_database_url)["USER"] or ""
+
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'timeline.sqlite3'}"),
+        _migrate_database_url if _runs_as_owner else _database_url,
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
         # With persistent connections, check one before reusing it: after a database restart or failover the
         # first request (or task) of each process then reconnects instead of failing on a dead connection.

@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 TABLE = "events_storedevent"
+# Tables the service may only read and add to (events/privileges.py grants no more on them).
+APPEND_ONLY_TABLES = (TABLE,)
 
 _SQLITE_INSTALL = [
     f"""CREATE TRIGGER IF NOT EXISTS {TABLE}_no_update BEFORE UPDATE ON {TABLE}

@@ -21,6 +21,9 @@ from tests.compose_env import (
     settings_env_reads,
 )
 
+# The passwords compose requires (.env.example leaves them empty), one apart from another.
+PASSWORDS = {"POSTGRES_PASSWORD": "super-pw", "POSTGRES_OWNER_PASSWORD": "owner-pw", "POSTGRES_APP_PASSWORD": "app-pw"}
+
 
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
@@ -144,7 +147,7 @@ def test_every_variable_the_settings_read_is_in_env_example() -> None:
     missing = {name: files for name, files in read.items() if name not in env_example_names()}
     assert not missing, f"read from the environment but missing in .env.example: {missing}"
     # and the reverse, for the app's own settings: nothing listed that nothing reads
-    compose_only = {"POSTGRES_PASSWORD", "SITE_ADDRESS"}
+    compose_only = {"POSTGRES_PASSWORD", "POSTGRES_OWNER_PASSWORD", "POSTGRES_APP_PASSWORD", "SITE_ADDRESS"}
     assert env_example_names() - set(read) == compose_only
 
 
@@ -175,10 +178,11 @@ def test_every_required_interpolation_is_set_in_env_example() -> None:
 
 
 def test_the_app_environment_after_interpolation_is_the_production_one() -> None:
-    variables = env_example_values() | {"SECRET_KEY": "x" * 50, "POSTGRES_PASSWORD": "pw"}
+    variables = env_example_values() | {"SECRET_KEY": "x" * 50} | PASSWORDS
     env = app_environment("web", variables)
     assert env["DEBUG"] == "0"
-    assert env["DATABASE_URL"] == "postgres://timeline:pw@postgres:5432/timeline"
+    assert env["DATABASE_URL"] == "postgres://timeline_app:app-pw@postgres:5432/timeline"
+    assert env["MIGRATE_DATABASE_URL"] == "postgres://timeline:owner-pw@postgres:5432/timeline"
     assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379/")
     # Every gunicorn worker counts the throttles in one place, apart from the broker's database.
     assert env["CACHE_URL"].startswith("redis://redis:6379/") and env["CACHE_URL"] != env["CELERY_BROKER_URL"]
@@ -189,8 +193,53 @@ def test_the_app_environment_after_interpolation_is_the_production_one() -> None
         "https://localhost",
     )
     assert env["TRUST_X_FORWARDED_PROTO"] == "1" and env["LOG_FORMAT"] == "json"
-    with pytest.raises(KeyError, match="POSTGRES_PASSWORD"):
-        app_environment("web", env_example_values())  # an empty password stops compose, as it should
+    # an empty password stops compose, as it should
+    needs = {"web": {"POSTGRES_OWNER_PASSWORD", "POSTGRES_APP_PASSWORD"}, "worker": {"POSTGRES_APP_PASSWORD"}}
+    needs["postgres"] = set(PASSWORDS)
+    for service, names in needs.items():
+        for name in names:
+            with pytest.raises(KeyError, match=name):
+                app_environment(service, env_example_values() | PASSWORDS | {name: ""})
+
+
+def test_the_service_runs_as_a_role_that_owns_nothing_and_only_web_migrates_as_the_owner(
+    compose: dict[str, Any],
+) -> None:
+    from django.conf import settings
+
+    services = compose["services"]
+    postgres = services["postgres"]
+    # The init script creates the database and both roles; the image's superuser is neither of them.
+    mounts = {str(volume).split(":")[1]: str(volume).split(":")[0] for volume in postgres["volumes"]}
+    assert mounts["/docker-entrypoint-initdb.d/10-roles.sh"] == "./config/postgres-roles.sh"
+    assert "POSTGRES_USER" not in postgres["environment"] and "POSTGRES_DB" not in postgres["environment"]
+    assert {"POSTGRES_OWNER_PASSWORD", "POSTGRES_APP_PASSWORD"} <= set(postgres["environment"])
+    script = (ROOT / "config" / "postgres-roles.sh").read_text()
+    names = dict(re.findall(r"\$\{(TIMELINE_\w+):-(\w+)\}", script))
+    assert names == {"TIMELINE_DB": "timeline", "TIMELINE_OWNER": "timeline", "TIMELINE_APP": "timeline_app"}
+
+    variables = env_example_values() | {"SECRET_KEY": "x" * 50} | PASSWORDS
+    for name in app_services(compose):
+        env = app_environment(name, variables)
+        assert env["DATABASE_URL"] == "postgres://timeline_app:app-pw@postgres:5432/timeline", name
+        if name != "web":
+            assert "MIGRATE_DATABASE_URL" not in env, f"{name} has the owner's password"
+    owner = app_environment("web", variables)["MIGRATE_DATABASE_URL"]
+    assert owner == "postgres://timeline:owner-pw@postgres:5432/timeline"
+
+    # migrate is the one owner command web runs; the owner's URL is gone before gunicorn starts.
+    command = " ".join(command_words(services["web"]))
+    steps = [step.strip() for step in command.removeprefix("sh -c").split("&&")]
+    assert steps[0].startswith("python manage.py migrate") and "migrate" in settings.OWNER_COMMANDS
+    assert "load_deepseek_timeline" not in settings.OWNER_COMMANDS  # it records events: the service's role
+    unset = steps.index("unset MIGRATE_DATABASE_URL")
+    assert unset == len(steps) - 2 and steps[-1].startswith("exec gunicorn")
+
+
+def test_postgres_is_healthy_only_once_its_init_scripts_are_done(compose: dict[str, Any]) -> None:
+    # The image's temporary server for the init scripts listens on its socket only; TCP answers after them.
+    test = compose["services"]["postgres"]["healthcheck"]["test"]
+    assert "-h 127.0.0.1" in test[1] and "-d timeline" in test[1]
 
 
 def test_web_is_reachable_only_through_the_tls_proxy(compose: dict[str, Any]) -> None:

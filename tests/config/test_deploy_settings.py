@@ -26,10 +26,12 @@ OUTSIDE = {"DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE", "LOG_F
 
 def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in OUTSIDE}
-    variables = env_example_values() | {"SECRET_KEY": secrets.token_urlsafe(50), "POSTGRES_PASSWORD": "unused"}
+    passwords = {name: "unused" for name in ("POSTGRES_PASSWORD", "POSTGRES_OWNER_PASSWORD", "POSTGRES_APP_PASSWORD")}
+    variables = env_example_values() | {"SECRET_KEY": secrets.token_urlsafe(50)} | passwords
     env |= app_environment("web", variables)
     env |= {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        "MIGRATE_DATABASE_URL": "",  # SQLite has one role
         "CELERY_BROKER_URL": "filesystem://",
         "TIMELINE_VAR_DIR": str(tmp_path),
         "STATIC_ROOT": str(tmp_path / "static"),
