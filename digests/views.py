@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from config.client_address import client_address
 from digests import services
 from digests.forms import SubscribeForm
 from digests.models import Subscription
@@ -27,6 +28,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.subscription_request(
+                client_address=client_address(request),
                 email=data["email"],
                 user=user,  # type: ignore[arg-type]
                 categories=data["categories"],
