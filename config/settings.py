@@ -256,6 +256,13 @@ DIGEST_SEND_WHEN_EMPTY = env_bool("DIGEST_SEND_WHEN_EMPTY", False)
 DIGEST_MAX_ATTEMPTS = int(os.environ.get("DIGEST_MAX_ATTEMPTS", "5"))
 DIGEST_RETRY_BACKOFF_SECONDS = float(os.environ.get("DIGEST_RETRY_BACKOFF_SECONDS", "60"))
 DIGEST_UNSUBSCRIBE_MAILTO = os.environ.get("DIGEST_UNSUBSCRIBE_MAILTO", "")
+# The subscribe form must not be a way to mail-bomb someone (digests.confirmations): at most this many
+# confirmation mails to one address in 24 hours (enough for a typo and a second try), and at most this many
+# subscribe requests that send one from one client address in an hour. Past a limit the page answers the same.
+DIGEST_CONFIRMATIONS_PER_RECIPIENT_PER_DAY = int(os.environ.get("DIGEST_CONFIRMATIONS_PER_RECIPIENT_PER_DAY", "3"))
+DIGEST_SUBSCRIBE_REQUESTS_PER_CLIENT_PER_HOUR = int(
+    os.environ.get("DIGEST_SUBSCRIBE_REQUESTS_PER_CLIENT_PER_HOUR", "10")
+)
 
 # Feeds (issue 4). sources/ reads every FEEDS_* setting at call time with a default (see sources/fetching.py,
 # sources/scheduling.py, sources/locking.py); these are the ones the environment sets. Loopback stays refused

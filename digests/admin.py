@@ -13,6 +13,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from digests import sending, services
+from digests.confirmations import SubscribeLimitError
 from digests.models import Delivery, DeliveryState, Subscription, SubscriptionStatus
 
 
@@ -141,7 +142,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
                 hour=obj.hour,
                 time_zone=obj.time_zone,
             )
-        except ValidationError as error:
+        except (ValidationError, SubscribeLimitError) as error:
             self.message_user(request, f"Not saved: {error}", messages.ERROR)
             return
         obj.pk = created.pk

@@ -5,6 +5,12 @@ in the subscription's own transaction and, once that commits, puts a task on the
 claims the row before sending, so a redelivered (acks_late) or duplicated task sends nothing twice, and a
 failure is retried with the digests' backoff until DIGEST_MAX_ATTEMPTS. If the broker cannot take the task,
 the request still succeeds: the every-minute digest dispatcher queues what is still waiting.
+
+Limits, so that nobody can use the form to mail-bomb an address: at most
+DIGEST_CONFIRMATIONS_PER_RECIPIENT_PER_DAY confirmation mails to one address in 24 hours, and at most
+DIGEST_SUBSCRIBE_REQUESTS_PER_CLIENT_PER_HOUR requests that send one from one client address in an hour. A
+request over a limit changes nothing (an earlier link keeps working); the page answers the same either way, so
+the form tells nobody whether an address is subscribed or limited.
 """
 
 from __future__ import annotations
@@ -38,6 +44,10 @@ GIVE_UP_AFTER = timedelta(days=1)
 _SETTING_FIELDS = ("categories", "kinds", "entities", "timelines", "min_reliability")
 
 
+class SubscribeLimitError(Exception):
+    """Sending this confirmation mail would pass a limit (per recipient or per client address)."""
+
+
 class ConfirmationOutcome:
     SENT = "sent"
     SKIPPED = "skipped"  # another task claimed or finished this mail
@@ -49,6 +59,17 @@ class ConfirmationOutcome:
 def confirm_url(subscription: Subscription) -> str:
     token = confirm_token(subscription.pk, subscription.requested_at)
     return site_url() + reverse("digests:confirm", kwargs={"token": token})
+
+
+def confirmation_limit_check(*, email: str, client_address: str, now: datetime) -> None:
+    """Raise SubscribeLimitError if one more confirmation mail to `email`, asked by `client_address`, is too many."""
+    per_recipient = int(settings.DIGEST_CONFIRMATIONS_PER_RECIPIENT_PER_DAY)
+    if ConfirmationMail.objects.filter(email=email, created_at__gt=now - timedelta(days=1)).count() >= per_recipient:
+        raise SubscribeLimitError(f"{per_recipient} confirmation mails to this address in 24 hours already")
+    per_client = int(settings.DIGEST_SUBSCRIBE_REQUESTS_PER_CLIENT_PER_HOUR)
+    recent = ConfirmationMail.objects.filter(client_address=client_address, created_at__gt=now - timedelta(hours=1))
+    if client_address and recent.count() >= per_client:
+        raise SubscribeLimitError(f"{per_client} subscribe requests from {client_address} in an hour already")
 
 
 def confirmation_queue(*, subscription: Subscription, client_address: str) -> ConfirmationMail:

@@ -132,7 +132,8 @@ class ConfirmationMail(models.Model):
 
     The web request only inserts the row, so it never waits on the SMTP server; the email worker claims the row
     with a conditional UPDATE before sending (a redelivered or duplicated task finds it taken and sends nothing)
-    and retries failures.
+    and retries failures. The rows are also what the subscribe limits count: mails per recipient per day and
+    requests per client address per hour (digests.confirmations).
     """
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="confirmation_mails")

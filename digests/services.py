@@ -15,7 +15,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from digests.confirmations import confirmation_queue
+from digests.confirmations import confirmation_limit_check, confirmation_queue
 from digests.models import Subscription, SubscriptionStatus
 from digests.selectors import (
     digest_window_end,
@@ -125,7 +125,8 @@ def subscription_request(
 
     A request for an address that is already subscribed changes nothing until its link is confirmed, so a
     stranger cannot rewrite or revive someone else's subscription by typing their address. The link goes out
-    from the email worker (digests.confirmations); `client_address` (who asked) is kept with it.
+    from the email worker (digests.confirmations); a request that would pass the confirmation mail limits for
+    the address or for `client_address` (who asked) raises SubscribeLimitError and changes nothing.
     """
     email, cleaned = _clean_settings(
         email=email or (getattr(user, "email", "") if user else ""),
@@ -143,6 +144,10 @@ def subscription_request(
     now = timezone.now()
     with transaction.atomic():
         subscription = Subscription.objects.select_for_update().filter(email=email).first()
+        if not confirmed:
+            # Under the subscription's row lock: concurrent requests for an address already asked for wait for
+            # each other, so none of them slips past the per-recipient limit.
+            confirmation_limit_check(email=email, client_address=client_address, now=now)
         if subscription is None:
             subscription = Subscription(email=email, user=user, requested_at=now, **cleaned)
             subscription.pending = {}
