@@ -279,6 +279,16 @@ class FeedSerializer(serializers.Serializer):
     results = FeedEntrySerializer(many=True)
 
 
+class ApiRootSerializer(serializers.Serializer):
+    developments = serializers.URLField()
+    developments_feed = serializers.URLField()
+    timelines = serializers.URLField()
+    changes = serializers.URLField()
+    feed = serializers.URLField()
+    schema = serializers.URLField()
+    docs = serializers.URLField()
+
+
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 

@@ -1,4 +1,4 @@
-"""API routes: developments, named timelines, the change feed, Atom, and the OpenAPI schema with its docs.
+"""API routes: the root, developments, named timelines, the change feed, Atom, the OpenAPI schema and its docs.
 
 Swagger UI (/api/docs/) serves its files from drf-spectacular-sidecar, so it works offline; Redoc is left out
 because drf-spectacular's Redoc page loads web fonts from the network.
@@ -16,9 +16,11 @@ from api.views.developments import (
     DevelopmentHistoryView,
     DevelopmentListView,
 )
+from api.views.root import ApiRootView
 from api.views.timelines import TimelineDetailView, TimelineFeedView, TimelineListView
 
 urlpatterns = [
+    path("", ApiRootView.as_view(), name="api-root"),
     path("developments/", DevelopmentListView.as_view(), name="development-list"),
     # Atom at addresses of their own, for feed readers: the same as ?format=atom on the list and a timeline.
     path("developments/feed/", DevelopmentFeedView.as_view(), {"format": "atom"}, name="development-feed"),

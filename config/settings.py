@@ -152,6 +152,10 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # otherwise any client could claim https.
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front of the service append the client's address to X-Forwarded-For: the throttles count
+# per client address (config/client_address.py), and behind a proxy REMOTE_ADDR is the proxy's, shared by all.
+# 0 (the default) ignores the header, which any client can forge; docker-compose.yml sets 1 for Caddy.
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -191,6 +195,13 @@ CACHES = {
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+
+# Failed admin logins (config/login_throttle.py): in each window, this many failures for one username (from
+# anywhere) answer 429 for that username, and this many from one client address on names that exist answer 429
+# for that address. The address limit is the higher one because offices share an address.
+LOGIN_THROTTLE_USER_FAILURES = 5
+LOGIN_THROTTLE_ADDRESS_FAILURES = 30
+LOGIN_THROTTLE_SECONDS = 15 * 60
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Intelligence timeline API",
@@ -259,6 +270,13 @@ DIGEST_SEND_WHEN_EMPTY = env_bool("DIGEST_SEND_WHEN_EMPTY", False)
 DIGEST_MAX_ATTEMPTS = int(os.environ.get("DIGEST_MAX_ATTEMPTS", "5"))
 DIGEST_RETRY_BACKOFF_SECONDS = float(os.environ.get("DIGEST_RETRY_BACKOFF_SECONDS", "60"))
 DIGEST_UNSUBSCRIBE_MAILTO = os.environ.get("DIGEST_UNSUBSCRIBE_MAILTO", "")
+# The subscribe form must not be a way to mail-bomb someone (digests.confirmations): at most this many
+# confirmation mails to one address in 24 hours (enough for a typo and a second try), and at most this many
+# subscribe requests that send one from one client address in an hour. Past a limit the page answers the same.
+DIGEST_CONFIRMATIONS_PER_RECIPIENT_PER_DAY = int(os.environ.get("DIGEST_CONFIRMATIONS_PER_RECIPIENT_PER_DAY", "3"))
+DIGEST_SUBSCRIBE_REQUESTS_PER_CLIENT_PER_HOUR = int(
+    os.environ.get("DIGEST_SUBSCRIBE_REQUESTS_PER_CLIENT_PER_HOUR", "10")
+)
 
 # Feeds (issue 4). sources/ reads every FEEDS_* setting at call time with a default (see sources/fetching.py,
 # sources/scheduling.py, sources/locking.py); these are the ones the environment sets. Loopback stays refused

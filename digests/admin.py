@@ -13,7 +13,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from digests import sending, services
-from digests.models import Delivery, DeliveryState, Subscription, SubscriptionStatus
+from digests.confirmations import SubscribeLimitError
+from digests.models import ConfirmationMail, Delivery, DeliveryState, Subscription, SubscriptionStatus
 
 
 @admin.register(Subscription)
@@ -141,7 +142,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
                 hour=obj.hour,
                 time_zone=obj.time_zone,
             )
-        except ValidationError as error:
+        except (ValidationError, SubscribeLimitError) as error:
             self.message_user(request, f"Not saved: {error}", messages.ERROR)
             return
         obj.pk = created.pk
@@ -181,3 +182,18 @@ class DeliveryAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"Released {released} claim(s); `manage.py send_digests --week WEEK` sends them again."
         )
+
+
+@admin.register(ConfirmationMail)
+class ConfirmationMailAdmin(admin.ModelAdmin):
+    """The confirmation outbox, read-only: whether each subscriber's link went out, and why not if it did not."""
+
+    list_display = ("email", "state", "attempts", "created_at", "sent_at", "client_address", "last_error")
+    list_filter = ("state",)
+    search_fields = ("email", "client_address")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

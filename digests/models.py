@@ -117,3 +117,45 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscription_id} {self.week} {self.state}"
+
+
+class ConfirmationState(models.TextChoices):
+    QUEUED = "queued", "Queued for the email worker"
+    CLAIMED = "claimed", "Claimed (sending or died while sending)"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed (retried until the attempts run out)"
+    SUPERSEDED = "superseded", "Not sent: a newer request replaced its link"
+
+
+class ConfirmationMail(models.Model):
+    """The outbox of confirmation mails: one row per subscribe request that earned a link.
+
+    The web request only inserts the row, so it never waits on the SMTP server; the email worker claims the row
+    with a conditional UPDATE before sending (a redelivered or duplicated task finds it taken and sends nothing)
+    and retries failures. The rows are also what the subscribe limits count: mails per recipient per day and
+    requests per client address per hour (digests.confirmations).
+    """
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="confirmation_mails")
+    email = models.EmailField(max_length=254, help_text="the recipient, lower-cased")
+    # The subscription's requested_at when the link was made: the link's stamp. A newer request changes the
+    # subscription's, and the older mail, if still unsent, is superseded rather than sent with a dead link.
+    requested_at = models.DateTimeField()
+    client_address = models.CharField(max_length=45, blank=True, help_text="who asked (config.client_address)")
+    state = models.CharField(max_length=10, choices=ConfirmationState.choices, default=ConfirmationState.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["email", "created_at"], name="digest_confirm_email_time"),
+            models.Index(fields=["client_address", "created_at"], name="digest_confirm_client_time"),
+            models.Index(fields=["state", "created_at"], name="digest_confirm_state_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} {self.created_at:%Y-%m-%d %H:%M} {self.state}"

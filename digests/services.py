@@ -13,22 +13,16 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from digests.composition import (
-    confirmation_message,
-    describe_filters,
-    site_url,
-)
+from digests.confirmations import confirmation_limit_check, confirmation_queue
 from digests.models import Subscription, SubscriptionStatus
 from digests.selectors import (
     digest_window_end,
     subscription_is_analyst,
     time_zone_names,
 )
-from digests.tokens import TokenError, confirm_token, confirm_token_read, requested_stamp, unsubscribe_token_read
-from digests.window import SubscriptionFilters, entity_names
+from digests.tokens import TokenError, confirm_token_read, requested_stamp, unsubscribe_token_read
 from timeline.models import NamedTimeline
 from timeline.selectors import entity_resolve
 from timeline.taxonomy import RELIABILITY, Category, Kind
@@ -111,11 +105,6 @@ def _clean_settings(
     return email, cleaned
 
 
-def confirm_url(subscription: Subscription) -> str:
-    token = confirm_token(subscription.pk, subscription.requested_at)
-    return site_url() + reverse("digests:confirm", kwargs={"token": token})
-
-
 def subscription_request(
     *,
     email: str,
@@ -130,11 +119,14 @@ def subscription_request(
     hour: int = 8,
     time_zone: str = "UTC",
     confirmed: bool = False,
+    client_address: str = "",
 ) -> Subscription:
-    """Ask for a digest. Sends a confirmation link unless `confirmed` (trusted callers: the admin, a script).
+    """Ask for a digest. Queues a confirmation link unless `confirmed` (trusted callers: the admin, a script).
 
     A request for an address that is already subscribed changes nothing until its link is confirmed, so a
-    stranger cannot rewrite or revive someone else's subscription by typing their address.
+    stranger cannot rewrite or revive someone else's subscription by typing their address. The link goes out
+    from the email worker (digests.confirmations); a request that would pass the confirmation mail limits for
+    the address or for `client_address` (who asked) raises SubscribeLimitError and changes nothing.
     """
     email, cleaned = _clean_settings(
         email=email or (getattr(user, "email", "") if user else ""),
@@ -152,6 +144,10 @@ def subscription_request(
     now = timezone.now()
     with transaction.atomic():
         subscription = Subscription.objects.select_for_update().filter(email=email).first()
+        if not confirmed:
+            # Under the subscription's row lock: concurrent requests for an address already asked for wait for
+            # each other, so none of them slips past the per-recipient limit.
+            confirmation_limit_check(email=email, client_address=client_address, now=now)
         if subscription is None:
             subscription = Subscription(email=email, user=user, requested_at=now, **cleaned)
             subscription.pending = {}
@@ -169,15 +165,10 @@ def subscription_request(
             subscription.pending = cleaned
             subscription.requested_at = now
             subscription.save(update_fields=["pending", "requested_at"])
+        if not confirmed:
+            confirmation_queue(subscription=subscription, client_address=client_address)
     if confirmed:
         return _activate(subscription)
-    names = entity_names(cleaned["entities"])
-    message = confirmation_message(
-        email=email,
-        confirm_url=confirm_url(subscription),
-        filters=describe_filters(SubscriptionFilters.of(Subscription(**cleaned)), names),
-    )
-    message.send()
     return subscription
 
 

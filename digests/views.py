@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from config.client_address import client_address
 from digests import services
+from digests.confirmations import SubscribeLimitError
 from digests.forms import SubscribeForm
 from digests.models import Subscription
 from digests.tokens import TokenError, confirm_token_read, unsubscribe_token_read
+
+logger = logging.getLogger(__name__)
 
 
 def _invalid(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
@@ -27,6 +33,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.subscription_request(
+                client_address=client_address(request),
                 email=data["email"],
                 user=user,  # type: ignore[arg-type]
                 categories=data["categories"],
@@ -42,6 +49,10 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             for field, messages in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, messages)
+        except SubscribeLimitError as error:
+            # The same page as a request that sent a link: the form must not tell who is subscribed or limited.
+            logger.info("subscribe request not mailed: %s", error)
+            return render(request, "digests/subscribe_sent.html", {"email": data["email"]})
         else:
             return render(request, "digests/subscribe_sent.html", {"email": data["email"]})
     return render(request, "digests/subscribe.html", {"form": form}, status=400 if form.errors else 200)

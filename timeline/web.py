@@ -1,4 +1,4 @@
-"""Public pages, server-rendered: named timelines with Figure 1 and a filter bar, one development with its history.
+"""Public pages, server-rendered: a landing page, named timelines with Figure 1 and a filter bar, a development.
 
 Views stay thin: the form parses the query string into TimelineFilters, selectors read, timeline.figure draws,
 and small presenters shape rows for the templates. A bad filter answers 400 with the form showing the error.
@@ -256,6 +256,11 @@ def _query_string(request: HttpRequest) -> str:
 
 
 # ---- views ----------------------------------------------------------------------------------------------
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The landing page: what the service is, with links to the timelines, the API and the admin."""
+    return render(request, "timeline/home.html", {"timelines": list(selectors.named_timelines())})
 
 
 def timeline_index(request: HttpRequest) -> HttpResponse:

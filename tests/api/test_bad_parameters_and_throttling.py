@@ -97,6 +97,21 @@ def test_anonymous_callers_are_throttled_at_the_anon_rate(anon: Any, db: None, s
     assert throttled.status_code == 429 and int(throttled["Retry-After"]) > 0
 
 
+def test_a_forged_forwarded_for_gives_an_anonymous_caller_no_fresh_budget(anon: Any, db: None, settings: Any) -> None:
+    _rates(settings, "3/minute", "100/minute")
+    statuses = [anon.get("/api/timelines/", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}").status_code for n in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_behind_a_trusted_proxy_each_anonymous_client_has_its_own_budget(anon: Any, db: None, settings: Any) -> None:
+    _rates(settings, "2/minute", "100/minute")
+    settings.TRUSTED_PROXIES = 1
+    proxy = {"REMOTE_ADDR": "172.18.0.5"}
+    first = [anon.get("/api/timelines/", HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy).status_code for _ in range(3)]
+    assert first == [200, 200, 429]
+    assert anon.get("/api/timelines/", HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy).status_code == 200
+
+
 def test_authenticated_callers_have_their_own_rate(analyst: Any, anon: Any, db: None, settings: Any) -> None:
     _rates(settings, "1/minute", "5/minute")
     assert [analyst.get("/api/timelines/").status_code for _ in range(6)] == [200] * 5 + [429]

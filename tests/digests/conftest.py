@@ -234,6 +234,17 @@ def old_timeline(db: None) -> dict[str, Development]:
     return record_old()
 
 
+def send_queued_confirmations() -> list[str]:
+    """What the email worker does with the confirmation outbox: run its task (eagerly, as the other digest tests
+    call tasks) for every queued mail. A web request only queues; its commit hook enqueues the task, which a test
+    inside a transaction never reaches."""
+    from digests.models import ConfirmationMail, ConfirmationState
+    from workers import digests as tasks
+
+    queued = ConfirmationMail.objects.filter(state=ConfirmationState.QUEUED).order_by("pk")
+    return [tasks.confirmation_send.apply(args=[pk]).get() for pk in queued.values_list("pk", flat=True)]
+
+
 def subscribe(**kwargs: Any) -> Subscription:
     """An active subscription (confirmed by a trusted caller) whose digests cover what happens from now on."""
     return services.subscription_request(confirmed=True, **{"email": "reader@example.org", **kwargs})

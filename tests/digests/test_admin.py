@@ -11,7 +11,7 @@ from django.test import Client
 
 from digests import sending, services
 from digests.models import Delivery, Subscription
-from tests.digests.conftest import SMTPServer, record_week, subscribe
+from tests.digests.conftest import SMTPServer, record_week, send_queued_confirmations, subscribe
 from timeline.models import Development
 
 pytestmark = pytest.mark.django_db
@@ -115,4 +115,20 @@ def test_an_admin_added_subscription_goes_through_double_opt_in(
     assert response.status_code == 302, response.content[:2000]
     subscription = Subscription.objects.get(email="added@example.org")
     assert subscription.status == "pending" and subscription.categories == ["government"]
+    assert mail.outbox == []  # the email worker sends it, not the admin's request
+    assert send_queued_confirmations() == ["sent"]
     assert "/digests/confirm/" in mail.outbox[0].body
+
+
+def test_the_confirmation_outbox_shows_a_link_that_could_not_be_sent_and_why(
+    admin_client: Client, smtp: SMTPServer, old_timeline: dict
+) -> None:
+    smtp.stop()
+    services.subscription_request(email="waiting@example.org")
+    # Eagerly applied, each retry runs at once, until DIGEST_MAX_ATTEMPTS ran out.
+    assert send_queued_confirmations() == ["gave-up"]
+
+    page = admin_client.get("/admin/digests/confirmationmail/")
+    assert page.status_code == 200
+    assert b"waiting@example.org" in page.content and b"Connection refused" in page.content
+    assert admin_client.get("/admin/digests/confirmationmail/add/").status_code == 403

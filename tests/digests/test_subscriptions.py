@@ -11,13 +11,14 @@ from django.test import Client
 from digests import services
 from digests.models import Subscription, SubscriptionStatus
 from digests.tokens import unsubscribe_token
-from tests.digests.conftest import SITE, SMTPServer, subscribe
+from tests.digests.conftest import SITE, SMTPServer, send_queued_confirmations, subscribe
 from timeline.models import Development
 
 pytestmark = pytest.mark.django_db
 
 
 def confirm_link(server: SMTPServer, address: str) -> str:
+    send_queued_confirmations()
     message = server.wait_for(1)[-1]
     assert message.rcpt_tos == [address]
     match = re.search(rf"{re.escape(SITE)}(/digests/confirm/[^/\s]+/)", message.part("plain"))
@@ -71,6 +72,7 @@ def test_a_tampered_or_superseded_confirmation_link_is_refused(smtp: SMTPServer,
     assert Client().get(tampered).status_code == 400
 
     services.subscription_request(email="someone@example.org", categories=["technology"])
+    send_queued_confirmations()
     smtp.wait_for(2)
     response = Client().post(first)
     assert response.status_code == 400

@@ -255,12 +255,75 @@ def test_failed_admin_logins_are_throttled_per_username(world: dict[str, Any], s
 def test_failed_admin_logins_are_throttled_per_address(world: dict[str, Any], settings: Any) -> None:
     settings.LOGIN_THROTTLE_USER_FAILURES = 100
     settings.LOGIN_THROTTLE_ADDRESS_FAILURES = 4
+    for number in range(5):
+        user(f"user{number}", "analyst", is_staff=True)
     guesser = Client(REMOTE_ADDR="203.0.113.9")
     for number in range(4):
         assert guesser.post("/admin/login/", {"username": f"user{number}", "password": "x"}).status_code == 200
-    assert guesser.post("/admin/login/", {"username": "someone-else", "password": "x"}).status_code == 429
+    assert guesser.post("/admin/login/", {"username": "user4", "password": PASSWORD}).status_code == 429
     elsewhere = Client(REMOTE_ADDR="198.51.100.7")
-    assert elsewhere.post("/admin/login/", {"username": "someone-else", "password": "x"}).status_code == 200
+    assert elsewhere.post("/admin/login/", {"username": "user4", "password": PASSWORD}).status_code == 302
+
+
+def test_another_spelling_of_a_username_counts_against_the_same_account(world: dict[str, Any], settings: Any) -> None:
+    settings.LOGIN_THROTTLE_USER_FAILURES = 5
+    settings.LOGIN_THROTTLE_ADDRESS_FAILURES = 100
+    user("analyst2", "analyst", is_staff=True)
+    fullwidth = "ａｎａｌｙｓｔ２"
+    # Django's login form normalises the name (NFKC): the fullwidth spelling logs into the same account.
+    assert Client().post("/admin/login/", {"username": fullwidth, "password": PASSWORD}).status_code == 302
+    guesser = Client()
+    for attempt in range(5):
+        name = ("analyst2", fullwidth, " analyst2 ", "ANALYST2", fullwidth)[attempt]
+        assert guesser.post("/admin/login/", {"username": name, "password": f"guess-{attempt}"}).status_code == 200
+    for name in (fullwidth, "analyst2", "ａｎａｌｙｓｔ2"):
+        assert guesser.post("/admin/login/", {"username": name, "password": "another guess"}).status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_is_counted_not_the_proxy(world: dict[str, Any], settings: Any) -> None:
+    settings.TRUSTED_PROXIES = 1
+    settings.LOGIN_THROTTLE_USER_FAILURES = 100
+    settings.LOGIN_THROTTLE_ADDRESS_FAILURES = 4
+    user("ada", "analyst", is_staff=True)
+    proxy = "172.18.0.5"  # Caddy: REMOTE_ADDR of every request; it writes the client's address in the header
+    guesser = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.9")
+    for _ in range(4):
+        assert guesser.post("/admin/login/", {"username": "ada", "password": "guess"}).status_code == 200
+    assert guesser.post("/admin/login/", {"username": "ada", "password": PASSWORD}).status_code == 429
+    # A spoofed header in front of the proxy's entry changes nothing: only the entry the proxy wrote counts.
+    spoofing = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.9")
+    assert spoofing.post("/admin/login/", {"username": "ada", "password": PASSWORD}).status_code == 429
+    administrator = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert administrator.post("/admin/login/", {"username": "ada", "password": PASSWORD}).status_code == 302
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_for_gives_no_fresh_count(
+    world: dict[str, Any], settings: Any
+) -> None:
+    assert settings.TRUSTED_PROXIES == 0  # the default
+    settings.LOGIN_THROTTLE_USER_FAILURES = 100
+    settings.LOGIN_THROTTLE_ADDRESS_FAILURES = 4
+    user("ada", "analyst", is_staff=True)
+    for number in range(4):
+        forged = Client(REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=f"192.0.2.{number}")
+        assert forged.post("/admin/login/", {"username": "ada", "password": "guess"}).status_code == 200
+    forged = Client(REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="192.0.2.200")
+    assert forged.post("/admin/login/", {"username": "ada", "password": PASSWORD}).status_code == 429
+
+
+def test_a_flood_of_failures_on_unknown_names_does_not_lock_a_real_account_out_of_the_address(
+    world: dict[str, Any], settings: Any
+) -> None:
+    settings.LOGIN_THROTTLE_USER_FAILURES = 5
+    settings.LOGIN_THROTTLE_ADDRESS_FAILURES = 4
+    user("ada", "analyst", is_staff=True)
+    shared = "172.18.0.5"  # one address for everyone: a proxy not declared trusted, or an office
+    attacker = Client(REMOTE_ADDR=shared)
+    for number in range(40):
+        response = attacker.post("/admin/login/", {"username": f"nobody{number}", "password": "x"})
+        assert response.status_code == 200, number
+    administrator = Client(REMOTE_ADDR=shared)
+    assert administrator.post("/admin/login/", {"username": "ada", "password": PASSWORD}).status_code == 302
 
 
 def test_a_successful_login_clears_the_usernames_failures(world: dict[str, Any], settings: Any) -> None:
