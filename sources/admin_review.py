@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from sources import review
+from sources import review, selectors
 from sources.admin import SourceAdmin
 from sources.models import Candidate, CandidateStatus, Item
 from timeline.admin.common import actor_of, add_service_errors, new_token, page_context, safe_link
@@ -295,6 +295,7 @@ class CandidateReviewAdmin(admin.ModelAdmin):
             reasons=_reasons(candidate),
             suggested_entities=_suggested_entities(candidate),
             duplicates=_duplicates(candidate),
+            decided_twins=_decided_twins(candidate),
             siblings=_story_siblings(candidate),
             can_decide=can_decide,
             can_promote=can_decide and request.user.has_perm("timeline.add_development"),
@@ -310,7 +311,7 @@ class CandidateReviewAdmin(admin.ModelAdmin):
     ) -> dict[str, tuple[forms.Form, forms.Form | None]]:
         data = request.POST if bound else None
         result: dict[str, tuple[forms.Form, forms.Form | None]] = {}
-        duplicates = [str(d) for d in candidate.possible_duplicates or []]
+        duplicates = _duplicate_ids(candidate)
         if only in (None, "promote"):
             result["promote"] = (
                 DevelopmentForm(
@@ -447,10 +448,26 @@ def _suggested_entities(candidate: Candidate) -> list[dict[str, Any]]:
     ]
 
 
+def _duplicate_ids(candidate: Candidate) -> list[str]:
+    """The developments the candidate may repeat: first those its item already is (looked up now, so that a
+    copy decided after this item was fetched counts too), then the flagger's suggestions from ingestion."""
+    item = candidate.item
+    same = selectors.developments_citing(link=item.link, title=item.title)
+    ids = dict.fromkeys([*same, *(str(value) for value in candidate.possible_duplicates or [])])
+    ids.pop(str(candidate.development_id), None)  # a decided candidate is not a duplicate of its own development
+    return list(ids)
+
+
+def _decided_twins(candidate: Candidate) -> list[dict[str, Any]]:
+    """Earlier decisions on the same item (same link or title) fetched before, e.g. a rejection."""
+    twins = selectors.candidates_decided_alike(
+        link=candidate.item.link, title=candidate.item.title, exclude_item_id=candidate.item_id
+    )[:5]
+    return [{"candidate": twin, "url": reverse("admin:sources_candidate_change", args=[twin.pk])} for twin in twins]
+
+
 def _duplicates(candidate: Candidate) -> list[dict[str, Any]]:
-    ids = []
-    for value in candidate.possible_duplicates or []:
-        ids.append(str(value))
+    ids = _duplicate_ids(candidate)
     found = {str(d.pk): d for d in Development.objects.filter(pk__in=ids).prefetch_related("entities")}
     rows = []
     for development_id in ids:
