@@ -29,7 +29,14 @@ from sources import review, selectors
 from sources.admin import SourceAdmin
 from sources.models import Candidate, CandidateStatus, Item
 from timeline.admin.common import actor_of, add_service_errors, new_token, page_context, safe_link
-from timeline.admin.forms import CitationForm, DevelopmentForm, TokenForm, developments_widget, use_widget
+from timeline.admin.forms import (
+    DATE_HELP,
+    CitationForm,
+    DevelopmentForm,
+    TokenForm,
+    developments_widget,
+    use_widget,
+)
 from timeline.models import Citation, Development, Entity
 from timeline.taxonomy import Category, Kind
 
@@ -127,14 +134,16 @@ class BulkRejectForm(forms.Form):
 
 
 def development_suggestion(candidate: Candidate) -> dict[str, Any]:
-    """The development form prefilled from the flagger's suggestion and the item."""
+    """The development form prefilled from the flagger's suggestion and the item.
+
+    "When it happened" holds only a date found in the text: the feed's publication date says when the item was
+    reported, which is often not when it happened, so it is offered as a hint (date_hint) for the analyst."""
     item = candidate.item
-    date = candidate.date_edtf or (item.published_at.date().isoformat() if item.published_at else "")
     known = set(Entity.objects.filter(pk__in=_linked_entities(candidate)).values_list("pk", flat=True))
     return {
         "title": item.title[:300],
         "summary": item.summary[:2000],
-        "date": date,
+        "date": candidate.date_edtf,
         "category": candidate.category or Category.CORPORATE,
         "kind": candidate.kind or Kind.OTHER,
         "entities": [entity_id for entity_id in _linked_entities(candidate) if entity_id in known],
@@ -142,6 +151,17 @@ def development_suggestion(candidate: Candidate) -> dict[str, Any]:
         "disputed": False,
         "token": new_token(),
     }
+
+
+def date_hint(candidate: Candidate) -> str:
+    """The date field's help: the item's publication date, as a hint, before the format's help."""
+    item = candidate.item
+    if item.published_at is None:
+        return DATE_HELP
+    published = item.published_at.date().isoformat()
+    found = "" if candidate.date_edtf else " No date was found in the text."
+    hint = f"Published {published} per the feed: when it was reported, not necessarily when it happened."
+    return f"{hint}{found} {DATE_HELP}"
 
 
 def citation_suggestion(candidate: Candidate) -> dict[str, Any]:
@@ -313,14 +333,16 @@ class CandidateReviewAdmin(admin.ModelAdmin):
         result: dict[str, tuple[forms.Form, forms.Form | None]] = {}
         duplicates = _duplicate_ids(candidate)
         if only in (None, "promote"):
+            development = DevelopmentForm(
+                data,
+                initial=development_suggestion(candidate),
+                prefix="promote",
+                admin_site=self.admin_site,
+                reason_required=False,
+            )
+            development.fields["date"].help_text = date_hint(candidate)
             result["promote"] = (
-                DevelopmentForm(
-                    data,
-                    initial=development_suggestion(candidate),
-                    prefix="promote",
-                    admin_site=self.admin_site,
-                    reason_required=False,
-                ),
+                development,
                 CitationForm(data, initial=citation_suggestion(candidate), prefix="promote-citation"),
             )
         if only in (None, "attach"):

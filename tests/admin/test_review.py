@@ -143,6 +143,22 @@ def test_a_copy_of_a_rejected_item_says_it_was_rejected_before(analyst: Client) 
     assert f'href="{review_url(rejected)}"' in page and "Rejected" in page
 
 
+def test_without_a_date_in_the_text_the_promote_form_leaves_the_date_to_the_analyst_with_a_hint(
+    analyst: Client,
+) -> None:
+    candidate = make_candidate(date_edtf="")  # published 2024-12-02 per the feed
+    response = analyst.get(review_url(candidate))
+    assert form_data(response, "promote_form")["promote-date"] == ""
+    hint = response.context["promote_forms"][0]["date"].help_text
+    assert hint.startswith("Published 2024-12-02 per the feed") and "No date was found in the text" in hint
+    assert "Published 2024-12-02 per the feed" in response.content.decode()
+    # Submitted as it is, the form asks for the date instead of recording the publication date.
+    data = form_data(response, "promote_form")
+    data.update({"decision": "promote", "promote-citation-reliability": "B", "promote-citation-credibility": "2"})
+    assert "date" in analyst.post(review_url(candidate), data).context["promote_forms"][0].errors
+    assert not Development.objects.exists()
+
+
 def test_promote_records_a_development_with_the_graded_citation_once(analyst: Client, entities: list[Entity]) -> None:
     candidate = make_candidate()
     data = form_data(analyst.get(review_url(candidate)), "promote_form")
