@@ -41,6 +41,7 @@ from timeline.models import Citation, Development, Entity
 from timeline.taxonomy import Category, Kind
 
 SNOOZE_CHOICES = [("1", "1 day"), ("3", "3 days"), ("7", "1 week"), ("30", "30 days")]
+QUEUE_ENTITIES = 3  # entity names a queue row shows; the review page shows them all
 SCORE_BANDS = {"strong": (8.0, None), "good": (6.0, 8.0), "fair": (4.0, 6.0), "weak": (None, 4.0)}
 
 
@@ -190,19 +191,10 @@ if admin.site.is_registered(Candidate):
 
 @admin.register(Candidate)
 class CandidateReviewAdmin(admin.ModelAdmin):
-    list_display = (
-        "score_shown",
-        "title",
-        "source",
-        "category",
-        "kind",
-        "date_edtf",
-        "suggested_entities",
-        "duplicates",
-        "status",
-        "created_at",
-    )
-    list_display_links = ("title",)
+    # Few, compact columns so the item's title gets the width (the queue is read at 1400 px beside the admin's
+    # navigation and the filters): source and date go under the title, the suggestion in one column.
+    list_display = ("score_shown", "title", "suggested", "suggested_entities", "duplicates")
+    list_display_links = None  # the title cell links to the review page itself, so the line under it is no link
     list_filter = (
         QueueFilter,
         ("item__source", admin.RelatedOnlyFieldListFilter),
@@ -229,18 +221,36 @@ class CandidateReviewAdmin(admin.ModelAdmin):
         return f"{obj.score:.1f}"
 
     @admin.display(description="item", ordering="item__title")
-    def title(self, obj: Candidate) -> str:
-        return obj.item.title or obj.item.link or f"item {obj.item_id}"
+    def title(self, obj: Candidate) -> SafeString:
+        item = obj.item
+        published = item.published_at.date().isoformat() if item.published_at else "no date"
+        # The status is said only where it is news: the queue's default view shows new candidates.
+        status = "" if obj.status == CandidateStatus.NEW else f" · {obj.get_status_display()}"
+        return format_html(
+            '<a href="{}">{}</a><div class="quiet">{} · {}{}</div>',
+            reverse("admin:sources_candidate_change", args=[obj.pk]),
+            item.title or item.link or f"item {obj.item_id}",
+            item.source,
+            published,
+            status,
+        )
 
-    @admin.display(description="source", ordering="item__source__name")
-    def source(self, obj: Candidate) -> str:
-        return str(obj.item.source)
+    @admin.display(description="suggested", ordering="category")
+    def suggested(self, obj: Candidate) -> SafeString:
+        return format_html(
+            '{}<div class="quiet">{} · {}</div>',
+            obj.get_category_display() or "—",
+            obj.get_kind_display() or "—",
+            obj.date_edtf or "no date in the text",
+        )
 
     @admin.display(description="entities")
     def suggested_entities(self, obj: Candidate) -> str:
-        return ", ".join(str(e.get("name", "")) for e in obj.entities or [] if isinstance(e, dict))
+        names = [str(e.get("name", "")) for e in obj.entities or [] if isinstance(e, dict)]
+        shown = ", ".join(names[:QUEUE_ENTITIES])
+        return f"{shown} +{len(names) - QUEUE_ENTITIES}" if len(names) > QUEUE_ENTITIES else shown
 
-    @admin.display(description="possible duplicates")
+    @admin.display(description="same as")
     def duplicates(self, obj: Candidate) -> int:
         return len(obj.possible_duplicates or [])
 
