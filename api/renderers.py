@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import icalendar
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from rest_framework.renderers import BaseRenderer
@@ -179,14 +181,31 @@ def csv_record(row: dict[str, Any]) -> list[str]:
     return [_cell(values.get(column)) for column in CSV_COLUMNS]
 
 
+def csv_filename(view: Any, day: date) -> str:
+    """What a CSV download is saved as: the view's name for it (a timeline's slug; else "developments") and the
+    day it was taken, e.g. deepseek-development-2025-02-03.csv. Only safe filename characters are kept."""
+    get_download_name = getattr(view, "get_download_name", None)
+    stem = str(get_download_name()) if callable(get_download_name) else ""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.") or "developments"
+    return f"{stem}-{day.isoformat()}.csv"
+
+
 class CSVRenderer(BaseRenderer):
-    """One row per development under a fixed header (CSV_COLUMNS); new columns only ever go at the end."""
+    """One row per development under a fixed header (CSV_COLUMNS); new columns only ever go at the end.
+
+    The answer is an attachment with a file name (csv_filename), so a browser saves it as a file with a name
+    that says what it holds rather than as "developments" or the query string."""
 
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        context = renderer_context or {}
+        response = context.get("response")
+        if response is not None:
+            filename = csv_filename(context.get("view"), timezone.now().date())
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
         if data is None:
             return b""
         out = io.StringIO()

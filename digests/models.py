@@ -83,6 +83,11 @@ class DeliveryState(models.TextChoices):
     FAILED = "failed", "Failed (will be retried)"
 
 
+# A week's send with a log row in one of these states may be claimed again; any other row means someone else
+# holds or finished it. The claim (digests.sending) and the dry run's forecast (digests.selectors) both read this.
+RECLAIMABLE_STATES = (DeliveryState.FAILED,)
+
+
 class Delivery(models.Model):
     """The send log: one row per (subscription, ISO week), inserted to claim the send before anything is sent.
 

@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 from django.utils.timezone import now as django_now
 
-from digests.models import Delivery, Subscription, SubscriptionStatus
+from digests.models import RECLAIMABLE_STATES, Delivery, Subscription, SubscriptionStatus
 from events import store
 from events.models import ProjectionCheckpoint
 
@@ -107,3 +107,13 @@ def review_queue_count() -> int | None:
 
 def subscriptions_for(ids: Iterable[int]) -> list[Subscription]:
     return list(Subscription.objects.filter(pk__in=list(ids)).select_related("user").order_by("pk"))
+
+
+def subscriptions_claimable(ids: Iterable[int], week: str) -> set[int]:
+    """Those of `ids` whose `week` send nobody holds or finished: no send-log row, or one that may be reclaimed.
+
+    What digests.sending's claim would take now; the dry run counts with it, so it says what a send would do.
+    """
+    ids = set(ids)
+    taken = Delivery.objects.filter(week=week, subscription_id__in=ids).exclude(state__in=RECLAIMABLE_STATES)
+    return ids - set(taken.values_list("subscription_id", flat=True))

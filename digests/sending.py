@@ -44,11 +44,12 @@ from digests.composition import (
     digest_mime,
     site_host,
 )
-from digests.models import Delivery, DeliveryState, Subscription, SubscriptionStatus
+from digests.models import RECLAIMABLE_STATES, Delivery, DeliveryState, Subscription, SubscriptionStatus
 from digests.selectors import (
     digest_window_end,
     review_queue_count,
     subscription_is_analyst,
+    subscriptions_claimable,
     subscriptions_for,
 )
 from digests.services import subscription_pause
@@ -68,13 +69,15 @@ class Outcome:
     INACTIVE = "inactive"
     FAILED = "failed"  # will be retried
     PAUSED = "paused"  # failed too often: the subscription is paused
-    DRY_RUN = "dry-run"
 
 
 @dataclass
 class SendReport:
+    """What a send did, per subscription; in a dry run, what it would have done (SENT: would be sent)."""
+
     week: str
     to_position: int
+    dry_run: bool = False
     outcomes: dict[int, str] = field(default_factory=dict)
     composed: int = 0
     errors: dict[int, str] = field(default_factory=dict)
@@ -122,7 +125,7 @@ def _claim(subscriptions: Sequence[Subscription], week: str, to_position: int) -
             ignore_conflicts=True,
         )
         # A failed attempt is claimed again by exactly one caller: the UPDATE is conditional on its state.
-        Delivery.objects.filter(week=week, subscription_id__in=ids, state=DeliveryState.FAILED).update(
+        Delivery.objects.filter(week=week, subscription_id__in=ids, state__in=RECLAIMABLE_STATES).update(
             state=DeliveryState.CLAIMED, claim_token=token, attempts=F("attempts") + 1, claimed_at=now
         )
     return {row.subscription_id: row for row in Delivery.objects.filter(week=week, claim_token=token)}
@@ -300,7 +303,7 @@ def digests_send(
     # The dispatcher passes one end for all the sends it enqueues, so that they share their windows.
     end = digest_window_end()
     to_position = end if to_position is None else min(to_position, end)
-    report = SendReport(week=week, to_position=to_position)
+    report = SendReport(week=week, to_position=to_position, dry_run=dry_run)
     active = []
     for subscription in subscriptions:
         if subscription.status == SubscriptionStatus.ACTIVE:
@@ -309,7 +312,7 @@ def digests_send(
             report.outcomes[subscription.pk] = Outcome.INACTIVE
     review_count: list[int | None] = []
     send_when_empty = bool(settings.DIGEST_SEND_WHEN_EMPTY)
-    mailer = _Mailer(connection) if not dry_run else None
+    mailer = _Mailer(connection)
 
     def compose(subscription: Subscription) -> ComposedDigest:
         start = min(subscription.covered_to_position, to_position)
@@ -328,22 +331,17 @@ def digests_send(
     try:
         for start in range(0, len(active), chunk_size):
             chunk = active[start : start + chunk_size]
-            if dry_run:
-                for subscription in chunk:
-                    compose(subscription)
-                    report.outcomes[subscription.pk] = Outcome.DRY_RUN
-                continue
-            assert mailer is not None
-            claimed = _claim(chunk, week, to_position)
-            by_id = {s.pk: s for s in chunk}
-            for subscription in chunk:
-                if subscription.pk not in claimed:
-                    report.outcomes[subscription.pk] = Outcome.SKIPPED
-            assert mail_thread is not None
+            # A dry run asks which sends the claim would take, and takes none; from there both run the same code.
+            owned: set[int] | dict[int, Delivery] = (
+                subscriptions_claimable([s.pk for s in chunk], week) if dry_run else _claim(chunk, week, to_position)
+            )
             results: dict[int, tuple[str, ComposedDigest | None, str]] = {}
             sending: list[tuple[int, ComposedDigest, Future[str]]] = []
-            for subscription_id in claimed:
-                subscription = by_id[subscription_id]
+            for subscription in chunk:
+                subscription_id = subscription.pk
+                if subscription_id not in owned:
+                    report.outcomes[subscription_id] = Outcome.SKIPPED
+                    continue
                 try:
                     digest = compose(subscription)
                     if digest.empty and not send_when_empty:
@@ -354,17 +352,32 @@ def digests_send(
                     logger.exception("composing the digest of subscription %s failed", subscription_id)
                     results[subscription_id] = (DeliveryState.FAILED, None, f"composing failed: {error!r}"[:2000])
                     continue
+                if mail_thread is None:
+                    results[subscription_id] = (DeliveryState.SENT, digest, "")  # it would be sent
+                    continue
                 sending.append((subscription_id, digest, mail_thread.submit(mailer.send, prepared)))
             for subscription_id, digest, future in sending:
                 refused = future.result()
                 results[subscription_id] = (DeliveryState.FAILED if refused else DeliveryState.SENT, digest, refused)
-            _finish(claimed, results, to_position, report)
+            if dry_run:
+                _forecast(results, report)
+            else:
+                assert isinstance(owned, dict)
+                _finish(owned, results, to_position, report)
     finally:
         if mail_thread is not None:
             mail_thread.shutdown(wait=True)
-        if mailer is not None:
-            mailer.close()
+        mailer.close()
     return report
+
+
+def _forecast(results: dict[int, tuple[str, ComposedDigest | None, str]], report: SendReport) -> None:
+    """A dry run's outcomes: what _finish would record, with nothing written."""
+    outcome: dict[str, str] = {DeliveryState.SENT: Outcome.SENT, DeliveryState.EMPTY: Outcome.EMPTY}
+    for subscription_id, (state, _digest, error) in results.items():
+        report.outcomes[subscription_id] = outcome.get(state, Outcome.FAILED)
+        if error:
+            report.errors[subscription_id] = error
 
 
 def digest_send_one(*, subscription_id: int, week: str, to_position: int | None = None) -> tuple[str, str]:

@@ -25,15 +25,23 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from sources import review
+from sources import review, selectors
 from sources.admin import SourceAdmin
 from sources.models import Candidate, CandidateStatus, Item
 from timeline.admin.common import actor_of, add_service_errors, new_token, page_context, safe_link
-from timeline.admin.forms import CitationForm, DevelopmentForm, TokenForm, developments_widget, use_widget
+from timeline.admin.forms import (
+    DATE_HELP,
+    CitationForm,
+    DevelopmentForm,
+    TokenForm,
+    developments_widget,
+    use_widget,
+)
 from timeline.models import Citation, Development, Entity
 from timeline.taxonomy import Category, Kind
 
 SNOOZE_CHOICES = [("1", "1 day"), ("3", "3 days"), ("7", "1 week"), ("30", "30 days")]
+QUEUE_ENTITIES = 3  # entity names a queue row shows; the review page shows them all
 SCORE_BANDS = {"strong": (8.0, None), "good": (6.0, 8.0), "fair": (4.0, 6.0), "weak": (None, 4.0)}
 
 
@@ -127,14 +135,16 @@ class BulkRejectForm(forms.Form):
 
 
 def development_suggestion(candidate: Candidate) -> dict[str, Any]:
-    """The development form prefilled from the flagger's suggestion and the item."""
+    """The development form prefilled from the flagger's suggestion and the item.
+
+    "When it happened" holds only a date found in the text: the feed's publication date says when the item was
+    reported, which is often not when it happened, so it is offered as a hint (date_hint) for the analyst."""
     item = candidate.item
-    date = candidate.date_edtf or (item.published_at.date().isoformat() if item.published_at else "")
     known = set(Entity.objects.filter(pk__in=_linked_entities(candidate)).values_list("pk", flat=True))
     return {
         "title": item.title[:300],
         "summary": item.summary[:2000],
-        "date": date,
+        "date": candidate.date_edtf,
         "category": candidate.category or Category.CORPORATE,
         "kind": candidate.kind or Kind.OTHER,
         "entities": [entity_id for entity_id in _linked_entities(candidate) if entity_id in known],
@@ -142,6 +152,17 @@ def development_suggestion(candidate: Candidate) -> dict[str, Any]:
         "disputed": False,
         "token": new_token(),
     }
+
+
+def date_hint(candidate: Candidate) -> str:
+    """The date field's help: the item's publication date, as a hint, before the format's help."""
+    item = candidate.item
+    if item.published_at is None:
+        return DATE_HELP
+    published = item.published_at.date().isoformat()
+    found = "" if candidate.date_edtf else " No date was found in the text."
+    hint = f"Published {published} per the feed: when it was reported, not necessarily when it happened."
+    return f"{hint}{found} {DATE_HELP}"
 
 
 def citation_suggestion(candidate: Candidate) -> dict[str, Any]:
@@ -170,19 +191,10 @@ if admin.site.is_registered(Candidate):
 
 @admin.register(Candidate)
 class CandidateReviewAdmin(admin.ModelAdmin):
-    list_display = (
-        "score_shown",
-        "title",
-        "source",
-        "category",
-        "kind",
-        "date_edtf",
-        "suggested_entities",
-        "duplicates",
-        "status",
-        "created_at",
-    )
-    list_display_links = ("title",)
+    # Few, compact columns so the item's title gets the width (the queue is read at 1400 px beside the admin's
+    # navigation and the filters): source and date go under the title, the suggestion in one column.
+    list_display = ("score_shown", "title", "suggested", "suggested_entities", "duplicates")
+    list_display_links = None  # the title cell links to the review page itself, so the line under it is no link
     list_filter = (
         QueueFilter,
         ("item__source", admin.RelatedOnlyFieldListFilter),
@@ -209,18 +221,36 @@ class CandidateReviewAdmin(admin.ModelAdmin):
         return f"{obj.score:.1f}"
 
     @admin.display(description="item", ordering="item__title")
-    def title(self, obj: Candidate) -> str:
-        return obj.item.title or obj.item.link or f"item {obj.item_id}"
+    def title(self, obj: Candidate) -> SafeString:
+        item = obj.item
+        published = item.published_at.date().isoformat() if item.published_at else "no date"
+        # The status is said only where it is news: the queue's default view shows new candidates.
+        status = "" if obj.status == CandidateStatus.NEW else f" · {obj.get_status_display()}"
+        return format_html(
+            '<a href="{}">{}</a><div class="quiet">{} · {}{}</div>',
+            reverse("admin:sources_candidate_change", args=[obj.pk]),
+            item.title or item.link or f"item {obj.item_id}",
+            item.source,
+            published,
+            status,
+        )
 
-    @admin.display(description="source", ordering="item__source__name")
-    def source(self, obj: Candidate) -> str:
-        return str(obj.item.source)
+    @admin.display(description="suggested", ordering="category")
+    def suggested(self, obj: Candidate) -> SafeString:
+        return format_html(
+            '{}<div class="quiet">{} · {}</div>',
+            obj.get_category_display() or "—",
+            obj.get_kind_display() or "—",
+            obj.date_edtf or "no date in the text",
+        )
 
     @admin.display(description="entities")
     def suggested_entities(self, obj: Candidate) -> str:
-        return ", ".join(str(e.get("name", "")) for e in obj.entities or [] if isinstance(e, dict))
+        names = [str(e.get("name", "")) for e in obj.entities or [] if isinstance(e, dict)]
+        shown = ", ".join(names[:QUEUE_ENTITIES])
+        return f"{shown} +{len(names) - QUEUE_ENTITIES}" if len(names) > QUEUE_ENTITIES else shown
 
-    @admin.display(description="possible duplicates")
+    @admin.display(description="same as")
     def duplicates(self, obj: Candidate) -> int:
         return len(obj.possible_duplicates or [])
 
@@ -295,6 +325,7 @@ class CandidateReviewAdmin(admin.ModelAdmin):
             reasons=_reasons(candidate),
             suggested_entities=_suggested_entities(candidate),
             duplicates=_duplicates(candidate),
+            decided_twins=_decided_twins(candidate),
             siblings=_story_siblings(candidate),
             can_decide=can_decide,
             can_promote=can_decide and request.user.has_perm("timeline.add_development"),
@@ -310,16 +341,18 @@ class CandidateReviewAdmin(admin.ModelAdmin):
     ) -> dict[str, tuple[forms.Form, forms.Form | None]]:
         data = request.POST if bound else None
         result: dict[str, tuple[forms.Form, forms.Form | None]] = {}
-        duplicates = [str(d) for d in candidate.possible_duplicates or []]
+        duplicates = _duplicate_ids(candidate)
         if only in (None, "promote"):
+            development = DevelopmentForm(
+                data,
+                initial=development_suggestion(candidate),
+                prefix="promote",
+                admin_site=self.admin_site,
+                reason_required=False,
+            )
+            development.fields["date"].help_text = date_hint(candidate)
             result["promote"] = (
-                DevelopmentForm(
-                    data,
-                    initial=development_suggestion(candidate),
-                    prefix="promote",
-                    admin_site=self.admin_site,
-                    reason_required=False,
-                ),
+                development,
                 CitationForm(data, initial=citation_suggestion(candidate), prefix="promote-citation"),
             )
         if only in (None, "attach"):
@@ -447,10 +480,26 @@ def _suggested_entities(candidate: Candidate) -> list[dict[str, Any]]:
     ]
 
 
+def _duplicate_ids(candidate: Candidate) -> list[str]:
+    """The developments the candidate may repeat: first those its item already is (looked up now, so that a
+    copy decided after this item was fetched counts too), then the flagger's suggestions from ingestion."""
+    item = candidate.item
+    same = selectors.developments_citing(link=item.link, title=item.title)
+    ids = dict.fromkeys([*same, *(str(value) for value in candidate.possible_duplicates or [])])
+    ids.pop(str(candidate.development_id), None)  # a decided candidate is not a duplicate of its own development
+    return list(ids)
+
+
+def _decided_twins(candidate: Candidate) -> list[dict[str, Any]]:
+    """Earlier decisions on the same item (same link or title) fetched before, e.g. a rejection."""
+    twins = selectors.candidates_decided_alike(
+        link=candidate.item.link, title=candidate.item.title, exclude_item_id=candidate.item_id
+    )[:5]
+    return [{"candidate": twin, "url": reverse("admin:sources_candidate_change", args=[twin.pk])} for twin in twins]
+
+
 def _duplicates(candidate: Candidate) -> list[dict[str, Any]]:
-    ids = []
-    for value in candidate.possible_duplicates or []:
-        ids.append(str(value))
+    ids = _duplicate_ids(candidate)
     found = {str(d.pk): d for d in Development.objects.filter(pk__in=ids).prefetch_related("entities")}
     rows = []
     for development_id in ids:

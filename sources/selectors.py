@@ -7,14 +7,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
-from sources.dedup import jaccard, title_tokens
+from sources.dedup import canonical_url, jaccard, title_tokens
 from sources.flagging import DEFAULT_MIN_ACTION, DEFAULT_MIN_TOPIC, DEFAULT_THRESHOLD, RuleSet, compile_rules
 from sources.models import Candidate, CandidateStatus, Health, Item, Source, WatchEntity, WatchPattern
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
-from timeline.models import Development, DevelopmentEntity, Entity, EntityAlias
+from timeline.models import Citation, Development, DevelopmentEntity, Entity, EntityAlias
+from timeline.taxonomy import Status
 
 _rules_lock = threading.Lock()
 _rules_cache: dict[str, Any] = {}
@@ -98,20 +99,108 @@ def candidates_open() -> QuerySet[Candidate]:
     )
 
 
+# Decisions that settle an item for good: a later copy of it is that item again, not news.
+DECIDED_STATUSES = (CandidateStatus.PROMOTED, CandidateStatus.ATTACHED, CandidateStatus.REJECTED)
+
+
+# A title names one article only when it says something: "Update" or "Press release" name many.
+SAME_TITLE_MIN_WORDS = 3
+
+
+def _telling_title(title: str) -> str:
+    title = title.strip()
+    return title if len(title_tokens(title)) >= SAME_TITLE_MIN_WORDS else ""
+
+
+def _same_link_or_title(link: str, title: str, *, link_field: str, title_field: str) -> Q | None:
+    """Rows whose link is this link (canonical or as given) or whose title is this title (any case)."""
+    condition = Q()
+    links = {value for value in (link.strip(), canonical_url(link)) if value}
+    if links:
+        condition |= Q(**{f"{link_field}__in": links})
+    if title := _telling_title(title):
+        condition |= Q(**{f"{title_field}__iexact": title})
+    return condition or None
+
+
+def candidates_decided_alike(*, link: str, title: str, exclude_item_id: int | None = None) -> QuerySet[Candidate]:
+    """Decided candidates (promoted, attached, rejected) of an item with this link or this title, newest first:
+    the same item fetched again from another source, or after its feed changed its GUID."""
+    condition = _same_link_or_title(link, title, link_field="item__link", title_field="item__title")
+    if condition is None:
+        return Candidate.objects.none()
+    decided = Candidate.objects.filter(condition, status__in=DECIDED_STATUSES)
+    if exclude_item_id is not None:
+        decided = decided.exclude(item_id=exclude_item_id)
+    return decided.select_related("item", "item__source").order_by("-updated_at", "-pk")
+
+
+def developments_citing(*, link: str, title: str) -> list[str]:
+    """Ids of current developments that this item already is: one that cites its link or its title, is titled
+    like it, or that a decided candidate of the same link or title became. Oldest decision first."""
+    condition = _same_link_or_title(link, title, link_field="url", title_field="title")
+    if condition is None:
+        return []
+    found: list[str] = []
+    decided = candidates_decided_alike(link=link, title=title).exclude(development_id=None).order_by("updated_at")
+    found += [str(pk) for pk in decided.values_list("development_id", flat=True)]
+    found += [str(pk) for pk in Citation.objects.filter(condition).values_list("development_id", flat=True)]
+    title = _telling_title(title)
+    titled = Development.objects.filter(title__iexact=title) if title else Development.objects.none()
+    found += [str(pk) for pk in titled.values_list("pk", flat=True)]
+    return _current_developments(found)
+
+
+def _current_developments(ids: list[str], *, hops: int = 5) -> list[str]:
+    """The ids in order, each merged development replaced by the one it was merged into; retracted ones and
+    repeats dropped."""
+    current: list[str] = []
+    for _ in range(hops):
+        rows = {
+            str(pk): (status, merged_into)
+            for pk, status, merged_into in Development.objects.filter(pk__in=set(ids)).values_list(
+                "pk", "status", "merged_into_id"
+            )
+        }
+        followed: list[str] = []
+        for development_id in ids:
+            status, merged_into = rows.get(development_id, ("", None))
+            if status == Status.CURRENT and development_id not in current:
+                current.append(development_id)
+            elif status == Status.MERGED and merged_into is not None:
+                followed.append(str(merged_into))
+        if not followed:
+            break
+        ids = followed
+    return current
+
+
 def developments_possibly_same(
     *,
     title: str,
     entity_ids: list[str],
     date_edtf: str = "",
     published: datetime | None = None,
+    link: str = "",
     limit: int = 3,
     minimum: float = 0.25,
 ) -> list[str]:
     """Up to `limit` ids of current developments that a candidate may repeat, most alike first.
 
-    Looks near the candidate's date (its EDTF, else the item's publication date) or, without any date, among
-    developments of the same entities; ranks by title word overlap plus shared entities. Read-only.
+    First the developments the item already is (developments_citing: the same link or title), whatever their
+    date; then it looks near the candidate's date (its EDTF, else the item's publication date) or, without any
+    date, among developments of the same entities, ranked by title word overlap plus shared entities. Read-only.
     """
+    same = developments_citing(link=link, title=title)[:limit]
+    alike = _developments_alike(
+        title=title, entity_ids=entity_ids, date_edtf=date_edtf, published=published, minimum=minimum
+    )
+    return [*same, *(pk for pk in alike if pk not in same)][:limit]
+
+
+def _developments_alike(
+    *, title: str, entity_ids: list[str], date_edtf: str, published: datetime | None, minimum: float
+) -> list[str]:
     window: tuple[date, date] | None = None
     if date_edtf:
         try:
@@ -145,4 +234,4 @@ def developments_possibly_same(
         if score >= minimum:
             scored.append((score, str(pk)))
     scored.sort(key=lambda pair: (-pair[0], pair[1]))
-    return [pk for _, pk in scored[:limit]]
+    return [pk for _, pk in scored]

@@ -204,7 +204,11 @@ def _possible_duplicates(processed: ProcessedEntry) -> list[str]:
     assert flag is not None
     entity_ids = [entity["entity_id"] for entity in flag.entities if entity.get("entity_id")]
     return developments_possibly_same(
-        title=processed.entry.title, entity_ids=entity_ids, date_edtf=flag.date, published=processed.entry.dated_at
+        title=processed.entry.title,
+        entity_ids=entity_ids,
+        date_edtf=flag.date,
+        published=processed.entry.dated_at,
+        link=processed.entry.link,
     )
 
 

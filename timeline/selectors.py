@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -80,6 +81,39 @@ def entity_names(entity_ids: Iterable[str]) -> dict[str, str]:
     if not wanted:
         return {}
     return dict(Entity.objects.filter(pk__in=wanted).values_list("pk", "name"))
+
+
+@dataclass(frozen=True)
+class OtherName:
+    name: str
+    lang: str  # a language tag, e.g. zh
+
+
+@dataclass(frozen=True)
+class EntityLabel:
+    """An entity as a reader sees it: its name and its names in other languages, e.g. DeepSeek (深度求索)."""
+
+    name: str
+    other_names: tuple[OtherName, ...] = ()
+
+
+def entity_labels(entity_ids: Iterable[str]) -> dict[str, EntityLabel]:
+    """Entity id → its name and its aliases in languages other than the site's (LANGUAGE_CODE), in the order they
+    were registered; two queries for a whole page. Aliases without a language are spellings, not other names."""
+    names = entity_names(entity_ids)
+    if not names:
+        return {}
+    site = _primary_language(settings.LANGUAGE_CODE)
+    others: dict[str, list[OtherName]] = {}
+    aliases = EntityAlias.objects.filter(entity_id__in=list(names)).exclude(lang="").order_by("entity_id", "pk")
+    for entity_id, name, lang in aliases.values_list("entity_id", "name", "lang"):
+        if _primary_language(lang) != site and name != names[entity_id]:
+            others.setdefault(entity_id, []).append(OtherName(name, lang))
+    return {pk: EntityLabel(name, tuple(others.get(pk, ()))) for pk, name in names.items()}
+
+
+def _primary_language(tag: str) -> str:
+    return tag.replace("_", "-").split("-")[0].casefold()
 
 
 def resolve_as_of(value: int | datetime | None) -> int | None:

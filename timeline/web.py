@@ -26,7 +26,7 @@ from timeline.figure import (
     figure_items,
     render_svg,
 )
-from timeline.selectors import SelectorError, TimelineFilters
+from timeline.selectors import EntityLabel, SelectorError, TimelineFilters
 from timeline.taxonomy import CREDIBILITY, RELIABILITY, Category
 
 FILTER_FIELDS = ("category", "entity", "from", "to", "q", "as_of")
@@ -133,7 +133,7 @@ class DevelopmentEntry:
     category: str
     category_label: str
     disputed: bool
-    entities: list[str]
+    entities: list[EntityLabel]
     citations: list[CitationView]
 
 
@@ -155,13 +155,13 @@ def citation_view(citation: Any) -> CitationView:
     )
 
 
-def development_entry(row: Any) -> DevelopmentEntry:
-    """A list entry from a Development (current) or DevelopmentVersion (as_of) row, entities prefetched.
+def development_entry(row: Any, labels: dict[str, EntityLabel]) -> DevelopmentEntry:
+    """A list entry from a Development (current) or DevelopmentVersion (as_of) row; `labels` name the entities
+    of the row's snapshot (selectors.entity_labels, read once for a page).
 
     Citations come from the row's snapshot, in the order they were added (as the API lists them)."""
     is_version = hasattr(row, "valid_from_position")
     citations = row.snapshot.get("citations", [])
-    names = {entity.pk: entity.name for entity in row.entities.all()}
     return DevelopmentEntry(
         id=str(row.development_id if is_version else row.pk),
         title=row.title,
@@ -171,7 +171,7 @@ def development_entry(row: Any) -> DevelopmentEntry:
         category=row.category,
         category_label=CATEGORY_LABELS.get(row.category, row.category),
         disputed=row.disputed,
-        entities=[names.get(entity_id, entity_id) for entity_id in row.snapshot.get("entities", [])],
+        entities=[labels.get(entity_id) or EntityLabel(entity_id) for entity_id in row.snapshot.get("entities", [])],
         citations=[citation_view(citation) for citation in citations],
     )
 
@@ -277,7 +277,8 @@ def timeline_page(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             filters = form.timeline_filters(slug)
             position = selectors.resolve_as_of(filters.as_of)
-            rows = list(selectors.timeline_developments_at(filters, position))
+            # Entities are named from the rows' snapshots with entity_labels, so the rows come without them.
+            rows = list(selectors.timeline_developments_at(filters, position, prefetch=False))
             # With as_of, the title and description in force then, as the rows are.
             named = selectors.named_timeline_at(slug, position) or named
         except SelectorError as error:
@@ -297,10 +298,11 @@ def timeline_page(request: HttpRequest, slug: str) -> HttpResponse:
         except FigureError as error:
             figure_error = str(error)
     query = _query_string(request)
+    labels = selectors.entity_labels(entity_id for row in rows for entity_id in row.snapshot.get("entities", []))
     context = {
         "named": named,
         "form": form,
-        "entries": [development_entry(row) for row in rows],
+        "entries": [development_entry(row, labels) for row in rows],
         "figure_svg": figure_svg,
         "figure_error": figure_error,
         "max_figure_items": MAX_FIGURE_ITEMS,
@@ -318,7 +320,7 @@ def development_page(request: HttpRequest, development_id: str) -> HttpResponse:
     versions = list(selectors.development_history(str(development.pk)))
     context = {
         "development": development,
-        "entry": development_entry(development),
+        "entry": development_entry(development, selectors.entity_labels(development.snapshot.get("entities", []))),
         "history": history_entries(versions, show_actor=bool(request.user.is_staff)),
         "legend": legend(),
     }

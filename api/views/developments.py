@@ -89,6 +89,10 @@ class TimelineReadMixin(ApiView):
         """What the answer says before its rows, as of `position` (None: now): nothing here."""
         return {}
 
+    def get_download_name(self) -> str:
+        """What a download of the answer is named after (api.renderers.csv_filename adds the day)."""
+        return "developments"
+
     def page(self, *, timeline_slug: str = "") -> Response:
         request = self.request
         fmt = request.accepted_renderer.format

@@ -49,6 +49,9 @@ class TimelineDetailView(TimelineReadMixin):
             raise Http404("No such named timeline.")
         return self.page(timeline_slug=slug)
 
+    def get_download_name(self) -> str:
+        return str(self.kwargs["slug"])
+
     def page_header(self, position: int | None) -> dict[str, Any]:
         # The definition the rows were chosen by: with as_of, the one in force then (the page's filters have
         # already refused an as_of from before the timeline was defined); without, the one get() read.

@@ -64,3 +64,31 @@ def test_an_analyst_promotes_a_candidate_and_finds_it_in_the_api(live_server: An
     assert sorted(e["id"] if isinstance(e, dict) else e for e in found["entities"]) == ["bis", "smic"]
     [cited] = found["citations"]
     assert (cited["url"], cited["grading"]) == ("https://news.example.org/entity-list-140", "B2")
+
+
+def test_the_queue_gives_each_title_room_to_be_read_at_1400_px(live_server: Any, browser: Any) -> None:
+    """The browser fixture's window is 1400 px wide, with the admin's navigation and the queue's filters open."""
+    from selenium.webdriver.common.by import By
+
+    browser.implicitly_wait(5)
+    make_user("ana", "analyst")
+    sample = "Commerce adds 140 Chinese chip firms to the Entity List"
+    long = f"{sample}, including suppliers of SMIC and Huawei Technologies"
+    many = [{"name": name, "entity_id": ""} for name in ("BIS", "SMIC", "Huawei Technologies", "Naura", "AMEC")]
+    make_candidate(title=sample, entities=many)
+    make_candidate(title=long, link="https://news.example.org/long", entities=many)
+
+    browser.get(f"{live_server.url}/admin/login/?next=/admin/sources/candidate/")
+    browser.find_element(By.NAME, "username").send_keys("ana")
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+
+    def lines(title: str) -> int:
+        # An inline link has one client rectangle per line it is laid out on.
+        link = browser.find_element(By.LINK_TEXT, title)
+        return int(browser.execute_script("return arguments[0].getClientRects().length", link))
+
+    cell = browser.find_element(By.CSS_SELECTOR, "#result_list .field-title")
+    assert browser.execute_script("return arguments[0].getBoundingClientRect().width", cell) >= 280
+    assert lines(sample) <= 2
+    assert lines(long) <= 3

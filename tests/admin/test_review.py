@@ -102,6 +102,63 @@ def test_the_review_page_shows_text_link_source_reasons_suggestions_and_duplicat
     assert attach["attach-development"] == str(existing.pk)
 
 
+def test_a_copy_of_a_decided_item_shows_the_development_and_the_decision_it_repeats(
+    analyst: Client, entities: list[Entity]
+) -> None:
+    from sources.models import Source
+
+    original = make_candidate(link="https://news.example.org/entity-list-140")
+    # Fetched before the original was decided (so ingestion suggested nothing), from another source.
+    wire = Source.objects.create(url="https://wire.example/rss", name="Wire", host="wire.example")
+    copy = make_candidate(link="https://news.example.org/entity-list-140", source=wire)
+    data = form_data(analyst.get(review_url(original)), "promote_form")
+    data.update(
+        {
+            "decision": "promote",
+            "promote-title": "BIS adds 140 entities",
+            "promote-date": "2024-12",
+            "promote-citation-reliability": "B",
+            "promote-citation-credibility": "2",
+        }
+    )
+    assert analyst.post(review_url(original), data).status_code == 302
+    original.refresh_from_db()
+
+    response = analyst.get(review_url(copy))
+    page = response.content.decode()
+    assert "No development looks like this one" not in page
+    assert [row["development"].pk for row in response.context["duplicates"]] == [original.development_id]
+    assert form_data(response, "attach_form")["attach-development"] == str(original.development_id)
+    assert [twin["candidate"].pk for twin in response.context["decided_twins"]] == [original.pk]
+    # The decided original does not call its own development a duplicate.
+    assert analyst.get(review_url(original)).context["duplicates"] == []
+
+
+def test_a_copy_of_a_rejected_item_says_it_was_rejected_before(analyst: Client) -> None:
+    rejected = make_candidate(title="Opinion: the Entity List is failing", link="https://blog.example/op")
+    review.candidate_reject(candidate_id=rejected.pk, reason="an op-ed", actor="analyst")
+    copy = make_candidate(title="Opinion: the Entity List is failing", link="https://blog.example/op?ref=home")
+    page = analyst.get(review_url(copy)).content.decode()
+    assert "No development looks like this one" not in page
+    assert f'href="{review_url(rejected)}"' in page and "Rejected" in page
+
+
+def test_without_a_date_in_the_text_the_promote_form_leaves_the_date_to_the_analyst_with_a_hint(
+    analyst: Client,
+) -> None:
+    candidate = make_candidate(date_edtf="")  # published 2024-12-02 per the feed
+    response = analyst.get(review_url(candidate))
+    assert form_data(response, "promote_form")["promote-date"] == ""
+    hint = response.context["promote_forms"][0]["date"].help_text
+    assert hint.startswith("Published 2024-12-02 per the feed") and "No date was found in the text" in hint
+    assert "Published 2024-12-02 per the feed" in response.content.decode()
+    # Submitted as it is, the form asks for the date instead of recording the publication date.
+    data = form_data(response, "promote_form")
+    data.update({"decision": "promote", "promote-citation-reliability": "B", "promote-citation-credibility": "2"})
+    assert "date" in analyst.post(review_url(candidate), data).context["promote_forms"][0].errors
+    assert not Development.objects.exists()
+
+
 def test_promote_records_a_development_with_the_graded_citation_once(analyst: Client, entities: list[Entity]) -> None:
     candidate = make_candidate()
     data = form_data(analyst.get(review_url(candidate)), "promote_form")

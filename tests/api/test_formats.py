@@ -11,6 +11,7 @@ from typing import Any
 
 import icalendar
 import pytest
+from django.utils import timezone
 
 from tests.api.conftest import citation, record
 from timeline import services
@@ -110,6 +111,22 @@ def test_csv_has_stable_columns_and_one_row_per_development(anon: Any, varied: d
     # A title a spreadsheet would run as a formula is neutralised.
     assert any(r["title"] == "'=HYPERLINK(1)" for r in records)
     assert next(r for r in records if r["title"] == "Smuggling wave")["status"] == "disputed"
+
+
+def test_a_csv_answer_is_a_download_named_after_the_timeline_and_the_day(anon: Any, varied: dict[str, Any]) -> None:
+    services.timeline_define(slug="fig-1", title="Figure 1", pinned=[varied["day"].pk])
+    today = timezone.now().date().isoformat()
+    answers = [
+        (f"developments-{today}.csv", anon.get("/api/developments/?format=csv&category=government")),
+        (f"developments-{today}.csv", anon.get("/api/developments/", HTTP_ACCEPT="text/csv")),
+        (f"fig-1-{today}.csv", anon.get("/api/timelines/fig-1/?format=csv")),
+    ]
+    for name, response in answers:
+        assert response.status_code == 200
+        assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+    # Errors are JSON to be read, not a file to save; other formats are not downloads either.
+    assert "Content-Disposition" not in anon.get("/api/developments/?format=csv&category=nope")
+    assert "Content-Disposition" not in anon.get("/api/developments/?format=json")
 
 
 def test_icalendar_has_all_day_events_for_days_and_spans_for_coarser_dates(anon: Any, varied: dict[str, Any]) -> None:

@@ -181,6 +181,27 @@ def test_a_worker_that_died_after_claiming_does_not_send_again(
     assert "Huawei ships Ascend 910C" in smtp.wait_for(1)[0].part("plain")
 
 
+def test_a_dry_run_forecasts_each_subscriptions_outcome_as_the_send_then_has_it(
+    smtp: SMTPServer, old_timeline: dict[str, Development]
+) -> None:
+    sent, held, retried = subscribe(), subscribe(email="held@example.org"), subscribe(email="retry@example.org")
+    empty = subscribe(email="empty@example.org", categories=["gpu_acquisition"])
+    record_week(old_timeline)
+    sending._claim([held], WEEK, to_position=10_000)  # another worker holds this one's send
+    smtp.stop()
+    sending.digests_send(subscription_ids=[retried.pk], week=WEEK)  # failed: it will be retried
+    smtp.start()
+    ids = [sent.pk, held.pk, retried.pk, empty.pk]
+
+    forecast = sending.digests_send(subscription_ids=ids, week=WEEK, dry_run=True)
+    assert smtp.messages == [] and Delivery.objects.filter(state=DeliveryState.SENT).count() == 0
+    done = sending.digests_send(subscription_ids=ids, week=WEEK)
+
+    expected = {sent.pk: Outcome.SENT, held.pk: Outcome.SKIPPED, retried.pk: Outcome.SENT, empty.pk: Outcome.EMPTY}
+    assert forecast.outcomes == expected
+    assert done.outcomes == expected
+
+
 def test_repeated_failures_pause_the_subscription(smtp: SMTPServer, old_timeline: dict[str, Development]) -> None:
     subscription = subscribe()
     record_week(old_timeline)

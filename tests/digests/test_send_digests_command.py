@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 
 from digests.models import Delivery, DeliveryState
 from tests.digests.conftest import SMTPServer, record_week, subscribe
+from timeline import services as timeline
 from timeline.models import Development
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,9 +50,29 @@ def test_a_dry_run_composes_and_neither_claims_nor_sends(
 
     call_command("send_digests", "--dry-run", "--week", "2025-W05", stdout=out)
 
-    assert "2025-W05: would compose 2 digest(s)" in out.getvalue()
+    assert "2025-W05: would be 1 sent, 1 empty, 0 skipped, 0 failed, 0 paused (dry run" in out.getvalue()
     time.sleep(0.2)
     assert smtp.messages == [] and Delivery.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_dry_run_counts_exactly_what_the_send_then_does(
+    smtp: SMTPServer, old_timeline: dict[str, Development]
+) -> None:
+    subscribe(email="early@example.org")
+    record_week(old_timeline)
+    call_command("send_digests", "--week", "2025-W05", stdout=StringIO())  # early@ has had this week's digest
+    subscribe()  # gets the next development
+    subscribe(email="government@example.org", categories=["government"])  # the next one is not for them
+    timeline.development_record(title="Nvidia ships the H20", date="2024-01", category="corporate", kind="chip_launch")
+    dry, real = StringIO(), StringIO()
+
+    call_command("send_digests", "--dry-run", "--week", "2025-W05", stdout=dry)
+    call_command("send_digests", "--week", "2025-W05", stdout=real)
+
+    forecast = dry.getvalue().split(": would be ")[1].split(" (dry run")[0]
+    assert real.getvalue().strip() == f"2025-W05: {forecast}."
+    assert forecast == "1 sent, 1 empty, 1 skipped, 0 failed, 0 paused"
 
 
 @pytest.mark.django_db

@@ -129,6 +129,55 @@ def test_a_candidate_lists_existing_developments_it_may_repeat(feed_server, allo
     assert Candidate.objects.get().possible_duplicates == [str(development.pk)]
 
 
+def copy_of(guid: str, link: str, title: str) -> bytes:
+    """A feed of one item whose GUID, link and title the test chooses (rss() derives the link from the GUID)."""
+    return (
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>Copies</title>"
+        f"<item><guid isPermaLink='false'>{guid}</guid><title>{title}</title><link>{link}</link>"
+        f"<pubDate>Mon, 28 Apr 2025 10:00:00 +0000</pubDate><description>{FLAGGED[2]}</description></item>"
+        "</channel></rss>"
+    ).encode()
+
+
+def test_an_item_fetched_again_after_its_promotion_names_the_development_it_became(feed_server, allow_loopback) -> None:
+    from sources import review
+
+    title = FLAGGED[1]
+    feed_server.routes["/feed"] = feedserver.feed(
+        copy_of("g-1", "https://news.example.org/bis-25?utm_source=rss", title)
+    )
+    source = source_add(url=feed_server.url("/feed"))
+    source_poll(source_id=source.pk)
+    first = Candidate.objects.get()
+    # The analyst rewrites the title and dates the development by the rule, not by the article.
+    development = review.candidate_promote(
+        candidate_id=first.pk,
+        development={
+            "title": "Commerce blacklists firms supplying Huawei",
+            "date": "2024-12",
+            "category": "government",
+            "kind": "rule_release",
+        },
+        citation={
+            "title": title,
+            "url": first.item.link,
+            "publisher": "Example News",
+            "reliability": "B",
+            "credibility": "2",
+        },
+        actor="analyst",
+    )
+    # The feed changes the item's GUID; another source carries the same article under its own title.
+    feed_server.routes["/feed"] = feedserver.feed(copy_of("g-1-v2", "https://news.example.org/bis-25", title))
+    feed_server.routes["/other"] = feedserver.feed(
+        copy_of("other-9", "https://wire.example/x?id=9", title.upper()), conditional=False
+    )
+    source_poll(source_id=source.pk)
+    source_poll(source_id=source_add(url=feed_server.url("/other")).pk)
+    copies = Candidate.objects.exclude(pk=first.pk).order_by("pk")
+    assert [c.possible_duplicates for c in copies] == [[str(development.pk)], [str(development.pk)]]
+
+
 @pytest.mark.parametrize(
     ("handler", "message"),
     [

@@ -32,6 +32,17 @@ def test_the_page_shows_the_development_its_sources_and_when_it_was_recorded(
     assert "<strong>Citation added</strong>" in html and f"{citation.grading} · {citation.title}" in html
 
 
+def test_the_page_names_the_entities_in_every_language_they_have(client: Client, report: NamedTimeline) -> None:
+    services.entity_register(
+        entity_id="smic-test", name="SMIC", entity_type="company", aliases=[{"name": "中芯国际", "lang": "zh-Hans"}]
+    )
+    development = services.development_record(
+        title="SMIC reaches 7nm", date="2023-08", category="technology", kind="fab_milestone", entities=["smic-test"]
+    )
+    html = client.get(f"/developments/{development.pk}/").content.decode()
+    assert '<strong>Entities:</strong> SMIC (<span lang="zh-Hans">中芯国际</span>)' in html
+
+
 def test_a_revision_and_a_retraction_show_what_changed_and_why(client: Client, report: NamedTimeline) -> None:
     development = figure_developments(report)[0]
     revised = services.development_revise(

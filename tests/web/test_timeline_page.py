@@ -60,6 +60,15 @@ def test_the_page_is_accessible_and_readable_on_a_phone(client: Client, report: 
     assert 'tabindex="0" role="region"' in html  # the wide figure scrolls with the keyboard too
 
 
+def test_each_development_names_its_entities_with_their_names_in_other_languages(
+    client: Client, report: NamedTimeline
+) -> None:
+    html = client.get(URL).content.decode()
+    assert 'DeepSeek (<span lang="zh">深度求索</span>)' in html
+    assert 'High-Flyer Capital Management (<span lang="zh">幻方量化</span>, <span lang="zh">幻方</span>)' in html
+    assert "DeepSeek AI" not in html  # an English alias is a spelling, not a name in another language
+
+
 def test_a_category_filter_narrows_the_figure_and_the_list(client: Client, report: NamedTimeline) -> None:
     response = client.get(URL, {"category": ["government", "technology"]})
     assert response.status_code == 200

@@ -38,7 +38,11 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--dry-run", action="store_true", help="compose and count, claim and send nothing")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="say what a send would do now (sent, empty, skipped), claiming and sending nothing",
+        )
         parser.add_argument("--week", help="ISO week (e.g. 2025-W05): send to every active subscription")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -57,9 +61,6 @@ class Command(BaseCommand):
         dry_run = bool(options["dry_run"])
         for week, ids in sorted(batches.items()):
             report = sending.digests_send(subscription_ids=ids, week=week, dry_run=dry_run)
-            if dry_run:
-                self.stdout.write(f"{week}: would compose {report.composed} digest(s) (nothing claimed or sent).")
-                continue
             counts = ", ".join(
                 f"{report.count(outcome)} {outcome}"
                 for outcome in (
@@ -70,6 +71,10 @@ class Command(BaseCommand):
                     sending.Outcome.PAUSED,
                 )
             )
-            self.stdout.write(f"{week}: {counts}.")
+            if dry_run:
+                # The same counts a send would print now, from the same selection and composition.
+                self.stdout.write(f"{week}: would be {counts} (dry run: nothing claimed or sent).")
+            else:
+                self.stdout.write(f"{week}: {counts}.")
             for subscription_id, error in report.errors.items():
                 self.stderr.write(f"  subscription {subscription_id}: {error}")

@@ -62,6 +62,7 @@ class Command(BaseCommand):
                     entity_ids=[entity["entity_id"] for entity in result.entities if entity.get("entity_id")],
                     date_edtf=result.date,
                     published=entry.dated_at,
+                    link=entry.link,
                 )
             if options["jsonl"]:
                 self.stdout.write(json.dumps(row, ensure_ascii=False))
