@@ -1,5 +1,6 @@
 """The figure as drawn: every label and legend entry, measured in the fonts that draw it, stays on the canvas
-and clear of every other, for the report's Figure 1 and for a dense generated timeline.
+and clear of every other, for the report's Figure 1, for all of the report's developments at once and for dense
+generated timelines.
 
 The text is measured with cairo, the library cairosvg draws the PNG with, in each font the figure may be drawn in
 (Liberation Sans, and DejaVu Sans where Liberation Sans is missing), with the SVG's own text settings; and the
@@ -191,6 +192,17 @@ def test_the_report_figure_keeps_every_label_and_legend_entry_on_the_canvas_and_
     report_svg_items: list[FigureItem], font: str, width: int
 ) -> None:
     svg = render_svg(report_svg_items, title="Timeline of Major Events in DeepSeek's Development", width=width)
+    assert_everything_fits_and_nothing_overlaps(svg, font)
+    assert_no_ink_at_the_right_edge(svg, font)
+
+
+@pytest.mark.parametrize("width", [1200, 700])
+def test_every_development_of_the_report_in_one_figure_stays_on_the_canvas_and_apart(
+    report_svg_items: list[FigureItem], font: str, width: int
+) -> None:
+    everything = figure_items(timeline_developments(TimelineFilters()))
+    assert len(everything) > len(report_svg_items)  # the whole report, not only Figure 1
+    svg = render_svg(everything, title="DeepSeek, Huawei, Export Controls", width=width)
     assert_everything_fits_and_nothing_overlaps(svg, font)
     assert_no_ink_at_the_right_edge(svg, font)
 
