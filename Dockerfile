@@ -3,9 +3,10 @@ FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# cairo draws the PNG figure (timeline/figure/png.py); without it PNG requests answer 503.
+# cairo draws the PNG figure (timeline/figure/png.py); without it PNG requests answer 503. Liberation Sans is the
+# figure's font (without it fontconfig substitutes the wider DejaVu Sans, which the layout also leaves room for).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libcairo2 \
+    && apt-get install -y --no-install-recommends libcairo2 fonts-liberation \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -1,6 +1,7 @@
 """The Figure 1 page in headless Chromium: it loads with no console errors, draws one marker per development
-with labels that do not overlap as the browser lays the text out, a filter changes what is shown, and it fits
-a phone. Screenshots are saved under var/artifacts/ (the paths are printed).
+with labels and legend entries that stay on the canvas, inside the boxes layout reserved and apart as the
+browser lays the text out, a filter changes what is shown, and it fits a phone. Screenshots are saved under
+var/artifacts/ (the paths are printed).
 
 Needs /usr/bin/chromium and /usr/bin/chromedriver (Debian: apt-get install -y chromium chromium-driver) and
 selenium; skips with that reason when they are missing. The page is served by pytest-django's live_server.
@@ -38,8 +39,27 @@ return Array.from(document.querySelectorAll('svg.timeline-figure g.label')).map(
     y0: Math.min.apply(null, boxes.map(function (b) { return b.y; })),
     x1: Math.max.apply(null, boxes.map(function (b) { return b.x + b.width; })),
     y1: Math.max.apply(null, boxes.map(function (b) { return b.y + b.height; })),
+    reserved: group.getAttribute('data-box').split(' ').map(Number),
   };
 });
+"""
+# Each legend entry (its swatch and the text after it) as Chromium drew it.
+LEGEND_BOXES_JS = """
+var entries = [], parts = [];
+Array.from(document.querySelector('svg.timeline-figure g.legend').children).forEach(function (element) {
+  parts.push(element.getBBox());
+  if (element.tagName === 'text') {
+    entries.push({
+      text: element.textContent,
+      x0: Math.min.apply(null, parts.map(function (b) { return b.x; })),
+      y0: Math.min.apply(null, parts.map(function (b) { return b.y; })),
+      x1: Math.max.apply(null, parts.map(function (b) { return b.x + b.width; })),
+      y1: Math.max.apply(null, parts.map(function (b) { return b.y + b.height; })),
+    });
+    parts = [];
+  }
+});
+return entries;
 """
 
 
@@ -90,6 +110,12 @@ def test_figure_1_loads_cleanly_with_one_marker_per_development_and_no_overlappi
     boxes = browser.execute_script(LABEL_BOXES_JS)
     assert len(boxes) == len(expected)
     view_width = float(browser.find_element(By.CSS_SELECTOR, "svg.timeline-figure").get_attribute("width"))
+    for a in boxes:  # the text fits the box layout reserved for it
+        x0, y0, x1, y1 = a["reserved"]
+        assert x0 - 0.5 <= a["x0"] and a["x1"] <= x1 + 0.5 and y0 - 0.5 <= a["y0"] and a["y1"] <= y1 + 0.5, a
+    legend = browser.execute_script(LEGEND_BOXES_JS)
+    assert [entry["text"] for entry in legend][-2:] == ["Month, quarter or year", "Disputed"]
+    boxes = [*boxes, *legend]
     for index, a in enumerate(boxes):
         assert a["x0"] >= 0 and a["x1"] <= view_width, a
         for b in boxes[index + 1 :]:

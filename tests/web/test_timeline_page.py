@@ -199,4 +199,4 @@ def test_the_page_costs_a_fixed_number_of_queries_however_long_the_timeline(
         large = client.get(URL)
     assert small.status_code == large.status_code == 200
     assert len(listed(large.content.decode())) == len(report.pinned) + 25
-    assert Development.objects.count() >= 45 + 25
+    assert Development.objects.count() >= 66 + 25

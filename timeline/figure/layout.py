@@ -80,7 +80,7 @@ def layout_figure(items: Sequence[FigureItem], *, title: str = "", subtitle: str
     width = max(480.0, float(width))
     header_lines: list[tuple[float, str, float, bool]] = []
     y = 8.0
-    for line in wrap_text(title, 17, width - 2 * MARGIN, 2) if title else []:
+    for line in wrap_text(title, 17, width - 2 * MARGIN, 2, bold=True) if title else []:  # drawn bold
         y += 22
         header_lines.append((y, line, 17.0, True))
     # The subtitle may echo a caller's filter values: wrapped and cut to two lines like the title.

@@ -22,7 +22,9 @@ CATEGORY_SHAPES: dict[str, str] = {
 FALLBACK_COLOUR = "#495057"
 TEXT_COLOUR = "#212529"  # 15.4:1 on white
 MUTED_TEXT_COLOUR = "#495057"  # 8.2:1 on white
-FONT_FAMILY = "'Liberation Sans', Arial, Helvetica, sans-serif"
+# The fonts text.py has the widths of (Arial and Helvetica share Liberation Sans's metrics); a browser that has
+# none of them falls back to DejaVu Sans before any other sans-serif.
+FONT_FAMILY = "'Liberation Sans', Arial, Helvetica, 'DejaVu Sans', sans-serif"
 
 # The most developments one figure draws; beyond this nobody can read the labels, so callers narrow the filters.
 MAX_FIGURE_ITEMS = 150
