@@ -139,7 +139,7 @@ LAST = [
     "Rossi",
 ]
 COUNCIL_ACTIONS = [
-    ("approves new bike lanes on the high street", "Work will start after the summer holidays."),
+    ("approves a new pedestrian crossing outside the primary school", "Work will start during the summer holidays."),
     ("votes to extend library opening hours", "The branches will open on Sunday afternoons from next month."),
     ("backs plan for 300 affordable homes", "The site is a disused depot near the railway station."),
     ("delays decision on parking charges", "Traders had warned that fees would drive shoppers away."),
