@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "general_news.jsonl"
 SEED = 20261206
+MAX_SAME = 6  # items written from one template (one summary) at most: a feed repeats itself less than a generator
 
 Writer = Callable[[random.Random], tuple[str, str]]  # writes one (title, summary)
 
@@ -153,22 +155,40 @@ COUNCIL_ACTIONS = [
 WEATHER = [
     (
         "Storm {storm} brings gales and heavy rain to {region}",
-        "Forecasters warned of fallen trees and travel disruption through the night.",
+        "Forecasters warned of fallen trees and travel disruption through the night.|Ferries were cancelled and several roads were closed by fallen trees.|Thousands of homes lost power overnight.",
     ),
     (
         "Heat warning issued for {town} as temperatures near {hot}C",
-        "Officials urged people to check on elderly neighbours.",
+        "Officials urged people to check on elderly neighbours.|Cooling centres will open in libraries and community halls.|Outdoor events at the weekend may be cancelled.",
     ),
-    ("Frost warning for fruit growers in {region}", "Growers were preparing fans and heaters to protect blossom."),
+    (
+        "Frost warning for fruit growers in {region}",
+        "Growers were preparing fans and heaters to protect blossom.|Temperatures could fall to minus four overnight.|Strawberry farmers covered their crops with fleece.",
+    ),
     (
         "Flooding closes roads around {town} after river bursts its banks",
-        "Emergency crews helped residents leave several streets.",
+        "Emergency crews helped residents leave several streets.|Sandbags were handed out at the fire station.|The river peaked at its highest level in a decade.",
     ),
-    ("{town} records its wettest {month} since records began", "More than twice the usual rainfall fell in the month."),
-    ("Hosepipe ban announced for {region}", "The water company said reservoir levels were unusually low."),
-    ("Snow closes schools across {region}", "Gritters worked through the night on main routes."),
-    ("Fog causes delays at {town} airport", "Several morning flights were diverted."),
-    ("Thunderstorms bring hail to {town}", "Residents shared pictures of stones the size of marbles."),
+    (
+        "{town} records its wettest {month} since records began",
+        "More than twice the usual rainfall fell in the month.|Farmers said fields were too wet to plant.|The local weather station has kept records since 1890.",
+    ),
+    (
+        "Hosepipe ban announced for {region}",
+        "The water company said reservoir levels were unusually low.|Customers face fines if they water gardens with a hose.|It is the first ban in the area for eight years.",
+    ),
+    (
+        "Snow closes schools across {region}",
+        "Gritters worked through the night on main routes.|Bus services were suspended on hill routes.|Parents were told to check school websites each morning.",
+    ),
+    (
+        "Fog causes delays at {town} airport",
+        "Several morning flights were diverted.|Passengers were advised to check with their airline.|Visibility fell below 100 metres at times.",
+    ),
+    (
+        "Thunderstorms bring hail to {town}",
+        "Residents shared pictures of stones the size of marbles.|Lightning struck a church spire, damaging the roof.|Drains overflowed in the town centre.",
+    ),
 ]
 STORMS = [
     "Agnes",
@@ -325,18 +345,27 @@ COMMODITIES = [
 SCIENCE = [
     (
         "Astronomers spot a {adj} galaxy {n} billion light years away",
-        "The faint object was found in deep images from a space telescope.",
+        "The faint object was found in deep images from a space telescope.|Its light left it when the universe was young.|The team plans follow-up observations next year.",
     ),
     (
         "Fossil of a {creature} found by walkers near {town}",
-        "Palaeontologists said the specimen was unusually complete.",
+        "Palaeontologists said the specimen was unusually complete.|It will go on display at the county museum.|The bones were spotted after a winter storm eroded the cliffs.",
     ),
-    ("Researchers find {animal} can {skill}", "The team filmed the behaviour in the wild over three years."),
-    ("Comet visible to the naked eye this week", "The best views will be just after sunset, looking west."),
-    ("Meteor shower peaks this weekend", "Up to 100 shooting stars an hour could be seen from dark sites."),
+    (
+        "Researchers find {animal} can {skill}",
+        "The team filmed the behaviour in the wild over three years.|The findings were published in a behavioural ecology journal.|The researchers say the animals are smarter than assumed.",
+    ),
+    (
+        "Comet visible to the naked eye this week",
+        "The best views will be just after sunset, looking west.|Binoculars will help in towns with bright lights.|It will not return for thousands of years.",
+    ),
+    (
+        "Meteor shower peaks this weekend",
+        "Up to 100 shooting stars an hour could be seen from dark sites.|Clear skies are forecast for most of the country.|Astronomers recommend lying back and letting your eyes adjust.",
+    ),
     (
         "Archaeologists uncover Roman {find} under car park in {town}",
-        "The site will be recorded before building work resumes.",
+        "The site will be recorded before building work resumes.|Volunteers will help excavate over the summer.|Finds will go to the local museum.",
     ),
 ]
 CREATURES = [
@@ -430,31 +459,45 @@ WORKERS = [
     "students",
 ]
 TUTORIALS = [
-    "How to set up a home media server on an old laptop",
-    "A beginner's guide to Python virtual environments",
-    "How to speed up a slow Wi-Fi network",
-    "Five spreadsheet formulas everyone should know",
-    "How to back up your phone photos automatically",
-    "Getting started with a Raspberry Pi weather station",
-    "How to write better commit messages",
-    "Running a small language model on your own computer: a gentle introduction",
-    "What graphics card do you need for video editing?",
-    "How to build a gaming PC on a budget",
-    "Using a chatbot to plan meals: what worked and what did not",
-    "How to check whether your laptop can run local AI models",
-    "Writing your first GPU shader: a friendly introduction",
-    "How to use a chatbot API from a spreadsheet",
-    "Fine-tuning a small language model on your own notes",
-    "How to pick a laptop for machine learning coursework",
-    "Setting up a home server with a spare graphics card",
+    ("How to set up a home media server on an old laptop", "A spare machine and free software are all you need."),
+    (
+        "A beginner's guide to Python virtual environments",
+        "Keep each project's packages apart and avoid version clashes.",
+    ),
+    ("How to speed up a slow Wi-Fi network", "Router placement and channel choice matter more than you think."),
+    ("Five spreadsheet formulas everyone should know", "Lookups, conditional sums and a few text tricks."),
+    ("How to back up your phone photos automatically", "We compare the built-in options with a home server."),
+    ("Getting started with a Raspberry Pi weather station", "Sensors, wiring and a simple dashboard."),
+    ("How to write better commit messages", "Say what changed and why, in the imperative mood."),
+    (
+        "Running a small language model on your own computer: a gentle introduction",
+        "No cloud account needed; a recent laptop will do for the smallest models.",
+    ),
+    ("What graphics card do you need for video editing?", "Hardware encoders matter more than raw speed."),
+    ("How to build a gaming PC on a budget", "Where to save and where not to."),
+    ("Using a chatbot to plan meals: what worked and what did not", "It was good at lists and bad at quantities."),
+    ("How to check whether your laptop can run local AI models", "Memory is usually the limit, not the processor."),
+    ("Writing your first GPU shader: a friendly introduction", "We draw a gradient, then make it move."),
+    ("How to use a chatbot API from a spreadsheet", "A short script sends each row and writes back the reply."),
+    ("Fine-tuning a small language model on your own notes", "A weekend project with a consumer graphics card."),
+    ("How to pick a laptop for machine learning coursework", "Most courses need less hardware than students expect."),
+    ("Setting up a home server with a spare graphics card", "Drivers, cooling and power draw, step by step."),
+    ("Automating your invoices with a few lines of Python", "Templates, PDFs and a scheduled job."),
+    ("A gentle introduction to prompt writing for office workers", "Be specific, give examples and check the answer."),
 ]
 CHIP_FALSE_FRIENDS = [
-    ("Chip shop in {town} named best in the county", "Judges praised the crisp batter and friendly service."),
+    (
+        "Chip shop in {town} named best in the county",
+        "Judges praised the crisp batter and friendly service.|The family-run shop has been open since 1968.|Queues form outside every Friday evening.",
+    ),
     (
         "{town} chippy celebrates 60 years on the seafront",
         "The owners plan free portions for regulars on the anniversary.",
     ),
-    ("Crisp maker launches {flavour} potato chips", "The limited edition will be on shelves for three months."),
+    (
+        "Crisp maker launches {flavour} potato chips",
+        "The limited edition will be on shelves for three months.|The flavour was chosen by a public vote.|The company also plans a reduced-salt range.",
+    ),
     ("Council replaces bark chips in {town} playgrounds", "The new surface is softer and lasts longer."),
     ("Casino in {town} introduces new chips to stop counterfeits", "Each chip carries a tiny tag that staff can scan."),
     (
@@ -468,10 +511,16 @@ CHIP_FALSE_FRIENDS = [
     ),
     (
         "Government extends export controls on {crop} to keep prices down",
-        "Traders said the curbs would weigh on farm incomes.",
+        "Traders said the curbs would weigh on farm incomes.|The measure will be reviewed after the next harvest.|Neighbouring countries said they would increase imports.",
     ),
-    ("Blue-chip shares edge higher in quiet trading", "Volumes were thin ahead of the holiday."),
-    ("Customs seize smuggled {contraband} at {town} port", "Officers found the goods hidden in a lorry trailer."),
+    (
+        "Blue-chip shares edge higher in quiet trading",
+        "Volumes were thin ahead of the holiday.|Banks and utilities led the gains.|Investors awaited central bank minutes.",
+    ),
+    (
+        "Customs seize smuggled {contraband} at {town} port",
+        "Officers found the goods hidden in a lorry trailer.|Two men were arrested and bailed.|The haul was found during a routine check.",
+    ),
 ]
 FLAVOURS = [
     "sea salt and cider vinegar",
@@ -486,47 +535,75 @@ CONTRABAND = ["cigarettes", "counterfeit handbags", "tobacco", "exotic birds", "
 GAMING = [
     (
         "Review: the {brand} {size}-inch gaming laptop",
-        "The graphics card handles most games at high settings, but the fans are loud.",
+        "The graphics card handles most games at high settings, but the fans are loud.|The keyboard is excellent; the battery lasts barely three hours.|Good value if you can live with the weight.",
     ),
-    ("Graphics card prices fall ahead of the holidays", "Midrange cards are now cheaper than at launch."),
-    ("Best budget gaming monitors this year", "A 144 Hz screen no longer costs a fortune."),
-    ("Patch improves frame rates in popular racing game", "Players with older graphics cards benefit most."),
-    ("Handheld console gets a price cut", "The maker says sales will rise before the holidays."),
+    (
+        "Graphics card prices fall ahead of the holidays",
+        "Midrange cards are now cheaper than at launch.|Retailers are clearing stock before new models arrive.|Used prices have fallen even further.",
+    ),
+    (
+        "Best budget gaming monitors this year",
+        "A 144 Hz screen no longer costs a fortune.|Our picks start at under $200.|We tested colour, response time and stands.",
+    ),
+    (
+        "Patch improves frame rates in popular racing game",
+        "Players with older graphics cards benefit most.|The update also fixes crashes on some laptops.|Loading times are shorter too.",
+    ),
+    (
+        "Handheld console gets a price cut",
+        "The maker says sales will rise before the holidays.|The cheaper model drops to $299.|Game bundles are also discounted.",
+    ),
+    ("{brand} gaming handheld review: great screen, short battery", "It runs most recent games at medium settings."),
+    ("How to clean the dust out of your graphics card", "Compressed air and a soft brush, with the power off."),
+    ("Best graphics cards for {size}-inch ultrawide monitors", "You need more power than you might expect."),
+    ("{brand} launches a compact gaming desktop", "It fits a full-size graphics card in a shoebox-sized case."),
 ]
 PRIVACY = [
     (
         "Regulator fines {named} over marketing emails sent without consent",
-        "The authority said thousands of complaints had been received.",
+        "The authority said thousands of complaints had been received.|The fine is one of the largest the regulator has issued.|The company said it had changed its procedures.",
     ),
-    ("{named} fined for losing customer records", "A laptop with unencrypted data was stolen from a car."),
-    ("Data watchdog reprimands {named} over CCTV at staff desks", "The monitoring was found to be excessive."),
+    (
+        "{named} fined for losing customer records",
+        "A laptop with unencrypted data was stolen from a car.|Records were left in a skip outside a former office.|A misconfigured server exposed names and addresses.",
+    ),
+    (
+        "Data watchdog reprimands {named} over CCTV at staff desks",
+        "The monitoring was found to be excessive.|Staff were not told the cameras recorded sound.|The company has been told to remove the cameras.",
+    ),
     (
         "{named} ordered to pay £{k}k after sending customer data to the wrong address",
-        "The regulator said staff had not been trained.",
+        "The regulator said staff had not been trained.|Letters containing medical details went to neighbours.|The firm reported the error itself.",
     ),
     (
         "Privacy regulator fines {named} over unlawful call recordings",
-        "Callers were not told their calls were recorded.",
+        "Callers were not told their calls were recorded.|Recordings were kept for years without a reason.|The company has deleted the files.",
     ),
 ]
 SAFETY = [
     (
         "{uni} study finds chatbots give inconsistent answers to {domain} questions",
-        "Researchers asked the same questions in different words.",
+        "Researchers asked the same questions in different words.|Answers changed in about a third of cases.|The authors urge caution before relying on chatbots.",
     ),
     (
         "{uni} researchers test whether AI assistants flatter their users",
-        "Models often agreed with users who were wrong.",
+        "Models often agreed with users who were wrong.|The effect grew when users claimed expertise.|The team suggests ways to reduce the problem.",
     ),
     (
         "{uni} workshop discusses how to test AI systems before release",
-        "Speakers called for shared benchmarks and independent audits.",
+        "Speakers called for shared benchmarks and independent audits.|Participants debated who should pay for testing.|A report will follow in the spring.",
     ),
-    ("{uni} survey: most people want labels on AI-generated images", "Respondents in eight countries were asked."),
-    ("{uni} researchers warn AI-written reviews are flooding shopping sites", "Detecting them remains difficult."),
+    (
+        "{uni} survey: most people want labels on AI-generated images",
+        "Respondents in eight countries were asked.|Older people were most in favour.|Most said they could not tell real photos from fakes.",
+    ),
+    (
+        "{uni} researchers warn AI-written reviews are flooding shopping sites",
+        "Detecting them remains difficult.|Some products had hundreds of near-identical reviews.|Shoppers are advised to read the negative reviews first.",
+    ),
     (
         "{uni} team proposes test for chatbot honesty about {domain}",
-        "The benchmark checks whether models admit what they do not know.",
+        "The benchmark checks whether models admit what they do not know.|The tests are published for others to use.|Smaller models did better than expected.",
     ),
 ]
 UNIS = [
@@ -543,11 +620,24 @@ DOMAINS = ["medical", "legal", "tax", "nutrition", "history", "travel"]
 RALLIES = [
     (
         "Thousands rally in {town} against hospital cuts",
-        "Speakers called on the government to keep the emergency department open.",
+        "Speakers called on the government to keep the emergency department open.|Organisers said more than 3,000 people attended.|The health board says no decision has been made.",
     ),
-    ("Campaign rally in {town} draws large crowd", "The candidate promised lower energy bills."),
-    ("Teachers march in {town} over pay", "The union said further strikes were possible."),
+    (
+        "Campaign rally in {town} draws large crowd",
+        "The candidate promised lower energy bills.|Supporters queued for hours to get in.|Protesters gathered outside the venue.",
+    ),
+    (
+        "Teachers march in {town} over pay",
+        "The union said further strikes were possible.|Parents joined the march in support.|The education authority said talks would continue.",
+    ),
     ("Farmers rally outside parliament over subsidy changes", "Tractors blocked nearby streets for several hours."),
+    ("Opposition leader addresses rally in {town} square", "She called for an early general election."),
+    ("Residents march through {town} to save their post office", "The petition has more than 4,000 signatures."),
+    ("Rival rallies in {town} end peacefully", "Police kept the two groups on opposite sides of the park."),
+    (
+        "Climate campaigners rally in {town} ahead of council vote",
+        "They want the council to drop a road-widening scheme.",
+    ),
 ]
 
 ZH_TOWNS = ["临江市", "青山县", "南湖区", "东港镇", "北川市", "西岭县", "白沙区", "石桥镇"]
@@ -617,7 +707,13 @@ def _sport(rng: random.Random) -> tuple[str, str]:
     if choice == 2:
         return (
             f"{a} {ta} part company with manager after {rng.randint(6, 14)} games without a win",
-            "The club said a replacement would be named before the next fixture.",
+            rng.choice(
+                [
+                    "The club said a replacement would be named before the next fixture.",
+                    "His assistant takes charge for the weekend.",
+                    "The club sits second from bottom of the table.",
+                ]
+            ),
         )
     if choice == 3:
         return (
@@ -645,7 +741,13 @@ def _local(rng: random.Random) -> tuple[str, str]:
     who = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
     return (
         f"By-election called in {town} after councillor {who} steps down",
-        "Voters will go to the polls in six weeks.",
+        rng.choice(
+            [
+                "Voters will go to the polls in six weeks.",
+                "Three parties have already named candidates.",
+                "The seat has changed hands twice in ten years.",
+            ]
+        ),
     )
 
 
@@ -665,7 +767,13 @@ def _gadget(rng: random.Random) -> tuple[str, str]:
     if choice == 2:
         return (
             f"{brand} recalls {gadget} over {rng.choice(['overheating batteries', 'a faulty charger', 'a choking hazard', 'a loose screen'])}",
-            "Owners should stop using the device and contact the company for a refund.",
+            rng.choice(
+                [
+                    "Owners should stop using the device and contact the company for a refund.",
+                    "About 40,000 units were sold.",
+                    "No injuries have been reported.",
+                ]
+            ),
         )
     return (
         f"Best {gadget} deals this week",
@@ -686,7 +794,13 @@ def _software(rng: random.Random) -> tuple[str, str]:
     if choice == 1:
         return (
             f"Security update for {app} fixes {rng.randint(2, 14)} vulnerabilities",
-            "Users are advised to install it as soon as possible.",
+            rng.choice(
+                [
+                    "Users are advised to install it as soon as possible.",
+                    "One of the flaws was already being exploited.",
+                    "The update installs automatically for most people.",
+                ]
+            ),
         )
     return (
         f"{name[0].upper() + name[1:]} to drop support for older devices next year",
@@ -699,7 +813,14 @@ def _health(rng: random.Random) -> tuple[str, str]:
     if choice == 0:
         return (
             f"{rng.choice(CONDITIONS)} cases rise in {rng.choice(REGIONS)}",
-            "Health officials urged people with symptoms to stay at home.",
+            rng.choice(
+                [
+                    "Health officials urged people with symptoms to stay at home.",
+                    "GP surgeries report more appointments than usual for the time of year.",
+                    "Care homes have been asked to limit visits.",
+                    "Officials said most cases were mild.",
+                ]
+            ),
         )
     if choice == 1:
         habit, outcome = rng.choice(HABITS)
@@ -710,11 +831,23 @@ def _health(rng: random.Random) -> tuple[str, str]:
     if choice == 2:
         return (
             f"{rng.choice(TOWNS)} hospital opens new {rng.choice(UNITS)}",
-            "The unit was paid for partly by a local appeal.",
+            rng.choice(
+                [
+                    "The unit was paid for partly by a local appeal.",
+                    "It will treat patients from three neighbouring towns.",
+                    "Staff moved in over the weekend.",
+                ]
+            ),
         )
     return (
         f"Pharmacies in {rng.choice(REGIONS)} report shortages of {rng.choice(['antibiotics', 'hay fever tablets', 'children’s paracetamol', 'insulin pens'])}",
-        "Suppliers expect stocks to recover within weeks.",
+        rng.choice(
+            [
+                "Suppliers expect stocks to recover within weeks.",
+                "Pharmacists can offer alternatives in most cases.",
+                "The health department says there is no cause for alarm.",
+            ]
+        ),
     )
 
 
@@ -729,33 +862,57 @@ def _finance(rng: random.Random) -> tuple[str, str]:
         rate = rng.randint(15, 62) / 10
         return (
             f"{rng.choice(COUNTRIES)} inflation {rng.choice(['slows to', 'picks up to', 'holds at', 'unexpectedly eases to'])} {rate}%",
-            "Food and energy prices were the main drivers.",
+            rng.choice(
+                [
+                    "Food and energy prices were the main drivers.",
+                    "Rents rose for the twelfth month in a row.",
+                    "Economists had expected a smaller change.",
+                    "Transport costs fell for a second month.",
+                ]
+            ),
         )
     if choice == 2:
         return (
             f"Central bank of {rng.choice(COUNTRIES)} {rng.choice(['holds rates', 'cuts rates by a quarter point', 'raises rates by a quarter point'])}",
-            "Policymakers said they would watch wage growth closely.",
+            rng.choice(
+                [
+                    "Policymakers said they would watch wage growth closely.",
+                    "The decision was unanimous.",
+                    "Two members voted for a different move.",
+                    "The currency barely moved after the announcement.",
+                ]
+            ),
         )
     if choice == 3:
         commodity, why = rng.choice(COMMODITIES)
         return (
             f"{commodity} prices {rng.choice(['jump', 'slide', 'hit a one-year high', 'fall to a six-month low'])} on {why}",
-            "Analysts expect volatility to continue.",
+            rng.choice(
+                [
+                    "Analysts expect volatility to continue.",
+                    "Importers said they would pass on costs to shoppers.",
+                    "Futures trading was unusually heavy.",
+                ]
+            ),
         )
     return (
         f"Ten-year bond yields {rng.choice(['climb', 'ease', 'hit a three-month high', 'fall back'])} after {rng.choice(['jobs data', 'inflation figures', 'a central bank speech', 'a weak auction'])}",
-        "Mortgage lenders are expected to adjust rates.",
+        rng.choice(
+            [
+                "Mortgage lenders are expected to adjust rates.",
+                "The move reversed most of last week's change.",
+                "Investors are waiting for next month's inflation figures.",
+            ]
+        ),
     )
 
 
 def _science(rng: random.Random) -> tuple[str, str]:
-    title, summary = rng.choice(SCIENCE)
-    return _fill(rng, title), _fill(rng, summary)
+    return _template_topic(SCIENCE)(rng)
 
 
 def _weather(rng: random.Random) -> tuple[str, str]:
-    title, summary = rng.choice(WEATHER)
-    return _fill(rng, title), _fill(rng, summary)
+    return _template_topic(WEATHER)(rng)
 
 
 def _entertainment(rng: random.Random) -> tuple[str, str]:
@@ -763,12 +920,25 @@ def _entertainment(rng: random.Random) -> tuple[str, str]:
     if choice == 0:
         return (
             f"'{rng.choice(FILMS)}' tops the box office with ${rng.randint(8, 95)} million",
-            "The film overtook last week's leader in its opening weekend.",
+            rng.choice(
+                [
+                    "The film overtook last week's leader in its opening weekend.",
+                    "Critics had given it mixed reviews.",
+                    "It is the director's biggest opening so far.",
+                    "Family audiences made up most of the crowd.",
+                ]
+            ),
         )
     if choice == 1:
         return (
             f"{rng.choice(ARTISTS)} announce {rng.randint(12, 40)}-date tour",
-            "Tickets go on sale on Friday morning.",
+            rng.choice(
+                [
+                    "Tickets go on sale on Friday morning.",
+                    "The tour opens in the autumn.",
+                    "A new album is due in the spring.",
+                ]
+            ),
         )
     if choice == 2:
         return (
@@ -784,44 +954,60 @@ def _tech_ai(rng: random.Random) -> tuple[str, str]:
         firm = rng.choice(SMALL_FIRMS)
         return (
             f"{firm[0].upper() + firm[1:]} adds {rng.choice(AI_FEATURES)} to its app",
-            "The company said customers could still speak to a person.",
+            rng.choice(
+                [
+                    "The company said customers could still speak to a person.",
+                    "The feature is being tested with a small group first.",
+                    "It is available in the latest version of the app.",
+                ]
+            ),
         )
     if choice == 1:
         return (
             f"Survey: {rng.randint(20, 75)}% of {rng.choice(WORKERS)} use chatbots at work",
-            "Most said they used them for drafting and summarising.",
+            rng.choice(
+                [
+                    "Most said they used them for drafting and summarising.",
+                    "Few said their employer had a policy.",
+                    "Younger staff were the most frequent users.",
+                ]
+            ),
         )
     if choice == 2:
         return (
             f"{rng.choice(TOWNS)} schools issue guidance on AI and homework",
-            "Pupils must say when they have used a chatbot.",
+            rng.choice(
+                [
+                    "Pupils must say when they have used a chatbot.",
+                    "Some homework will move back into the classroom.",
+                    "Parents were sent a letter explaining the rules.",
+                ]
+            ),
         )
     return (
         f"AI art exhibition opens in {rng.choice(TOWNS)}",
-        "Visitors can vote on which works they think a person made.",
-    )
-
-
-def _tutorial(rng: random.Random) -> tuple[str, str]:
-    title = rng.choice(TUTORIALS)
-    suffixes = ["", " (updated)", " in 2025", ", explained"] + ([] if ":" in title else [": a step-by-step guide"])
-    return (
-        title + rng.choice(suffixes),
         rng.choice(
             [
-                "No prior experience needed.",
-                "We cover the common mistakes too.",
-                "Screenshots included for every step.",
-                "Everything here runs on hardware you probably own.",
+                "Visitors can vote on which works they think a person made.",
+                "Local artists have also contributed.",
+                "Entry is free until the end of the month.",
             ]
         ),
     )
 
 
+def _tutorial(rng: random.Random) -> tuple[str, str]:
+    title, summary = rng.choice(TUTORIALS)
+    suffixes = ["", " (updated)", " in 2025", ", explained"] + ([] if ":" in title else [": a step-by-step guide"])
+    return title + rng.choice(suffixes), summary
+
+
 def _template_topic(pool: list[tuple[str, str]]) -> Writer:
+    """A writer that fills a template of the pool; a summary may offer alternatives separated by "|"."""
+
     def write(rng: random.Random) -> tuple[str, str]:
-        title, summary = rng.choice(pool)
-        return _fill(rng, title), _fill(rng, summary)
+        title, summaries = rng.choice(pool)
+        return _fill(rng, title), _fill(rng, rng.choice(summaries.split("|")))
 
     return write
 
@@ -913,6 +1099,7 @@ def build() -> list[dict[str, object]]:
     start = date(2023, 1, 1)
     span = (date(2026, 11, 30) - start).days
     seen: set[str] = set()
+    same: Counter[tuple[str, str]] = Counter()
     rows: list[dict[str, object]] = []
     for noise, source, write, wanted in TOPICS:
         made = attempts = 0
@@ -920,9 +1107,10 @@ def build() -> list[dict[str, object]]:
             attempts += 1
             title, summary = write(rng)
             title = title[0].upper() + title[1:]
-            if title.lower() in seen:
+            if title.lower() in seen or same[(noise, summary)] >= MAX_SAME:
                 continue
             seen.add(title.lower())
+            same[(noise, summary)] += 1
             made += 1
             rows.append(
                 {
