@@ -90,6 +90,20 @@ def test_flag_feed_exits_non_zero_with_one_line_on_stderr() -> None:
         assert len(lines) == 1 and reason in lines[0]
 
 
+@pytest.mark.parametrize("reader_reads", [0, 1])
+def test_flag_feed_into_a_pipe_that_closes_early_stops_quietly(reader_reads: int) -> None:
+    """`flag_feed FEED --jsonl | head -n 1`: once the reader is gone the command stops, with no traceback."""
+    command = [sys.executable, "manage.py", "flag_feed", str(HELDOUT), "--jsonl", "--default-rules"]
+    reader = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reader.stdout is not None and reader.stderr is not None
+    for _ in range(reader_reads):
+        assert json.loads(reader.stdout.readline())["guid"]
+    reader.stdout.close()
+    stderr = reader.stderr.read().decode()
+    assert reader.wait(timeout=60) == 141  # 128 + SIGPIPE, as `yes | head` under pipefail
+    assert stderr == ""
+
+
 @pytest.mark.django_db
 def test_add_source_adds_once_and_refuses_unsafe_urls(settings: Any) -> None:
     settings.FEEDS_ALLOW_LOOPBACK = False
