@@ -4,6 +4,7 @@
 python3 dev.py run [--port 8000]   # .venv, migrate, load the report's timeline, admin login, web + worker + beat
 python3 dev.py test [pytest args]  # .venv with the dev requirements, then pytest; exits with pytest's code
 python3 dev.py lint                # ruff check, ruff format --check, mypy, makemigrations --check
+python3 dev.py manage COMMAND ...  # manage.py COMMAND ... in .venv (made if missing); exits with its code
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def ensure_admin() -> str:
         ADMIN_PASSWORD_FILE.chmod(0o600)
     if ADMIN_PASSWORD_FILE.exists():
         return f"user {ADMIN_USER!r}, password {password!r} (kept in {ADMIN_PASSWORD_FILE})"
-    return "a superuser exists already and dev.py does not know its password (manage.py changepassword)"
+    return "a superuser exists already and dev.py does not know its password (python3 dev.py manage changepassword)"
 
 
 def port_is_free(port: int) -> bool:
@@ -247,6 +248,21 @@ def run(port: int, feeds_port: int) -> int:
         stop(list(children.values()))
 
 
+def manage_command(manage_args: list[str]) -> int:
+    """manage.py with the given arguments in .venv: works on a fresh machine without activating anything."""
+    # Install messages go to stderr: stdout belongs to the command (`flag_feed ... --jsonl > flags.jsonl`).
+    with contextlib.redirect_stdout(sys.stderr):
+        ensure_venv(ROOT / "requirements.txt")
+    command = [str(PYTHON), str(ROOT / "manage.py"), *manage_args]
+    os.environ["DEV_PY_MANAGE"] = "1"  # manage.py then names itself `python3 dev.py manage` in usage and help
+    if os.name == "posix":
+        # Replaced rather than wrapped: signals, the terminal and pipes reach manage.py directly, and its exit
+        # code is dev.py's.
+        sys.stdout.flush()
+        os.execv(command[0], command)  # noqa: S606
+    return subprocess.run(command, check=False).returncode  # noqa: S603
+
+
 def test(pytest_args: list[str]) -> int:
     ensure_venv(ROOT / "requirements-dev.txt")
     code = call(PYTHON, "-m", "pytest", *pytest_args, check=False).returncode
@@ -288,8 +304,11 @@ def main(argv: list[str]) -> int:
     )
     commands.add_parser("test", help="run pytest; extra arguments go to pytest", add_help=False)
     commands.add_parser("lint", help="ruff, mypy and makemigrations --check")
-    # Everything after `test` belongs to pytest, so only the command name is parsed here.
-    args = parser.parse_args(argv[:1] if argv[:1] == ["test"] else argv)
+    commands.add_parser(
+        "manage", help="run manage.py COMMAND ... in .venv; extra arguments go to manage.py", add_help=False
+    )
+    # Everything after `test` belongs to pytest, and after `manage` to manage.py: only the command name is parsed.
+    args = parser.parse_args(argv[:1] if argv[:1] in (["test"], ["manage"]) else argv)
     if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by an older python3
         raise CommandError(f"needs Python 3.11 or newer, this is {sys.version.split()[0]}")
     if args.command == "run":
@@ -299,6 +318,8 @@ def main(argv: list[str]) -> int:
         return run(args.port, args.feeds_port)
     if args.command == "test":
         return test(argv[1:])
+    if args.command == "manage":
+        return manage_command(argv[1:])
     return lint()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -80,3 +81,35 @@ def test_mypy_checks_the_app_packages_but_not_tests_or_benchmarks() -> None:
     assert {"config", "events", "timeline", "workers"} <= set(packages)
     assert "tests" not in packages
     assert "bench" not in packages
+
+
+def test_manage_runs_a_management_command_in_the_venv_and_keeps_stdout_for_its_output() -> None:
+    """`python3 dev.py manage ...` works without activating anything; stdout carries only the command's output."""
+    feed = ROOT / "tests" / "sources" / "heldout" / "heldout-feed.xml"
+    result = run_dev("manage", "flag_feed", str(feed), "--jsonl", "--default-rules")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 40 and any(row["flagged"] for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (["flag_feed", "README.md", "--default-rules"], 1, "README.md: not a feed"),
+        (["no_such_command"], 1, "Unknown command: 'no_such_command'"),
+        (["flag_feed"], 2, "the following arguments are required: path_or_url"),
+    ],
+)
+def test_manage_passes_the_commands_exit_code_and_error_through(args: list[str], code: int, says: str) -> None:
+    result = run_dev("manage", *args)
+    assert result.returncode == code
+    assert says in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_manage_help_names_the_dev_py_form_that_works_on_a_fresh_machine() -> None:
+    usage = run_dev("manage", "add_source", "--help")
+    assert usage.returncode == 0
+    assert usage.stdout.startswith("usage: python3 dev.py manage add_source ")
+    overview = run_dev("manage", "help")
+    assert "Type 'python3 dev.py manage help <subcommand>' for help" in overview.stdout
