@@ -91,9 +91,16 @@ def test_flag_feed_exits_non_zero_with_one_line_on_stderr() -> None:
 
 
 @pytest.mark.parametrize("reader_reads", [0, 1])
-def test_flag_feed_into_a_pipe_that_closes_early_stops_quietly(reader_reads: int) -> None:
+def test_flag_feed_into_a_pipe_that_closes_early_stops_quietly(reader_reads: int, tmp_path: Path) -> None:
     """`flag_feed FEED --jsonl | head -n 1`: once the reader is gone the command stops, with no traceback."""
-    command = [sys.executable, "manage.py", "flag_feed", str(HELDOUT), "--jsonl", "--default-rules"]
+    # Far more output than a pipe holds (64 KiB), so the command is still writing when the reader leaves.
+    items = "".join(
+        f"<item><guid>n{n}</guid><title>Commerce adds chip firm {n} to the Entity List</title></item>"
+        for n in range(2000)
+    )
+    feed = tmp_path / "long.xml"
+    feed.write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>')
+    command = [sys.executable, "manage.py", "flag_feed", str(feed), "--jsonl", "--default-rules"]
     reader = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert reader.stdout is not None and reader.stderr is not None
     for _ in range(reader_reads):
