@@ -198,6 +198,10 @@ def run(port: int, feeds_port: int) -> int:
     if feeds_port == port or not port_is_free(feeds_port):
         raise CommandError(f"port {feeds_port} on 127.0.0.1 is in use; choose another with --feeds-port")
     VAR.mkdir(parents=True, exist_ok=True)
+    base = f"http://127.0.0.1:{port}"
+    # Links in mail (confirmations, digests) point at this server, wherever --port put it, unless the environment
+    # names the site's address itself. Every child below inherits it through child_env().
+    os.environ.setdefault("SITE_URL", base)
     ensure_venv(ROOT / "requirements.txt")
     manage("migrate", "--no-input", "--verbosity", "0")
     load_timeline()
@@ -222,7 +226,6 @@ def run(port: int, feeds_port: int) -> int:
         if wait_for_port(port, list(children.values()), stopping):
             # Poll the sample feeds now rather than at beat's first tick, so candidates appear within seconds.
             manage("shell", "-c", DISPATCH_SNIPPET, env=child_env())
-            base = f"http://127.0.0.1:{port}"
             print(
                 f"\n  Timeline service is running (web, Celery worker with embedded beat; data in {VAR}).\n"
                 f"  Admin:        {base}/admin/  — {login}\n"

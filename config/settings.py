@@ -240,6 +240,7 @@ elif os.environ.get("EMAIL_HOST"):
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "15"))
 
 # Digests (issue 6). SITE_URL makes absolute links in emails; https in production for RFC 8058 one-click.
+# `dev.py run` sets it to the address it serves on (its --port), unless the environment sets it already.
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 DIGEST_SEND_WHEN_EMPTY = env_bool("DIGEST_SEND_WHEN_EMPTY", False)
 DIGEST_MAX_ATTEMPTS = int(os.environ.get("DIGEST_MAX_ATTEMPTS", "5"))

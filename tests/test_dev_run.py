@@ -6,8 +6,12 @@ temporary directory (SQLite, the filesystem broker, the beat schedule) and a 2-s
 
 from __future__ import annotations
 
+import email
+import email.policy
+import http.cookiejar
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -16,6 +20,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -169,3 +174,37 @@ def test_sigterm_stops_every_child_and_exits_zero(running: Running) -> None:
     assert processes_with_marker(running.marker) == []
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(running.url("/admin/login/"), timeout=2)
+
+
+def test_the_confirmation_mail_links_to_the_port_the_service_runs_on(running: Running) -> None:
+    """Started with --port N (not 8000) and no SITE_URL: the mail's links must reach this server."""
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    page_url = running.url("/digests/subscribe/")
+    with browser.open(page_url, timeout=10) as response:
+        page = response.read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token is not None
+    address = f"reader-{uuid.uuid4().hex[:8]}@example.org"
+    form = {"csrfmiddlewaretoken": token.group(1), "email": address, "weekday": "1", "hour": "8", "time_zone": "UTC"}
+    request = urllib.request.Request(
+        page_url, data=urllib.parse.urlencode(form).encode(), headers={"Referer": page_url}
+    )
+    with browser.open(request, timeout=10) as response:
+        assert response.status == 200
+    deadline = time.monotonic() + 60
+    while not (texts := _mail_texts_to(running.var / "mail", address)):
+        assert time.monotonic() < deadline, "no confirmation mail in var/mail/ after 60 s"
+        time.sleep(0.5)
+    links = re.findall(r"https?://[^\s\"'<>]+/digests/confirm/", "\n".join(texts))
+    assert links and {link.split("/digests/")[0] for link in links} == {running.url("")}, links
+
+
+def _mail_texts_to(folder: Path, address: str) -> list[str]:
+    """The decoded text parts of every message Django's file backend wrote to the address."""
+    texts = []
+    for path in folder.glob("*") if folder.exists() else []:
+        for chunk in path.read_text(errors="replace").split("-" * 79):
+            message = email.message_from_string(chunk.strip(), policy=email.policy.default)
+            if address in str(message.get("To", "")):
+                texts += [str(part.get_content()) for part in message.walk() if part.get_content_maintype() == "text"]
+    return texts
