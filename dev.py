@@ -108,11 +108,33 @@ def ensure_venv(requirements: Path) -> None:
     stamp = stamp_path(requirements)
     if stamp.exists() and stamp.read_text().strip() == requirements_hash(requirements):
         return
-    say(f"installing {requirements.name} into {VENV.name}/")
-    call(PYTHON, "-m", "pip", "install", "-qq", "--disable-pip-version-check", "-r", requirements)
+    say(f"installing {requirements.name} into {VENV.name}/ (a minute or two the first time)")
+    pip_install(PYTHON, requirements)
     # Installing a file installs everything it includes, so each included file is up to date too.
     for file in requirements_closure(requirements):
         stamp_path(file).write_text(requirements_hash(file) + "\n")
+
+
+# pip's lines that show the install moving, one or two per package; "Requirement already satisfied" and the
+# like are left out, and errors go to stderr unchanged.
+PIP_PROGRESS = (
+    "Collecting ", "Processing ", "Downloading ", "Building ", "Installing collected packages", "Successfully installed"
+)  # fmt: skip
+
+
+def pip_install(python: Path, requirements: Path) -> None:
+    """pip install -r, printing each package as pip collects and installs it (a first install takes minutes)."""
+    command = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off"]
+    # Only dev.py's own fixed command runs here, on a requirements file of the repository.
+    with subprocess.Popen(  # noqa: S603
+        [*command, "-r", str(requirements)], cwd=ROOT, stdout=subprocess.PIPE, text=True, bufsize=1
+    ) as pip:
+        assert pip.stdout is not None
+        for line in pip.stdout:
+            if line.lstrip().startswith(PIP_PROGRESS):
+                say(f"  {line.strip()}")
+    if pip.returncode != 0:
+        raise CommandError(f"`pip install -r {requirements.name}` failed with exit code {pip.returncode}")
 
 
 def child_env() -> dict[str, str]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import subprocess
 import sys
+import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -113,3 +117,48 @@ def test_manage_help_names_the_dev_py_form_that_works_on_a_fresh_machine() -> No
     assert usage.stdout.startswith("usage: python3 dev.py manage add_source ")
     overview = run_dev("manage", "help")
     assert "Type 'python3 dev.py manage help <subcommand>' for help" in overview.stdout
+
+
+def _wheel(folder: Path, name: str, version: str) -> None:
+    """A minimal pure-Python wheel, written by hand, so the install test needs no package index."""
+    files = {
+        f"{name}/__init__.py": b"VALUE = 1\n",
+        f"{name}-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
+        f"{name}-{version}.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\n"
+        b"Tag: py3-none-any\n",
+    }
+    record = "".join(
+        f"{path},sha256={base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},{len(data)}\n"
+        for path, data in files.items()
+    )
+    files[f"{name}-{version}.dist-info/RECORD"] = (record + f"{name}-{version}.dist-info/RECORD,,\n").encode()
+    with zipfile.ZipFile(folder / f"{name}-{version}-py3-none-any.whl", "w") as wheel:
+        for path, data in files.items():
+            wheel.writestr(path, data)
+
+
+@pytest.mark.slow
+def test_the_install_prints_each_package_as_pip_collects_and_installs_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A first `dev.py run` installs for minutes; it must show that it is moving, package by package."""
+    venv.EnvBuilder(with_pip=True).create(tmp_path / "venv")
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    _wheel(wheels, "tinyfirst", "1.0")
+    _wheel(wheels, "tinysecond", "2.0")
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(f"--no-index\n--find-links {wheels}\ntinyfirst==1.0\ntinysecond==2.0\n")
+    dev.pip_install(tmp_path / "venv" / "bin" / "python", requirements)
+    lines = capsys.readouterr().out.splitlines()
+    assert all(line.startswith("dev.py:   ") for line in lines)
+    # One line per package as pip takes it (Collecting from an index, Processing from a file), then the install.
+    assert "tinyfirst-1.0-py3-none-any.whl" in lines[0] and "tinysecond-2.0-py3-none-any.whl" in lines[1]
+    assert lines[-1] == "dev.py:   Successfully installed tinyfirst-1.0 tinysecond-2.0"
+
+
+def test_a_failed_install_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("--no-index\nno-such-package-anywhere==1.0\n")
+    with pytest.raises(dev.CommandError, match=r"`pip install -r requirements.txt` failed with exit code 1"):
+        dev.pip_install(Path(sys.executable), requirements)
