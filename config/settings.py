@@ -191,7 +191,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: Redis when CELERY_BROKER_URL says so, else kombu's filesystem transport (no server needed).
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+# The host is named, although the transport ignores it: with none, kombu logs "No hostname was supplied" on
+# every connection of every process.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
