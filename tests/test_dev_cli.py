@@ -6,10 +6,13 @@ import base64
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import venv
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -162,3 +165,45 @@ def test_a_failed_install_is_one_line_naming_the_file(tmp_path: Path) -> None:
     requirements.write_text("--no-index\nno-such-package-anywhere==1.0\n")
     with pytest.raises(dev.CommandError, match=r"`pip install -r requirements.txt` failed with exit code 1"):
         dev.pip_install(Path(sys.executable), requirements)
+
+
+root_only = pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="only root drops privileges")
+
+
+@pytest.fixture
+def open_folder() -> Iterator[Path]:
+    """A folder every account can reach (pytest's own temporary folders are private to root)."""
+    folder = Path(tempfile.mkdtemp(prefix="dev-py-account-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder)
+
+
+@root_only
+def test_started_by_root_the_service_runs_as_an_unprivileged_account_owning_var(
+    open_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Celery's SecurityWarning is about a worker running as root: dev.py run does not run it as root."""
+    # A venv on the system Python, which every account can run (unlike one on a Python in root's home).
+    subprocess.run(["/usr/bin/python3", "-m", "venv", "--without-pip", open_folder / "venv"], check=True)
+    var = open_folder / "var"
+    (var / "mail").mkdir(parents=True)
+    (var / "mail" / "earlier-run.eml").write_text("written by root\n")
+    monkeypatch.setattr(dev, "PYTHON", open_folder / "venv" / "bin" / "python")
+    monkeypatch.setattr(dev, "VAR", var)
+    account = dev.service_account()
+    assert account is not None and account.name == dev.SERVICE_ACCOUNT != "root" and account.uid != 0
+    assert {path.stat().st_uid for path in [var, *var.rglob("*")]} == {account.uid}
+    whoami = dev.call("/usr/bin/id", "-u", capture=True, account=account).stdout.strip()
+    assert whoami == str(account.uid)
+
+
+@root_only
+def test_when_the_account_cannot_reach_var_the_service_runs_as_root_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(dev, "VAR", tmp_path / "private" / "var")  # pytest's folders are root's alone (0700)
+    dev.VAR.mkdir(parents=True)
+    assert dev.service_account() is None
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith("dev.py: running as root: account 'nobody' cannot use ") and "runs as root" in line
