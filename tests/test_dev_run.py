@@ -175,16 +175,6 @@ def test_the_sample_feeds_are_polled_and_candidates_appear_with_no_network(runni
     assert healths == {"ok"}
 
 
-def test_sigterm_stops_every_child_and_exits_zero(running: Running) -> None:
-    assert len(processes_with_marker(running.marker)) >= 3  # dev.py, the web server, the worker (and beat)
-    running.process.send_signal(signal.SIGTERM)
-    assert running.process.wait(timeout=30) == 0
-    time.sleep(0.5)
-    assert processes_with_marker(running.marker) == []
-    with pytest.raises(urllib.error.URLError):
-        urllib.request.urlopen(running.url("/admin/login/"), timeout=2)
-
-
 def test_the_confirmation_mail_links_to_the_port_the_service_runs_on(running: Running) -> None:
     """Started with --port N (not 8000) and no SITE_URL: the mail's links must reach this server."""
     browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
@@ -217,3 +207,13 @@ def _mail_texts_to(folder: Path, address: str) -> list[str]:
             if address in str(message.get("To", "")):
                 texts += [str(part.get_content()) for part in message.walk() if part.get_content_maintype() == "text"]
     return texts
+
+
+def test_sigterm_stops_every_child_and_exits_zero(running: Running) -> None:
+    assert len(processes_with_marker(running.marker)) >= 3  # dev.py, the web server, the worker (and beat)
+    running.process.send_signal(signal.SIGTERM)
+    assert running.process.wait(timeout=30) == 0
+    time.sleep(0.5)
+    assert processes_with_marker(running.marker) == []
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(running.url("/admin/login/"), timeout=2)
