@@ -10,8 +10,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
-# A path beside the checkout, spelled as the old tests did: ../shared, /work/..., or "shared" joined to a parent.
-_OUTSIDE = re.compile(r"\.\./shared|/work/|[\"']shared[\"']")
+# A path beside the checkout, in the spellings the old tests used: up and out of it (`../name`), absolute under
+# /work/, or the folder's name joined to a parent path as a string.
+_OUTSIDE = re.compile(r"\.\./[a-z]|/work/|[\"']shared[\"']")
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
