@@ -84,10 +84,10 @@ def test_the_corpus_is_all_there(feedparser_corpus: Path) -> None:
     assert {path.relative_to(feedparser_corpus).parts[0] for path in files} == set(corpora.GROUPS)
 
 
-def test_the_corpus_is_the_pinned_feedparsers() -> None:
+def test_the_corpus_is_the_pinned_feedparsers(feedparser_corpus: Path) -> None:
     pinned = corpora.pinned_version("feedparser")
     assert pinned == importlib.metadata.version("feedparser")
-    assert corpora.feedparser_corpus().name == f"feedparser-{pinned}"
+    assert feedparser_corpus.name == f"feedparser-{pinned}"
 
 
 def test_a_corpus_that_cannot_be_downloaded_is_an_error_in_one_line(tmp_path: Path) -> None:
