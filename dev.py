@@ -4,6 +4,7 @@
 python3 dev.py run [--port 8000]   # .venv, migrate, load the report's timeline, admin login, web + worker + beat
 python3 dev.py test [pytest args]  # .venv with the dev requirements, then pytest; exits with pytest's code
 python3 dev.py lint                # ruff check, ruff format --check, mypy, makemigrations --check
+python3 dev.py manage COMMAND ...  # manage.py COMMAND ... in .venv (made if missing); exits with its code
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import sys
 import threading
 import time
 import venv
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -32,6 +34,8 @@ VAR = Path(os.environ.get("TIMELINE_VAR_DIR", ROOT / "var"))
 ADMIN_USER = "admin"
 ADMIN_PASSWORD_FILE = VAR / "admin-password"
 STOP_GRACE_SECONDS = 15.0
+# Started by root, dev.py runs the service as this account (see service_account()).
+SERVICE_ACCOUNT = "nobody"
 
 # Run inside the venv by `manage.py shell -c`: create the first superuser unless one exists.
 ADMIN_SNIPPET = """
@@ -60,13 +64,33 @@ def say(message: str) -> None:
     print(f"dev.py: {message}", flush=True)
 
 
+@dataclass(frozen=True)
+class Account:
+    """The unprivileged account the service runs as when dev.py is started by root."""
+
+    name: str
+    uid: int
+    gid: int
+
+    def process_options(self) -> dict[str, Any]:
+        """subprocess arguments that start a process as this account, with none of root's groups."""
+        return {"user": self.uid, "group": self.gid, "extra_groups": []}
+
+
 def call(
-    *args: str | Path, env: dict[str, str] | None = None, capture: bool = False, check: bool = True
+    *args: str | Path,
+    env: dict[str, str] | None = None,
+    capture: bool = False,
+    check: bool = True,
+    account: Account | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run a command in the repository root; with check, raise CommandError when it fails."""
+    """Run a command in the repository root (as the account, if given); with check, raise CommandError if it fails."""
     # Only dev.py's own fixed commands run here, with arguments from its own command line.
     command = [str(a) for a in args]
-    result = subprocess.run(command, cwd=ROOT, env=env, text=True, capture_output=capture, check=False)  # noqa: S603
+    options = account.process_options() if account else {}
+    result = subprocess.run(  # noqa: S603
+        command, cwd=ROOT, env=env, text=True, capture_output=capture, check=False, **options
+    )
     if check and result.returncode != 0:
         if capture:
             sys.stderr.write(result.stdout + result.stderr)
@@ -74,8 +98,10 @@ def call(
     return result
 
 
-def manage(*args: str, env: dict[str, str] | None = None, capture: bool = False) -> subprocess.CompletedProcess[str]:
-    return call(PYTHON, "manage.py", *args, env=env, capture=capture)
+def manage(
+    *args: str, env: dict[str, str] | None = None, capture: bool = False, account: Account | None = None
+) -> subprocess.CompletedProcess[str]:
+    return call(PYTHON, "manage.py", *args, env=env, capture=capture, account=account)
 
 
 def requirements_closure(path: Path) -> list[Path]:
@@ -107,39 +133,101 @@ def ensure_venv(requirements: Path) -> None:
     stamp = stamp_path(requirements)
     if stamp.exists() and stamp.read_text().strip() == requirements_hash(requirements):
         return
-    say(f"installing {requirements.name} into {VENV.name}/")
-    call(PYTHON, "-m", "pip", "install", "-qq", "--disable-pip-version-check", "-r", requirements)
+    say(f"installing {requirements.name} into {VENV.name}/ (a minute or two the first time)")
+    pip_install(PYTHON, requirements)
     # Installing a file installs everything it includes, so each included file is up to date too.
     for file in requirements_closure(requirements):
         stamp_path(file).write_text(requirements_hash(file) + "\n")
 
 
-def child_env() -> dict[str, str]:
+# pip's lines that show the install moving, one or two per package; "Requirement already satisfied" and the
+# like are left out, and errors go to stderr unchanged.
+PIP_PROGRESS = (
+    "Collecting ", "Processing ", "Downloading ", "Building ", "Installing collected packages", "Successfully installed"
+)  # fmt: skip
+
+
+def pip_install(python: Path, requirements: Path) -> None:
+    """pip install -r, printing each package as pip collects and installs it (a first install takes minutes)."""
+    command = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off"]
+    # Only dev.py's own fixed command runs here, on a requirements file of the repository.
+    with subprocess.Popen(  # noqa: S603
+        [*command, "-r", str(requirements)], cwd=ROOT, stdout=subprocess.PIPE, text=True, bufsize=1
+    ) as pip:
+        assert pip.stdout is not None
+        for line in pip.stdout:
+            if line.lstrip().startswith(PIP_PROGRESS):
+                say(f"  {line.strip()}")
+    if pip.returncode != 0:
+        raise CommandError(f"`pip install -r {requirements.name}` failed with exit code {pip.returncode}")
+
+
+def child_env(account: Account | None = None) -> dict[str, str]:
     # The embedded default ingests the sample feeds it serves itself on 127.0.0.1, so it opens loopback (and
     # only loopback: link-local and private addresses stay refused). Deployments leave it closed.
-    return {"FEEDS_ALLOW_LOOPBACK": "1", **os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {"FEEDS_ALLOW_LOOPBACK": "1", **os.environ, "PYTHONUNBUFFERED": "1"}
+    if account:
+        env["HOME"] = str(VAR)  # root's home is not the account's to write (fontconfig keeps a cache there)
+    return env
 
 
-def load_timeline() -> None:
-    commands = manage("help", "--commands", capture=True).stdout.split()
+def service_account() -> Account | None:
+    """Started by root: the unprivileged account to run the service as, now owning var/. Otherwise None.
+
+    Nothing in the service needs root, and Celery rightly warns (SecurityWarning) about a worker running as
+    root. When the account cannot reach var/ or .venv (a private folder on the way), the service runs as root.
+    """
+    if os.name != "posix" or os.geteuid() != 0:
+        return None
+    import pwd  # POSIX only
+
+    try:
+        entry = pwd.getpwnam(SERVICE_ACCOUNT)
+    except KeyError:
+        say(f"running as root: there is no account {SERVICE_ACCOUNT!r} to run the service as, so it runs as root")
+        return None
+    account = Account(SERVICE_ACCOUNT, entry.pw_uid, entry.pw_gid)
+    # The account must get the same interpreter (a venv's base Python in a private home resolves elsewhere for
+    # it) and reach var/ (no private folder on the way).
+    probe = "import os, sys; print(sys.version, sys.base_prefix, os.access(sys.argv[1], os.X_OK))"
+    expected = call(PYTHON, "-c", probe, VAR, capture=True, check=False).stdout
+    try:
+        found = call(PYTHON, "-c", probe, VAR, capture=True, check=False, account=account).stdout
+    except OSError:  # the repository itself is out of its reach
+        found = ""
+    if found != expected or not found.strip().endswith("True"):
+        say(
+            f"running as root: account {SERVICE_ACCOUNT!r} cannot use {VENV} or {VAR}, so the service runs as root "
+            "(and Celery warns about it)"
+        )
+        return None
+    # What earlier runs as root left in var/ (the database, the broker's folders, mail) becomes the account's.
+    for path in [VAR, *(p for p in VAR.rglob("*") if not p.is_symlink())]:
+        os.chown(path, account.uid, account.gid)
+    return account
+
+
+def load_timeline(account: Account | None) -> None:
+    commands = manage("help", "--commands", capture=True, account=account).stdout.split()
     if "load_deepseek_timeline" not in commands:
         say("WARNING: manage.py has no load_deepseek_timeline command yet; starting without the report's timeline")
         return
-    manage("load_deepseek_timeline")
+    manage("load_deepseek_timeline", env=child_env(account), account=account)
 
 
-def ensure_admin() -> str:
+def ensure_admin(account: Account | None) -> str:
     """Create the first superuser if there is none; return a line telling how to log in."""
     stored = ADMIN_PASSWORD_FILE.exists()
     password = ADMIN_PASSWORD_FILE.read_text().strip() if stored else secrets.token_urlsafe(12)
-    env = {**child_env(), "DEV_ADMIN_USER": ADMIN_USER, "DEV_ADMIN_PASSWORD": password}
-    outcome = manage("shell", "--no-imports", "-c", ADMIN_SNIPPET, env=env, capture=True).stdout.split()
+    env = {**child_env(account), "DEV_ADMIN_USER": ADMIN_USER, "DEV_ADMIN_PASSWORD": password}
+    shell = manage("shell", "--no-imports", "-c", ADMIN_SNIPPET, env=env, capture=True, account=account)
+    outcome = shell.stdout.split()
     if "created" in outcome:
         ADMIN_PASSWORD_FILE.write_text(password + "\n")
         ADMIN_PASSWORD_FILE.chmod(0o600)
     if ADMIN_PASSWORD_FILE.exists():
         return f"user {ADMIN_USER!r}, password {password!r} (kept in {ADMIN_PASSWORD_FILE})"
-    return "a superuser exists already and dev.py does not know its password (manage.py changepassword)"
+    return "a superuser exists already and dev.py does not know its password (python3 dev.py manage changepassword)"
 
 
 def port_is_free(port: int) -> bool:
@@ -197,12 +285,18 @@ def run(port: int, feeds_port: int) -> int:
     if feeds_port == port or not port_is_free(feeds_port):
         raise CommandError(f"port {feeds_port} on 127.0.0.1 is in use; choose another with --feeds-port")
     VAR.mkdir(parents=True, exist_ok=True)
+    base = f"http://127.0.0.1:{port}"
+    # Links in mail (confirmations, digests) point at this server, wherever --port put it, unless the environment
+    # names the site's address itself. Every child below inherits it through child_env().
+    os.environ.setdefault("SITE_URL", base)
     ensure_venv(ROOT / "requirements.txt")
-    manage("migrate", "--no-input", "--verbosity", "0")
-    load_timeline()
+    account = service_account()
+    env = child_env(account)
+    manage("migrate", "--no-input", "--verbosity", "0", env=env, account=account)
+    load_timeline(account)
     # Sources remember their URL, port included: the samples are registered for this port (idempotent).
-    manage("add_sample_sources", "--port", str(feeds_port), env=child_env())
-    login = ensure_admin()
+    manage("add_sample_sources", "--port", str(feeds_port), env=env, account=account)
+    login = ensure_admin(account)
 
     stopping = threading.Event()
     signal.signal(signal.SIGINT, lambda _signum, _frame: stopping.set())
@@ -213,15 +307,15 @@ def run(port: int, feeds_port: int) -> int:
         "sample feeds": [str(PYTHON), "manage.py", "serve_sample_feeds", "--port", str(feeds_port)],
     }
     # Each child leads its own process group: Ctrl-C reaches only dev.py, which then stops every group in order.
+    options = account.process_options() if account else {}
     children = {
-        name: subprocess.Popen(cmd, cwd=ROOT, env=child_env(), start_new_session=True)  # noqa: S603
+        name: subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True, **options)  # noqa: S603
         for name, cmd in commands.items()
     }
     try:
         if wait_for_port(port, list(children.values()), stopping):
             # Poll the sample feeds now rather than at beat's first tick, so candidates appear within seconds.
-            manage("shell", "-c", DISPATCH_SNIPPET, env=child_env())
-            base = f"http://127.0.0.1:{port}"
+            manage("shell", "-c", DISPATCH_SNIPPET, env=env, account=account)
             print(
                 f"\n  Timeline service is running (web, Celery worker with embedded beat; data in {VAR}).\n"
                 f"  Admin:        {base}/admin/  — {login}\n"
@@ -245,6 +339,21 @@ def run(port: int, feeds_port: int) -> int:
         return 0
     finally:
         stop(list(children.values()))
+
+
+def manage_command(manage_args: list[str]) -> int:
+    """manage.py with the given arguments in .venv: works on a fresh machine without activating anything."""
+    # Install messages go to stderr: stdout belongs to the command (`flag_feed ... --jsonl > flags.jsonl`).
+    with contextlib.redirect_stdout(sys.stderr):
+        ensure_venv(ROOT / "requirements.txt")
+    command = [str(PYTHON), str(ROOT / "manage.py"), *manage_args]
+    os.environ["DEV_PY_MANAGE"] = "1"  # manage.py then names itself `python3 dev.py manage` in usage and help
+    if os.name == "posix":
+        # Replaced rather than wrapped: signals, the terminal and pipes reach manage.py directly, and its exit
+        # code is dev.py's.
+        sys.stdout.flush()
+        os.execv(command[0], command)  # noqa: S606
+    return subprocess.run(command, check=False).returncode  # noqa: S603
 
 
 def test(pytest_args: list[str]) -> int:
@@ -288,8 +397,11 @@ def main(argv: list[str]) -> int:
     )
     commands.add_parser("test", help="run pytest; extra arguments go to pytest", add_help=False)
     commands.add_parser("lint", help="ruff, mypy and makemigrations --check")
-    # Everything after `test` belongs to pytest, so only the command name is parsed here.
-    args = parser.parse_args(argv[:1] if argv[:1] == ["test"] else argv)
+    commands.add_parser(
+        "manage", help="run manage.py COMMAND ... in .venv; extra arguments go to manage.py", add_help=False
+    )
+    # Everything after `test` belongs to pytest, and after `manage` to manage.py: only the command name is parsed.
+    args = parser.parse_args(argv[:1] if argv[:1] in (["test"], ["manage"]) else argv)
     if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by an older python3
         raise CommandError(f"needs Python 3.11 or newer, this is {sys.version.split()[0]}")
     if args.command == "run":
@@ -299,6 +411,8 @@ def main(argv: list[str]) -> int:
         return run(args.port, args.feeds_port)
     if args.command == "test":
         return test(argv[1:])
+    if args.command == "manage":
+        return manage_command(argv[1:])
     return lint()
 
 

@@ -216,7 +216,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: Redis when CELERY_BROKER_URL says so, else kombu's filesystem transport (no server needed).
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+# The host is named, although the transport ignores it: with none, kombu logs "No hostname was supplied" on
+# every connection of every process.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")
 CELERY_BROKER_DIR = VAR_DIR / "broker"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
@@ -265,6 +267,7 @@ elif os.environ.get("EMAIL_HOST"):
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "15"))
 
 # Digests (issue 6). SITE_URL makes absolute links in emails; https in production for RFC 8058 one-click.
+# `dev.py run` sets it to the address it serves on (its --port), unless the environment sets it already.
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 DIGEST_SEND_WHEN_EMPTY = env_bool("DIGEST_SEND_WHEN_EMPTY", False)
 DIGEST_MAX_ATTEMPTS = int(os.environ.get("DIGEST_MAX_ATTEMPTS", "5"))

@@ -180,7 +180,7 @@ class DeliveryAdmin(admin.ModelAdmin):
             sending.delivery_release(delivery_id=row.pk) for row in queryset.filter(state=DeliveryState.CLAIMED)
         )
         self.message_user(
-            request, f"Released {released} claim(s); `manage.py send_digests --week WEEK` sends them again."
+            request, f"Released {released} claim(s); `python3 dev.py manage send_digests --week WEEK` sends them again."
         )
 
 

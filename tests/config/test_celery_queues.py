@@ -109,6 +109,21 @@ def test_a_redis_broker_gets_the_visibility_timeout_and_the_filesystem_broker_it
     assert (tmp_path / "queue").is_dir()
 
 
+def test_the_embedded_default_broker_connects_without_kombu_warning_of_a_missing_hostname(tmp_path: Path) -> None:
+    """Every worker, beat and web process opens broker connections; each used to log this warning."""
+    code = (
+        "import django; django.setup(); from config.celery import app\n"
+        "with app.connection_for_write() as connection: print(connection.as_uri())"
+    )
+    env = base_env(tmp_path / "var", DJANGO_SETTINGS_MODULE="config.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("filesystem://")
+    assert "No hostname was supplied" not in result.stdout + result.stderr
+
+
 # --- real workers -------------------------------------------------------------------------------------------
 
 

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -90,6 +92,27 @@ def test_flag_feed_exits_non_zero_with_one_line_on_stderr() -> None:
         assert len(lines) == 1 and reason in lines[0]
 
 
+@pytest.mark.parametrize("reader_reads", [0, 1])
+def test_flag_feed_into_a_pipe_that_closes_early_stops_quietly(reader_reads: int, tmp_path: Path) -> None:
+    """`flag_feed FEED --jsonl | head -n 1`: once the reader is gone the command stops, with no traceback."""
+    # Far more output than a pipe holds (64 KiB), so the command is still writing when the reader leaves.
+    items = "".join(
+        f"<item><guid>n{n}</guid><title>Commerce adds chip firm {n} to the Entity List</title></item>"
+        for n in range(2000)
+    )
+    feed = tmp_path / "long.xml"
+    feed.write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>')
+    command = [sys.executable, "manage.py", "flag_feed", str(feed), "--jsonl", "--default-rules"]
+    reader = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reader.stdout is not None and reader.stderr is not None
+    for _ in range(reader_reads):
+        assert json.loads(reader.stdout.readline())["guid"]
+    reader.stdout.close()
+    stderr = reader.stderr.read().decode()
+    assert reader.wait(timeout=60) == 141  # 128 + SIGPIPE, as `yes | head` under pipefail
+    assert stderr == ""
+
+
 @pytest.mark.django_db
 def test_add_source_adds_once_and_refuses_unsafe_urls(settings: Any) -> None:
     settings.FEEDS_ALLOW_LOOPBACK = False
@@ -130,6 +153,41 @@ def test_the_sample_feeds_serve_offline_and_become_candidates(allow_loopback) ->
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def _sample_feeds_served() -> Iterator[str]:
+    """serve_sample_feeds on a free loopback port, as a real subprocess; yields the port."""
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "serve_sample_feeds", "--port", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        yield server.stdout.readline().strip().rsplit(":", 1)[1].strip("/")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.django_db
+def test_samples_served_on_a_new_port_are_moved_there_and_their_candidates_are_not_doubled(allow_loopback) -> None:
+    """`dev.py run --feeds-port N` after a run on another port: the same six sources, each polled at its new
+    address, and no sample item or candidate a second time."""
+    with _sample_feeds_served() as first_port:
+        call_command("add_sample_sources", "--port", first_port, stdout=StringIO())
+        for pk in Source.objects.values_list("pk", flat=True):
+            source_poll(source_id=pk)
+    before = dict(Source.objects.values_list("pk", "name"))
+    assert len(before) == 6 and Candidate.objects.count() == 19
+    with _sample_feeds_served() as second_port:
+        out = StringIO()
+        call_command("add_sample_sources", "--port", second_port, stdout=out)
+        assert f"0 added, 6 moved to port {second_port}" in out.getvalue()
+        assert dict(Source.objects.values_list("pk", "name")) == before
+        assert all(f"127.0.0.1:{second_port}/" in url for url in Source.objects.values_list("url", flat=True))
+        outcomes = [source_poll(source_id=pk) for pk in before]
+    assert {outcome.status for outcome in outcomes} == {"ok"}  # fetched afresh from the new server, not a 304
+    assert Candidate.objects.count() == 19 and Item.objects.count() == 29
 
 
 def test_add_sample_sources_says_to_open_loopback_when_it_is_closed() -> None:

@@ -1,8 +1,10 @@
-"""Every file of feedparser's test corpus (/work/shared/corpora/feedparser/) goes through parse, sanitise,
-dedup and flag without an unhandled exception, and nothing executable survives. No server, no database."""
+"""Every file of feedparser's test corpus goes through parse, sanitise, dedup and flag without an unhandled
+exception, and nothing executable survives. No server, no database; the corpus comes from the pinned feedparser's
+source distribution on the package index (pip, once, into .cache/: tests/corpora.py)."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -13,10 +15,8 @@ from sources.flagging import default_rules
 from sources.parsing import FeedParseError
 from sources.pipeline import feed_process
 from sources.sanitising import ALLOWED_TAGS, URL_SCHEMES
+from tests import corpora
 
-# ../shared beside the repository: every developer and every CI run has it there.
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "feedparser"
-FILES = sorted(path for path in CORPUS.rglob("*") if path.is_file() and path.suffix in {".xml", ".json", ".rdf"})
 _HEADER = re.compile(rb"^\s*Header:\s*Content-Type:\s*(.+?)\s*$", re.M | re.I)
 _TAG = re.compile(r"<\s*/?\s*[a-z!?]", re.I)
 
@@ -65,26 +65,35 @@ def _problems(path: Path) -> list[str]:
     return problems
 
 
-GROUPS = sorted({path.relative_to(CORPUS).parts[0] for path in FILES})
-
-
-@pytest.mark.skipif(not FILES, reason="the feedparser corpus is not on this machine")
-@pytest.mark.parametrize("group", GROUPS)
-def test_every_corpus_file_goes_through_the_pipeline_and_leaves_nothing_executable(group: str) -> None:
+@pytest.mark.parametrize("group", corpora.GROUPS)
+def test_every_corpus_file_goes_through_the_pipeline_and_leaves_nothing_executable(
+    group: str, feedparser_corpus: Path
+) -> None:
     failures = {}
-    for path in FILES:
-        if path.relative_to(CORPUS).parts[0] == group:
-            problems = _problems(path)  # an unhandled exception fails the test with the file in the traceback
-            if problems:
-                failures[str(path.relative_to(CORPUS))] = problems
+    for path in corpora.feed_files(feedparser_corpus / group):
+        problems = _problems(path)  # an unhandled exception fails the test with the file in the traceback
+        if problems:
+            failures[str(path.relative_to(feedparser_corpus))] = problems
     assert failures == {}
 
 
-def test_the_corpus_is_all_there() -> None:
-    if CORPUS.exists():
-        assert len(FILES) > 2000 and set(GROUPS) == {"encoding", "entities", "illformed", "json", "wellformed"}
-
-
-def test_the_corpus_is_there() -> None:
+def test_the_corpus_is_all_there(feedparser_corpus: Path) -> None:
     """Without it the parametrised test above would run on nothing and prove nothing."""
-    assert len(FILES) > 2000, f"feedparser's test feeds are missing from {CORPUS}"
+    files = corpora.feed_files(feedparser_corpus)
+    assert len(files) > 2000, f"feedparser's test feeds are missing from {feedparser_corpus}"
+    assert {path.relative_to(feedparser_corpus).parts[0] for path in files} == set(corpora.GROUPS)
+
+
+def test_the_corpus_is_the_pinned_feedparsers(feedparser_corpus: Path) -> None:
+    pinned = corpora.pinned_version("feedparser")
+    assert pinned == importlib.metadata.version("feedparser")
+    assert feedparser_corpus.name == f"feedparser-{pinned}"
+
+
+def test_a_corpus_that_cannot_be_downloaded_is_an_error_in_one_line(tmp_path: Path) -> None:
+    with pytest.raises(corpora.CorpusError) as raised:
+        corpora.feedparser_corpus(version="0.0.0.dev0", cache=tmp_path)
+    message = str(raised.value)
+    assert message.startswith("pip could not download feedparser==0.0.0.dev0's sdist from the package index: ")
+    assert "\n" not in message
+    assert [path.name for path in tmp_path.iterdir()] == []  # nothing half-unpacked is left for the next run

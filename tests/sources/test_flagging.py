@@ -1,7 +1,7 @@
 """Flagging: explainable rules from the watch-list; false friends; Chinese; the labelled sets; the prefilter.
 
-The labelled sets are /work/shared/flagging/dev-* (the shared development set) and tests/sources/heldout/
-(40 items written for this project, not used to write the rules' first version).
+The labelled sets are the project's own: tests/sources/heldout/ (40 items written for this project, not used to
+write the rules' first version) and tests/sources/heldout2/ (written afterwards to probe weak spots).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from sources.parsing import parse_feed
 from sources.selectors import watchlist_rules
 
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parents[2] / "shared" / "flagging"  # ../shared beside the repository
 SAMPLES = HERE.parents[1] / "sources" / "samples"
 
 
@@ -157,12 +156,6 @@ def test_the_second_held_out_set_meets_the_targets() -> None:
     assert precision >= 0.9 and recall >= 0.9 and category >= 0.85, (precision, recall, category)
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="the shared development set is not on this machine")
-def test_the_shared_development_set_meets_the_targets() -> None:
-    precision, recall, category = _figures(SHARED / "dev-feed.xml", SHARED / "dev-labels.json")
-    assert precision >= 0.9 and recall >= 0.9 and category >= 0.85, (precision, recall, category)
-
-
 @pytest.mark.parametrize(
     ("pattern", "probes"),
     [
@@ -183,10 +176,8 @@ def test_required_probes_are_read_from_the_parsed_regex(pattern: str, probes: se
 
 def _texts() -> list[tuple[str, str]]:
     texts = []
-    for path in [*SAMPLES.iterdir(), HERE / "heldout" / "heldout-feed.xml"]:
+    for path in [*SAMPLES.iterdir(), HERE / "heldout" / "heldout-feed.xml", HERE / "heldout2" / "heldout2-feed.xml"]:
         texts += [(entry.title, entry.summary) for entry in parse_feed(path.read_bytes()).entries]
-    if SHARED.exists():
-        texts += [(e.title, e.summary) for e in parse_feed((SHARED / "dev-feed.xml").read_bytes()).entries]
     texts += [("export controls on chips; smuggled GPUs, 10,000 H100s", "in chips shop fashion model yields")]
     return texts
 

@@ -23,7 +23,7 @@ class Command(BaseCommand):
             user = users.objects.get(**{users.USERNAME_FIELD: options["username"]})
         except users.DoesNotExist as error:
             raise CommandError(
-                f"no user '{options['username']}' (create it first: manage.py createsuperuser "
+                f"no user '{options['username']}' (create it first: python3 dev.py manage createsuperuser "
                 "or the admin's Users page)"
             ) from error
         if not Group.objects.filter(name=options["role"]).exists():
