@@ -19,7 +19,6 @@ from timeline.taxonomy import Category, Kind
 HERE = Path(__file__).resolve().parent
 TRAINING = HERE.parents[1] / "sources" / "training"
 HELDOUT_LABELS = [HERE / "heldout" / "heldout-labels.json", HERE / "heldout2" / "heldout2-labels.json"]
-DEV_LABELS = HERE.parents[2] / "shared" / "flagging" / "dev-labels.json"  # ../shared beside the repository
 FILES = ("seed", "eval", "general_news", "shifted")
 FIELDS = {"id", "source", "lang", "title", "summary", "published", "relevant", "category", "kind", "noise"}
 SOURCES = {"wire", "trade", "government", "company", "developer", "world", "cn_media"}
@@ -95,13 +94,6 @@ def test_no_item_trained_on_copies_a_held_out_test_item_of_the_rule_set() -> Non
     held = {_normalised(item["title"]) for path in HELDOUT_LABELS for item in json.loads(path.read_text())["items"]}
     assert held, "the held-out label files are empty"
     assert [row["id"] for row in TRAINED_ON if _normalised(row["title"]) in held] == []
-
-
-@pytest.mark.skipif(not DEV_LABELS.exists(), reason="the shared development set is not beside this checkout")
-def test_no_labelled_item_copies_an_item_of_the_shared_development_set() -> None:
-    dev = {_normalised(item["title"]) for item in json.loads(DEV_LABELS.read_text())["items"]}
-    labelled = [row for name in ("seed", "eval", "shifted") for row in SETS[name]]
-    assert [row["id"] for row in labelled if _normalised(row["title"]) in dev] == []
 
 
 @pytest.mark.parametrize(("name", "minimum"), [("seed", 640), ("eval", 160), ("general_news", 1000), ("shifted", 300)])
