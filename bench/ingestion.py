@@ -1,7 +1,7 @@
 """Ingestion benchmark: items per second through parse-sanitise-dedup-flag vs feedparser.parse alone.
 
 Run: `.venv/bin/python -m bench.ingestion` (see `--help`). No database and no network: it measures the CPU path
-every new item takes in a worker (sources.pipeline.feed_process: feedparser on the bytes, nh3 on every text,
+every new item takes in a worker (sources.feeds.pipeline.feed_process: feedparser on the bytes, nh3 on every text,
 dedup keys and story signatures, flagging with the default watch-list), against feedparser.parse with its
 default options on the same bytes, in the same process, alternating which goes first in each round. Storing
 items (database writes) is not part of either figure.
@@ -186,9 +186,9 @@ def main() -> None:
     django.setup()
     import feedparser
 
-    import sources.parsing as parsing
-    from sources.flagging import default_rules
-    from sources.pipeline import feed_process
+    import sources.feeds.parsing as parsing
+    from sources.feeds.pipeline import feed_process
+    from sources.flagging.scoring import default_rules
 
     feeds = corpus(args.feeds, args.seed)
     rules = default_rules()
@@ -239,7 +239,7 @@ def main() -> None:
     rates = {name: counts[name] / seconds[name] for name in runs}
     median_rates = {name: counts[name] / statistics.median(values) for name, values in totals.items()}
     result = {
-        "what": "items per second: sources.pipeline.feed_process (parse+sanitise+dedup+flag) vs feedparser.parse",
+        "what": "items per second: sources.feeds.pipeline.feed_process (parse+sanitise+dedup+flag) vs feedparser.parse",
         "method": "each feed timed by each method back to back, order rotating; per feed the best of the rounds",
         "feeds": len(feeds),
         "items": counts["feedparser"],

@@ -17,9 +17,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from sources import scheduling
-from sources.dedup import jaccard
-from sources.fetching import (
+from sources.feeds import scheduling
+from sources.feeds.dedup import jaccard
+from sources.feeds.fetching import (
     FetchError,
     FetchResult,
     HTTPStatusError,
@@ -29,10 +29,10 @@ from sources.fetching import (
     policy_from_settings,
     resolve_checked,
 )
-from sources.locking import poll_guard
+from sources.feeds.locking import poll_guard
+from sources.feeds.parsing import FeedParseError, ParsedFeed
+from sources.feeds.pipeline import ProcessedEntry, feed_process
 from sources.models import Candidate, Health, Item, Source, Story, StoryKey
-from sources.parsing import FeedParseError, ParsedFeed
-from sources.pipeline import ProcessedEntry, feed_process
 from sources.selectors import developments_possibly_same, items_existing_keys, watchlist_rules
 
 logger = logging.getLogger(__name__)
@@ -165,7 +165,7 @@ def sources_claim_due(*, now: datetime | None = None, limit: int = 100) -> list[
 
 
 def source_poll(*, source_id: int, now: datetime | None = None) -> PollOutcome:
-    """Fetch one source, store its new items and flag them. Raises sources.locking.PollBusyError when the
+    """Fetch one source, store its new items and flag them. Raises sources.feeds.locking.PollBusyError when the
     source or its host is busy (the caller retries later); every fetch or feed problem is recorded on the
     source instead of raised."""
     source = Source.objects.filter(pk=source_id).first()

@@ -9,9 +9,9 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 
-from sources.locking import PollBusyError
+from sources.feeds.locking import PollBusyError
+from sources.feeds.scheduling import retry_countdown
 from sources.models import Source
-from sources.scheduling import retry_countdown
 from sources.services import source_poll, source_record_error, sources_claim_due
 
 logger = logging.getLogger(__name__)

@@ -4,13 +4,13 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from sources.watchlist_defaults import seed_watchlist
+    from sources.flagging.defaults import seed_watchlist
 
     seed_watchlist(apps.get_model("sources", "WatchEntity"), apps.get_model("sources", "WatchPattern"))
 
 
 def unseed(apps, schema_editor):
-    from sources.watchlist_defaults import ENTITIES, PATTERNS
+    from sources.flagging.defaults import ENTITIES, PATTERNS
 
     apps.get_model("sources", "WatchEntity").objects.filter(name__in=[e["name"] for e in ENTITIES]).delete()
     apps.get_model("sources", "WatchPattern").objects.filter(name__in=[p["name"] for p in PATTERNS]).delete()

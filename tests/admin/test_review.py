@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events.models import StoredEvent
-from sources import review
 from sources.models import Candidate, Story
+from sources.review import services as review
 from tests.admin.conftest import form_data, make_candidate
 from tests.timeline.factories import citation, record
 from timeline.models import Development, Entity

@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from events.models import StoredEvent
-from sources import review
 from sources.models import Candidate
+from sources.review import services as review
 from tests.admin.conftest import make_candidate
 from tests.timeline.factories import register_entities
 from timeline.models import Development

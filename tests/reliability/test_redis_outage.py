@@ -23,8 +23,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from sources.flagging.defaults import seed_watchlist
 from sources.models import Candidate, Item, Source, WatchEntity, WatchPattern
-from sources.watchlist_defaults import seed_watchlist
 from tests.api.conftest import make_user
 from tests.reliability.conftest import RedisServer, wait_for
 from tests.sources import feedserver

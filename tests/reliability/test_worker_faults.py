@@ -24,8 +24,8 @@ from celery import Celery
 from django.db import connection
 
 from digests.models import Delivery, DeliveryState
+from sources.flagging.defaults import seed_watchlist
 from sources.models import Candidate, Item, Source, WatchEntity, WatchPattern
-from sources.watchlist_defaults import seed_watchlist
 from tests.digests.conftest import record_old, record_week, register_entities, subscribe
 from tests.reliability.conftest import RedisServer, terminate_backends, wait_for
 from tests.sources import feedserver

@@ -21,8 +21,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from sources.feeds.parsing import parse_feed
 from sources.models import Candidate, Health, Item, Source
-from sources.parsing import parse_feed
 from sources.services import source_poll
 from tests.sources import feedserver
 from tests.sources.feedserver import FeedServer, gzip_bomb_cached, rss

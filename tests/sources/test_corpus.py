@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from sources.flagging import default_rules
-from sources.parsing import FeedParseError
-from sources.pipeline import feed_process
-from sources.sanitising import ALLOWED_TAGS, URL_SCHEMES
+from sources.feeds.parsing import FeedParseError
+from sources.feeds.pipeline import feed_process
+from sources.feeds.sanitising import ALLOWED_TAGS, URL_SCHEMES
+from sources.flagging.scoring import default_rules
 from tests import corpora
 
 _HEADER = re.compile(rb"^\s*Header:\s*Content-Type:\s*(.+?)\s*$", re.M | re.I)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sources.dedup import FeedDeduplicator, canonical_url, dedup_key, jaccard, story_keys, title_tokens
+from sources.feeds.dedup import FeedDeduplicator, canonical_url, dedup_key, jaccard, story_keys, title_tokens
 
 
 def test_canonical_urls_drop_tracking_parameters_fragments_and_default_ports() -> None:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sources.fetching import (
+from sources.feeds.fetching import (
     AddressPolicy,
     FetchError,
     FetchLimits,

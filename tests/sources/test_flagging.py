@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from sources.flagging import (
+from sources.feeds.parsing import parse_feed
+from sources.flagging.scoring import (
     RuleError,
     compile_pattern,
     compile_rules,
@@ -24,7 +25,6 @@ from sources.flagging import (
     required_probes,
 )
 from sources.models import PatternRole, WatchEntity, WatchPattern
-from sources.parsing import parse_feed
 from sources.selectors import watchlist_rules
 
 HERE = Path(__file__).resolve().parent
@@ -208,7 +208,7 @@ def test_aliases_found_by_first_word_are_those_a_plain_search_finds() -> None:
             entity["name"] for entity in flag_text(title=text, rules=dataclasses.replace(rules, min_topic=0)).entities
         }
         expected = set()
-        for spec in __import__("sources.watchlist_defaults", fromlist=["ENTITIES"]).ENTITIES:
+        for spec in __import__("sources.flagging.defaults", fromlist=["ENTITIES"]).ENTITIES:
             for raw in [spec["name"], *spec["aliases"].splitlines()]:
                 alias, cased = parse_alias(raw)
                 edge = r"(?<![A-Za-z0-9])" if alias[0].isascii() and alias[0].isalnum() else ""

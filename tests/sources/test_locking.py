@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sources.locking import PollBusyError, poll_guard
+from sources.feeds.locking import PollBusyError, poll_guard
 from sources.models import Source
 from sources.services import source_add
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sources.parsing import FeedParseError, parse_feed
+from sources.feeds.parsing import FeedParseError, parse_feed
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sources" / "samples"
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from sources.sanitising import html_clean, text_from_clean_html, text_plain
+from sources.feeds.sanitising import html_clean, text_from_clean_html, text_plain
 
 HOSTILE = [
     "<script>alert(1)</script>hello",

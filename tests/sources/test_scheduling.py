@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from sources.scheduling import error_backoff, jittered, next_interval, observed_interval, retry_countdown
+from sources.feeds.scheduling import error_backoff, jittered, next_interval, observed_interval, retry_countdown
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 

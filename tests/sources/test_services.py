@@ -140,7 +140,7 @@ def copy_of(guid: str, link: str, title: str) -> bytes:
 
 
 def test_an_item_fetched_again_after_its_promotion_names_the_development_it_became(feed_server, allow_loopback) -> None:
-    from sources import review
+    from sources.review import services as review
 
     title = FLAGGED[1]
     feed_server.routes["/feed"] = feedserver.feed(

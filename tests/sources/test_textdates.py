@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sources.textdates import extract_date
+from sources.flagging.textdates import extract_date
 
 PUBLISHED = datetime(2025, 1, 22, 9, 0, tzinfo=UTC)  # a Wednesday
 

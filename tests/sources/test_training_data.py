@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from sources.flagging import KIND_CATEGORY
+from sources.flagging.scoring import KIND_CATEGORY
 from sources.training.make_general_news import build as build_general_news
 from timeline.taxonomy import Category, Kind
 

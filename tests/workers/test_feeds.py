@@ -10,7 +10,7 @@ from celery.exceptions import Retry, SoftTimeLimitExceeded
 from django.utils import timezone
 
 from config.celery import app
-from sources.locking import poll_guard
+from sources.feeds.locking import poll_guard
 from sources.models import Candidate, Health, Source
 from sources.services import source_add
 from tests.sources import feedserver

@@ -23,9 +23,9 @@ from django.db import connection
 from django.utils import timezone
 
 from config.celery import app as project_app
+from sources.flagging.defaults import seed_watchlist
 from sources.models import Candidate, Health, Item, Source, WatchEntity, WatchPattern
 from sources.services import source_add
-from sources.watchlist_defaults import seed_watchlist
 from tests.sources import feedserver
 from tests.sources.feedserver import FeedServer, gzip_bomb_cached, rss
 

@@ -14,9 +14,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
-from sources.fetching import FetchError, fetch
-from sources.flagging import RuleSet, default_rules, flag_text
-from sources.parsing import FeedParseError, parse_feed
+from sources.feeds.fetching import FetchError, fetch
+from sources.feeds.parsing import FeedParseError, parse_feed
+from sources.flagging.scoring import RuleSet, default_rules, flag_text
 from sources.selectors import developments_possibly_same, watchlist_rules
 
 

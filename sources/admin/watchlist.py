@@ -21,8 +21,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from sources.admin import WatchEntityAdmin, WatchPatternAdmin
-from sources.flagging import FlagResult, RuleSet, flag_text
+from sources.admin.sources import WatchEntityAdmin, WatchPatternAdmin
+from sources.flagging.scoring import FlagResult, RuleSet, flag_text
 from sources.models import Item, WatchEntity, WatchPattern
 from sources.selectors import watchlist_rules
 from timeline.admin.common import page_context

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 
 import feedparser
 
-from sources.dedup import canonical_url
-from sources.sanitising import html_clean, text_from_clean_html, text_plain
+from sources.feeds.dedup import canonical_url
+from sources.feeds.sanitising import html_clean, text_from_clean_html, text_plain
 
 TITLE_LIMIT = 1000
 SUMMARY_LIMIT = 20_000

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sources.dedup import FeedDeduplicator, story_keys, title_tokens
-from sources.flagging import FlagResult, RuleSet, flag_text
-from sources.parsing import ParsedEntry, ParsedFeed, parse_feed
+from sources.feeds.dedup import FeedDeduplicator, story_keys, title_tokens
+from sources.feeds.parsing import ParsedEntry, ParsedFeed, parse_feed
+from sources.flagging.scoring import FlagResult, RuleSet, flag_text
 
 
 @dataclass
@@ -28,7 +28,7 @@ def entries_keyed(feed: ParsedFeed) -> list[ProcessedEntry]:
     deduplicator = FeedDeduplicator()
     processed = []
     for entry in feed.entries:
-        # ParsedEntry links are canonical already (sources.parsing).
+        # ParsedEntry links are canonical already (sources.feeds.parsing).
         key = deduplicator.key(
             guid=entry.guid, link=entry.link, title=entry.title, content=entry.summary, link_is_canonical=True
         )
@@ -54,7 +54,7 @@ def feed_process(
     is_new: Callable[[list[str]], set[str]] | None = None,
 ) -> tuple[ParsedFeed, list[ProcessedEntry]]:
     """parse -> sanitise -> dedup -> flag. With `is_new` (keys -> the keys not seen before), only new entries
-    are flagged and returned. Raises sources.parsing.FeedParseError when the body is no feed."""
+    are flagged and returned. Raises sources.feeds.parsing.FeedParseError when the body is no feed."""
     feed = parse_feed(body, content_type=content_type, url=url)
     entries = entries_keyed(feed)
     if is_new is not None:

@@ -14,7 +14,7 @@ How an item is scored (every step leaves a reason):
 4. score = min(topic, TOPIC_CAP) + min(action, ACTION_CAP) - penalties. Flagged when topic, action and
    score all reach their minimums. The category with the most action weight wins (title matches count
    double a summary's), and the kind is the strongest within it. Flagged items get the date the text
-   gives for the development (sources.textdates).
+   gives for the development (sources.flagging.textdates).
 
 Speed: a rule's regex is only tried on a text that contains one of the literals every match of it must
 contain (found once per rule by reading the parsed regex), and aliases are looked up by their first word,
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sources.textdates import extract_date
+from sources.flagging.textdates import extract_date
 
 logger = logging.getLogger(__name__)
 
@@ -584,7 +584,7 @@ def default_rules() -> RuleSet:
     """The rules of the default watch-list (what a fresh database is seeded with), compiled once."""
     global _default_rules
     if _default_rules is None:
-        from sources.watchlist_defaults import ENTITIES, PATTERNS
+        from sources.flagging.defaults import ENTITIES, PATTERNS
 
         _default_rules = compile_rules(ENTITIES, PATTERNS)
     return _default_rules

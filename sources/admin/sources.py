@@ -1,7 +1,7 @@
 """Admin for ingestion: sources with their health, items, stories, candidates, and the watch-list rules.
 
 Feed text is shown through Django's escaping (plain text) or as nh3-sanitised HTML only; nothing from a feed
-is marked safe without going through sources.sanitising.
+is marked safe without going through sources.feeds.sanitising.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from sources.fetching import parse_target
-from sources.flagging import RuleError, compile_pattern
+from sources.feeds.fetching import parse_target
+from sources.feeds.sanitising import html_clean
+from sources.flagging.scoring import RuleError, compile_pattern
 from sources.models import Candidate, Health, Item, Source, Story, WatchEntity, WatchPattern
-from sources.sanitising import html_clean
 from sources.services import source_fetch_now, source_unpark, source_url_problem
 
 
@@ -194,4 +194,4 @@ class WatchEntityAdmin(admin.ModelAdmin):
 
 
 # The review queue, decisions as events, and role checks on the source actions (issue 5).
-from sources import admin_review  # noqa: E402, F401
+from sources.admin import review as admin_review  # noqa: E402, F401

@@ -3,7 +3,7 @@
 Loaded by the last line of sources/admin.py. It replaces the plain Candidate admin with a queue (highest score and
 newest first) and a review page that shows the item's text, link, source, why it was flagged, the suggested
 fields and its possible duplicates side by side, with one form per decision. Every decision goes through
-sources.review, which records it as an event. It also lets only those who may change sources use the source
+sources.review.services, which records it as an event. It also lets only those who may change sources use the source
 actions (fetch now, unpark), and adds a "try against recent items" preview to the watch-list.
 """
 
@@ -25,9 +25,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from sources import review, selectors
-from sources.admin import SourceAdmin
+from sources import selectors
+from sources.admin.sources import SourceAdmin
 from sources.models import Candidate, CandidateStatus, Item
+from sources.review import services as review
 from timeline.admin.common import actor_of, add_service_errors, new_token, page_context, safe_link
 from timeline.admin.forms import (
     DATE_HELP,
@@ -555,4 +556,4 @@ for _action in (SourceAdmin.fetch_now, SourceAdmin.unpark):
 
 
 # The watch-list's "try against recent items" preview.
-from sources import admin_watchlist  # noqa: E402, F401
+from sources.admin import watchlist as admin_watchlist  # noqa: E402, F401
