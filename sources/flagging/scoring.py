@@ -26,6 +26,7 @@ sources.selectors.watchlist_rules() or from the defaults by default_rules().
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import re._constants as _c
@@ -584,9 +585,13 @@ def default_rules() -> RuleSet:
     """The rules of the default watch-list (what a fresh database is seeded with), compiled once."""
     global _default_rules
     if _default_rules is None:
-        from sources.flagging.defaults import ENTITIES, PATTERNS
+        from sources.flagging.defaults import default_watchlist
 
-        _default_rules = compile_rules(ENTITIES, PATTERNS)
+        watchlist = default_watchlist()
+        _default_rules = compile_rules(
+            [dataclasses.asdict(entity) for entity in watchlist.entities],
+            [dataclasses.asdict(pattern) for pattern in watchlist.patterns],
+        )
     return _default_rules
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from sources.feeds.parsing import parse_feed
+from sources.flagging.defaults import default_watchlist
 from sources.flagging.scoring import (
     RuleError,
     compile_pattern,
@@ -208,13 +209,13 @@ def test_aliases_found_by_first_word_are_those_a_plain_search_finds() -> None:
             entity["name"] for entity in flag_text(title=text, rules=dataclasses.replace(rules, min_topic=0)).entities
         }
         expected = set()
-        for spec in __import__("sources.flagging.defaults", fromlist=["ENTITIES"]).ENTITIES:
-            for raw in [spec["name"], *spec["aliases"].splitlines()]:
+        for spec in default_watchlist().entities:
+            for raw in [spec.name, *spec.aliases.splitlines()]:
                 alias, cased = parse_alias(raw)
                 edge = r"(?<![A-Za-z0-9])" if alias[0].isascii() and alias[0].isalnum() else ""
                 tail = r"(?![A-Za-z0-9])" if alias[-1].isascii() and alias[-1].isalnum() else ""
                 if re.search(edge + re.escape(alias) + tail, text, 0 if cased else re.I):
-                    expected.add(spec["name"])
+                    expected.add(spec.name)
         assert found <= expected and len(expected - found) <= 1, (text, expected - found)
 
 
