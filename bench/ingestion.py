@@ -188,7 +188,7 @@ def main() -> None:
 
     import sources.feeds.parsing as parsing
     from sources.feeds.pipeline import feed_process
-    from sources.flagging.scoring import default_rules
+    from sources.flagging.rules import default_rules
 
     feeds = corpus(args.feeds, args.seed)
     rules = default_rules()

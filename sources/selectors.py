@@ -11,7 +11,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from sources.feeds.dedup import canonical_url, jaccard, title_tokens
-from sources.flagging.scoring import DEFAULT_MIN_ACTION, DEFAULT_MIN_TOPIC, DEFAULT_THRESHOLD, RuleSet, compile_rules
+from sources.flagging.rules import DEFAULT_MIN_ACTION, DEFAULT_MIN_TOPIC, DEFAULT_THRESHOLD, RuleSet, compile_rules
 from sources.models import Candidate, CandidateStatus, Health, Item, Source, WatchEntity, WatchPattern
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
 from timeline.models import Citation, Development, DevelopmentEntity, Entity, EntityAlias

@@ -34,6 +34,27 @@ class Kind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# The category a kind belongs to when nothing else says (the flagger's suggestion, the watch-list defaults).
+KIND_CATEGORY: dict[str, str] = {
+    Kind.RULE_RELEASE.value: Category.GOVERNMENT.value,
+    Kind.ENFORCEMENT_ACTION.value: Category.GOVERNMENT.value,
+    Kind.ARREST_OR_CHARGE.value: Category.GOVERNMENT.value,
+    Kind.INDICTMENT.value: Category.GOVERNMENT.value,
+    Kind.POLICY_STATEMENT.value: Category.GOVERNMENT.value,
+    Kind.MEETING.value: Category.GOVERNMENT.value,
+    Kind.GPU_ACQUISITION.value: Category.GPU_ACQUISITION.value,
+    Kind.SMUGGLING_CASE.value: Category.GPU_ACQUISITION.value,
+    Kind.MODEL_LAUNCH.value: Category.TECHNOLOGY.value,
+    Kind.RESEARCH_PAPER.value: Category.TECHNOLOGY.value,
+    Kind.CHIP_LAUNCH.value: Category.TECHNOLOGY.value,
+    Kind.FAB_MILESTONE.value: Category.TECHNOLOGY.value,
+    Kind.INVESTMENT.value: Category.CORPORATE.value,
+    Kind.FOUNDING.value: Category.CORPORATE.value,
+    Kind.MARKET_MOVE.value: Category.CORPORATE.value,
+    Kind.CORPORATE_MOVE.value: Category.CORPORATE.value,
+}
+
+
 class EntityType(models.TextChoices):
     COMPANY = "company", "Company"
     AGENCY = "agency", "Agency"

@@ -17,7 +17,7 @@ from django.utils.safestring import SafeString
 
 from sources.feeds.fetching import parse_target
 from sources.feeds.sanitising import html_clean
-from sources.flagging.scoring import RuleError, compile_pattern
+from sources.flagging.rules import RuleError, compile_pattern
 from sources.models import Candidate, Health, Item, Source, Story, WatchEntity, WatchPattern
 from sources.services import source_fetch_now, source_unpark, source_url_problem
 

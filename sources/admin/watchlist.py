@@ -22,7 +22,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
 from sources.admin.sources import WatchEntityAdmin, WatchPatternAdmin
-from sources.flagging.scoring import FlagResult, RuleSet, flag_text
+from sources.flagging.rules import RuleSet
+from sources.flagging.scoring import FlagResult, flag_text
 from sources.models import Item, WatchEntity, WatchPattern
 from sources.selectors import watchlist_rules
 from timeline.admin.common import page_context

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from sources.feeds.dedup import FeedDeduplicator, story_keys, title_tokens
 from sources.feeds.parsing import ParsedEntry, ParsedFeed, parse_feed
-from sources.flagging.scoring import FlagResult, RuleSet, flag_text
+from sources.flagging.rules import RuleSet
+from sources.flagging.scoring import FlagResult, flag_text
 
 
 @dataclass

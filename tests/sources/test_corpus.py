@@ -14,7 +14,7 @@ import pytest
 from sources.feeds.parsing import FeedParseError
 from sources.feeds.pipeline import feed_process
 from sources.feeds.sanitising import ALLOWED_TAGS, URL_SCHEMES
-from sources.flagging.scoring import default_rules
+from sources.flagging.rules import default_rules
 from tests import corpora
 
 _HEADER = re.compile(rb"^\s*Header:\s*Content-Type:\s*(.+?)\s*$", re.M | re.I)

@@ -16,15 +16,9 @@ import pytest
 
 from sources.feeds.parsing import parse_feed
 from sources.flagging.defaults import default_watchlist
-from sources.flagging.scoring import (
-    RuleError,
-    compile_pattern,
-    compile_rules,
-    default_rules,
-    flag_text,
-    parse_alias,
-    required_probes,
-)
+from sources.flagging.prefilter import required_probes
+from sources.flagging.rules import RuleError, compile_pattern, compile_rules, default_rules, parse_alias
+from sources.flagging.scoring import flag_text
 from sources.models import PatternRole, WatchEntity, WatchPattern
 from sources.selectors import watchlist_rules
 

@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from sources.flagging.scoring import KIND_CATEGORY
 from sources.training.make_general_news import build as build_general_news
-from timeline.taxonomy import Category, Kind
+from timeline.taxonomy import KIND_CATEGORY, Category, Kind
 
 HERE = Path(__file__).resolve().parent
 TRAINING = HERE.parents[1] / "sources" / "training"

@@ -16,7 +16,8 @@ from django.db import DatabaseError
 
 from sources.feeds.fetching import FetchError, fetch
 from sources.feeds.parsing import FeedParseError, parse_feed
-from sources.flagging.scoring import RuleSet, default_rules, flag_text
+from sources.flagging.rules import RuleSet, default_rules
+from sources.flagging.scoring import flag_text
 from sources.selectors import developments_possibly_same, watchlist_rules
 
 

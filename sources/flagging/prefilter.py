@@ -1,0 +1,338 @@
+"""The regex pre-filter: which literals every match of a rule must contain, so most rules are never tried.
+
+A rule's regex is only tried on a text that holds one of its probes (found once per rule by reading the parsed
+regex), and watched aliases are looked up by their first word: scoring then costs a few regex searches per item
+rather than one per rule and alias. Pure: no database, no rules of its own.
+"""
+
+from __future__ import annotations
+
+import re
+import re._constants as _c
+import re._parser as _parser
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Alias:
+    entity: int
+    text: str
+    case_sensitive: bool
+    lowered: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lowered", self.text.lower())
+
+
+_TOKEN = re.compile(r"[a-z0-9_]+")
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+# A probe is a literal that every match of a rule must contain: ("w", text) when it must start a word (so
+# a word of the text starts with it), ("s", text) when it may sit anywhere (a substring of the text).
+Probe = tuple[str, str]
+
+
+def _is_word_char(char: str) -> bool:
+    return char in _WORD_CHARS
+
+
+def _run_probe(run: str, starts_word: bool) -> Probe | None:
+    """The best probe for a literal run: its longest word that must start a word of the text, else the run."""
+    if not run:
+        return None
+    if not run.isascii():
+        return ("s", run)
+    words: list[str] = []
+    for index, match in enumerate(_TOKEN.finditer(run)):
+        if match.start() > 0 or (index == 0 and starts_word):
+            words.append(match.group(0))
+    best = max(words, key=len, default="")
+    if len(best) >= 3 or (best and len(run) < 3):
+        return ("w", best)
+    return ("s", run)
+
+
+def _non_word_class(members: Any) -> bool:
+    for op, value in members:
+        if op is _c.LITERAL and not _is_word_char(chr(value).lower()):
+            continue
+        if op is _c.CATEGORY and value in (_c.CATEGORY_SPACE, _c.CATEGORY_NOT_WORD):
+            continue
+        return False
+    return True
+
+
+# Words so frequent in news that a probe on them would let a rule be tried on nearly every item.
+_COMMON_WORDS = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "that",
+        "this",
+        "new",
+        "its",
+        "has",
+        "have",
+        "was",
+        "were",
+        "are",
+        "will",
+        "said",
+        "says",
+        "say",
+        "more",
+        "than",
+        "over",
+        "into",
+        "out",
+        "about",
+        "after",
+        "first",
+        "last",
+        "year",
+        "years",
+        "time",
+        "report",
+        "reports",
+        "show",
+        "shows",
+        "made",
+        "make",
+        "open",
+        "set",
+        "data",
+        "up",
+        "down",
+    ]
+)
+
+
+def _leading_literals(items: Any) -> str:
+    lead = []
+    for op, value in items:
+        if op is not _c.LITERAL:
+            break
+        lead.append(chr(value).lower())
+    return "".join(lead)
+
+
+def _ends_at_word_start(items: Any) -> bool:
+    """Whether what follows a match of `items` starts a word (its last element is a non-word character)."""
+    elements = list(items)
+    if not elements:
+        return False
+    op, value = elements[-1]
+    if op is _c.LITERAL:
+        return not _is_word_char(chr(value).lower())
+    if op is _c.IN:
+        return _non_word_class(value)
+    if op is _c.SUBPATTERN:
+        return _ends_at_word_start(value[3])
+    if op is _c.MAX_REPEAT and value[0] >= 1:
+        return _ends_at_word_start(value[2])
+    return False
+
+
+def _probe_rank(probes: frozenset[Probe]) -> tuple[bool, bool, bool, int, int]:
+    shortest = min(len(text) for _, text in probes)
+    common = any(text in _COMMON_WORDS for _, text in probes)
+    return shortest >= 3, not common, all(kind == "w" for kind, _ in probes), shortest, -len(probes)
+
+
+def _required(items: Any, starts_word: bool) -> frozenset[Probe] | None:
+    """Probes of which every match of the parsed (sub)pattern contains one; None when none can be told."""
+    candidates: list[frozenset[Probe]] = []
+    run: list[str] = []
+    run_starts_word = starts_word
+    at_word_start = starts_word
+
+    def flush() -> None:
+        if run:
+            probe = _run_probe("".join(run), run_starts_word)
+            if probe is not None:
+                candidates.append(frozenset({probe}))
+            run.clear()
+
+    for op, value in items:
+        if op is _c.LITERAL:
+            char = chr(value).lower()
+            if not run:
+                run_starts_word = at_word_start
+            run.append(char)
+            at_word_start = not _is_word_char(char)
+            continue
+        if op is _c.AT:
+            if value is _c.AT_BOUNDARY or value in (_c.AT_BEGINNING, _c.AT_BEGINNING_STRING):
+                flush()
+                at_word_start = True
+            continue
+        if op is _c.BRANCH and run:
+            # The parser moves a prefix common to all branches in front ("nm|nanometre" is "n" + "m|anometre"):
+            # glue it back to each branch's leading literals, which makes far better probes than "n".
+            leads = [_leading_literals(branch) for branch in value[1]]
+            if all(leads):
+                glued = [_run_probe("".join(run) + lead, run_starts_word) for lead in leads]
+                if all(probe is not None for probe in glued):
+                    candidates.append(frozenset(probe for probe in glued if probe is not None))
+        flush()
+        found: frozenset[Probe] | None = None
+        if op is _c.IN:
+            at_word_start = _non_word_class(value)
+            continue
+        if op is _c.SUBPATTERN:
+            found = _required(value[3], at_word_start)
+        elif op is _c.ATOMIC_GROUP:
+            found = _required(value, at_word_start)
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            minimum, _maximum, item = value
+            if minimum >= 1:
+                found = _required(item, at_word_start)
+            ends_at_word_start = _ends_at_word_start(item)
+            # No repetition leaves the state as it was; any repetition leaves it as the item ends.
+            at_word_start = ends_at_word_start and (at_word_start or minimum >= 1)
+        elif op is _c.BRANCH:
+            branches = [_required(branch, at_word_start) for branch in value[1]]
+            if all(branch is not None for branch in branches):
+                found = frozenset().union(*(branch for branch in branches if branch is not None))
+        if op is not _c.MAX_REPEAT and op is not _c.MIN_REPEAT and op is not _c.POSSESSIVE_REPEAT:
+            at_word_start = False
+        if found:
+            candidates.append(found)
+    flush()
+    if not candidates:
+        return None
+    return max(candidates, key=_probe_rank)
+
+
+def required_probes(regex: re.Pattern[str]) -> frozenset[Probe] | None:
+    """What a text must contain for `regex` to match in it, as probes; None when it cannot be told."""
+    try:
+        return _required(_parser.parse(regex.pattern, regex.flags).data, True)
+    except Exception:  # a regex construct this analysis does not know: the rule is always tried
+        return None
+
+
+def _trie_source(words: Iterable[str]) -> str:
+    """A regex alternation of `words` as a character trie: each position costs a few comparisons, not one per word."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def source(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + source(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return source(trie)
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """Tells quickly which probes a text holds and where watched aliases may start."""
+
+    # \b + a trie of the word probes, on lower-cased text: one scan finds every word that starts with a probe
+    word_regex: re.Pattern[str] | None
+    word_prefixes: Mapping[str, tuple[Probe, ...]]  # a matched probe -> it and the shorter probes it starts with
+    substrings_ascii: tuple[str, ...]
+    substrings_other: Mapping[str, tuple[str, ...]]  # first character -> the non-ASCII substrings it starts
+    alias_first_words: Mapping[str, tuple[Alias, ...]]
+    alias_first_regex: re.Pattern[str] | None  # \b + a trie of the aliases' first words + \b
+    aliases_other: Mapping[str, tuple[Alias, ...]]  # by first character: aliases not starting with an ASCII word
+
+    @classmethod
+    def build(cls, probes: Iterable[Probe], aliases: Iterable[Alias]) -> Prefilter:
+        words: set[str] = set()
+        subs: set[str] = set()
+        for kind, text in probes:
+            (words if kind == "w" else subs).add(text)
+        by_first: dict[str, list[Alias]] = defaultdict(list)
+        other: list[Alias] = []
+        for alias in aliases:
+            first = _TOKEN.match(alias.lowered)
+            if first is not None:
+                by_first[first.group(0)].append(alias)
+            else:
+                other.append(alias)
+        return cls(
+            word_regex=re.compile(r"\b" + _trie_source(words), re.ASCII) if words else None,
+            word_prefixes={
+                word: tuple(("w", word[:end]) for end in range(1, len(word) + 1) if word[:end] in words)
+                for word in words
+            },
+            substrings_ascii=tuple(sorted(text for text in subs if text.isascii())),
+            substrings_other={
+                first: tuple(sorted(text for text in subs if not text.isascii() and text[0] == first))
+                for first in {text[0] for text in subs if not text.isascii()}
+            },
+            alias_first_words={key: tuple(value) for key, value in by_first.items()},
+            alias_first_regex=re.compile(r"\b" + _trie_source(by_first) + r"\b", re.ASCII) if by_first else None,
+            aliases_other={
+                first: tuple(alias for alias in other if alias.lowered[0] == first)
+                for first in {alias.lowered[0] for alias in other}
+            },
+        )
+
+    def probes_in(self, lowered: str) -> set[Probe]:
+        found: set[Probe] = set()
+        if self.word_regex is not None:
+            for match in self.word_regex.finditer(lowered):
+                found.update(self.word_prefixes[match.group(0)])
+        found.update(("s", text) for text in self.substrings_ascii if text in lowered)
+        if not lowered.isascii():
+            for first in set(lowered).intersection(self.substrings_other):
+                found.update(("s", text) for text in self.substrings_other[first] if text in lowered)
+        return found
+
+    def alias_starts(self, lowered: str) -> list[tuple[int, Alias]]:
+        """(start, alias) wherever a watched alias's lower-cased spelling occurs (boundaries not yet checked)."""
+        found: list[tuple[int, Alias]] = []
+        if self.alias_first_regex is not None:
+            for match in self.alias_first_regex.finditer(lowered):
+                start = match.start()
+                found.extend(
+                    (start, alias)
+                    for alias in self.alias_first_words[match.group(0)]
+                    if lowered.startswith(alias.lowered, start)
+                )
+        if not lowered.isascii():
+            for alias in (
+                a for first in set(lowered).intersection(self.aliases_other) for a in self.aliases_other[first]
+            ):
+                start = lowered.find(alias.lowered)
+                while start != -1:
+                    found.append((start, alias))
+                    start = lowered.find(alias.lowered, start + 1)
+        return found
+
+
+def lowered_pattern(regex: re.Pattern[str]) -> re.Pattern[str] | None:
+    """`regex` for lower-cased text: its literals lower-cased, case-sensitive; None when that is not safe."""
+    source = regex.pattern
+    if "(?" in source.replace("(?:", "").replace("(?=", "").replace("(?!", "").replace("(?<", ""):
+        return None  # inline flags such as (?-i:AI) mean case matters
+    out: list[str] = []
+    chars = iter(source)
+    for char in chars:
+        if char == "\\":
+            escaped = next(chars, "")
+            if escaped in "xuUNpP0123456789" or escaped == "":
+                return None  # a character given by code or a back-reference: leave the pattern alone
+            out.append(char + escaped)
+        else:
+            out.append(char.lower())
+    try:
+        return re.compile("".join(out), (regex.flags & ~re.IGNORECASE) | re.ASCII)
+    except re.error:
+        return None
