@@ -553,7 +553,3 @@ def _decision_events(candidate: Candidate) -> list[dict[str, Any]]:
 # that may view sources; they change the source's schedule and health, so they need "change" (editors).
 for _action in (SourceAdmin.fetch_now, SourceAdmin.unpark):
     _action.allowed_permissions = ("change",)  # type: ignore[attr-defined]
-
-
-# The watch-list's "try against recent items" preview.
-from sources.admin import watchlist as admin_watchlist  # noqa: E402, F401

@@ -191,7 +191,3 @@ class WatchEntityAdmin(admin.ModelAdmin):
     list_display = ["name", "entity_type", "weight", "is_government", "timeline_entity_id", "active"]
     list_filter = ["entity_type", "is_government", "active"]
     search_fields = ["name", "aliases"]
-
-
-# The review queue, decisions as events, and role checks on the source actions (issue 5).
-from sources.admin import review as admin_review  # noqa: E402, F401
