@@ -3,7 +3,7 @@
 
 python3 dev.py run [--port 8000]   # .venv, migrate, load the report's timeline, admin login, web + worker + beat
 python3 dev.py test [pytest args]  # .venv with the dev requirements, then pytest; exits with pytest's code
-python3 dev.py lint                # ruff check, ruff format --check, mypy, makemigrations --check
+python3 dev.py lint                # ruff check, ruff format --check, mypy, lint-imports, makemigrations --check
 python3 dev.py manage COMMAND ...  # manage.py COMMAND ... in .venv (made if missing); exits with its code
 """
 
@@ -376,6 +376,7 @@ def lint() -> int:
         "ruff check": [str(BIN / "ruff"), "check", "."],
         "ruff format": [str(BIN / "ruff"), "format", "--check", "."],
         "mypy": [str(BIN / "mypy"), *project_packages(), "dev.py", "manage.py"],
+        "import layers": [str(BIN / "lint-imports")],
         "makemigrations": [str(PYTHON), "manage.py", "makemigrations", "--check", "--dry-run"],
     }
     failed = []
