@@ -11,7 +11,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +38,7 @@ class ConcurrencyError(Exception):
 
 
 class IdempotencyConflictError(Exception):
-    """An event id was reused for a different stream or event type."""
+    """An event id was reused for a different stream, event type or request."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,9 @@ class RecordedEvent:
     metadata: dict[str, Any]
     recorded_at: datetime
     hash: str
+    # True when append found the event already stored (a retry) and returned it instead of writing it; a fact
+    # about the call, not the event, so two answers about one event compare equal either way.
+    replayed: bool = field(default=False, compare=False)
 
     @classmethod
     def from_row(cls, row: StoredEvent) -> RecordedEvent:
@@ -180,10 +183,25 @@ def append_many(
         return recorded
 
 
+def same_request(recorded: dict[str, Any], claimed: dict[str, Any]) -> bool:
+    """Whether a retry's metadata claims the request that first used the event id.
+
+    Callers that derive an event id from a client's key (the API's Idempotency-Key) put a hash of the request
+    in the metadata as `request_hash`; the same key with another request must not be answered as the first.
+    Events stored without a hash (older ones, ids derived from a form token or a candidate) match by id.
+    """
+    first = recorded.get("request_hash") or ""
+    return not first or first == (claimed.get("request_hash") or "")
+
+
 def _replayed(
     batches: Sequence[tuple[str, Sequence[NewEvent], int | None]], already: dict[uuid.UUID, StoredEvent]
 ) -> list[RecordedEvent]:
-    """A retried append: every id must be stored already, for the same stream and type."""
+    """A retried append: every id must be stored already, for the same stream, type and request.
+
+    This runs under the append lock, so it is where concurrent retries of one key meet: the first writes, every
+    later one lands here and is either the same request (answered with the stored events) or refused.
+    """
     result = []
     for stream, events, _ in batches:
         for event in events:
@@ -192,7 +210,9 @@ def _replayed(
                 raise IdempotencyConflictError(
                     f"event id {event.event_id} was already used for another event or a partial batch"
                 )
-            result.append(RecordedEvent.from_row(row))
+            if not same_request(row.metadata, event.metadata):
+                raise IdempotencyConflictError(f"event id {event.event_id} was first used for another request")
+            result.append(replace(RecordedEvent.from_row(row), replayed=True))
     return result
 
 
