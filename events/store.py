@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from events import registry
@@ -236,8 +236,23 @@ def project(events: Sequence[RecordedEvent]) -> None:
             ProjectionCheckpoint.objects.update_or_create(name=name, defaults={"position": position})
 
 
-def read_all(*, after: int = 0, limit: int | None = None) -> list[RecordedEvent]:
+def read_all(
+    *,
+    after: int = 0,
+    limit: int | None = None,
+    upto: int | None = None,
+    stream_prefixes: Sequence[str] | None = None,
+) -> list[RecordedEvent]:
+    """Events after `after` (and at or before `upto`) in position order; only the streams whose names start
+    with one of `stream_prefixes` when it is given."""
     rows = StoredEvent.objects.filter(position__gt=after).order_by("position")
+    if upto is not None:
+        rows = rows.filter(position__lte=upto)
+    if stream_prefixes is not None:
+        wanted = Q(pk__in=[])
+        for prefix in stream_prefixes:
+            wanted |= Q(stream__startswith=prefix)
+        rows = rows.filter(wanted)
     if limit is not None:
         rows = rows[:limit]
     return [RecordedEvent.from_row(row) for row in rows]

@@ -37,7 +37,9 @@ class ChangesView(ApiView):
     @extend_schema(
         summary="The change feed: every event after a position, in log order",
         description="Replaying it from after=0 rebuilds the timeline. Analysts' identities (and the hash chain, "
-        "which could confirm a guessed identity) are shown to analysts only.",
+        "which could confirm a guessed identity) are shown to analysts only, and so are the review queue's "
+        "streams (candidates, their sources and the reasons of decisions): others see the developments, "
+        "entities and named timelines, and `next_after` steps over what they do not see.",
         parameters=[
             OpenApiParameter("after", OpenApiTypes.INT, description="Events after this position (default 0)."),
             OpenApiParameter("limit", OpenApiTypes.INT, description=f"At most this many (1 to {MAX_CHANGES})."),
@@ -52,11 +54,11 @@ class ChangesView(ApiView):
         validators = self.conditional(None)
         if (unchanged := self.not_modified(validators)) is not None:
             return unchanged
-        events = selectors.changes_after(after, limit)
+        page = selectors.changes_after(after, limit, head=validators.position, staff=self.sees_staff_only)
         show_identity = self.shows_identities
-        next_after = events[-1].position if events else after
+        next_after = page.next_after
         data = {
-            "results": [s.change_row(event, show_identity=show_identity) for event in events],
+            "results": [s.change_row(event, show_identity=show_identity) for event in page.events],
             "next_after": next_after,
             "last_position": validators.position,
             "next": replace_query_param(request.build_absolute_uri(), "after", next_after),
