@@ -20,7 +20,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from events import registry
-from events.models import ProjectionCheckpoint, StoredEvent
+from events.models import LogHead, ProjectionCheckpoint, StoredEvent
 
 # Any constant works; it only has to be the same for every writer of this database.
 _APPEND_LOCK_KEY = 7_310_202_201
@@ -39,6 +39,20 @@ class ConcurrencyError(Exception):
 
 class IdempotencyConflictError(Exception):
     """An event id was reused for a different stream, event type or request."""
+
+
+@dataclass(frozen=True)
+class Head:
+    """A head of the log: its last position and that event's hash (0 and the genesis hash when empty).
+
+    Published on the change feed and the Atom feed so that others can witness it; `verify_log --expect-head`
+    checks a copy of the log against one of them."""
+
+    position: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.position}:{self.hash}"
 
 
 @dataclass(frozen=True)
@@ -178,6 +192,8 @@ def append_many(
                 rows.append(row)
             versions[stream] = version
         StoredEvent.objects.bulk_create(rows)
+        # The head's witness, apart from the log: what verify_log checks so that a cut-off tail shows.
+        LogHead.objects.create(position=position, hash=previous_hash)
         recorded = [RecordedEvent.from_row(row) for row in rows]
         project(recorded)
         return recorded
@@ -274,6 +290,15 @@ def read_stream(stream: str) -> list[RecordedEvent]:
 
 def last_position() -> int:
     return int(StoredEvent.objects.aggregate(p=Max("position"))["p"] or 0)
+
+
+def head(upto: int | None = None) -> Head:
+    """The log's head, or its last event at or before `upto` (an answer built up to that position)."""
+    rows = StoredEvent.objects.order_by("-position")
+    if upto is not None:
+        rows = rows.filter(position__lte=upto)
+    last = rows.values_list("position", "hash").first()
+    return Head(int(last[0]), str(last[1])) if last else Head(0, GENESIS_HASH)
 
 
 def position_at(moment: datetime) -> int:

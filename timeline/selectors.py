@@ -336,6 +336,12 @@ def log_state(position: int | None = None) -> tuple[int, datetime | None]:
     return (int(row[0]), row[1]) if row else (0, None)
 
 
+def log_head(position: int) -> store.Head:
+    """The head (position and hash) an answer built up to `position` stands on: published, so that anyone can
+    record it and later check a copy of the log against it (verify_log --expect-head)."""
+    return store.head(position)
+
+
 # What the public may read of the log: the curated record (developments, entities, named timelines). Everything
 # else (candidate decisions with their sources, items and reasons, and any kind of stream added later) is for
 # staff only, so a new kind of stream starts private. The other public answers (lists, history, Atom) read

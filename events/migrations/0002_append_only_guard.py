@@ -4,15 +4,15 @@ from django.db import migrations
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.state import StateApps
 
-from events.guards import drop_guard, install_guard
+from events.guards import TABLE, drop_guard, install_guard
 
 
 def install(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    install_guard(schema_editor.connection)
+    install_guard(schema_editor.connection, [TABLE])
 
 
 def uninstall(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    drop_guard(schema_editor.connection)
+    drop_guard(schema_editor.connection, [TABLE])
 
 
 class Migration(migrations.Migration):
