@@ -24,7 +24,6 @@ from rest_framework.test import APIClient
 from events.models import StoredEvent
 from tests.api.conftest import make_user
 from tests.api.livesqlite import LiveSQLiteServer, live_sqlite_server
-from timeline.models import Development
 
 REQUESTS = 8
 
@@ -75,33 +74,59 @@ def assert_one_recording_for_eight_bodies(answers: list[Answer], titles: list[st
     return str(winner.body["id"])
 
 
-def assert_identical_retries_answer_as_the_first(answers: list[Answer]) -> str:
-    assert [a.status for a in answers] == [201] * REQUESTS, [(a.status, a.body) for a in answers]
+def assert_identical_retries_answer_as_the_first(answers: list[Answer], status: int) -> str:
+    assert [a.status for a in answers] == [status] * REQUESTS, [(a.status, a.body) for a in answers]
     assert sorted(a.replayed for a in answers) == [False] + [True] * (REQUESTS - 1)
     assert all(a.body == answers[0].body for a in answers)
     return str(answers[0].body["id"])
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_eight_concurrent_posts_with_one_key_record_once_and_the_other_bodies_get_422() -> None:
-    _, token = make_user("ada", "analyst")
+Send = Callable[[str, str, dict[str, object], str], Answer]
 
-    def post(key: str, title: str) -> Answer:
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-        response = client.post("/api/developments/", body(title), format="json", HTTP_IDEMPOTENCY_KEY=key)
-        return Answer(response.status_code, response.get("Idempotent-Replayed") == "true", response.json())
 
+def exercise(send: Send) -> None:
+    """Three rounds of eight POSTs (eight bodies with one key, then one body eight times with another key), then
+    the same for a PATCH of one development."""
     for round_ in range(3):
         titles = [f"Round {round_} body {n}" for n in range(REQUESTS)]
-        answers = send_together(lambda n, r=round_, t=titles: post(f"mixed-{r}", t[n]))
-        development_id = assert_one_recording_for_eight_bodies(answers, titles)
-        assert Development.objects.get(pk=development_id).title in titles
+        answers = send_together(
+            lambda n, r=round_, t=titles: send("POST", "/api/developments/", body(t[n]), f"mixed-{r}")
+        )
+        assert_one_recording_for_eight_bodies(answers, titles)
+        answers = send_together(
+            lambda n, r=round_: send("POST", "/api/developments/", body(f"Round {r} retried"), f"same-{r}")
+        )
+        assert_identical_retries_answer_as_the_first(answers, 201)
 
-        answers = send_together(lambda n, r=round_: post(f"same-{r}", f"Round {r} retried"))
-        assert_identical_retries_answer_as_the_first(answers)
-    assert StoredEvent.objects.filter(event_type="DevelopmentRecorded").count() == 6
+    created = send("POST", "/api/developments/", body("To revise"), "revise-me")
+    address = f"/api/developments/{created.body['id']}/"
+    summaries = [f"summary {n}" for n in range(REQUESTS)]
+    answers = send_together(
+        lambda n: send("PATCH", address, {"summary": summaries[n], "expected_version": 1}, "patch-mixed")
+    )
+    assert sorted(a.status for a in answers) == [200] + [422] * (REQUESTS - 1), [(a.status, a.body) for a in answers]
+    winner = next(a for a in answers if a.status == 200)
+    assert winner.body["summary"] == summaries[answers.index(winner)]
+    answers = send_together(
+        lambda n: send("PATCH", address, {"summary": "the same", "expected_version": 2}, "patch-same")
+    )
+    assert_identical_retries_answer_as_the_first(answers, 200)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_eight_concurrent_writes_with_one_key_record_once_and_the_other_bodies_get_422() -> None:
+    _, token = make_user("ada", "analyst")
+
+    def send(method: str, path: str, payload: dict[str, object], key: str) -> Answer:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        response = client.generic(method, path, json.dumps(payload), "application/json", HTTP_IDEMPOTENCY_KEY=key)
+        return Answer(response.status_code, response.get("Idempotent-Replayed") == "true", response.json())
+
+    exercise(send)
+    assert StoredEvent.objects.filter(event_type="DevelopmentRecorded").count() == 7
+    assert StoredEvent.objects.filter(event_type="DevelopmentRevised").count() == 2
 
 
 @pytest.fixture
@@ -112,16 +137,16 @@ def sqlite_server(tmp_path: Path) -> Iterator[LiveSQLiteServer]:
 
 @pytest.mark.slow
 @pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="the embedded default; proven on the SQLite run")
-def test_eight_concurrent_posts_with_one_key_record_once_on_a_live_sqlite_server(
+def test_eight_concurrent_writes_with_one_key_record_once_on_a_live_sqlite_server(
     sqlite_server: LiveSQLiteServer,
 ) -> None:
     token = sqlite_server.analyst_token
 
-    def post(key: str, title: str) -> Answer:
+    def send(method: str, path: str, payload: dict[str, object], key: str) -> Answer:
         request = urllib.request.Request(
-            sqlite_server.url("/api/developments/"),
-            data=json.dumps(body(title)).encode(),
-            method="POST",
+            sqlite_server.url(path),
+            data=json.dumps(payload).encode(),
+            method=method,
             headers={"Authorization": f"Token {token}", "Content-Type": "application/json", "Idempotency-Key": key},
         )
         try:
@@ -131,10 +156,6 @@ def test_eight_concurrent_posts_with_one_key_record_once_on_a_live_sqlite_server
             status, headers, raw = error.code, error.headers, error.read()
         return Answer(status, headers.get("Idempotent-Replayed") == "true", json.loads(raw))
 
-    for round_ in range(3):
-        titles = [f"Round {round_} body {n}" for n in range(REQUESTS)]
-        answers = send_together(lambda n, r=round_, t=titles: post(f"mixed-{r}", t[n]))
-        assert_one_recording_for_eight_bodies(answers, titles)
-        answers = send_together(lambda n, r=round_: post(f"same-{r}", f"Round {r} retried"))
-        assert_identical_retries_answer_as_the_first(answers)
-    assert sqlite_server.count_events("DevelopmentRecorded") == 6
+    exercise(send)
+    assert sqlite_server.count_events("DevelopmentRecorded") == 7
+    assert sqlite_server.count_events("DevelopmentRevised") == 2
