@@ -25,7 +25,7 @@ ITEM_TITLE = "Unverified rumour about a new fab"
 
 @pytest.fixture
 def reviewed(entities: None) -> dict[str, str]:
-    """A development, a named timeline, a rejected candidate with an internal reason and a promoted one."""
+    """A development, a named timeline, and candidates rejected, promoted and attached with an internal reason."""
     from sources.models import Source
 
     development = record(title="BIS publishes the October 7, 2022 controls", citations=[citation()])
@@ -41,7 +41,15 @@ def reviewed(entities: None) -> dict[str, str]:
         citation={"title": "Federal Register", "url": "https://www.federalregister.gov/", "reliability": "A",
                   "credibility": "1"},
         actor="ada",
+        reason=SECRET_REASON,
     )  # fmt: skip
+    review.candidate_attach(
+        candidate_id=make_candidate(title="Same rule, other outlet", link="https://tips.example.org/3", source=tips).pk,
+        development_id=development.pk,
+        citation={"title": "Reuters", "reliability": "B", "credibility": "2"},
+        actor="ada",
+        reason=SECRET_REASON,
+    )
     # A staff-only event is the last one in the log, so a public reader must step over it to reach the head.
     review.candidate_reject(
         candidate_id=make_candidate(title="Another rumour", link="https://tips.example.org/2", source=tips).pk,
@@ -109,7 +117,9 @@ def test_analysts_see_the_review_decisions_with_their_reasons(analyst: Any, revi
     assert len(rejections) == 2
     assert rejections[0]["metadata"]["reason"] == SECRET_REASON
     assert rejections[0]["data"]["source"] == SOURCE_NAME and rejections[0]["data"]["item_link"] == ITEM_LINK
-    assert any(change["type"] == "CandidatePromoted" for change in changes)
+    decisions = {change["type"]: change for change in changes if change["stream"].startswith("candidate-")}
+    assert decisions["CandidatePromoted"]["metadata"]["reason"] == SECRET_REASON
+    assert decisions["CandidateAttached"]["metadata"]["reason"] == SECRET_REASON
     assert last_page["next_after"] == store.last_position()
 
 
