@@ -255,7 +255,9 @@ class ChangeSerializer(serializers.Serializer):
 
 class HeadSerializer(serializers.Serializer):
     position = serializers.IntegerField(help_text="The log's last position (0 when empty)")
-    hash = serializers.CharField(help_text="That event's hash: record it with the position to witness the log")
+    hash = serializers.CharField(
+        help_text="That event's chain hash, sealed (sha256 of it): record it with the position to witness the log"
+    )
 
 
 def head_row(head: Any) -> dict[str, Any]:

@@ -43,10 +43,9 @@ class IdempotencyConflictError(Exception):
 
 @dataclass(frozen=True)
 class Head:
-    """A head of the log: its last position and that event's hash (0 and the genesis hash when empty).
-
-    Published on the change feed and the Atom feed so that others can witness it; `verify_log --expect-head`
-    checks a copy of the log against one of them."""
+    """A head of the log: its last position and that event's chain hash (0 and the genesis hash when empty), or,
+    as the change feed and the Atom feed publish it for others to witness, the sealed form of that hash
+    (`published_head`); `verify_log --expect-head` checks a copy of the log against a published one."""
 
     position: int
     hash: str
@@ -299,6 +298,22 @@ def head(upto: int | None = None) -> Head:
         rows = rows.filter(position__lte=upto)
     last = rows.values_list("position", "hash").first()
     return Head(int(last[0]), str(last[1])) if last else Head(0, GENESIS_HASH)
+
+
+def sealed(chain_hash: str) -> str:
+    """How a head's hash is published: a sha256 of the event's chain hash.
+
+    It commits to the whole log as the chain hash does. But chain hashes are shown to analysts only: from two
+    published heads one event apart, a raw hash would let anyone confirm a guessed actor of that event by
+    recomputing the second from the first; a sealed one gives nothing to chain forward from.
+    """
+    return hashlib.sha256(f"timeline-log-head:{chain_hash}".encode()).hexdigest()
+
+
+def published_head(upto: int | None = None) -> Head:
+    """The head (or the last event at or before `upto`) as the feeds publish it: position and sealed hash."""
+    raw = head(upto)
+    return Head(raw.position, sealed(raw.hash))
 
 
 def position_at(moment: datetime) -> int:

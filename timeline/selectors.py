@@ -339,7 +339,7 @@ def log_state(position: int | None = None) -> tuple[int, datetime | None]:
 def log_head(position: int) -> store.Head:
     """The head (position and hash) an answer built up to `position` stands on: published, so that anyone can
     record it and later check a copy of the log against it (verify_log --expect-head)."""
-    return store.head(position)
+    return store.published_head(position)
 
 
 # What the public may read of the log: the curated record (developments, entities, named timelines). Everything

@@ -127,19 +127,27 @@ def test_verify_log_sees_a_rewritten_and_rechained_tail_through_the_witness(smal
 
 
 def test_verify_log_expect_head_checks_a_head_recorded_elsewhere(small_log: None) -> None:
-    head = store.head()
+    head = store.published_head()
     assert f"expected head {head.position} present" in run("verify_log", "--expect-head", str(head))
-    earlier = store.head(3)
+    earlier = store.published_head(3)
     assert "log ok" in run("verify_log", "--expect-head", f"{earlier.position}:{earlier.hash}")
-    with pytest.raises(CommandError) as raised:
-        run("verify_log", "--expect-head", f"3:{'a' * 64}")
-    assert one_line(raised) == (
-        f"log verification failed at position 3: the expected head has hash {'a' * 64} here, not {earlier.hash}"
-    )
+    for wrong in ("a" * 64, store.head(3).hash):  # the raw chain hash is not what the feeds publish
+        with pytest.raises(CommandError) as raised:
+            run("verify_log", "--expect-head", f"3:{wrong}")
+        assert one_line(raised) == (
+            f"log verification failed at position 3: the expected head has hash {wrong} here, not {earlier.hash}"
+        )
+
+
+def test_the_published_head_seals_the_chain_hash_so_it_cannot_be_chained_forward(small_log: None) -> None:
+    """Anyone may read the published head; chain hashes stay with analysts (they could confirm a guessed actor)."""
+    raw, published = store.head(), store.published_head()
+    assert published.position == raw.position and published.hash != raw.hash
+    assert published.hash == store.sealed(raw.hash) and len(published.hash) == 64
 
 
 def test_verify_log_expect_head_finds_a_cut_tail_even_when_the_witness_was_cut_too(small_log: None) -> None:
-    head = store.head()
+    head = store.published_head()
     behind_the_guard("DELETE FROM events_storedevent WHERE position > %s", [head.position - 2])
     behind_the_guard("DELETE FROM events_loghead WHERE position > %s", [head.position - 2])
     assert "log ok" in run("verify_log")  # what the copy alone can tell
