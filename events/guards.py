@@ -11,8 +11,9 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 TABLE = "events_storedevent"
 HEAD_TABLE = "events_loghead"
-# Every append-only table; a migration names the tables it guards, since a later one may not exist yet then.
-GUARDED_TABLES = (TABLE, HEAD_TABLE)
+# Every append-only table (the service may only read and add to them); a migration names the tables it guards,
+# since a later one may not exist yet then.
+APPEND_ONLY_TABLES = (TABLE, HEAD_TABLE)
 
 _PG_FUNCTION = """CREATE OR REPLACE FUNCTION events_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN RAISE EXCEPTION 'the event log is append-only: % refused', TG_OP; END $$"""
@@ -62,13 +63,13 @@ def _statements(connection: BaseDatabaseWrapper, tables: Sequence[str], *, insta
     raise NotImplementedError(f"no append-only guard for the {connection.vendor} backend")
 
 
-def install_guard(connection: BaseDatabaseWrapper, tables: Sequence[str] = GUARDED_TABLES) -> None:
+def install_guard(connection: BaseDatabaseWrapper, tables: Sequence[str] = APPEND_ONLY_TABLES) -> None:
     with connection.cursor() as cursor:
         for statement in _statements(connection, tables, install=True):
             cursor.execute(statement)
 
 
-def drop_guard(connection: BaseDatabaseWrapper, tables: Sequence[str] = GUARDED_TABLES) -> None:
+def drop_guard(connection: BaseDatabaseWrapper, tables: Sequence[str] = APPEND_ONLY_TABLES) -> None:
     """Only for tests that simulate tampering behind the database's back."""
     with connection.cursor() as cursor:
         for statement in _statements(connection, tables, install=False):
