@@ -269,6 +269,25 @@ def _atom_time(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
+# Atom has no element for it, so the log's head goes in an extension element of the service's own namespace.
+LOG_NAMESPACE = "tag:timeline.invalid,2026:log"
+
+
+class _FeedWithLogHead(Atom1Feed):
+    """Atom 1.0 plus <log:head position="P" hash="H"/> when the answer says which head it was read at."""
+
+    def root_attributes(self) -> dict[str, str]:
+        attributes = dict(super().root_attributes())
+        if self.feed.get("log_head"):
+            attributes["xmlns:log"] = LOG_NAMESPACE
+        return attributes
+
+    def add_root_elements(self, handler: Any) -> None:
+        super().add_root_elements(handler)
+        if head := self.feed.get("log_head"):
+            handler.addQuickElement("log:head", "", {"position": str(head["position"]), "hash": head["hash"]})
+
+
 class AtomRenderer(BaseRenderer):
     """Atom of changes: for the feed, one entry per change; for a list, one entry per development, newest first."""
 
@@ -281,12 +300,13 @@ class AtomRenderer(BaseRenderer):
             return b""
         request = (renderer_context or {}).get("request")
         link = request.build_absolute_uri() if request is not None else "/api/feed/"
-        feed = Atom1Feed(
+        feed = _FeedWithLogHead(
             title=_title(data, "Timeline changes"),
             link=link,
             description="The latest recorded and corrected developments.",
             feed_url=link,
             language="en",
+            log_head=data.get("head") if isinstance(data, dict) else None,
         )
         for row in _results(data):
             if "event_type" in row:  # one change (the /api/feed/ entries)

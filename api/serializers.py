@@ -253,10 +253,23 @@ class ChangeSerializer(serializers.Serializer):
     hash = serializers.CharField(allow_null=True, help_text="The hash chain link; analysts only")
 
 
+class HeadSerializer(serializers.Serializer):
+    position = serializers.IntegerField(help_text="The log's last position (0 when empty)")
+    hash = serializers.CharField(
+        help_text="That event's chain hash, sealed (sha256 of it): record it with the position to witness the log"
+    )
+
+
+def head_row(head: Any) -> dict[str, Any]:
+    """The log's head as the feeds publish it (and as `verify_log --expect-head POSITION:HASH` takes it)."""
+    return {"position": head.position, "hash": head.hash}
+
+
 class ChangePageSerializer(serializers.Serializer):
     results = ChangeSerializer(many=True)
     next_after = serializers.IntegerField(help_text="Ask ?after= this next")
     last_position = serializers.IntegerField()
+    head = HeadSerializer(help_text="The head this answer was read at; also in the Log-Head header")
     next = serializers.URLField(allow_null=True)
 
 
@@ -277,6 +290,7 @@ class FeedEntrySerializer(serializers.Serializer):
 
 class FeedSerializer(serializers.Serializer):
     results = FeedEntrySerializer(many=True)
+    head = HeadSerializer(help_text="The head this answer was read at; also in the Log-Head header")
 
 
 class ApiRootSerializer(serializers.Serializer):

@@ -508,7 +508,7 @@ def fill_log_bulk(target: int, batch: int, chunk: int = 5000) -> tuple[Result, d
     from django.utils import timezone
 
     from events import registry, store
-    from events.models import StoredEvent
+    from events.models import LogHead, StoredEvent
 
     growth = dict.fromkeys(READ_MODEL_FINGERPRINTS, 0)
     start = time.perf_counter()
@@ -545,6 +545,7 @@ def fill_log_bulk(target: int, batch: int, chunk: int = 5000) -> tuple[Result, d
                 rows = []
         StoredEvent.objects.bulk_create(rows)
         events += len(rows)
+        LogHead.objects.create(position=position, hash=previous_hash)  # the head's witness, as import_log writes
     result = Result(
         "fill: bulk rows with hash chain (no projection)",
         events,

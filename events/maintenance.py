@@ -12,8 +12,8 @@ from typing import IO, Any
 from django.db import transaction
 
 from events import registry
-from events.models import ProjectionCheckpoint, StoredEvent
-from events.store import GENESIS_HASH, RecordedEvent, event_hash, project
+from events.models import LogHead, ProjectionCheckpoint, StoredEvent
+from events.store import GENESIS_HASH, Head, RecordedEvent, event_hash, project, sealed
 
 EXPORT_FORMAT = "timeline-event-log/1"
 
@@ -39,19 +39,65 @@ def _rows(batch_size: int = 5000) -> Iterator[StoredEvent]:
         after = batch[-1].position
 
 
-def verify_log() -> VerifyResult:
-    """Recompute the chain; name the first position that is missing, out of place or does not hash."""
+def _witnessed(batch_size: int = 5000) -> Iterator[Head]:
+    after = 0
+    while True:
+        batch = list(LogHead.objects.filter(position__gt=after).order_by("position")[:batch_size])
+        if not batch:
+            return
+        yield from (Head(row.position, row.hash) for row in batch)
+        after = batch[-1].position
+
+
+def _missing_from_the_end(last: int, head: Head, whose: str) -> str:
+    gone = f"position {head.position} is" if head.position == last + 1 else f"positions {last + 1}-{head.position} are"
+    return f"{gone} missing from the end of the log ({whose} head is {head.position}:{head.hash})"
+
+
+def verify_log(expect_head: Head | None = None) -> VerifyResult:
+    """Recompute the chain; name the first position that is missing, out of place or does not hash.
+
+    The chain alone cannot see events deleted from the end (what is left still verifies), so every head the
+    append path witnessed (events_loghead) must still be in the log with the same hash, and so must
+    `expect_head`, a head someone else recorded from the change feed or the Atom feed (its hash sealed, as they
+    publish it).
+    """
     previous_hash = GENESIS_HASH
     expected_position = 1
     checked = 0
+    witnessed = _witnessed()
+    witness = next(witnessed, None)
     for row in _rows():
         if row.position != expected_position:
             return VerifyResult(checked, expected_position, f"position {expected_position} is missing")
         if event_hash(previous_hash, row) != row.hash:
             return VerifyResult(checked, row.position, "hash does not match the event's content")
+        if witness is not None and witness.position == row.position:
+            if witness.hash != row.hash:
+                return VerifyResult(
+                    checked, row.position, f"the head witness recorded hash {witness.hash} here, not {row.hash}"
+                )
+            witness = next(witnessed, None)
+        if (
+            expect_head is not None
+            and expect_head.position == row.position
+            and expect_head.hash != (published := sealed(row.hash))
+        ):
+            return VerifyResult(
+                checked, row.position, f"the expected head has hash {expect_head.hash} here, not {published}"
+            )
         previous_hash = row.hash
         expected_position += 1
         checked += 1
+    last = expected_position - 1
+    if witness is not None:
+        latest = LogHead.objects.order_by("-position").first()
+        assert latest is not None
+        return VerifyResult(
+            checked, last + 1, _missing_from_the_end(last, Head(latest.position, latest.hash), "the witnessed")
+        )
+    if expect_head is not None and expect_head.position > last:
+        return VerifyResult(checked, last + 1, _missing_from_the_end(last, expect_head, "the expected"))
     return VerifyResult(checked, None, None)
 
 
@@ -135,7 +181,7 @@ def _parse_lines(lines: Iterable[str]) -> Iterator[StoredEvent]:
 
 def import_log(lines: Iterable[str], batch_size: int = 2000) -> int:
     """Load an export into an empty log, checking the chain as it goes, then rebuild the projections."""
-    if StoredEvent.objects.exists():
+    if StoredEvent.objects.exists() or LogHead.objects.exists():
         raise LogImportError("the event log is not empty; import only into an empty database")
     previous_hash = GENESIS_HASH
     expected_position = 1
@@ -156,5 +202,7 @@ def import_log(lines: Iterable[str], batch_size: int = 2000) -> int:
                 batch = []
         StoredEvent.objects.bulk_create(batch)
         count += len(batch)
+        if count:
+            LogHead.objects.create(position=expected_position - 1, hash=previous_hash)
         rebuild_projections()
     return count

@@ -41,3 +41,20 @@ class ProjectionCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.position}"
+
+
+class LogHead(models.Model):
+    """A witness of the log's head: the last position and hash after each append, in the append's transaction.
+
+    Kept apart from the log and append-only like it (database triggers), so that events deleted from the end of
+    the log, where the hash chain itself still verifies, are seen by verify_log. Rows are only ever inserted.
+    """
+
+    position = models.BigIntegerField(primary_key=True)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"head #{self.position} {self.hash[:12]}"

@@ -11,16 +11,16 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from events import registry
-from events.models import ProjectionCheckpoint, StoredEvent
+from events.models import LogHead, ProjectionCheckpoint, StoredEvent
 
 # Any constant works; it only has to be the same for every writer of this database.
 _APPEND_LOCK_KEY = 7_310_202_201
@@ -38,7 +38,20 @@ class ConcurrencyError(Exception):
 
 
 class IdempotencyConflictError(Exception):
-    """An event id was reused for a different stream or event type."""
+    """An event id was reused for a different stream, event type or request."""
+
+
+@dataclass(frozen=True)
+class Head:
+    """A head of the log: its last position and that event's chain hash (0 and the genesis hash when empty), or,
+    as the change feed and the Atom feed publish it for others to witness, the sealed form of that hash
+    (`published_head`); `verify_log --expect-head` checks a copy of the log against a published one."""
+
+    position: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.position}:{self.hash}"
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,9 @@ class RecordedEvent:
     metadata: dict[str, Any]
     recorded_at: datetime
     hash: str
+    # True when append found the event already stored (a retry) and returned it instead of writing it; a fact
+    # about the call, not the event, so two answers about one event compare equal either way.
+    replayed: bool = field(default=False, compare=False)
 
     @classmethod
     def from_row(cls, row: StoredEvent) -> RecordedEvent:
@@ -175,15 +191,32 @@ def append_many(
                 rows.append(row)
             versions[stream] = version
         StoredEvent.objects.bulk_create(rows)
+        # The head's witness, apart from the log: what verify_log checks so that a cut-off tail shows.
+        LogHead.objects.create(position=position, hash=previous_hash)
         recorded = [RecordedEvent.from_row(row) for row in rows]
         project(recorded)
         return recorded
 
 
+def same_request(recorded: dict[str, Any], claimed: dict[str, Any]) -> bool:
+    """Whether a retry's metadata claims the request that first used the event id.
+
+    Callers that derive an event id from a client's key (the API's Idempotency-Key) put a hash of the request
+    in the metadata as `request_hash`; the same key with another request must not be answered as the first.
+    Events stored without a hash (older ones, ids derived from a form token or a candidate) match by id.
+    """
+    first = recorded.get("request_hash") or ""
+    return not first or first == (claimed.get("request_hash") or "")
+
+
 def _replayed(
     batches: Sequence[tuple[str, Sequence[NewEvent], int | None]], already: dict[uuid.UUID, StoredEvent]
 ) -> list[RecordedEvent]:
-    """A retried append: every id must be stored already, for the same stream and type."""
+    """A retried append: every id must be stored already, for the same stream, type and request.
+
+    This runs under the append lock, so it is where concurrent retries of one key meet: the first writes, every
+    later one lands here and is either the same request (answered with the stored events) or refused.
+    """
     result = []
     for stream, events, _ in batches:
         for event in events:
@@ -192,7 +225,9 @@ def _replayed(
                 raise IdempotencyConflictError(
                     f"event id {event.event_id} was already used for another event or a partial batch"
                 )
-            result.append(RecordedEvent.from_row(row))
+            if not same_request(row.metadata, event.metadata):
+                raise IdempotencyConflictError(f"event id {event.event_id} was first used for another request")
+            result.append(replace(RecordedEvent.from_row(row), replayed=True))
     return result
 
 
@@ -216,8 +251,23 @@ def project(events: Sequence[RecordedEvent]) -> None:
             ProjectionCheckpoint.objects.update_or_create(name=name, defaults={"position": position})
 
 
-def read_all(*, after: int = 0, limit: int | None = None) -> list[RecordedEvent]:
+def read_all(
+    *,
+    after: int = 0,
+    limit: int | None = None,
+    upto: int | None = None,
+    stream_prefixes: Sequence[str] | None = None,
+) -> list[RecordedEvent]:
+    """Events after `after` (and at or before `upto`) in position order; only the streams whose names start
+    with one of `stream_prefixes` when it is given."""
     rows = StoredEvent.objects.filter(position__gt=after).order_by("position")
+    if upto is not None:
+        rows = rows.filter(position__lte=upto)
+    if stream_prefixes is not None:
+        wanted = Q(pk__in=[])
+        for prefix in stream_prefixes:
+            wanted |= Q(stream__startswith=prefix)
+        rows = rows.filter(wanted)
     if limit is not None:
         rows = rows[:limit]
     return [RecordedEvent.from_row(row) for row in rows]
@@ -239,6 +289,31 @@ def read_stream(stream: str) -> list[RecordedEvent]:
 
 def last_position() -> int:
     return int(StoredEvent.objects.aggregate(p=Max("position"))["p"] or 0)
+
+
+def head(upto: int | None = None) -> Head:
+    """The log's head, or its last event at or before `upto` (an answer built up to that position)."""
+    rows = StoredEvent.objects.order_by("-position")
+    if upto is not None:
+        rows = rows.filter(position__lte=upto)
+    last = rows.values_list("position", "hash").first()
+    return Head(int(last[0]), str(last[1])) if last else Head(0, GENESIS_HASH)
+
+
+def sealed(chain_hash: str) -> str:
+    """How a head's hash is published: a sha256 of the event's chain hash.
+
+    It commits to the whole log as the chain hash does. But chain hashes are shown to analysts only: from two
+    published heads one event apart, a raw hash would let anyone confirm a guessed actor of that event by
+    recomputing the second from the first; a sealed one gives nothing to chain forward from.
+    """
+    return hashlib.sha256(f"timeline-log-head:{chain_hash}".encode()).hexdigest()
+
+
+def published_head(upto: int | None = None) -> Head:
+    """The head (or the last event at or before `upto`) as the feeds publish it: position and sealed hash."""
+    raw = head(upto)
+    return Head(raw.position, sealed(raw.hash))
 
 
 def position_at(moment: datetime) -> int:

@@ -78,6 +78,10 @@ class Development(DevelopmentColumns):
     updated_at = models.DateTimeField()
     last_position = models.BigIntegerField()
 
+    # Not a column: the write services set it on the row they return when the command's event id was already
+    # stored (a retry answered from the log), so the API can say Idempotent-Replayed.
+    replayed: bool = False
+
     class Meta:
         ordering = ["date_lower", "date_upper", "title"]
         indexes = [

@@ -370,6 +370,40 @@ def log_state(position: int | None = None) -> tuple[int, datetime | None]:
     return (int(row[0]), row[1]) if row else (0, None)
 
 
-def changes_after(after: int, limit: int) -> list[store.RecordedEvent]:
-    """The change feed: events after a position, in position order (upcast to their current shape)."""
-    return store.read_all(after=after, limit=limit)
+def log_head(position: int) -> store.Head:
+    """The head (position and hash) an answer built up to `position` stands on: published, so that anyone can
+    record it and later check a copy of the log against it (verify_log --expect-head)."""
+    return store.published_head(position)
+
+
+# What the public may read of the log: the curated record (developments, entities, named timelines). Everything
+# else (candidate decisions with their sources, items and reasons, and any kind of stream added later) is for
+# staff only, so a new kind of stream starts private. The other public answers (lists, history, Atom) read
+# projections built only from these streams.
+PUBLIC_STREAM_PREFIXES = (
+    domain.development_stream(""),
+    domain.entity_stream(""),
+    domain.timeline_stream(""),
+)
+
+
+def is_public_stream(stream: str) -> bool:
+    return stream.startswith(PUBLIC_STREAM_PREFIXES)
+
+
+@dataclass(frozen=True)
+class ChangePage:
+    events: list[store.RecordedEvent]
+    # Where the next page starts: past every position this page covered, including staff-only events left
+    # out for the caller, so that a public reader reaches the head instead of asking for the same gap forever.
+    next_after: int
+
+
+def changes_after(after: int, limit: int, *, head: int, staff: bool) -> ChangePage:
+    """The change feed: events in (after, head], in position order (upcast to their current shape); the
+    staff-only streams for staff callers only."""
+    events = store.read_all(
+        after=after, limit=limit, upto=head, stream_prefixes=None if staff else PUBLIC_STREAM_PREFIXES
+    )
+    covered = events[-1].position if len(events) == limit else max(head, after)
+    return ChangePage(events, covered)

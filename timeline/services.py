@@ -145,21 +145,27 @@ def _current(development_id: uuid.UUID | str) -> Development:
         raise ValidationError({"development": [f"no development {development_id}"]}) from error
 
 
-def _replay_of(event_id: uuid.UUID | None) -> Development | None:
+def _replay_of(event_id: uuid.UUID | None, request_hash: str = "") -> Development | None:
     """A retried command (same event id) answers with the development it changed, without re-validating
-    against a state it has itself moved on."""
+    against a state it has itself moved on; the same id with another request is refused, as the store does."""
     if event_id is None:
         return None
-    stored = StoredEvent.objects.filter(event_id=event_id).only("stream", "event_type", "data").first()
+    stored = StoredEvent.objects.filter(event_id=event_id).only("stream", "event_type", "data", "metadata").first()
     if stored is None or not stored.stream.startswith("development-"):
         return None
+    if not store.same_request(stored.metadata, {"request_hash": request_hash}):
+        raise store.IdempotencyConflictError(f"event id {event_id} was first used for another request")
     development_id = stored.data["into"] if stored.event_type == domain.DEVELOPMENT_MERGED else stored.stream
-    return Development.objects.get(pk=development_id.removeprefix("development-"))
+    development = Development.objects.get(pk=development_id.removeprefix("development-"))
+    development.replayed = True
+    return development
 
 
 def _append_development(development_id: str, events: Sequence[NewEvent], expected_version: int | None) -> Development:
-    store.append(domain.development_stream(development_id), events, expected_version=expected_version)
-    return Development.objects.get(pk=development_id)
+    recorded = store.append(domain.development_stream(development_id), events, expected_version=expected_version)
+    development = Development.objects.get(pk=development_id)
+    development.replayed = all(event.replayed for event in recorded)
+    return development
 
 
 def development_record(
@@ -224,9 +230,11 @@ def development_revise(
     request_hash: str = "",
 ) -> Development:
     """Change some fields; only the fields that really change are recorded."""
-    if (replayed := _replay_of(event_id)) is not None:
-        return replayed
+    # The state is read before looking for a retry: a concurrent first attempt that commits in between is then
+    # found as a retry, instead of leaving this one with "nothing to change" against the state it made.
     development = _current(development_id)
+    if (replayed := _replay_of(event_id, request_hash)) is not None:
+        return replayed
     state = development.snapshot
     errors: dict[str, list[str]] = {}
     unknown = set(changes) - set(domain.REVISABLE_FIELDS)
@@ -268,9 +276,9 @@ def _status_change(
     request_hash: str = "",
     required_status: str,
 ) -> Development:
-    if (replayed := _replay_of(event_id)) is not None:
+    development = _current(development_id)  # before the retry check, as in development_revise
+    if (replayed := _replay_of(event_id, request_hash)) is not None:
         return replayed
-    development = _current(development_id)
     errors: dict[str, list[str]] = {}
     reason = _clean_text(reason, "reason", errors, required=True, limit=2000)
     if development.status != required_status:
@@ -336,9 +344,9 @@ def citation_add(
     event_id: uuid.UUID | None = None,
     request_hash: str = "",
 ) -> Development:
-    if (replayed := _replay_of(event_id)) is not None:
+    development = _current(development_id)  # before the retry check, as in development_revise
+    if (replayed := _replay_of(event_id, request_hash)) is not None:
         return replayed
-    development = _current(development_id)
     errors: dict[str, list[str]] = {}
     event_id = event_id or uuid.uuid4()
     cleaned = clean_citation({**citation, "id": citation.get("id") or uuid.uuid5(event_id, "citation")}, errors)

@@ -99,6 +99,11 @@ class ApiView(GenericAPIView):  # type: ignore[type-arg]
     def shows_identities(self) -> bool:
         return is_analyst(self.request.user)
 
+    @property
+    def sees_staff_only(self) -> bool:
+        """Whether the caller may read the staff-only parts of the log (the review queue): analysts only."""
+        return is_analyst(self.request.user)
+
     def conditional(self, position: int | None, *, prefix: str = "") -> cond.Validators:
         """ETag and Last-Modified for an answer that depends on the log up to `position` (None: all of it)."""
         head, recorded_at = log_state(position)

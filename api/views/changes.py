@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
@@ -16,6 +18,7 @@ from api.views.base import ApiView
 from api.views.developments import ERRORS, NOT_MODIFIED
 from timeline import selectors
 
+LOG_HEAD_HEADER = "Log-Head"
 MAX_CHANGES = 1000
 DEFAULT_CHANGES = 100
 MAX_FEED = 200
@@ -31,13 +34,22 @@ def _whole_number(request: Request, name: str, default: int, low: int, high: int
     return int(raw)
 
 
+def published(response: Response, head: Any) -> Response:
+    """The log's head in a header too (POSITION:HASH, as verify_log --expect-head takes it): a witness can
+    record it from any answer, whatever the format."""
+    response[LOG_HEAD_HEADER] = f"{head.position}:{head.hash}"
+    return response
+
+
 class ChangesView(ApiView):
     renderer_classes = [JSONRenderer]
 
     @extend_schema(
         summary="The change feed: every event after a position, in log order",
         description="Replaying it from after=0 rebuilds the timeline. Analysts' identities (and the hash chain, "
-        "which could confirm a guessed identity) are shown to analysts only.",
+        "which could confirm a guessed identity) are shown to analysts only, and so are the review queue's "
+        "streams (candidates, their sources and the reasons of decisions): others see the developments, "
+        "entities and named timelines, and `next_after` steps over what they do not see.",
         parameters=[
             OpenApiParameter("after", OpenApiTypes.INT, description="Events after this position (default 0)."),
             OpenApiParameter("limit", OpenApiTypes.INT, description=f"At most this many (1 to {MAX_CHANGES})."),
@@ -52,16 +64,18 @@ class ChangesView(ApiView):
         validators = self.conditional(None)
         if (unchanged := self.not_modified(validators)) is not None:
             return unchanged
-        events = selectors.changes_after(after, limit)
+        page = selectors.changes_after(after, limit, head=validators.position, staff=self.sees_staff_only)
         show_identity = self.shows_identities
-        next_after = events[-1].position if events else after
+        next_after = page.next_after
+        head = selectors.log_head(validators.position)
         data = {
-            "results": [s.change_row(event, show_identity=show_identity) for event in events],
+            "results": [s.change_row(event, show_identity=show_identity) for event in page.events],
             "next_after": next_after,
             "last_position": validators.position,
+            "head": s.head_row(head),
             "next": replace_query_param(request.build_absolute_uri(), "after", next_after),
         }
-        return self.answer(data, validators)
+        return published(self.answer(data, validators), head)
 
 
 class FeedView(ApiView):
@@ -100,4 +114,6 @@ class FeedView(ApiView):
             }
             for version in selectors.latest_changes(limit)
         ]
-        return self.answer({"title": "Timeline changes", "results": entries}, validators)
+        head = selectors.log_head(validators.position)
+        data = {"title": "Timeline changes", "results": entries, "head": s.head_row(head)}
+        return published(self.answer(data, validators), head)

@@ -168,22 +168,33 @@ class DevelopmentListView(TimelineReadMixin):
         fields = dict(body.validated_data)
         reason = fields.pop("reason", "")
         event_id, request_hash = self.idempotency_event_id(), self.request_hash
-        if event_id is not None and (prior := selectors.development_version_after_event(event_id)) is not None:
-            if not _same_request(prior, "DevelopmentRecorded", request_hash) or (
-                prior.version.snapshot.get("title") != fields["title"].strip()
-            ):
-                raise IdempotencyKeyReusedError()
-            row = s.development_row(prior.version, base_url=self.base_url())
-            return created(row, row["url"], replayed=True)
+        if (replayed := self._replay(event_id, fields["title"].strip())) is not None:
+            return replayed
         try:
             development = services.development_record(
                 **fields, actor=self.actor(), reason=reason, event_id=event_id, request_hash=request_hash
             )
         except IdempotencyConflictError as error:
             raise IdempotencyKeyReusedError() from error
+        if development.replayed:
+            # A concurrent first attempt with this key committed after the check above: answer as it did.
+            replayed = self._replay(event_id, fields["title"].strip())
+            assert replayed is not None
+            return replayed
         fresh = selectors.development_get(str(development.pk))
         row = s.development_row(fresh, base_url=self.base_url())
         return created(row, row["url"], replayed=False)
+
+    def _replay(self, event_id: UUID | None, title: str) -> Response | None:
+        """The first answer again (201, Idempotent-Replayed) when this Idempotency-Key already recorded."""
+        if event_id is None or (prior := selectors.development_version_after_event(event_id)) is None:
+            return None
+        if not _same_request(prior, "DevelopmentRecorded", self.request_hash) or (
+            prior.version.snapshot.get("title") != title
+        ):
+            raise IdempotencyKeyReusedError()
+        row = s.development_row(prior.version, base_url=self.base_url())
+        return created(row, row["url"], replayed=True)
 
 
 def _same_request(prior: selectors.PriorWrite, event_type: str, request_hash: str) -> bool:
@@ -239,6 +250,8 @@ class DevelopmentResource(ApiView):
             return self._conflict(pk, error)
         except IdempotencyConflictError as error:
             raise IdempotencyKeyReusedError() from error
+        if development.replayed and (replayed := self._replay(event_type, pk)) is not None:
+            return replayed  # a concurrent first attempt with this key committed after the check above
         return self._done(development)
 
     def _done(self, development: Any) -> Response:

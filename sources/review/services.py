@@ -35,6 +35,9 @@ CANDIDATE_SNOOZED = "CandidateSnoozed"
 CANDIDATE_EVENTS = (CANDIDATE_PROMOTED, CANDIDATE_ATTACHED, CANDIDATE_REJECTED, CANDIDATE_SNOOZED)
 
 OPEN_STATUSES = (CandidateStatus.NEW, CandidateStatus.SNOOZED)
+# What a development's public history says of a change made from the review queue. The analyst's own reason is
+# a decision reason: it stays on the candidate's (staff-only) decision event, as does which candidate it was.
+PUBLIC_REASON = "from the review queue"
 _NAMESPACE = uuid.UUID("5b1f3c52-7a8e-4d0e-9a57-2f0c1c6e8d41")
 
 
@@ -153,7 +156,7 @@ def candidate_promote(
             **development,
             citations=[citation],
             actor=actor,
-            reason=reason or f"promoted from candidate {candidate.pk}",
+            reason=PUBLIC_REASON,
             event_id=uuid.uuid5(event_id, "development"),
         )
         _decide(
@@ -191,7 +194,7 @@ def candidate_attach(
             development_id=development_id,
             citation=citation,
             actor=actor,
-            reason=reason or f"attached from candidate {candidate.pk}",
+            reason=PUBLIC_REASON,
             event_id=uuid.uuid5(event_id, "citation"),
         )
         _decide(

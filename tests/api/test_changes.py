@@ -11,7 +11,7 @@ from django.db import connection
 
 from events import registry, store
 from events.guards import drop_guard, install_guard
-from events.models import ProjectionCheckpoint, StoredEvent
+from events.models import LogHead, ProjectionCheckpoint, StoredEvent
 from events.store import NewEvent
 from tests.api.conftest import citation, record
 from timeline import services
@@ -105,6 +105,7 @@ def test_replaying_the_feed_from_zero_into_an_empty_store_gives_the_same_current
     # An empty store: the test lifts the append-only guard inside its own transaction (rolled back after).
     drop_guard(connection)
     StoredEvent.objects.all().delete()
+    LogHead.objects.all().delete()
     install_guard(connection)
     for projector in reversed(list(registry.projectors())):
         projector.reset()
@@ -124,3 +125,36 @@ def test_replaying_the_feed_from_zero_into_an_empty_store_gives_the_same_current
     assert _developments(anon) == before_api
     assert _read_model() == before_rows
     assert [c["position"] for c in _feed(anon)] == [c["position"] for c in changes]
+
+
+def test_the_change_feed_and_the_atom_feed_publish_the_head_that_verify_log_checks_a_copy_against(
+    anon: Any, history: None
+) -> None:
+    import io
+    from xml.etree import ElementTree
+
+    from django.core.management import CommandError, call_command
+
+    head = store.published_head()
+    published = f"{head.position}:{head.hash}"
+    # Sealed: the raw chain hash of the last event stays with analysts (it could confirm a guessed actor).
+    assert head.hash != store.head().hash
+    changes = anon.get("/api/changes/?after=0&limit=1")
+    assert changes.json()["head"] == {"position": head.position, "hash": head.hash}
+    assert changes["Log-Head"] == published
+    feed_json = anon.get("/api/feed/?format=json")
+    assert feed_json.json()["head"] == {"position": head.position, "hash": head.hash}
+    atom = anon.get("/api/feed/")
+    assert atom["Log-Head"] == published
+    element = ElementTree.fromstring(atom.content).find("{tag:timeline.invalid,2026:log}head")
+    assert element is not None and (element.get("position"), element.get("hash")) == (str(head.position), head.hash)
+
+    # The head someone recorded is what a copy of the log must still contain.
+    call_command("verify_log", "--expect-head", published, stdout=io.StringIO())
+    drop_guard(connection)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM events_storedevent WHERE position = %s", [head.position])
+        cursor.execute("DELETE FROM events_loghead WHERE position = %s", [head.position])
+    install_guard(connection)
+    with pytest.raises(CommandError, match=f"position {head.position} is missing from the end of the log"):
+        call_command("verify_log", "--expect-head", published, stdout=io.StringIO())

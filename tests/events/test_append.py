@@ -148,6 +148,25 @@ def test_a_retried_multi_stream_batch_stores_each_event_once() -> None:
     assert StoredEvent.objects.count() == 3
 
 
+def test_a_retry_says_it_was_replayed_and_the_first_append_does_not() -> None:
+    event = noted(1)
+    assert [e.replayed for e in store.append("ledger-1", [event], expected_version=0)] == [False]
+    assert [e.replayed for e in store.append("ledger-1", [event], expected_version=0)] == [True]
+
+
+def test_reusing_an_event_id_for_another_request_is_refused_where_the_id_is_found_stored() -> None:
+    event_id = uuid.uuid4()
+    first = NewEvent("Noted", {"n": 1}, event_id=event_id, metadata={"request_hash": "a" * 64})
+    store.append("ledger-1", [first], expected_version=0)
+    other = NewEvent("Noted", {"n": 2}, event_id=event_id, metadata={"request_hash": "b" * 64})
+    with pytest.raises(IdempotencyConflictError, match="another request"):
+        store.append("ledger-1", [other], expected_version=None)
+    with pytest.raises(IdempotencyConflictError, match="another request"):
+        store.append("ledger-1", [NewEvent("Noted", {"n": 1}, event_id=event_id)], expected_version=None)
+    assert store.append("ledger-1", [first], expected_version=None)[0].replayed
+    assert store.last_position() == 1
+
+
 def test_reusing_an_event_id_for_another_stream_is_refused_and_writes_nothing() -> None:
     event = noted(1)
     store.append("ledger-1", [event], expected_version=0)

@@ -6,7 +6,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from events import store
-from events.models import StoredEvent
+from events.models import LogHead, StoredEvent
 from events.store import NewEvent
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +80,19 @@ def test_truncate_of_the_log_is_refused_by_postgresql(log: list[store.RecordedEv
     assert "TRUNCATE" in message
     refused("TRUNCATE events_storedevent CASCADE")
     assert stored() == before
+
+
+def test_the_witness_of_the_head_is_append_only_too(log: list[store.RecordedEvent]) -> None:
+    before = list(LogHead.objects.values_list("position", "hash"))
+    assert before == [(3, log[-1].hash)]
+    assert "append-only" in refused("UPDATE events_loghead SET hash = %s", ["0" * 64])
+    assert "append-only" in refused("DELETE FROM events_loghead")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        LogHead.objects.all().delete()
+    assert list(LogHead.objects.values_list("position", "hash")) == before
+
+
+@pytest.mark.postgres
+def test_truncate_of_the_witness_is_refused_by_postgresql(log: list[store.RecordedEvent]) -> None:
+    assert "append-only" in refused("TRUNCATE events_loghead")
+    assert LogHead.objects.count() == 1

@@ -14,7 +14,7 @@ from django.db import DatabaseError, connection, transaction
 
 from events import registry, store
 from events.guards import drop_guard, install_guard
-from events.models import ProjectionCheckpoint, StoredEvent
+from events.models import LogHead, ProjectionCheckpoint, StoredEvent
 from events.store import NewEvent
 from tests.timeline.factories import projection_rows, random_commands, record, register_entities
 
@@ -92,6 +92,80 @@ def test_verify_log_names_a_deleted_position(small_log: None) -> None:
     assert one_line(raised) == "log verification failed at position 7: position 7 is missing"
 
 
+def test_verify_log_names_events_deleted_from_the_end_of_the_log(small_log: None) -> None:
+    last = store.last_position()
+    head = store.head()
+    behind_the_guard("DELETE FROM events_storedevent WHERE position > %s", [last - 5])
+    with pytest.raises(CommandError) as raised:
+        run("verify_log")
+    assert one_line(raised) == (
+        f"log verification failed at position {last - 4}: positions {last - 4}-{last} are missing from the end "
+        f"of the log (the witnessed head is {last}:{head.hash})"
+    )
+
+
+def test_each_append_witnesses_the_head_in_one_row_apart_from_the_log(small_log: None) -> None:
+    witnessed = list(LogHead.objects.order_by("position").values_list("position", "hash"))
+    last = store.last_position()
+    # small_log ends with four developments recorded with one citation each: four appends of two events.
+    assert [position for position, _ in witnessed[-4:]] == [last - 6, last - 4, last - 2, last]
+    assert all(hash_ == StoredEvent.objects.get(position=position).hash for position, hash_ in witnessed)
+
+
+def test_verify_log_sees_a_rewritten_and_rechained_tail_through_the_witness(small_log: None) -> None:
+    """Someone who rewrites the last event and recomputes its hash keeps the chain intact; the witness is not."""
+    row = StoredEvent.objects.get(position=store.last_position())
+    row.data = {**row.data, "citation": {**row.data["citation"], "title": "forged"}}
+    forged = store.event_hash(StoredEvent.objects.get(position=row.position - 1).hash, row)
+    behind_the_guard(
+        "UPDATE events_storedevent SET data = %s, hash = %s WHERE position = %s",
+        [json.dumps(row.data), forged, row.position],
+    )
+    with pytest.raises(CommandError) as raised:
+        run("verify_log")
+    assert f"at position {row.position}: the head witness recorded hash" in one_line(raised)
+
+
+def test_verify_log_expect_head_checks_a_head_recorded_elsewhere(small_log: None) -> None:
+    head = store.published_head()
+    assert f"expected head {head.position} present" in run("verify_log", "--expect-head", str(head))
+    earlier = store.published_head(3)
+    assert "log ok" in run("verify_log", "--expect-head", f"{earlier.position}:{earlier.hash}")
+    for wrong in ("a" * 64, store.head(3).hash):  # the raw chain hash is not what the feeds publish
+        with pytest.raises(CommandError) as raised:
+            run("verify_log", "--expect-head", f"3:{wrong}")
+        assert one_line(raised) == (
+            f"log verification failed at position 3: the expected head has hash {wrong} here, not {earlier.hash}"
+        )
+
+
+def test_the_published_head_seals_the_chain_hash_so_it_cannot_be_chained_forward(small_log: None) -> None:
+    """Anyone may read the published head; chain hashes stay with analysts (they could confirm a guessed actor)."""
+    raw, published = store.head(), store.published_head()
+    assert published.position == raw.position and published.hash != raw.hash
+    assert published.hash == store.sealed(raw.hash) and len(published.hash) == 64
+
+
+def test_verify_log_expect_head_finds_a_cut_tail_even_when_the_witness_was_cut_too(small_log: None) -> None:
+    head = store.published_head()
+    behind_the_guard("DELETE FROM events_storedevent WHERE position > %s", [head.position - 2])
+    behind_the_guard("DELETE FROM events_loghead WHERE position > %s", [head.position - 2])
+    assert "log ok" in run("verify_log")  # what the copy alone can tell
+    with pytest.raises(CommandError) as raised:
+        run("verify_log", "--expect-head", str(head))
+    assert one_line(raised) == (
+        f"log verification failed at position {head.position - 1}: positions {head.position - 1}-{head.position} "
+        f"are missing from the end of the log (the expected head is {head})"
+    )
+
+
+@pytest.mark.parametrize("value", ["12", "x:" + "a" * 64, "3:abc", "-1:" + "a" * 64, "3:" + "g" * 64])
+def test_verify_log_refuses_a_malformed_expected_head_with_one_line(value: str) -> None:
+    with pytest.raises(CommandError) as raised:
+        run("verify_log", f"--expect-head={value}")
+    assert one_line(raised).startswith("--expect-head takes POSITION:HASH")
+
+
 @pytest.mark.parametrize("command", ["verify_log", "rebuild_projections"])
 def test_commands_that_take_no_arguments_refuse_them_with_one_line(command: str) -> None:
     with pytest.raises(CommandError) as raised:
@@ -164,6 +238,7 @@ def empty_the_database() -> None:
     drop_guard(connection)
     try:
         StoredEvent.objects.all().delete()
+        LogHead.objects.all().delete()
     finally:
         install_guard(connection)
 
@@ -185,6 +260,10 @@ def test_export_then_import_into_an_empty_database_reproduces_positions_hashes_a
     assert f"imported {len(log)} events" in run("import_log", str(path))
 
     assert log_rows() == log
+    assert LogHead.objects.order_by("-position").values_list("position", "hash").first() == (
+        log[-1]["position"],
+        log[-1]["hash"],
+    )
     assert projection_rows() == projections
     assert "log ok" in run("verify_log")
     # The guard is back: the imported log is as append-only as the original.
