@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from events import store
-from sources import review
+from sources.review import services as review
 from tests.admin.conftest import make_candidate
 from tests.api.conftest import citation, record
 from timeline import services
