@@ -8,13 +8,15 @@ if [ ! -f node_modules/@knight-lab/timelinejs/dist/js/timeline.js ]; then
     npm ci --no-audit --no-fund
 fi
 
-if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+# The fonts the figure is laid out for (tests/timeline/test_figure_rendered.py measures text in both).
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] \
+    || [ ! -d /usr/share/fonts/truetype/liberation ] || [ ! -d /usr/share/fonts/truetype/dejavu ]; then
     if [ "$(id -u)" -ne 0 ]; then
-        echo "install.sh: chromium/chromedriver missing and not root; install Debian's chromium chromium-driver" >&2
+        echo "install.sh: chromium, chromedriver or fonts missing and not root; install Debian's chromium chromium-driver fonts-liberation fonts-dejavu-core" >&2
         exit 1
     fi
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq chromium chromium-driver >/dev/null
+    apt-get install -y -qq chromium chromium-driver fonts-liberation fonts-dejavu-core >/dev/null
 fi
 echo "install.sh: TimelineJS $(node -p "require('./node_modules/@knight-lab/timelinejs/package.json').version") and $(/usr/bin/chromium --version 2>/dev/null | head -1) ready"
