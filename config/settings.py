@@ -266,7 +266,7 @@ elif os.environ.get("EMAIL_HOST"):
 # A stalled SMTP server must fail the send (and let the task retry), never hang a worker.
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "15"))
 
-# Digests (issue 6). SITE_URL makes absolute links in emails; https in production for RFC 8058 one-click.
+# Digests. SITE_URL makes absolute links in emails; https in production for RFC 8058 one-click.
 # `dev.py run` sets it to the address it serves on (its --port), unless the environment sets it already.
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 DIGEST_SEND_WHEN_EMPTY = env_bool("DIGEST_SEND_WHEN_EMPTY", False)
@@ -281,7 +281,7 @@ DIGEST_SUBSCRIBE_REQUESTS_PER_CLIENT_PER_HOUR = int(
     os.environ.get("DIGEST_SUBSCRIBE_REQUESTS_PER_CLIENT_PER_HOUR", "10")
 )
 
-# Feeds (issue 4). sources/ reads every FEEDS_* setting at call time with a default (see sources/fetching.py,
+# Feeds. sources/ reads every FEEDS_* setting at call time with a default (see sources/fetching.py,
 # sources/scheduling.py, sources/locking.py); these are the ones the environment sets. Loopback stays refused
 # unless FEEDS_ALLOW_LOOPBACK opens it, for development and tests only; link-local and private never open.
 FEEDS_ALLOW_LOOPBACK = env_bool("FEEDS_ALLOW_LOOPBACK", False)
