@@ -19,18 +19,12 @@ logger = logging.getLogger(__name__)
 POLL_TASK = "workers.feeds.poll_source"
 
 
-def _limits() -> tuple[int, int]:
-    soft = int(getattr(settings, "FEEDS_POLL_SOFT_TIME_LIMIT", 120))
-    hard = int(getattr(settings, "FEEDS_POLL_TIME_LIMIT", soft + 30))
-    return soft, hard
-
-
 @shared_task(name="workers.feeds.dispatch_due_sources", ignore_result=True, soft_time_limit=50, time_limit=60)
 def dispatch_due_sources() -> int:
     """Beat's every-minute task: claim the due sources and enqueue one poll each."""
-    soft, hard = _limits()
-    lease = int(getattr(settings, "FEEDS_DISPATCH_LEASE_SECONDS", 600))
-    claimed = sources_claim_due(limit=int(getattr(settings, "FEEDS_DISPATCH_BATCH", 200)))
+    soft, hard = settings.FEEDS_POLL_SOFT_TIME_LIMIT, settings.FEEDS_POLL_TIME_LIMIT
+    lease = settings.FEEDS_DISPATCH_LEASE_SECONDS
+    claimed = sources_claim_due(limit=settings.FEEDS_DISPATCH_BATCH)
     for source_id in claimed:
         # A poll still queued when the claim's lease runs out is dropped: the source is due again by then.
         poll_source.apply_async(args=[source_id], soft_time_limit=soft, time_limit=hard, expires=lease)
@@ -57,7 +51,7 @@ def poll_source(self, source_id: int) -> str:  # type: ignore[no-untyped-def]
     except SoftTimeLimitExceeded:
         source = Source.objects.filter(pk=source_id).first()
         if source is not None:
-            soft, _ = _limits()
+            soft = settings.FEEDS_POLL_SOFT_TIME_LIMIT
             source_record_error(source=source, message=f"{source.url}: the poll took longer than {soft} s")
         return f"source {source_id}: error (time limit)"
     except (OperationalError, InterfaceError, DatabaseError) as error:
