@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
@@ -17,6 +17,32 @@ from sources.services import source_poll, source_record_error, sources_claim_due
 logger = logging.getLogger(__name__)
 
 POLL_TASK = "workers.feeds.poll_source"
+
+
+class PollTask(Task):
+    """The poll's time limits are FEEDS_POLL_SOFT_TIME_LIMIT and FEEDS_POLL_TIME_LIMIT, read whenever Celery asks
+    for them (a worker as it starts, a sender as it sends), so the settings are their only definition."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Limits set by Celery's `control time_limit` command on a running worker; until then, the settings'.
+        self._set_limits: dict[str, float | None] = {}
+
+    @property
+    def soft_time_limit(self) -> float | None:
+        return self._set_limits.get("soft", settings.FEEDS_POLL_SOFT_TIME_LIMIT)
+
+    @soft_time_limit.setter
+    def soft_time_limit(self, seconds: float | None) -> None:
+        self._set_limits["soft"] = seconds
+
+    @property
+    def time_limit(self) -> float | None:
+        return self._set_limits.get("hard", settings.FEEDS_POLL_TIME_LIMIT)
+
+    @time_limit.setter
+    def time_limit(self, seconds: float | None) -> None:
+        self._set_limits["hard"] = seconds
 
 
 @shared_task(name="workers.feeds.dispatch_due_sources", ignore_result=True, soft_time_limit=50, time_limit=60)
@@ -33,13 +59,12 @@ def dispatch_due_sources() -> int:
 
 @shared_task(
     name=POLL_TASK,
+    base=PollTask,
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
     ignore_result=True,
     max_retries=5,
-    soft_time_limit=120,
-    time_limit=150,
 )
 def poll_source(self, source_id: int) -> str:  # type: ignore[no-untyped-def]
     """Poll one source. Idempotent, so a redelivery after a lost worker stores nothing twice."""
