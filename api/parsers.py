@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from typing import IO, Any
 
-from django.conf import settings
+from django.conf import global_settings, settings
 from rest_framework import exceptions, status
 from rest_framework.parsers import JSONParser
 
@@ -21,9 +21,9 @@ class RequestTooLargeError(exceptions.APIException):
 
 
 def body_limit() -> int:
-    """The largest body the API reads: Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB unless set)."""
-    limit = getattr(settings, "DATA_UPLOAD_MAX_MEMORY_SIZE", None)
-    return int(limit) if limit else 2_621_440
+    """The largest body the API reads: DATA_UPLOAD_MAX_MEMORY_SIZE, or Django's default where a deployment sets it
+    to None (no limit for Django's own parsing): the API always has a cap."""
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE or global_settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
 
 class BoundedJSONParser(JSONParser):

@@ -266,7 +266,7 @@ elif os.environ.get("EMAIL_HOST"):
 # A stalled SMTP server must fail the send (and let the task retry), never hang a worker.
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "15"))
 
-# Digests (issue 6). SITE_URL makes absolute links in emails; https in production for RFC 8058 one-click.
+# Digests. SITE_URL makes absolute links in emails; https in production for RFC 8058 one-click.
 # `dev.py run` sets it to the address it serves on (its --port), unless the environment sets it already.
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 DIGEST_SEND_WHEN_EMPTY = env_bool("DIGEST_SEND_WHEN_EMPTY", False)
@@ -281,12 +281,56 @@ DIGEST_SUBSCRIBE_REQUESTS_PER_CLIENT_PER_HOUR = int(
     os.environ.get("DIGEST_SUBSCRIBE_REQUESTS_PER_CLIENT_PER_HOUR", "10")
 )
 
-# Feeds (issue 4). sources/ reads every FEEDS_* setting at call time with a default (see sources/fetching.py,
-# sources/scheduling.py, sources/locking.py); these are the ones the environment sets. Loopback stays refused
-# unless FEEDS_ALLOW_LOOPBACK opens it, for development and tests only; link-local and private never open.
+# Feeds: fetching, polling and flagging (sources/, workers/feeds.py). The code reads each one when it runs, so
+# tests change them with pytest-django's `settings` fixture. The environment sets those an operator may need to:
+# what the service sends and accepts, how hard it may press a host, and how often it polls.
+# Loopback stays refused unless FEEDS_ALLOW_LOOPBACK opens it, for development and tests only; link-local and
+# private addresses never open.
 FEEDS_ALLOW_LOOPBACK = env_bool("FEEDS_ALLOW_LOOPBACK", False)
+# Sent with every fetch, so a feed's publisher can tell who polls it.
 FEEDS_USER_AGENT = os.environ.get("FEEDS_USER_AGENT", "intelligence-timeline-feeds/1.0")
+# The largest feed body, as received and after decoding (a gzip bomb stops here); feeds rarely pass 1 MB.
 FEEDS_MAX_BYTES = int(os.environ.get("FEEDS_MAX_BYTES", str(10 * 1024 * 1024)))
+# Seconds to connect, to wait for each read, and for the whole fetch: a server that stalls or drips a byte at a
+# time cannot hold a worker. The deadline stays under the poll's soft time limit below.
+FEEDS_CONNECT_TIMEOUT = 10.0
+FEEDS_READ_TIMEOUT = 20.0
+FEEDS_FETCH_DEADLINE = 60.0
+# Redirects followed in one fetch (each new address is checked again); a chain longer than this is a loop.
+FEEDS_MAX_REDIRECTS = 5
+# Fetches running at once against one host, so that a publisher of many feeds is not hit by every worker.
+FEEDS_PER_HOST_LIMIT = int(os.environ.get("FEEDS_PER_HOST_LIMIT", "2"))
+# When to poll next (sources/feeds/scheduling.py), in seconds: a source's observed entry frequency (or the default
+# while it has too few entries to tell), kept between the minimum and the maximum.
+FEEDS_MIN_INTERVAL = int(os.environ.get("FEEDS_MIN_INTERVAL", "300"))
+FEEDS_MAX_INTERVAL = int(os.environ.get("FEEDS_MAX_INTERVAL", str(24 * 3600)))
+FEEDS_DEFAULT_INTERVAL = int(os.environ.get("FEEDS_DEFAULT_INTERVAL", str(30 * 60)))
+# After a failed poll the wait grows with the consecutive errors up to this cap, and after this many errors
+# the source is parked until an analyst resets it: a dead feed stops costing a fetch.
+FEEDS_ERROR_BACKOFF_MAX = 24 * 3600
+FEEDS_PARK_AFTER_ERRORS = 10
+# Each wait is lengthened by up to this fraction at random, so that sources added together do not stay in step.
+FEEDS_JITTER = 0.1
+# The dispatcher (beat, every minute) claims at most this many due sources a run; a claim lasts the lease, and a
+# poll still queued when it ends is dropped, since the source is due again by then.
+FEEDS_DISPATCH_BATCH = 200
+FEEDS_DISPATCH_LEASE_SECONDS = 600
+# A poll's time limits: the soft one lets the task record why it stopped, the hard one kills the process. The
+# Redis visibility timeout (config/celery.py) must exceed the hard limit.
+FEEDS_POLL_SOFT_TIME_LIMIT = 120
+FEEDS_POLL_TIME_LIMIT = FEEDS_POLL_SOFT_TIME_LIMIT + 30
+# How long a claim on a source (its lock, its host slot) lasts: longer than the hard limit, so a killed worker's
+# claim expires on its own but a running poll's never does.
+FEEDS_POLL_LOCK_SECONDS = 180
+# The watch-list flags an item whose score reaches the threshold with at least this much topic and action
+# evidence (sources/flagging/scoring.py); the same numbers as the default rules' (sources/flagging/rules.py).
+FEEDS_FLAG_THRESHOLD = 4.0
+FEEDS_FLAG_MIN_TOPIC = 1.5
+FEEDS_FLAG_MIN_ACTION = 2.0
+
+# Django's cap on the body of a form request, and the API's on a JSON body (api/parsers.py): Django's own default
+# (2.5 MB), written out because the API depends on it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Readiness (config.health): the last heartbeat may be this old (default: four missed beats of
 # workers/schedule.py's HEARTBEAT_SECONDS), and a projection may trail the log by this many events (default 0:

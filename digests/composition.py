@@ -319,7 +319,7 @@ def site_host() -> str:
 def list_headers(unsubscribe: str) -> dict[str, str]:
     """RFC 2369 / RFC 8058 list headers: one-click unsubscribe by POST to the https URL, optional mailto."""
     targets = [f"<{unsubscribe}>"]
-    mailto = str(getattr(settings, "DIGEST_UNSUBSCRIBE_MAILTO", "") or "")
+    mailto = settings.DIGEST_UNSUBSCRIBE_MAILTO
     if mailto:
         targets.append(f"<mailto:{mailto}?subject=unsubscribe>")
     return {

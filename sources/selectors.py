@@ -11,7 +11,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from sources.feeds.dedup import canonical_url, jaccard, title_tokens
-from sources.flagging.rules import DEFAULT_MIN_ACTION, DEFAULT_MIN_TOPIC, DEFAULT_THRESHOLD, RuleSet, compile_rules
+from sources.flagging.rules import RuleSet, compile_rules
 from sources.models import Candidate, CandidateStatus, Health, Item, Source, WatchEntity, WatchPattern
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
 from timeline.models import Citation, Development, DevelopmentEntity, Entity, EntityAlias
@@ -23,9 +23,9 @@ _rules_cache: dict[str, Any] = {}
 
 def flag_thresholds() -> dict[str, float]:
     return {
-        "threshold": float(getattr(settings, "FEEDS_FLAG_THRESHOLD", DEFAULT_THRESHOLD)),
-        "min_topic": float(getattr(settings, "FEEDS_FLAG_MIN_TOPIC", DEFAULT_MIN_TOPIC)),
-        "min_action": float(getattr(settings, "FEEDS_FLAG_MIN_ACTION", DEFAULT_MIN_ACTION)),
+        "threshold": settings.FEEDS_FLAG_THRESHOLD,
+        "min_topic": settings.FEEDS_FLAG_MIN_TOPIC,
+        "min_action": settings.FEEDS_FLAG_MIN_ACTION,
     }
 
 

@@ -146,7 +146,7 @@ def sources_claim_due(*, now: datetime | None = None, limit: int = 100) -> list[
     enqueue one source. A claim moves `next_check_at` a lease ahead: if the poll never runs, the source
     falls due again then; the poll itself sets the real next check."""
     now = now or timezone.now()
-    lease = timedelta(seconds=int(getattr(settings, "FEEDS_DISPATCH_LEASE_SECONDS", 600)))
+    lease = timedelta(seconds=settings.FEEDS_DISPATCH_LEASE_SECONDS)
     from sources.selectors import sources_due
 
     claimed = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
@@ -19,18 +19,38 @@ logger = logging.getLogger(__name__)
 POLL_TASK = "workers.feeds.poll_source"
 
 
-def _limits() -> tuple[int, int]:
-    soft = int(getattr(settings, "FEEDS_POLL_SOFT_TIME_LIMIT", 120))
-    hard = int(getattr(settings, "FEEDS_POLL_TIME_LIMIT", soft + 30))
-    return soft, hard
+class PollTask(Task):
+    """The poll's time limits are FEEDS_POLL_SOFT_TIME_LIMIT and FEEDS_POLL_TIME_LIMIT, read whenever Celery asks
+    for them (a worker as it starts, a sender as it sends), so the settings are their only definition."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Limits set by Celery's `control time_limit` command on a running worker; until then, the settings'.
+        self._set_limits: dict[str, float | None] = {}
+
+    @property
+    def soft_time_limit(self) -> float | None:
+        return self._set_limits.get("soft", settings.FEEDS_POLL_SOFT_TIME_LIMIT)
+
+    @soft_time_limit.setter
+    def soft_time_limit(self, seconds: float | None) -> None:
+        self._set_limits["soft"] = seconds
+
+    @property
+    def time_limit(self) -> float | None:
+        return self._set_limits.get("hard", settings.FEEDS_POLL_TIME_LIMIT)
+
+    @time_limit.setter
+    def time_limit(self, seconds: float | None) -> None:
+        self._set_limits["hard"] = seconds
 
 
 @shared_task(name="workers.feeds.dispatch_due_sources", ignore_result=True, soft_time_limit=50, time_limit=60)
 def dispatch_due_sources() -> int:
     """Beat's every-minute task: claim the due sources and enqueue one poll each."""
-    soft, hard = _limits()
-    lease = int(getattr(settings, "FEEDS_DISPATCH_LEASE_SECONDS", 600))
-    claimed = sources_claim_due(limit=int(getattr(settings, "FEEDS_DISPATCH_BATCH", 200)))
+    soft, hard = settings.FEEDS_POLL_SOFT_TIME_LIMIT, settings.FEEDS_POLL_TIME_LIMIT
+    lease = settings.FEEDS_DISPATCH_LEASE_SECONDS
+    claimed = sources_claim_due(limit=settings.FEEDS_DISPATCH_BATCH)
     for source_id in claimed:
         # A poll still queued when the claim's lease runs out is dropped: the source is due again by then.
         poll_source.apply_async(args=[source_id], soft_time_limit=soft, time_limit=hard, expires=lease)
@@ -39,13 +59,12 @@ def dispatch_due_sources() -> int:
 
 @shared_task(
     name=POLL_TASK,
+    base=PollTask,
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
     ignore_result=True,
     max_retries=5,
-    soft_time_limit=120,
-    time_limit=150,
 )
 def poll_source(self, source_id: int) -> str:  # type: ignore[no-untyped-def]
     """Poll one source. Idempotent, so a redelivery after a lost worker stores nothing twice."""
@@ -57,7 +76,7 @@ def poll_source(self, source_id: int) -> str:  # type: ignore[no-untyped-def]
     except SoftTimeLimitExceeded:
         source = Source.objects.filter(pk=source_id).first()
         if source is not None:
-            soft, _ = _limits()
+            soft = settings.FEEDS_POLL_SOFT_TIME_LIMIT
             source_record_error(source=source, message=f"{source.url}: the poll took longer than {soft} s")
         return f"source {source_id}: error (time limit)"
     except (OperationalError, InterfaceError, DatabaseError) as error:

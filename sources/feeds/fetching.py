@@ -111,18 +111,17 @@ class FetchLimits:
 
 
 def policy_from_settings() -> AddressPolicy:
-    return AddressPolicy(allow_loopback=bool(getattr(settings, "FEEDS_ALLOW_LOOPBACK", False)))
+    return AddressPolicy(allow_loopback=settings.FEEDS_ALLOW_LOOPBACK)
 
 
 def limits_from_settings() -> FetchLimits:
-    defaults = FetchLimits()
     return FetchLimits(
-        connect_timeout=float(getattr(settings, "FEEDS_CONNECT_TIMEOUT", defaults.connect_timeout)),
-        read_timeout=float(getattr(settings, "FEEDS_READ_TIMEOUT", defaults.read_timeout)),
-        deadline=float(getattr(settings, "FEEDS_FETCH_DEADLINE", defaults.deadline)),
-        max_bytes=int(getattr(settings, "FEEDS_MAX_BYTES", defaults.max_bytes)),
-        max_redirects=int(getattr(settings, "FEEDS_MAX_REDIRECTS", defaults.max_redirects)),
-        user_agent=str(getattr(settings, "FEEDS_USER_AGENT", defaults.user_agent)),
+        connect_timeout=settings.FEEDS_CONNECT_TIMEOUT,
+        read_timeout=settings.FEEDS_READ_TIMEOUT,
+        deadline=settings.FEEDS_FETCH_DEADLINE,
+        max_bytes=settings.FEEDS_MAX_BYTES,
+        max_redirects=settings.FEEDS_MAX_REDIRECTS,
+        user_agent=settings.FEEDS_USER_AGENT,
     )
 
 

@@ -49,15 +49,15 @@ class PollBusyError(Exception):
 
 def lock_seconds() -> int:
     """How long a claim on a source lasts: longer than a poll may take (the hard time limit), then it expires."""
-    return int(getattr(settings, "FEEDS_POLL_LOCK_SECONDS", 180))
+    return settings.FEEDS_POLL_LOCK_SECONDS
 
 
 def host_limit() -> int:
-    return int(getattr(settings, "FEEDS_PER_HOST_LIMIT", 2))
+    return settings.FEEDS_PER_HOST_LIMIT
 
 
 def broker_is_redis() -> bool:
-    return str(getattr(settings, "CELERY_BROKER_URL", "")).startswith(("redis://", "rediss://", "unix://"))
+    return settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://", "unix://"))
 
 
 @lru_cache(maxsize=4)

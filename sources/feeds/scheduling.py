@@ -1,8 +1,8 @@
 """When to poll a source next: from its observed entry frequency, TTL and caching headers, or its errors.
 
-Pure functions; the settings they read (at call time) are:
-FEEDS_MIN_INTERVAL (300 s), FEEDS_MAX_INTERVAL (24 h), FEEDS_DEFAULT_INTERVAL (30 min),
-FEEDS_ERROR_BACKOFF_MAX (24 h), FEEDS_PARK_AFTER_ERRORS (10), FEEDS_JITTER (0.1).
+Pure functions; the settings they read (at call time, declared in config/settings.py) are
+FEEDS_MIN_INTERVAL, FEEDS_MAX_INTERVAL, FEEDS_DEFAULT_INTERVAL, FEEDS_ERROR_BACKOFF_MAX, FEEDS_PARK_AFTER_ERRORS
+and FEEDS_JITTER.
 """
 
 from __future__ import annotations
@@ -16,24 +16,20 @@ from itertools import pairwise
 from django.conf import settings
 
 
-def _setting(name: str, default: float) -> float:
-    return float(getattr(settings, name, default))
-
-
 def min_interval() -> int:
-    return int(_setting("FEEDS_MIN_INTERVAL", 300))
+    return settings.FEEDS_MIN_INTERVAL
 
 
 def max_interval() -> int:
-    return int(_setting("FEEDS_MAX_INTERVAL", 24 * 3600))
+    return settings.FEEDS_MAX_INTERVAL
 
 
 def default_interval() -> int:
-    return int(_setting("FEEDS_DEFAULT_INTERVAL", 30 * 60))
+    return settings.FEEDS_DEFAULT_INTERVAL
 
 
 def park_after_errors() -> int:
-    return int(_setting("FEEDS_PARK_AFTER_ERRORS", 10))
+    return settings.FEEDS_PARK_AFTER_ERRORS
 
 
 def clamp_interval(seconds: float) -> int:
@@ -63,19 +59,19 @@ def next_interval(
 
 def error_backoff(*, interval: int, error_count: int, retry_after: float | None = None) -> int:
     """Seconds to wait after a failed poll: interval x consecutive errors, capped; a Retry-After is honoured."""
-    cap = _setting("FEEDS_ERROR_BACKOFF_MAX", 24 * 3600)
-    seconds = min(max(interval, min_interval()) * max(error_count, 1), cap)
+    cap = settings.FEEDS_ERROR_BACKOFF_MAX
+    seconds: float = min(max(interval, min_interval()) * max(error_count, 1), cap)
     if retry_after:
         seconds = max(seconds, retry_after)
     return int(seconds)
 
 
 def jittered(seconds: float, *, rng: random.Random | None = None) -> int:
-    """Spread polls out by up to FEEDS_JITTER (a fraction, 0.1 by default) so sources do not fall due together.
+    """Spread polls out by up to FEEDS_JITTER (a fraction of the wait) so sources do not fall due together.
 
     Only ever later, never sooner: a TTL, max-age or Retry-After the wait honours stays honoured.
     """
-    fraction = _setting("FEEDS_JITTER", 0.1)
+    fraction = settings.FEEDS_JITTER
     return max(int(seconds + (rng or random).uniform(0, seconds * fraction)), 1)
 
 

@@ -20,7 +20,7 @@ from sources.flagging.prefilter import required_probes
 from sources.flagging.rules import RuleError, compile_pattern, compile_rules, default_rules, parse_alias
 from sources.flagging.scoring import flag_text
 from sources.models import PatternRole, WatchEntity, WatchPattern
-from sources.selectors import watchlist_rules
+from sources.selectors import flag_thresholds, watchlist_rules
 
 HERE = Path(__file__).resolve().parent
 SAMPLES = HERE.parents[1] / "sources" / "samples"
@@ -261,3 +261,12 @@ def test_the_seeded_watch_list_flags_like_the_defaults() -> None:
         seeded = flag_text(title=title, summary=summary, rules=watchlist_rules())
         default = flag_text(title=title, summary=summary)
         assert (seeded.flagged, seeded.category, seeded.score) == (default.flagged, default.category, default.score)
+
+
+def test_the_watch_list_flags_with_the_default_rules_thresholds_unless_a_deployment_changes_them() -> None:
+    defaults = default_rules()
+    assert flag_thresholds() == {
+        "threshold": defaults.threshold,
+        "min_topic": defaults.min_topic,
+        "min_action": defaults.min_action,
+    }

@@ -3,6 +3,7 @@ the dispatcher claims due sources and polls them, busy sources are retried, a ti
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -45,6 +46,28 @@ def test_beat_runs_the_dispatcher_every_minute() -> None:
     assert entry["task"] == feeds.dispatch_due_sources.name and entry["task"] in app.tasks
     assert entry["schedule"] == 60.0
     assert feeds.poll_source.acks_late and feeds.poll_source.soft_time_limit and feeds.poll_source.time_limit
+
+
+def test_a_poll_sent_without_time_limits_gets_the_feeds_poll_settings(settings: Any) -> None:
+    # What a worker applies to a poll whose message names no limits (a retry, a poll sent by hand).
+    settings.FEEDS_POLL_SOFT_TIME_LIMIT = 20
+    settings.FEEDS_POLL_TIME_LIMIT = 30
+    assert (feeds.poll_source.soft_time_limit, feeds.poll_source.time_limit) == (20, 30)
+
+
+def test_celerys_time_limit_command_still_sets_the_poll_limits_of_a_running_worker(settings: Any) -> None:
+    from celery.worker.control import time_limit
+
+    task = app.tasks[feeds.POLL_TASK]
+    try:
+        assert time_limit(SimpleNamespace(app=app), task_name=feeds.POLL_TASK, soft=5, hard=8)["ok"]
+        assert (task.soft_time_limit, task.time_limit) == (5, 8)
+    finally:
+        task._set_limits.clear()
+    assert (task.soft_time_limit, task.time_limit) == (
+        settings.FEEDS_POLL_SOFT_TIME_LIMIT,
+        settings.FEEDS_POLL_TIME_LIMIT,
+    )
 
 
 def test_the_dispatcher_polls_each_due_source_once(server: FeedServer, eager: Any) -> None:

@@ -73,7 +73,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{mark} {result.score:5.1f} {label:32} {result.date or '':10} {entry.title[:90]}")
 
     def _read(self, target: str) -> tuple[bytes, str, str]:
-        limit = int(getattr(settings, "FEEDS_MAX_BYTES", 10 * 1024 * 1024))
+        limit = settings.FEEDS_MAX_BYTES
         if _looks_like_url(target):
             try:
                 result = fetch(target)
