@@ -11,12 +11,11 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q
-from django.utils.timezone import now as django_now
 
 from digests.models import RECLAIMABLE_STATES, Delivery, Subscription, SubscriptionStatus
 from events import store
 from events.models import ProjectionCheckpoint
+from sources.review.selectors import candidates_awaiting_review
 
 ANALYST_GROUPS = ("analyst", "editor")
 
@@ -86,23 +85,9 @@ def subscription_is_analyst(user: AbstractBaseUser | None) -> bool:
     return bool(groups is not None and groups.filter(name__in=ANALYST_GROUPS).exists())
 
 
-def review_queue_count() -> int | None:
-    """Candidates waiting for review (new, or snoozed until a time now past); None without the sources app.
-
-    The Candidate model belongs to the ingestion issue; it is imported here lazily and read defensively so
-    that digests keep working (without the count) while that model is absent or reshaped.
-    """
-    try:
-        from sources.models import Candidate
-    except ImportError:
-        return None
-    field_names = {f.name for f in Candidate._meta.get_fields()}
-    if "status" not in field_names:
-        return int(Candidate.objects.count())
-    waiting = Q(status="new")
-    if "snoozed_until" in field_names:
-        waiting |= Q(status="snoozed", snoozed_until__lte=django_now())
-    return int(Candidate.objects.filter(waiting).count())
+def review_queue_count() -> int:
+    """Candidates awaiting review: the same queue the admin shows by default."""
+    return int(candidates_awaiting_review().count())
 
 
 def subscriptions_for(ids: Iterable[int]) -> list[Subscription]:
