@@ -10,14 +10,10 @@ from datetime import date, datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from django.contrib.auth.models import AbstractBaseUser
-
 from digests.models import RECLAIMABLE_STATES, Delivery, Subscription, SubscriptionStatus
 from events import store
 from events.models import ProjectionCheckpoint
 from sources.review.selectors import candidates_awaiting_review
-
-ANALYST_GROUPS = ("analyst", "editor")
 
 
 @cache
@@ -74,15 +70,6 @@ def subscriptions_due(now: datetime) -> list[tuple[int, str]]:
     weeks = {week for _, week in candidates}
     logged = set(Delivery.objects.filter(week__in=weeks).values_list("subscription_id", "week"))
     return [candidate for candidate in candidates if candidate not in logged]
-
-
-def subscription_is_analyst(user: AbstractBaseUser | None) -> bool:
-    if user is None or not user.is_active:
-        return False
-    if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
-        return True
-    groups = getattr(user, "groups", None)
-    return bool(groups is not None and groups.filter(name__in=ANALYST_GROUPS).exists())
 
 
 def review_queue_count() -> int:

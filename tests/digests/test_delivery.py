@@ -298,6 +298,20 @@ def test_an_analyst_who_asked_gets_the_review_queue_count_and_others_cannot_ask(
     assert "<strong>7</strong> candidates waiting for review" in received.part("html")
 
 
+def test_staff_status_or_a_lapsed_account_is_not_enough_to_ask_for_the_review_queue_count(db: None) -> None:
+    from django.contrib.auth.models import Group, User
+    from django.core.exceptions import ValidationError
+
+    # is_staff only opens the admin's door: without a role, the queue there is closed to them too.
+    staff = User.objects.create(username="sam", email="sam@example.org", is_staff=True)
+    former = User.objects.create(username="fay", email="fay@example.org", is_active=False)
+    former.groups.add(Group.objects.get_or_create(name="analyst")[0])
+    for user in (staff, former):
+        with pytest.raises(ValidationError) as refused:
+            subscribe(email=user.email, user=user, include_review_queue=True)
+        assert "include_review_queue" in refused.value.message_dict
+
+
 def test_the_review_queue_count_reads_the_sources_app_when_it_has_candidates(db: None) -> None:
     from digests.selectors import review_queue_count
 
