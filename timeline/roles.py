@@ -122,12 +122,3 @@ def is_analyst(user: Any) -> bool:
         cached = user.groups.filter(name__in=CURATORS).exists()
         setattr(user, _IS_CURATOR_CACHE, cached)
     return bool(cached)
-
-
-def user_roles(user: Any) -> set[str]:
-    """The roles a user holds, by group name (a superuser holds every role)."""
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    if getattr(user, "is_superuser", False):
-        return set(ROLES)
-    return set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
