@@ -19,7 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from timeline import domain
 from timeline.models import Development, DevelopmentVersion, Entity
-from timeline.taxonomy import Category, Kind
+from timeline.taxonomy import FIELD_LABELS, Category, Kind
 
 EVENT_LABELS = {
     domain.DEVELOPMENT_RECORDED: "Recorded",
@@ -30,18 +30,6 @@ EVENT_LABELS = {
     domain.CITATION_REMOVED: "Citation removed",
     domain.DEVELOPMENT_MERGED: "Merged into another",
     domain.DUPLICATE_ABSORBED: "Absorbed a duplicate",
-}
-FIELD_LABELS = {
-    "title": "Title",
-    "summary": "Summary",
-    "date": "Date",
-    "category": "Category",
-    "kind": "Kind",
-    "entities": "Entities",
-    "tags": "Tags",
-    "disputed": "Disputed",
-    "media": "Media",
-    "status": "Status",
 }
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
 
