@@ -31,8 +31,9 @@ from django.utils.text import Truncator
 
 from digests.models import Subscription
 from digests.tokens import unsubscribe_token
-from digests.window import DigestItem, SubscriptionFilters, WindowChanges, entity_names
+from digests.window import DigestItem, SubscriptionFilters, WindowChanges
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
+from timeline.selectors import entity_names
 from timeline.taxonomy import CREDIBILITY, FIELD_LABELS, RELIABILITY, Category, Kind
 
 # At most this many items per digest, shared fairly among its categories (at least MIN_PER_CATEGORY each):

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from timeline import domain
-from timeline.models import Development, DevelopmentVersion, Entity
+from timeline import domain, selectors
+from timeline.models import Development, DevelopmentVersion
 from timeline.taxonomy import FIELD_LABELS, Category, Kind
 
 EVENT_LABELS = {
@@ -164,7 +164,7 @@ def history_entries(development: Development, after_version: int = 0) -> list[Hi
                 for side in ("from", "to"):
                     if isinstance(values.get(side), list):
                         entity_ids.update(str(v) for v in values[side])
-    entity_names = dict(Entity.objects.filter(pk__in=entity_ids).values_list("pk", "name"))
+    entity_names = selectors.entity_names(entity_ids)
     entries = []
     before: Mapping[str, Any] | None = None
     for version in versions:
