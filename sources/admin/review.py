@@ -1,10 +1,10 @@
-"""The review queue: candidates the flagger found, for analysts to promote, attach, reject or snooze (issue 5).
+"""The review queue: candidates the flagger found, for analysts to promote, attach, reject or snooze.
 
-Loaded by the last line of sources/admin.py. It replaces the plain Candidate admin with a queue (highest score and
-newest first) and a review page that shows the item's text, link, source, why it was flagged, the suggested
-fields and its possible duplicates side by side, with one form per decision. Every decision goes through
-sources.review.services, which records it as an event. It also lets only those who may change sources use the source
-actions (fetch now, unpark), and adds a "try against recent items" preview to the watch-list.
+The queue lists what awaits review (highest score and newest first); the review page shows the item's text, link,
+source, why it was flagged, the suggested fields and its possible duplicates side by side, with one form per
+decision. What the page reads comes from sources.review.selectors; every decision goes through
+sources.review.services, which records it as an event. It also lets only those who may change sources use the
+source actions (fetch now, unpark).
 """
 
 from __future__ import annotations
@@ -141,12 +141,8 @@ def date_hint(candidate: Candidate) -> str:
 # --- the admin -------------------------------------------------------------------------------------------------
 
 
-if admin.site.is_registered(Candidate):
-    admin.site.unregister(Candidate)
-
-
 @admin.register(Candidate)
-class CandidateReviewAdmin(admin.ModelAdmin):
+class CandidateAdmin(admin.ModelAdmin):
     # Few, compact columns so the item's title gets the width (the queue is read at 1400 px beside the admin's
     # navigation and the filters): source and date go under the title, the suggestion in one column.
     list_display = ("score_shown", "title", "suggested", "suggested_entities", "duplicates")

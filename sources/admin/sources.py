@@ -1,4 +1,4 @@
-"""Admin for ingestion: sources with their health, items, stories, candidates, and the watch-list rules.
+"""Admin for ingestion: sources with their health, items, stories, and the watch-list rules.
 
 Feed text is shown through Django's escaping (plain text) or as nh3-sanitised HTML only; nothing from a feed
 is marked safe without going through sources.feeds.sanitising.
@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString
 from sources.feeds.fetching import parse_target
 from sources.feeds.sanitising import html_clean
 from sources.flagging.rules import RuleError, compile_pattern
-from sources.models import Candidate, Health, Item, Source, Story, WatchEntity, WatchPattern
+from sources.models import Health, Item, Source, Story, WatchEntity, WatchPattern
 from sources.services import source_fetch_now, source_unpark, source_url_problem
 
 
@@ -141,26 +141,6 @@ class StoryAdmin(admin.ModelAdmin):
     list_display = ["title", "item_count", "updated_at"]
     search_fields = ["title"]
     readonly_fields = ["title", "tokens", "item_count", "created_at", "updated_at"]
-
-
-@admin.register(Candidate)
-class CandidateAdmin(admin.ModelAdmin):
-    list_display = ["item", "score", "category", "kind", "date_edtf", "status", "created_at"]
-    list_filter = ["status", "category", "kind"]
-    search_fields = ["item__title"]
-    list_select_related = ["item"]
-    readonly_fields = [
-        "item",
-        "score",
-        "reasons",
-        "category",
-        "kind",
-        "entities",
-        "date_edtf",
-        "possible_duplicates",
-        "created_at",
-        "updated_at",
-    ]
 
 
 class WatchPatternForm(forms.ModelForm):
