@@ -3,8 +3,7 @@
 The queue lists what awaits review (highest score and newest first); the review page shows the item's text, link,
 source, why it was flagged, the suggested fields and its possible duplicates side by side, with one form per
 decision. What the page reads comes from sources.review.selectors; every decision goes through
-sources.review.services, which records it as an event. It also lets only those who may change sources use the
-source actions (fetch now, unpark).
+sources.review.services, which records it as an event.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from sources.admin.sources import SourceAdmin
 from sources.models import Candidate, CandidateStatus
 from sources.review import selectors as reads
 from sources.review import services as review
@@ -445,11 +443,3 @@ def _story_siblings(candidate: Candidate) -> list[dict[str, Any]]:
         {"item": item, "link": safe_link(item.link, item.title or item.link)}
         for item in reads.story_siblings(candidate)
     ]
-
-
-# --- sources: the actions that change a source need the permission to change it --------------------------------
-
-# sources/admin.py declares fetch_now and unpark without permissions, which would offer them to every role
-# that may view sources; they change the source's schedule and health, so they need "change" (editors).
-for _action in (SourceAdmin.fetch_now, SourceAdmin.unpark):
-    _action.allowed_permissions = ("change",)  # type: ignore[attr-defined]

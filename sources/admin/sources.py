@@ -88,13 +88,15 @@ class SourceAdmin(admin.ModelAdmin):
             obj.next_check_at = timezone.now()
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Fetch now (within a minute)")
+    # Fetching and unparking change the source's schedule and health: offered only to those who may change
+    # sources (editors), not to every role that may view them.
+    @admin.action(description="Fetch now (within a minute)", permissions=["change"])
     def fetch_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
         for source in queryset:
             source_fetch_now(source_id=source.pk)
         self.message_user(request, f"{queryset.count()} source(s) will be fetched at the next dispatch.")
 
-    @admin.action(description="Unpark (healthy again, due now)")
+    @admin.action(description="Unpark (healthy again, due now)", permissions=["change"])
     def unpark(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
         for source in queryset.exclude(health=Health.OK):
             source_unpark(source_id=source.pk)
