@@ -7,6 +7,9 @@ complete after every `migrate` (and every test flush) by `sync_role_permissions`
 models of apps migrated later do not exist yet when the data migration runs.
 
 Sync only adds: an operator who grants a group more in the admin keeps it.
+
+Outside the admin (the API's writes and identities, the digests' review count) the question is "is this user an
+analyst?": `is_analyst` answers it, for every caller, from the group names defined here.
 """
 
 from __future__ import annotations
