@@ -16,7 +16,7 @@ from django.utils.http import http_date, parse_http_date_safe
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.roles import is_analyst
+from timeline.roles import is_analyst
 
 
 @dataclass(frozen=True)

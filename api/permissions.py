@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
-from api.roles import is_analyst
+from timeline.roles import is_analyst
 
 
 class IsAnalystOrReadOnly(BasePermission):

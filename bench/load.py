@@ -314,10 +314,11 @@ import json
 from django.contrib.auth.models import Group, User
 from rest_framework.authtoken.models import Token
 from timeline.models import Development
+from timeline.roles import ANALYST
 tokens = []
 for n in range({writers}):
     user, _ = User.objects.get_or_create(username=f"load-analyst-{{n}}")
-    user.groups.add(Group.objects.get(name="analyst"))
+    user.groups.add(Group.objects.get(name=ANALYST))
     tokens.append(Token.objects.get_or_create(user=user)[0].key)
 print(json.dumps({{"tokens": tokens, "ids": [str(pk) for pk in Development.objects.values_list("pk", flat=True)]}}))
 """

@@ -31,9 +31,10 @@ from django.utils.text import Truncator
 
 from digests.models import Subscription
 from digests.tokens import unsubscribe_token
-from digests.window import DigestItem, SubscriptionFilters, WindowChanges, entity_names
+from digests.window import DigestItem, SubscriptionFilters, WindowChanges
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
-from timeline.taxonomy import CREDIBILITY, RELIABILITY, Category, Kind
+from timeline.selectors import entity_names
+from timeline.taxonomy import CREDIBILITY, FIELD_LABELS, RELIABILITY, Category, Kind
 
 # At most this many items per digest, shared fairly among its categories (at least MIN_PER_CATEGORY each):
 # it keeps the HTML under Gmail's ~102 kB clipping limit and the mail readable; the rest is counted and linked.
@@ -41,18 +42,6 @@ MAX_ITEMS = 30
 MIN_PER_CATEGORY = 8
 SUMMARY_WORDS = 60
 CHANGE_LABELS = {"recorded": "New", "revised": "Revised", "retracted": "Retracted"}
-FIELD_LABELS = {
-    "title": "Title",
-    "summary": "Summary",
-    "date": "Date",
-    "category": "Category",
-    "kind": "Kind",
-    "entities": "Entities",
-    "tags": "Tags",
-    "disputed": "Disputed",
-    "media": "Media",
-    "status": "Status",
-}
 # Figure 1's legend colours, dark enough for white text and for a 4px rule on either background.
 CATEGORY_COLORS = {
     "corporate": "#1f6feb",

@@ -31,7 +31,8 @@ from django.utils import timezone
 from digests.composition import confirmation_message, describe_filters, site_url
 from digests.models import ConfirmationMail, ConfirmationState, Subscription
 from digests.tokens import confirm_token, requested_stamp
-from digests.window import SubscriptionFilters, entity_names
+from digests.window import SubscriptionFilters
+from timeline.selectors import entity_names
 
 logger = logging.getLogger(__name__)
 

@@ -10,15 +10,10 @@ from datetime import date, datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q
-from django.utils.timezone import now as django_now
-
 from digests.models import RECLAIMABLE_STATES, Delivery, Subscription, SubscriptionStatus
 from events import store
 from events.models import ProjectionCheckpoint
-
-ANALYST_GROUPS = ("analyst", "editor")
+from sources.review.selectors import candidates_awaiting_review
 
 
 @cache
@@ -77,32 +72,9 @@ def subscriptions_due(now: datetime) -> list[tuple[int, str]]:
     return [candidate for candidate in candidates if candidate not in logged]
 
 
-def subscription_is_analyst(user: AbstractBaseUser | None) -> bool:
-    if user is None or not user.is_active:
-        return False
-    if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
-        return True
-    groups = getattr(user, "groups", None)
-    return bool(groups is not None and groups.filter(name__in=ANALYST_GROUPS).exists())
-
-
-def review_queue_count() -> int | None:
-    """Candidates waiting for review (new, or snoozed until a time now past); None without the sources app.
-
-    The Candidate model belongs to the ingestion issue; it is imported here lazily and read defensively so
-    that digests keep working (without the count) while that model is absent or reshaped.
-    """
-    try:
-        from sources.models import Candidate
-    except ImportError:
-        return None
-    field_names = {f.name for f in Candidate._meta.get_fields()}
-    if "status" not in field_names:
-        return int(Candidate.objects.count())
-    waiting = Q(status="new")
-    if "snoozed_until" in field_names:
-        waiting |= Q(status="snoozed", snoozed_until__lte=django_now())
-    return int(Candidate.objects.filter(waiting).count())
+def review_queue_count() -> int:
+    """Candidates awaiting review: the same queue the admin shows by default."""
+    return int(candidates_awaiting_review().count())
 
 
 def subscriptions_for(ids: Iterable[int]) -> list[Subscription]:

@@ -48,12 +48,12 @@ from digests.models import RECLAIMABLE_STATES, Delivery, DeliveryState, Subscrip
 from digests.selectors import (
     digest_window_end,
     review_queue_count,
-    subscription_is_analyst,
     subscriptions_claimable,
     subscriptions_for,
 )
 from digests.services import subscription_pause
 from digests.window import WindowChanges, window_changes
+from timeline.roles import is_analyst
 
 logger = logging.getLogger(__name__)
 
@@ -317,7 +317,7 @@ def digests_send(
     def compose(subscription: Subscription) -> ComposedDigest:
         start = min(subscription.covered_to_position, to_position)
         count = None
-        if subscription.include_review_queue and subscription_is_analyst(subscription.user):
+        if subscription.include_review_queue and is_analyst(subscription.user):
             if not review_count:
                 review_count.append(review_queue_count())
             count = review_count[0]
@@ -391,7 +391,7 @@ def digest_preview(*, subscription: Subscription, week: str, test: bool = False)
     to_position = digest_window_end()
     changes = window_changes(min(subscription.covered_to_position, to_position), to_position)
     count = None
-    if subscription.include_review_queue and subscription_is_analyst(subscription.user):
+    if subscription.include_review_queue and is_analyst(subscription.user):
         count = review_queue_count()
     return digest_compose(subscription=subscription, changes=changes, week=week, review_count=count, test=test)
 

@@ -19,11 +19,11 @@ from digests.confirmations import confirmation_limit_check, confirmation_queue
 from digests.models import Subscription, SubscriptionStatus
 from digests.selectors import (
     digest_window_end,
-    subscription_is_analyst,
     time_zone_names,
 )
 from digests.tokens import TokenError, confirm_token_read, requested_stamp, unsubscribe_token_read
 from timeline.models import NamedTimeline
+from timeline.roles import is_analyst
 from timeline.selectors import entity_resolve
 from timeline.taxonomy import RELIABILITY, Category, Kind
 
@@ -90,7 +90,7 @@ def _clean_settings(
     if grade and grade not in RELIABILITY:
         errors.setdefault("min_reliability", []).append("A grade from A (best) to F, or blank.")
     cleaned["min_reliability"] = grade
-    if include_review_queue and not subscription_is_analyst(user):
+    if include_review_queue and not is_analyst(user):
         errors.setdefault("include_review_queue", []).append("Only analysts can ask for the review queue count.")
     cleaned["include_review_queue"] = bool(include_review_queue)
     if not (isinstance(weekday, int) and 1 <= weekday <= 7):

@@ -17,7 +17,7 @@ from django.db.models import Q
 
 from digests.models import Subscription
 from timeline import domain
-from timeline.models import DevelopmentVersion, Entity, NamedTimeline
+from timeline.models import DevelopmentVersion, NamedTimeline
 from timeline.selectors import TimelineFilters, entity_resolve, filters_from_mapping
 from timeline.taxonomy import Category
 
@@ -406,8 +406,3 @@ def _classify(
         if not (item.changes or item.citations_added or item.citations_removed):
             return None
     return item
-
-
-def entity_names(entity_ids: Iterable[str]) -> dict[str, str]:
-    ids = set(entity_ids)
-    return dict(Entity.objects.filter(pk__in=ids).values_list("id", "name")) if ids else {}

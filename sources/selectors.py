@@ -90,15 +90,6 @@ def items_existing_keys(*, source_id: int, keys: list[str]) -> set[str]:
     return set(Item.objects.filter(source_id=source_id, dedup_key__in=keys).values_list("dedup_key", flat=True))
 
 
-def candidates_open() -> QuerySet[Candidate]:
-    """The review queue: new candidates, highest score and newest first."""
-    return (
-        Candidate.objects.filter(status=CandidateStatus.NEW)
-        .select_related("item", "item__source", "item__story")
-        .order_by("-score", "-created_at")
-    )
-
-
 # Decisions that settle an item for good: a later copy of it is that item again, not news.
 DECIDED_STATUSES = (CandidateStatus.PROMOTED, CandidateStatus.ATTACHED, CandidateStatus.REJECTED)
 

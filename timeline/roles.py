@@ -7,6 +7,9 @@ complete after every `migrate` (and every test flush) by `sync_role_permissions`
 models of apps migrated later do not exist yet when the data migration runs.
 
 Sync only adds: an operator who grants a group more in the admin keeps it.
+
+Outside the admin (the API's writes and identities, the digests' review count) the question is "is this user an
+analyst?": `is_analyst` answers it, for every caller, from the group names defined here.
 """
 
 from __future__ import annotations
@@ -101,10 +104,24 @@ def sync_after_migrate(sender: Any, using: str = DEFAULT_DB_ALIAS, **kwargs: Any
     sync_role_permissions(using=using)
 
 
-def user_roles(user: Any) -> set[str]:
-    """The roles a user holds, by group name (a superuser holds every role)."""
-    if not getattr(user, "is_authenticated", False):
-        return set()
+# The roles that curate: they write through the API, see analysts' identities and may ask for the review count.
+CURATORS = (ANALYST, EDITOR)
+_IS_CURATOR_CACHE = "_roles_is_curator"
+
+
+def is_analyst(user: Any) -> bool:
+    """True for an active, authenticated member of a curating group (analyst or editor), or a superuser.
+
+    Staff status does not count: Django's is_staff only lets a user log in to the admin and grants no
+    permission, so a staff user without a role may look at nothing there and must not curate elsewhere either.
+    The answer is kept on the user object for the rest of the request, as Django keeps its permission cache.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", True):
+        return False
     if getattr(user, "is_superuser", False):
-        return set(ROLES)
-    return set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        return True
+    cached = getattr(user, _IS_CURATOR_CACHE, None)
+    if cached is None:
+        cached = user.groups.filter(name__in=CURATORS).exists()
+        setattr(user, _IS_CURATOR_CACHE, cached)
+    return bool(cached)

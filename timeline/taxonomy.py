@@ -88,3 +88,18 @@ class Status(models.TextChoices):
     CURRENT = "current", "Current"
     RETRACTED = "retracted", "Retracted"
     MERGED = "merged", "Merged into another"
+
+
+# A development's fields as people read them: the admin's history and the digests' "what changed" lines.
+FIELD_LABELS = {
+    "title": "Title",
+    "summary": "Summary",
+    "date": "Date",
+    "category": "Category",
+    "kind": "Kind",
+    "entities": "Entities",
+    "tags": "Tags",
+    "disputed": "Disputed",
+    "media": "Media",
+    "status": "Status",
+}

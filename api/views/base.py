@@ -24,8 +24,8 @@ from api import conditional as cond
 from api.exceptions import api_exception_handler
 from api.parsers import BoundedJSONParser
 from api.permissions import IsAnalystOrReadOnly
-from api.roles import is_analyst
 from api.throttling import AnonThrottle, UserThrottle
+from timeline.roles import is_analyst
 from timeline.selectors import log_state
 
 # Any fixed namespace: Idempotency-Key event ids only need to be the same for the same (user, key).

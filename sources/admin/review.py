@@ -1,10 +1,9 @@
-"""The review queue: candidates the flagger found, for analysts to promote, attach, reject or snooze (issue 5).
+"""The review queue: candidates the flagger found, for analysts to promote, attach, reject or snooze.
 
-Loaded by the last line of sources/admin.py. It replaces the plain Candidate admin with a queue (highest score and
-newest first) and a review page that shows the item's text, link, source, why it was flagged, the suggested
-fields and its possible duplicates side by side, with one form per decision. Every decision goes through
-sources.review.services, which records it as an event. It also lets only those who may change sources use the source
-actions (fetch now, unpark), and adds a "try against recent items" preview to the watch-list.
+The queue lists what awaits review (highest score and newest first); the review page shows the item's text, link,
+source, why it was flagged, the suggested fields and its possible duplicates side by side, with one form per
+decision. What the page reads comes from sources.review.selectors; every decision goes through
+sources.review.services, which records it as an event.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -25,9 +24,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from sources import selectors
-from sources.admin.sources import SourceAdmin
-from sources.models import Candidate, CandidateStatus, Item
+from sources.models import Candidate, CandidateStatus
+from sources.review import selectors as reads
 from sources.review import services as review
 from timeline.admin.common import actor_of, add_service_errors, new_token, page_context, safe_link
 from timeline.admin.forms import (
@@ -38,8 +36,7 @@ from timeline.admin.forms import (
     developments_widget,
     use_widget,
 )
-from timeline.models import Citation, Development, Entity
-from timeline.taxonomy import Category, Kind
+from timeline.models import Development
 
 SNOOZE_CHOICES = [("1", "1 day"), ("3", "3 days"), ("7", "1 week"), ("30", "30 days")]
 QUEUE_ENTITIES = 3  # entity names a queue row shows; the review page shows them all
@@ -47,13 +44,6 @@ SCORE_BANDS = {"strong": (8.0, None), "good": (6.0, 8.0), "fair": (4.0, 6.0), "w
 
 
 # --- queue filters ---------------------------------------------------------------------------------------------
-
-
-def awaiting_review(queryset: QuerySet[Candidate]) -> QuerySet[Candidate]:
-    """New candidates and snoozed ones whose snooze has run out."""
-    return queryset.filter(
-        Q(status=CandidateStatus.NEW) | Q(status=CandidateStatus.SNOOZED, snoozed_until__lte=timezone.now())
-    )
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -78,7 +68,7 @@ class QueueFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         value = self.value() or self.AWAITING
         if value == self.AWAITING:
-            return awaiting_review(queryset)
+            return reads.candidates_awaiting_review(queryset)
         if value == "all":
             return queryset
         return queryset.filter(status=value)
@@ -135,26 +125,6 @@ class BulkRejectForm(forms.Form):
     reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2, "cols": 80}))
 
 
-def development_suggestion(candidate: Candidate) -> dict[str, Any]:
-    """The development form prefilled from the flagger's suggestion and the item.
-
-    "When it happened" holds only a date found in the text: the feed's publication date says when the item was
-    reported, which is often not when it happened, so it is offered as a hint (date_hint) for the analyst."""
-    item = candidate.item
-    known = set(Entity.objects.filter(pk__in=_linked_entities(candidate)).values_list("pk", flat=True))
-    return {
-        "title": item.title[:300],
-        "summary": item.summary[:2000],
-        "date": candidate.date_edtf,
-        "category": candidate.category or Category.CORPORATE,
-        "kind": candidate.kind or Kind.OTHER,
-        "entities": [entity_id for entity_id in _linked_entities(candidate) if entity_id in known],
-        "tags": "",
-        "disputed": False,
-        "token": new_token(),
-    }
-
-
 def date_hint(candidate: Candidate) -> str:
     """The date field's help: the item's publication date, as a hint, before the format's help."""
     item = candidate.item
@@ -166,32 +136,11 @@ def date_hint(candidate: Candidate) -> str:
     return f"{hint}{found} {DATE_HELP}"
 
 
-def citation_suggestion(candidate: Candidate) -> dict[str, Any]:
-    """A citation of the item; the grading is left to the analyst."""
-    item = candidate.item
-    return {
-        "title": item.title[:500],
-        "url": item.link,
-        "publisher": (item.source.name or item.source.feed_title)[:200],
-        "author": item.author[:200],
-        "published": item.published_at.date().isoformat() if item.published_at else "",
-        "excerpt": item.summary[:600],
-    }
-
-
-def _linked_entities(candidate: Candidate) -> list[str]:
-    return [str(e["entity_id"]) for e in candidate.entities or [] if isinstance(e, dict) and e.get("entity_id")]
-
-
 # --- the admin -------------------------------------------------------------------------------------------------
 
 
-if admin.site.is_registered(Candidate):
-    admin.site.unregister(Candidate)
-
-
 @admin.register(Candidate)
-class CandidateReviewAdmin(admin.ModelAdmin):
+class CandidateAdmin(admin.ModelAdmin):
     # Few, compact columns so the item's title gets the width (the queue is read at 1400 px beside the admin's
     # navigation and the filters): source and date go under the title, the suggestion in one column.
     list_display = ("score_shown", "title", "suggested", "suggested_entities", "duplicates")
@@ -323,15 +272,15 @@ class CandidateReviewAdmin(admin.ModelAdmin):
             original=candidate,
             item=candidate.item,
             link=safe_link(candidate.item.link),
-            reasons=_reasons(candidate),
-            suggested_entities=_suggested_entities(candidate),
+            reasons=reads.candidate_reasons(candidate),
+            suggested_entities=reads.suggested_entities(candidate),
             duplicates=_duplicates(candidate),
             decided_twins=_decided_twins(candidate),
             siblings=_story_siblings(candidate),
             can_decide=can_decide,
             can_promote=can_decide and request.user.has_perm("timeline.add_development"),
             can_attach=can_decide and request.user.has_perm("timeline.change_development"),
-            decisions=_decision_events(candidate),
+            decisions=reads.decision_events(candidate),
             media=forms_["promote"][0].media + forms_["attach"][0].media,
             **{f"{name}_forms": pair for name, pair in forms_.items()},
         )
@@ -342,11 +291,11 @@ class CandidateReviewAdmin(admin.ModelAdmin):
     ) -> dict[str, tuple[forms.Form, forms.Form | None]]:
         data = request.POST if bound else None
         result: dict[str, tuple[forms.Form, forms.Form | None]] = {}
-        duplicates = _duplicate_ids(candidate)
+        duplicates = reads.duplicate_ids(candidate)
         if only in (None, "promote"):
             development = DevelopmentForm(
                 data,
-                initial=development_suggestion(candidate),
+                initial={**reads.development_suggestion(candidate), "token": new_token()},
                 prefix="promote",
                 admin_site=self.admin_site,
                 reason_required=False,
@@ -354,7 +303,7 @@ class CandidateReviewAdmin(admin.ModelAdmin):
             development.fields["date"].help_text = date_hint(candidate)
             result["promote"] = (
                 development,
-                CitationForm(data, initial=citation_suggestion(candidate), prefix="promote-citation"),
+                CitationForm(data, initial=reads.citation_suggestion(candidate), prefix="promote-citation"),
             )
         if only in (None, "attach"):
             result["attach"] = (
@@ -364,7 +313,7 @@ class CandidateReviewAdmin(admin.ModelAdmin):
                     prefix="attach",
                     admin_site=self.admin_site,
                 ),
-                CitationForm(data, initial=citation_suggestion(candidate), prefix="attach-citation"),
+                CitationForm(data, initial=reads.citation_suggestion(candidate), prefix="attach-citation"),
             )
         if only in (None, "reject"):
             result["reject"] = (RejectForm(data, initial={"token": new_token()}, prefix="reject"), None)
@@ -448,7 +397,8 @@ class CandidateReviewAdmin(admin.ModelAdmin):
 
     def _next_url(self, decided: Candidate) -> str:
         """The next candidate awaiting review (the queue's order), else the queue itself."""
-        following = awaiting_review(Candidate.objects.exclude(pk=decided.pk)).order_by("-score", "-created_at").first()
+        awaiting = reads.candidates_awaiting_review(Candidate.objects.exclude(pk=decided.pk))
+        following = awaiting.order_by("-score", "-created_at").first()
         if following is not None:
             return reverse("admin:sources_candidate_change", args=[following.pk])
         return reverse("admin:sources_candidate_changelist")
@@ -467,89 +417,29 @@ def _development_link(development: Development) -> SafeString:
     )
 
 
-def _reasons(candidate: Candidate) -> list[dict[str, Any]]:
-    reasons = [r for r in candidate.reasons or [] if isinstance(r, dict)]
-    return sorted(reasons, key=lambda r: -abs(float(r.get("weight") or 0)))
-
-
-def _suggested_entities(candidate: Candidate) -> list[dict[str, Any]]:
-    linked = dict(Entity.objects.filter(pk__in=_linked_entities(candidate)).values_list("pk", "name"))
+def _duplicates(candidate: Candidate) -> list[dict[str, Any]]:
     return [
-        {"name": str(e.get("name", "")), "entity_id": e.get("entity_id") or "", "known": e.get("entity_id") in linked}
-        for e in candidate.entities or []
-        if isinstance(e, dict)
+        {
+            "development": row.development,
+            "entities": row.entities,
+            "citations": [
+                {"link": safe_link(c.url, c.title), "grading": c.grading, "publisher": c.publisher}
+                for c in row.citations
+            ],
+        }
+        for row in reads.duplicates(candidate)
     ]
-
-
-def _duplicate_ids(candidate: Candidate) -> list[str]:
-    """The developments the candidate may repeat: first those its item already is (looked up now, so that a
-    copy decided after this item was fetched counts too), then the flagger's suggestions from ingestion."""
-    item = candidate.item
-    same = selectors.developments_citing(link=item.link, title=item.title)
-    ids = dict.fromkeys([*same, *(str(value) for value in candidate.possible_duplicates or [])])
-    ids.pop(str(candidate.development_id), None)  # a decided candidate is not a duplicate of its own development
-    return list(ids)
 
 
 def _decided_twins(candidate: Candidate) -> list[dict[str, Any]]:
-    """Earlier decisions on the same item (same link or title) fetched before, e.g. a rejection."""
-    twins = selectors.candidates_decided_alike(
-        link=candidate.item.link, title=candidate.item.title, exclude_item_id=candidate.item_id
-    )[:5]
-    return [{"candidate": twin, "url": reverse("admin:sources_candidate_change", args=[twin.pk])} for twin in twins]
-
-
-def _duplicates(candidate: Candidate) -> list[dict[str, Any]]:
-    ids = _duplicate_ids(candidate)
-    found = {str(d.pk): d for d in Development.objects.filter(pk__in=ids).prefetch_related("entities")}
-    rows = []
-    for development_id in ids:
-        development = found.get(development_id)
-        if development is None:
-            continue
-        rows.append(
-            {
-                "development": development,
-                "entities": ", ".join(e.name for e in development.entities.all()),
-                "citations": [
-                    {"link": safe_link(c.url, c.title), "grading": c.grading, "publisher": c.publisher}
-                    for c in Citation.objects.filter(development=development)
-                ],
-            }
-        )
-    return rows
-
-
-def _story_siblings(candidate: Candidate) -> list[dict[str, Any]]:
-    """Other items of the same story: the same news from other sources."""
-    if candidate.item.story_id is None:
-        return []
-    siblings = (
-        Item.objects.filter(story_id=candidate.item.story_id)
-        .exclude(pk=candidate.item_id)
-        .select_related("source")
-        .order_by("-fetched_at")[:10]
-    )
-    return [{"item": item, "link": safe_link(item.link, item.title or item.link)} for item in siblings]
-
-
-def _decision_events(candidate: Candidate) -> list[dict[str, Any]]:
-    from events import store
-
     return [
-        {
-            "type": event.event_type,
-            "when": event.recorded_at,
-            "actor": event.metadata.get("actor") or "",
-            "reason": event.metadata.get("reason") or "",
-        }
-        for event in store.read_stream(review.candidate_stream(candidate.pk))
+        {"candidate": twin, "url": reverse("admin:sources_candidate_change", args=[twin.pk])}
+        for twin in reads.decided_twins(candidate)
     ]
 
 
-# --- sources: the actions that change a source need the permission to change it --------------------------------
-
-# sources/admin.py declares fetch_now and unpark without permissions, which would offer them to every role
-# that may view sources; they change the source's schedule and health, so they need "change" (editors).
-for _action in (SourceAdmin.fetch_now, SourceAdmin.unpark):
-    _action.allowed_permissions = ("change",)  # type: ignore[attr-defined]
+def _story_siblings(candidate: Candidate) -> list[dict[str, Any]]:
+    return [
+        {"item": item, "link": safe_link(item.link, item.title or item.link)}
+        for item in reads.story_siblings(candidate)
+    ]

@@ -1,4 +1,4 @@
-"""Admin for ingestion: sources with their health, items, stories, candidates, and the watch-list rules.
+"""Admin for ingestion: sources with their health, the items fetched from them, and stories.
 
 Feed text is shown through Django's escaping (plain text) or as nh3-sanitised HTML only; nothing from a feed
 is marked safe without going through sources.feeds.sanitising.
@@ -17,8 +17,7 @@ from django.utils.safestring import SafeString
 
 from sources.feeds.fetching import parse_target
 from sources.feeds.sanitising import html_clean
-from sources.flagging.rules import RuleError, compile_pattern
-from sources.models import Candidate, Health, Item, Source, Story, WatchEntity, WatchPattern
+from sources.models import Health, Item, Source, Story
 from sources.services import source_fetch_now, source_unpark, source_url_problem
 
 
@@ -88,13 +87,15 @@ class SourceAdmin(admin.ModelAdmin):
             obj.next_check_at = timezone.now()
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Fetch now (within a minute)")
+    # Fetching and unparking change the source's schedule and health: offered only to those who may change
+    # sources (editors), not to every role that may view them.
+    @admin.action(description="Fetch now (within a minute)", permissions=["change"])
     def fetch_now(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
         for source in queryset:
             source_fetch_now(source_id=source.pk)
         self.message_user(request, f"{queryset.count()} source(s) will be fetched at the next dispatch.")
 
-    @admin.action(description="Unpark (healthy again, due now)")
+    @admin.action(description="Unpark (healthy again, due now)", permissions=["change"])
     def unpark(self, request: HttpRequest, queryset: QuerySet[Source]) -> None:
         for source in queryset.exclude(health=Health.OK):
             source_unpark(source_id=source.pk)
@@ -141,53 +142,3 @@ class StoryAdmin(admin.ModelAdmin):
     list_display = ["title", "item_count", "updated_at"]
     search_fields = ["title"]
     readonly_fields = ["title", "tokens", "item_count", "created_at", "updated_at"]
-
-
-@admin.register(Candidate)
-class CandidateAdmin(admin.ModelAdmin):
-    list_display = ["item", "score", "category", "kind", "date_edtf", "status", "created_at"]
-    list_filter = ["status", "category", "kind"]
-    search_fields = ["item__title"]
-    list_select_related = ["item"]
-    readonly_fields = [
-        "item",
-        "score",
-        "reasons",
-        "category",
-        "kind",
-        "entities",
-        "date_edtf",
-        "possible_duplicates",
-        "created_at",
-        "updated_at",
-    ]
-
-
-class WatchPatternForm(forms.ModelForm):
-    class Meta:
-        model = WatchPattern
-        fields = ["name", "role", "pattern", "is_regex", "weight", "kind", "category", "active", "notes"]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("pattern"):
-            try:
-                compile_pattern(str(data["pattern"]), is_regex=bool(data.get("is_regex")))
-            except RuleError as error:
-                self.add_error("pattern", str(error))
-        return data
-
-
-@admin.register(WatchPattern)
-class WatchPatternAdmin(admin.ModelAdmin):
-    form = WatchPatternForm
-    list_display = ["name", "role", "weight", "kind", "category", "active"]
-    list_filter = ["role", "kind", "category", "active"]
-    search_fields = ["name", "pattern", "notes"]
-
-
-@admin.register(WatchEntity)
-class WatchEntityAdmin(admin.ModelAdmin):
-    list_display = ["name", "entity_type", "weight", "is_government", "timeline_entity_id", "active"]
-    list_filter = ["entity_type", "is_government", "active"]
-    search_fields = ["name", "aliases"]

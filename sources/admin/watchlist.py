@@ -1,9 +1,9 @@
-"""Watch-list editing with a "try against recent items" preview: what a changed rule would flag (issue 5).
+"""The watch-list's admins, with a "try against recent items" preview: what a changed rule would flag.
 
 The preview saves the edited rule inside a transaction that is rolled back, compiles the watch-list with the
 same selector the workers use (sources.selectors.watchlist_rules), and scores the most recent items with both
 the current and the trial rules. What it shows is what saving would do to those items; nothing is kept.
-Loaded by sources/admin_review.py; it extends the watch-list admins of sources/admin.py with that page.
+Both watch-list admins (patterns and entities) are TryPreviewAdmins, so both offer that page.
 """
 
 from __future__ import annotations
@@ -16,13 +16,11 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
-from sources.admin.sources import WatchEntityAdmin, WatchPatternAdmin
-from sources.flagging.rules import RuleSet
+from sources.flagging.rules import RuleError, RuleSet, compile_pattern
 from sources.flagging.scoring import FlagResult, flag_text
 from sources.models import Item, WatchEntity, WatchPattern
 from sources.selectors import watchlist_rules
@@ -106,11 +104,9 @@ def try_against_recent(form: forms.ModelForm[Any], limit: int = RECENT_ITEMS) ->
     }
 
 
-class TryMixin:
-    """Adds <id>/try/ and try/ (a new rule) to a watch-list admin: the rule's form and what it would flag."""
+class TryPreviewAdmin(admin.ModelAdmin):
+    """A watch-list admin with <id>/try/ and try/ (a new rule): the rule's form and what it would flag."""
 
-    model: type[Model]
-    admin_site: admin.AdminSite
     change_form_template = "admin/sources/watchlist/change_form.html"
     change_list_template = "admin/sources/watchlist/change_list.html"
 
@@ -121,20 +117,19 @@ class TryMixin:
             path("try/", wrap(self.try_view), name=f"{name}_try_new"),
             path("<path:object_id>/try/", wrap(self.try_view), name=f"{name}_try"),
         ]
-        return custom + super().get_urls()  # type: ignore[misc]
+        return custom + super().get_urls()
 
     def try_view(self, request: HttpRequest, object_id: str | None = None) -> HttpResponse:
-        model_admin: Any = self
         obj = None
         if object_id is not None:
             obj = self.model._default_manager.filter(pk=unquote(object_id)).first()
             if obj is None:
                 raise Http404("No such rule.")
         # Trying a rule is part of editing the watch-list: it needs the permission to change (or add) it.
-        allowed = model_admin.has_change_permission(request, obj) if obj else model_admin.has_add_permission(request)
+        allowed = self.has_change_permission(request, obj) if obj else self.has_add_permission(request)
         if not allowed:
             raise PermissionDenied
-        form_class = model_admin.get_form(request, obj)
+        form_class = self.get_form(request, obj)
         result = None
         if request.method == "POST":
             form = form_class(request.POST, instance=obj)
@@ -149,7 +144,7 @@ class TryMixin:
         )
         context = page_context(
             request,
-            model_admin,
+            self,
             "Try against recent items",
             original=obj,
             form=form,
@@ -160,7 +155,34 @@ class TryMixin:
         return TemplateResponse(request, "admin/sources/watchlist/try.html", context)
 
 
-for _model, _admin_class in ((WatchPattern, WatchPatternAdmin), (WatchEntity, WatchEntityAdmin)):
-    if admin.site.is_registered(_model):
-        admin.site.unregister(_model)
-    admin.site.register(_model, type(f"Try{_admin_class.__name__}", (TryMixin, _admin_class), {}))
+# --- the admins -------------------------------------------------------------------------------------------------
+
+
+class WatchPatternForm(forms.ModelForm):
+    class Meta:
+        model = WatchPattern
+        fields = ["name", "role", "pattern", "is_regex", "weight", "kind", "category", "active", "notes"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("pattern"):
+            try:
+                compile_pattern(str(data["pattern"]), is_regex=bool(data.get("is_regex")))
+            except RuleError as error:
+                self.add_error("pattern", str(error))
+        return data
+
+
+@admin.register(WatchPattern)
+class WatchPatternAdmin(TryPreviewAdmin):
+    form = WatchPatternForm
+    list_display = ["name", "role", "weight", "kind", "category", "active"]
+    list_filter = ["role", "kind", "category", "active"]
+    search_fields = ["name", "pattern", "notes"]
+
+
+@admin.register(WatchEntity)
+class WatchEntityAdmin(TryPreviewAdmin):
+    list_display = ["name", "entity_type", "weight", "is_government", "timeline_entity_id", "active"]
+    list_filter = ["entity_type", "is_government", "active"]
+    search_fields = ["name", "aliases"]

@@ -19,7 +19,7 @@ from celery.signals import task_retry, task_success
 from config.celery import app as project_app
 from digests import sending
 from digests.models import Delivery, DeliveryState, Subscription, SubscriptionStatus
-from digests.selectors import digest_window_end, subscriptions_due
+from digests.selectors import digest_window_end, review_queue_count, subscriptions_due
 from digests.sending import Outcome
 from tests.digests.conftest import SITE, SMTPServer, record_week, register_entities, subscribe
 from timeline.models import Development
@@ -298,11 +298,48 @@ def test_an_analyst_who_asked_gets_the_review_queue_count_and_others_cannot_ask(
     assert "<strong>7</strong> candidates waiting for review" in received.part("html")
 
 
+def test_staff_status_or_a_lapsed_account_is_not_enough_to_ask_for_the_review_queue_count(db: None) -> None:
+    from django.contrib.auth.models import Group, User
+    from django.core.exceptions import ValidationError
+
+    # is_staff only opens the admin's door: without a role, the queue there is closed to them too.
+    staff = User.objects.create(username="sam", email="sam@example.org", is_staff=True)
+    former = User.objects.create(username="fay", email="fay@example.org", is_active=False)
+    former.groups.add(Group.objects.get_or_create(name="analyst")[0])
+    for user in (staff, former):
+        with pytest.raises(ValidationError) as refused:
+            subscribe(email=user.email, user=user, include_review_queue=True)
+        assert "include_review_queue" in refused.value.message_dict
+
+
 def test_the_review_queue_count_reads_the_sources_app_when_it_has_candidates(db: None) -> None:
     from digests.selectors import review_queue_count
 
     count = review_queue_count()
     assert count is None or count == 0
+
+
+def test_the_review_queue_count_is_the_queue_the_admin_shows(db: None) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sources.models import Candidate, CandidateStatus, Item, Source
+
+    source = Source.objects.create(url="https://news.example.org/feed.xml", host="news.example.org")
+    now = timezone.now()
+    states = [
+        (CandidateStatus.NEW, None),
+        (CandidateStatus.SNOOZED, now - timedelta(hours=1)),  # its snooze has run out: back in the queue
+        (CandidateStatus.SNOOZED, now + timedelta(days=1)),
+        (CandidateStatus.REJECTED, None),
+        (CandidateStatus.PROMOTED, None),
+    ]
+    for number, (status, until) in enumerate(states):
+        item = Item.objects.create(source=source, dedup_key=f"item-{number}", title=f"Item {number}")
+        Candidate.objects.create(item=item, score=5.0, status=status, snoozed_until=until)
+
+    assert review_queue_count() == 2
 
 
 def test_a_digest_that_cannot_be_composed_fails_alone(

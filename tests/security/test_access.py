@@ -157,6 +157,17 @@ def test_a_viewer_token_reads_but_cannot_write(world: dict[str, Any]) -> None:
     assert _events() == before
 
 
+def test_staff_status_without_a_role_cannot_write_or_see_identities(world: dict[str, Any]) -> None:
+    # is_staff only opens the admin's door; curating needs the analyst or editor role, there and here.
+    staff, _ = token_client(user("sam", None, is_staff=True))
+    pk = world["development"].pk
+    before = _events()
+    assert staff.post("/api/developments/", {"title": "x"}, format="json").status_code == 403
+    assert staff.delete(f"/api/developments/{pk}/?reason=x").status_code == 403
+    assert ANALYST not in staff.get(f"/api/developments/{pk}/history/").content.decode()
+    assert _events() == before
+
+
 # --- the admin -------------------------------------------------------------------------------------------------
 
 

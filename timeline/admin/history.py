@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from timeline import domain
-from timeline.models import Development, DevelopmentVersion, Entity
-from timeline.taxonomy import Category, Kind
+from timeline import domain, selectors
+from timeline.models import Development, DevelopmentVersion
+from timeline.taxonomy import FIELD_LABELS, Category, Kind
 
 EVENT_LABELS = {
     domain.DEVELOPMENT_RECORDED: "Recorded",
@@ -30,18 +30,6 @@ EVENT_LABELS = {
     domain.CITATION_REMOVED: "Citation removed",
     domain.DEVELOPMENT_MERGED: "Merged into another",
     domain.DUPLICATE_ABSORBED: "Absorbed a duplicate",
-}
-FIELD_LABELS = {
-    "title": "Title",
-    "summary": "Summary",
-    "date": "Date",
-    "category": "Category",
-    "kind": "Kind",
-    "entities": "Entities",
-    "tags": "Tags",
-    "disputed": "Disputed",
-    "media": "Media",
-    "status": "Status",
 }
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
 
@@ -176,7 +164,7 @@ def history_entries(development: Development, after_version: int = 0) -> list[Hi
                 for side in ("from", "to"):
                     if isinstance(values.get(side), list):
                         entity_ids.update(str(v) for v in values[side])
-    entity_names = dict(Entity.objects.filter(pk__in=entity_ids).values_list("pk", "name"))
+    entity_names = selectors.entity_names(entity_ids)
     entries = []
     before: Mapping[str, Any] | None = None
     for version in versions:
