@@ -99,7 +99,7 @@ def site_url() -> str:
 
 
 def development_url(development_id: str) -> str:
-    """The development's public page (issue 7's /developments/{id}/)."""
+    """The development's public page (/developments/{id}/)."""
     return f"{site_url()}/developments/{development_id}/"
 
 

@@ -28,11 +28,6 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def iso_week(moment: date) -> str:
-    year, week, _ = moment.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 def digest_window_end() -> int:
     """The last log position the development read models have applied: a digest never reads past it."""
     checkpoint = ProjectionCheckpoint.objects.filter(name="developments").values_list("position", flat=True).first()

@@ -8,7 +8,7 @@ thousands of subscribers sharing a window are matched with set intersections ins
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -256,10 +256,6 @@ class WindowChanges:
                 index for index, item in enumerate(self.items) if any(matcher.matches(s) for s in item.states)
             )
         return self._timeline_sets[slug]
-
-    def prepare_timelines(self, slugs: Iterable[str]) -> None:
-        for slug in slugs:
-            self._timeline(slug)
 
     def matching(self, filters: SubscriptionFilters) -> list[int]:
         """Indexes (in digest order) of the items some single version of which passes every filter."""

@@ -18,7 +18,7 @@ class TimelineConfig(AppConfig):
         registry.register_projector(DevelopmentProjector())
         registry.register_projector(TimelineProjector())
 
-        # The curation roles' permissions, completed after every migrate (issue 5: timeline/roles.py).
+        # The curation roles' permissions, completed after every migrate (timeline/roles.py).
         from django.db.models.signals import post_migrate
 
         from timeline.roles import sync_after_migrate

@@ -275,7 +275,7 @@ def development_history(development_id: str) -> QuerySet[DevelopmentVersion]:
     return DevelopmentVersion.objects.filter(development_id=development_id).order_by("version")
 
 
-# --- Reads added for the API (issue 3) ---
+# --- Reads for the API ---
 
 
 def development_get(development_id: str) -> Development | None:

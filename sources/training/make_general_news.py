@@ -1,7 +1,7 @@
 # ruff: noqa: E501
 """Writes general_news.jsonl: ordinary technology and world news for counting the flagger's noise flags.
 
-Issue 16 limits noise to one flag per 1,000 items of general news. Real feeds are mostly sport, weather,
+The flagger may raise at most one noise flag per 1,000 items of general news. Real feeds are mostly sport, weather,
 local politics, markets, gadgets, software releases, health, science and entertainment, and some of their
 technology stories mention AI, GPUs or chips without being about the AI and chip competition. This script
 writes such items from hand-written templates and vocabularies (the places, teams and small firms are

@@ -1,4 +1,4 @@
-"""The curation admin for the timeline: developments, entities, named timelines (issue 5).
+"""The curation admin for the timeline: developments, entities, named timelines.
 
 Every page writes through timeline.services; the read models are never saved directly. Roles are ordinary
 Django permissions held by the groups of timeline/roles.py.

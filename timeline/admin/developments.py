@@ -23,7 +23,6 @@ from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
 
 from events.store import ConcurrencyError
 from timeline import services
@@ -484,13 +483,3 @@ class DevelopmentAdmin(admin.ModelAdmin):
             form = MergeForm(initial={"token": new_token()}, admin_site=self.admin_site)
         context = page_context(request, self, "Merge duplicates", form=form, duplicates=duplicates, media=form.media)
         return render(request, "admin/timeline/development/merge.html", context)
-
-
-def grading_badge(reliability: str, credibility: str) -> SafeString:
-    return format_html(
-        '<span class="grading" title="{}; {}">{}{}</span>',
-        RELIABILITY.get(reliability, ""),
-        CREDIBILITY.get(credibility, ""),
-        reliability,
-        credibility,
-    )
