@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, REPORT_SAMPLE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("TIMELINE_VAR_DIR", BASE_DIR / "var"))
@@ -62,6 +63,9 @@ MIDDLEWARE = [
     # First: probes reach a container by address over plain HTTP, before host checks and the HTTPS redirect.
     "config.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -163,6 +167,69 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+
+# Content-Security-Policy (django-csp; issue 23). Pages show text that came from outside (feed items, candidate
+# summaries, citations); it is escaped, and this policy is the second line: if one escape is ever missed, an injected
+# script, handler or form still does not run in an analyst's session. Each source, and why it is there:
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        # Anything not named below: only this site.
+        "default-src": [SELF],
+        # Scripts: files from this site (the admin's, Swagger UI's from drf-spectacular-sidecar) and inline blocks
+        # carrying this response's nonce. Never 'unsafe-inline' or 'unsafe-eval': an injected <script> or
+        # onclick= has no nonce, so it does not run. 'report-sample' puts the blocked code's first characters in
+        # the violation report, so the log shows what was stopped.
+        "script-src": [SELF, NONCE, REPORT_SAMPLE],
+        # Styles: stylesheets from this site and the few inline <style> blocks of our templates, which carry the
+        # nonce. No 'unsafe-inline': injected markup cannot restyle a page to hide or fake a control.
+        "style-src": [SELF, NONCE, REPORT_SAMPLE],
+        # Images: this site, and data: URIs, which Swagger UI's stylesheet uses for its small icons and the public
+        # pages for their empty favicon.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        # fetch/XHR: Swagger UI reads the schema and tries requests against this site's API only.
+        "connect-src": [SELF],
+        # No plugins, no <base> that would move relative links, forms post only here, no page in anyone's frame
+        # (nothing here is meant to be embedded: the figure is served as an SVG file, with its own policy).
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        # Violations are posted to config/csp_reports.py, which logs them (report-uri: sent at once by every
+        # browser; report-to would make Chromium batch them and ignore report-uri).
+        "report-uri": ["/csp-report/"],
+    }
+}
+# The report endpoint (config/csp_reports.py): at most this many reports per client address a minute are logged
+# (a page with one broken source reports on every load; an attacker could post many), the rest answered 429
+# unlogged; and a report body larger than this is refused with 413 before it is parsed.
+# django-csp leaves out one kind of response: with DEBUG on, 404s and 500s, whose debug pages use inline code.
+CSP_REPORTS_PER_CLIENT_PER_MINUTE = 30
+CSP_REPORT_MAX_BYTES = 16 * 1024
+# Permissions-Policy (django-permissions-policy): the pages use none of these browser features, so none of them
+# is available to any page or frame, whatever script ends up on it.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

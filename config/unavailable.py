@@ -53,7 +53,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response = JsonResponse({"detail": problem}, status=503)
     else:
         # No context processors and no database: the page must render while the database is down.
-        page = render_to_string("503.html", {"problem": problem, "retry_after": DATABASE_RETRY_AFTER})
+        # The page's one <style> carries the Content-Security-Policy nonce (absent when a middleware before
+        # django-csp's failed; the page is then unstyled, not broken).
+        nonce = str(getattr(request, "csp_nonce", ""))
+        context = {"problem": problem, "retry_after": DATABASE_RETRY_AFTER, "csp_nonce": nonce}
+        page = render_to_string("503.html", context)
         response = HttpResponse(page, status=503)
     response["Retry-After"] = str(DATABASE_RETRY_AFTER)
     response["Cache-Control"] = "no-store"
