@@ -15,7 +15,6 @@ whose message is one line that says what happened.
 from __future__ import annotations
 
 import contextlib
-import email.utils
 import http.client
 import ipaddress
 import socket
@@ -23,11 +22,12 @@ import ssl
 import threading
 import zlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
+
+from sources.feeds.headers import parse_max_age, parse_retry_after
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -35,7 +35,6 @@ ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml, application/feed+json;q=0.9, "
     "application/json;q=0.8, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
-MAX_RETRY_AFTER_SECONDS = 7 * 24 * 3600
 
 
 class FetchError(Exception):
@@ -152,50 +151,6 @@ class FetchResult:
     @property
     def max_age(self) -> float | None:
         return parse_max_age(self.headers)
-
-
-# --- header parsing -------------------------------------------------------------------------------------------
-
-
-def parse_retry_after(value: str, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), capped at a week."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    if value.isdecimal():
-        return float(min(int(value), MAX_RETRY_AFTER_SECONDS))
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    return float(min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS))
-
-
-def parse_max_age(headers: dict[str, str], *, now: datetime | None = None) -> float | None:
-    """How long the response may be cached: Cache-Control max-age (or s-maxage), else Expires."""
-    directives: dict[str, str] = {}
-    for part in headers.get("cache-control", "").split(","):
-        name, _, value = part.strip().partition("=")
-        if name:
-            directives[name.lower()] = value.strip().strip('"')
-    if "no-store" in directives or "no-cache" in directives:
-        return None
-    for name in ("s-maxage", "max-age"):
-        if directives.get(name, "").isdecimal():
-            return float(int(directives[name]))
-    expires = headers.get("expires", "").strip()
-    if expires:
-        try:
-            when = email.utils.parsedate_to_datetime(expires)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
-    return None
 
 
 # --- URLs and addresses ---------------------------------------------------------------------------------------

@@ -22,9 +22,8 @@ from sources.feeds.fetching import (
     UnsafeURLError,
     check_url,
     fetch,
-    parse_max_age,
-    parse_retry_after,
 )
+from sources.feeds.headers import parse_max_age, parse_retry_after
 from tests.sources import feedserver
 
 CLOSED = AddressPolicy(allow_loopback=False)
