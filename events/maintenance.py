@@ -7,12 +7,13 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any
+from typing import IO
 
 from django.db import transaction
 
 from events import registry
 from events.models import LogHead, ProjectionCheckpoint, StoredEvent
+from events.shapes import ExportedEvent
 from events.store import GENESIS_HASH, Head, RecordedEvent, event_hash, project, sealed
 
 EXPORT_FORMAT = "timeline-event-log/1"
@@ -121,7 +122,7 @@ def rebuild_projections(batch_size: int = 5000) -> int:
     return replayed
 
 
-def _row_to_json(row: StoredEvent) -> dict[str, Any]:
+def _row_to_json(row: StoredEvent) -> ExportedEvent:
     return {
         "position": row.position,
         "event_id": str(row.event_id),

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Max, Q
@@ -21,6 +20,7 @@ from django.utils import timezone
 
 from events import registry
 from events.models import LogHead, ProjectionCheckpoint, StoredEvent
+from events.shapes import EventData, EventMetadata
 
 # Any constant works; it only has to be the same for every writer of this database.
 _APPEND_LOCK_KEY = 7_310_202_201
@@ -57,9 +57,9 @@ class Head:
 @dataclass(frozen=True)
 class NewEvent:
     event_type: str
-    data: dict[str, Any]
+    data: EventData
     event_id: uuid.UUID = field(default_factory=uuid.uuid4)
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: EventMetadata = field(default_factory=lambda: EventMetadata())
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,8 @@ class RecordedEvent:
     version: int
     event_type: str
     schema_version: int
-    data: dict[str, Any]
-    metadata: dict[str, Any]
+    data: EventData
+    metadata: EventMetadata
     recorded_at: datetime
     hash: str
     # True when append found the event already stored (a retry) and returned it instead of writing it; a fact
@@ -96,7 +96,7 @@ class RecordedEvent:
         )
 
 
-def canonical_json(value: Any) -> str:
+def canonical_json(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
@@ -198,7 +198,7 @@ def append_many(
         return recorded
 
 
-def same_request(recorded: dict[str, Any], claimed: dict[str, Any]) -> bool:
+def same_request(recorded: EventMetadata, claimed: EventMetadata) -> bool:
     """Whether a retry's metadata claims the request that first used the event id.
 
     Callers that derive an event id from a client's key (the API's Idempotency-Key) put a hash of the request
