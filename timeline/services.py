@@ -59,7 +59,7 @@ def _raise_if(errors: dict[str, list[str]]) -> None:
         raise ValidationError(errors)
 
 
-def _clean_text(value: Any, field: str, errors: dict[str, list[str]], *, required: bool, limit: int) -> str:
+def _clean_text(value: object, field: str, errors: dict[str, list[str]], *, required: bool, limit: int) -> str:
     text = str(value or "").strip()
     if required and not text:
         errors.setdefault(field, []).append("This field is required and may not be blank.")
@@ -68,14 +68,14 @@ def _clean_text(value: Any, field: str, errors: dict[str, list[str]], *, require
     return text
 
 
-def _clean_choice(value: Any, field: str, choices: Iterable[str], errors: dict[str, list[str]]) -> str:
+def _clean_choice(value: object, field: str, choices: Iterable[str], errors: dict[str, list[str]]) -> str:
     allowed = list(choices)
     if value not in allowed:
         errors.setdefault(field, []).append(f"'{value}' is not one of: {', '.join(allowed)}.")
     return str(value)
 
 
-def _clean_date(value: Any, field: str, errors: dict[str, list[str]]) -> str:
+def _clean_date(value: object, field: str, errors: dict[str, list[str]]) -> str:
     try:
         return parse_fuzzy_date(str(value or "")).edtf
     except FuzzyDateError as error:
@@ -123,7 +123,7 @@ def _clean_media(value: Any, errors: dict[str, list[str]]) -> Media | None:
     }
 
 
-def _is_uuid(value: Any) -> bool:
+def _is_uuid(value: object) -> bool:
     try:
         uuid.UUID(str(value))
     except ValueError:
