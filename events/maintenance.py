@@ -14,7 +14,7 @@ from django.db import transaction
 from events import registry
 from events.models import LogHead, ProjectionCheckpoint, StoredEvent
 from events.shapes import ExportedEvent
-from events.store import GENESIS_HASH, Head, RecordedEvent, event_hash, project, sealed
+from events.store import GENESIS_HASH, Head, RecordedEvent, event_hash, project, sealed, stored_fields
 
 EXPORT_FORMAT = "timeline-event-log/1"
 
@@ -123,18 +123,7 @@ def rebuild_projections(batch_size: int = 5000) -> int:
 
 
 def _row_to_json(row: StoredEvent) -> ExportedEvent:
-    return {
-        "position": row.position,
-        "event_id": str(row.event_id),
-        "stream": row.stream,
-        "version": row.version,
-        "event_type": row.event_type,
-        "schema_version": row.schema_version,
-        "data": row.data,
-        "metadata": row.metadata,
-        "recorded_at": row.recorded_at.isoformat(),
-        "hash": row.hash,
-    }
+    return {**stored_fields(row), "hash": row.hash}
 
 
 def export_log(out: IO[str]) -> int:

@@ -19,8 +19,8 @@ class EventMetadata(TypedDict, total=False):
     request_hash: str
 
 
-class ExportedEvent(TypedDict):
-    """One line of an export_log file: a stored event as stored, its time in ISO 8601."""
+class StoredEventFields(TypedDict):
+    """Everything stored about an event but its hash, as JSON values: what the hash covers."""
 
     position: int
     event_id: str
@@ -30,5 +30,10 @@ class ExportedEvent(TypedDict):
     schema_version: int
     data: EventData
     metadata: EventMetadata
-    recorded_at: str
+    recorded_at: str  # ISO 8601
+
+
+class ExportedEvent(StoredEventFields):
+    """One line of an export_log file: a stored event as stored."""
+
     hash: str

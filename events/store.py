@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from events import registry
 from events.models import LogHead, ProjectionCheckpoint, StoredEvent
-from events.shapes import EventData, EventMetadata
+from events.shapes import EventData, EventMetadata, StoredEventFields
 
 # Any constant works; it only has to be the same for every writer of this database.
 _APPEND_LOCK_KEY = 7_310_202_201
@@ -100,21 +100,24 @@ def canonical_json(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+def stored_fields(row: StoredEvent) -> StoredEventFields:
+    """Everything stored about an event but its hash: what the hash covers, and (with the hash) an export line."""
+    return {
+        "position": row.position,
+        "event_id": str(row.event_id),
+        "stream": row.stream,
+        "version": row.version,
+        "event_type": row.event_type,
+        "schema_version": row.schema_version,
+        "data": row.data,
+        "metadata": row.metadata,
+        "recorded_at": row.recorded_at.isoformat(),
+    }
+
+
 def event_hash(previous_hash: str, row: StoredEvent) -> str:
     """sha256 over the previous hash and the canonical JSON of everything stored about the event."""
-    body = canonical_json(
-        {
-            "position": row.position,
-            "event_id": str(row.event_id),
-            "stream": row.stream,
-            "version": row.version,
-            "event_type": row.event_type,
-            "schema_version": row.schema_version,
-            "data": row.data,
-            "metadata": row.metadata,
-            "recorded_at": row.recorded_at.isoformat(),
-        }
-    )
+    body = canonical_json(stored_fields(row))
     return hashlib.sha256((previous_hash + body).encode("utf-8")).hexdigest()
 
 
