@@ -39,7 +39,7 @@ class CommaMultipleChoiceField(forms.MultipleChoiceField):
 class FuzzyDateField(forms.CharField):
     """An EDTF date (2023, 2023-10, 2024-36, 2022-10-07 ...), parsed into its bounds."""
 
-    def clean(self, value: Any) -> FuzzyDate | None:  # type: ignore[override]
+    def clean(self, value: Any) -> FuzzyDate | None:
         text = super().clean(value)
         if not text:
             return None
@@ -52,7 +52,7 @@ class FuzzyDateField(forms.CharField):
 class AsOfField(forms.CharField):
     """A log position (an integer) or an ISO 8601 time with a time zone."""
 
-    def clean(self, value: Any) -> int | datetime | None:  # type: ignore[override]
+    def clean(self, value: Any) -> int | datetime | None:
         text = (super().clean(value) or "").strip()
         if not text:
             return None
@@ -75,7 +75,7 @@ class StrictBooleanField(forms.CharField):
     TRUE = {"true", "1", "yes"}
     FALSE = {"false", "0", "no"}
 
-    def clean(self, value: Any) -> bool | None:  # type: ignore[override]
+    def clean(self, value: Any) -> bool | None:
         text = (super().clean(value) or "").strip().lower()
         if not text:
             return None

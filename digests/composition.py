@@ -33,7 +33,6 @@ from digests.models import Subscription
 from digests.tokens import unsubscribe_token
 from digests.window import DigestItem, SubscriptionFilters, WindowChanges
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
-from timeline.selectors import entity_names
 from timeline.taxonomy import CREDIBILITY, FIELD_LABELS, RELIABILITY, Category, Kind
 
 # At most this many items per digest, shared fairly among its categories (at least MIN_PER_CATEGORY each):
@@ -150,21 +149,6 @@ def citation_line(citation: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def _names_for(changes: WindowChanges) -> dict[str, str]:
-    cached = getattr(changes, "_entity_names", None)
-    if cached is None:
-        ids: set[str] = set()
-        for item in changes.items:
-            ids.update(item.entities)
-            for change in item.changes:
-                if change.field == "entities":
-                    ids.update(change.before or ())
-                    ids.update(change.after or ())
-        cached = entity_names(ids)
-        changes._entity_names = cached  # type: ignore[attr-defined]
-    return cached
-
-
 def _item_context(item: DigestItem, names: Mapping[str, str]) -> dict[str, Any]:
     return {
         "item": item,
@@ -218,7 +202,7 @@ def item_fragments(changes: WindowChanges, index: int) -> tuple[str, str]:
     """(html, text) for one item, rendered on first use and shared by every subscriber of the window."""
     fragment = changes.fragments.get(index)
     if fragment is None:
-        context = _item_context(changes.items[index], _names_for(changes))
+        context = _item_context(changes.items[index], changes.entity_names)
         fragment = (
             pack_html(render_to_string("digests/email/item.html", context)),
             render_to_string("digests/email/item.txt", context).strip("\n"),
@@ -285,7 +269,7 @@ def digest_compose(
         "review_count": review_count,
         "review_url": f"{site_url()}/admin/sources/candidate/",
         "site_url": site_url(),
-        "filters": describe_filters(filters, _names_for(changes) if filters.entities else {}),
+        "filters": describe_filters(filters, changes.entity_names if filters.entities else {}),
         "unsubscribe_url": unsubscribe,
         "test": test,
         "empty": not matched,

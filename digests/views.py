@@ -35,7 +35,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             services.subscription_request(
                 client_address=client_address(request),
                 email=data["email"],
-                user=user,  # type: ignore[arg-type]
+                user=user,
                 categories=data["categories"],
                 kinds=data["kinds"],
                 entities=data["entities"],

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Q
@@ -18,7 +19,7 @@ from django.db.models import Q
 from digests.models import Subscription
 from timeline import domain
 from timeline.models import DevelopmentVersion, NamedTimeline
-from timeline.selectors import TimelineFilters, entity_resolve, filters_from_mapping
+from timeline.selectors import TimelineFilters, entity_names, entity_resolve, filters_from_mapping
 from timeline.taxonomy import Category
 
 RELIABILITY_GRADES = "ABCDEF"
@@ -236,6 +237,19 @@ class WindowChanges:
 
     def __len__(self) -> int:
         return len(self.items)
+
+    @cached_property
+    def entity_names(self) -> dict[str, str]:
+        """Entity id → name for every entity the window's items name, now or on either side of a change: one query
+        on first use, shared by every subscriber's digest of the window."""
+        ids: set[str] = set()
+        for item in self.items:
+            ids.update(item.entities)
+            for change in item.changes:
+                if change.field == "entities":
+                    ids.update(change.before or ())
+                    ids.update(change.after or ())
+        return entity_names(ids)
 
     def tally(self, matched: list[int]) -> tuple[dict[str, int], dict[str, list[int]]]:
         """Counts per change type and the matched indexes per shown category, in digest order."""

@@ -7,13 +7,14 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, Any
+from typing import IO
 
 from django.db import transaction
 
 from events import registry
 from events.models import LogHead, ProjectionCheckpoint, StoredEvent
-from events.store import GENESIS_HASH, Head, RecordedEvent, event_hash, project, sealed
+from events.shapes import ExportedEvent
+from events.store import GENESIS_HASH, Head, RecordedEvent, event_hash, project, sealed, stored_fields
 
 EXPORT_FORMAT = "timeline-event-log/1"
 
@@ -121,19 +122,8 @@ def rebuild_projections(batch_size: int = 5000) -> int:
     return replayed
 
 
-def _row_to_json(row: StoredEvent) -> dict[str, Any]:
-    return {
-        "position": row.position,
-        "event_id": str(row.event_id),
-        "stream": row.stream,
-        "version": row.version,
-        "event_type": row.event_type,
-        "schema_version": row.schema_version,
-        "data": row.data,
-        "metadata": row.metadata,
-        "recorded_at": row.recorded_at.isoformat(),
-        "hash": row.hash,
-    }
+def _row_to_json(row: StoredEvent) -> ExportedEvent:
+    return {**stored_fields(row), "hash": row.hash}
 
 
 def export_log(out: IO[str]) -> int:

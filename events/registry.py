@@ -6,12 +6,15 @@ Apps register here in AppConfig.ready(); the store itself knows no domain.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from events.shapes import EventData
 
 if TYPE_CHECKING:
     from events.store import RecordedEvent
 
-Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+# Takes a copy of the older data, free to change in place, and returns the data in the next version's shape.
+Upcaster = Callable[[dict[str, object]], EventData]
 
 _schema_versions: dict[str, int] = {}
 _upcasters: dict[tuple[str, int], Upcaster] = {}
@@ -42,7 +45,7 @@ def register_upcaster(event_type: str, from_version: int, upcaster: Upcaster) ->
     _upcasters[(event_type, from_version)] = upcaster
 
 
-def upcast(event_type: str, schema_version: int, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+def upcast(event_type: str, schema_version: int, data: EventData) -> tuple[int, EventData]:
     current = schema_version_of(event_type)
     while schema_version < current:
         upcaster = _upcasters.get((event_type, schema_version))

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Max, Q
@@ -21,6 +20,7 @@ from django.utils import timezone
 
 from events import registry
 from events.models import LogHead, ProjectionCheckpoint, StoredEvent
+from events.shapes import EventData, EventMetadata, StoredEventFields
 
 # Any constant works; it only has to be the same for every writer of this database.
 _APPEND_LOCK_KEY = 7_310_202_201
@@ -57,9 +57,9 @@ class Head:
 @dataclass(frozen=True)
 class NewEvent:
     event_type: str
-    data: dict[str, Any]
+    data: EventData
     event_id: uuid.UUID = field(default_factory=uuid.uuid4)
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: EventMetadata = field(default_factory=lambda: EventMetadata())
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,8 @@ class RecordedEvent:
     version: int
     event_type: str
     schema_version: int
-    data: dict[str, Any]
-    metadata: dict[str, Any]
+    data: EventData
+    metadata: EventMetadata
     recorded_at: datetime
     hash: str
     # True when append found the event already stored (a retry) and returned it instead of writing it; a fact
@@ -96,25 +96,28 @@ class RecordedEvent:
         )
 
 
-def canonical_json(value: Any) -> str:
+def canonical_json(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def stored_fields(row: StoredEvent) -> StoredEventFields:
+    """Everything stored about an event but its hash: what the hash covers, and (with the hash) an export line."""
+    return {
+        "position": row.position,
+        "event_id": str(row.event_id),
+        "stream": row.stream,
+        "version": row.version,
+        "event_type": row.event_type,
+        "schema_version": row.schema_version,
+        "data": row.data,
+        "metadata": row.metadata,
+        "recorded_at": row.recorded_at.isoformat(),
+    }
 
 
 def event_hash(previous_hash: str, row: StoredEvent) -> str:
     """sha256 over the previous hash and the canonical JSON of everything stored about the event."""
-    body = canonical_json(
-        {
-            "position": row.position,
-            "event_id": str(row.event_id),
-            "stream": row.stream,
-            "version": row.version,
-            "event_type": row.event_type,
-            "schema_version": row.schema_version,
-            "data": row.data,
-            "metadata": row.metadata,
-            "recorded_at": row.recorded_at.isoformat(),
-        }
-    )
+    body = canonical_json(stored_fields(row))
     return hashlib.sha256((previous_hash + body).encode("utf-8")).hexdigest()
 
 
@@ -198,7 +201,7 @@ def append_many(
         return recorded
 
 
-def same_request(recorded: dict[str, Any], claimed: dict[str, Any]) -> bool:
+def same_request(recorded: EventMetadata, claimed: EventMetadata) -> bool:
     """Whether a retry's metadata claims the request that first used the event id.
 
     Callers that derive an event id from a client's key (the API's Idempotency-Key) put a hash of the request

@@ -45,7 +45,7 @@ def watchlist_rules() -> RuleSet:
     stamp = repr((entity_stamp, pattern_stamp, Entity.objects.count(), sorted(thresholds.items())))
     with _rules_lock:
         if _rules_cache.get("stamp") == stamp:
-            return _rules_cache["rules"]  # type: ignore[no-any-return]
+            return _rules_cache["rules"]
     timeline_ids = _timeline_entity_ids()
     entities = []
     for entity in WatchEntity.objects.filter(active=True):

@@ -1,15 +1,33 @@
 """The development aggregate: its event types and how each event changes its state.
 
-Pure functions over plain dicts, shared by the projector (to build read models) and by the services (to
-check a command against the current state before appending).
+Pure functions over the shapes in timeline.shapes, shared by the projector (to build read models) and by the
+services (to check a command against the current state before appending). The store hands over each event's
+data as some JSON object; its event type (and schema version, after upcasting) vouch for its shape, so the
+functions here read it as that shape.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import Mapping
+from typing import cast
 
 from events import registry
+from events.shapes import EventData
+from timeline.shapes import (
+    CitationAddedData,
+    CitationData,
+    CitationRemovedData,
+    DevelopmentChanges,
+    DevelopmentMergedData,
+    DevelopmentRecordedData,
+    DevelopmentRevisedData,
+    DevelopmentState,
+    DuplicateAbsorbedData,
+    TimelineDefinedData,
+    TimelineFields,
+    VersionChange,
+)
 
 DEVELOPMENT_RECORDED = "DevelopmentRecorded"
 DEVELOPMENT_REVISED = "DevelopmentRevised"
@@ -69,18 +87,24 @@ TIMELINE_EVENTS = (TIMELINE_DEFINED, TIMELINE_REVISED)
 TIMELINE_FIELDS = ("title", "description", "filters", "pinned")
 
 
-def timeline_changes(data: dict[str, Any]) -> dict[str, Any]:
+def timeline_definition(data: EventData) -> TimelineDefinedData:
+    """The data of a TimelineDefined or TimelineRevised event, as its shape."""
+    return cast(TimelineDefinedData, data)
+
+
+def timeline_changes(data: EventData) -> TimelineFields:
     """The definition fields a TimelineDefined or TimelineRevised event sets."""
-    return {key: data[key] for key in TIMELINE_FIELDS if key in data}
+    # Only TIMELINE_FIELDS are taken, so the result is TimelineFields whatever else the data holds.
+    return cast(TimelineFields, {key: data[key] for key in TIMELINE_FIELDS if key in data})
 
 
-def _citation_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+def _citation_v1_to_v2(data: dict[str, object]) -> CitationAddedData:
     """Schema 1 stored the Admiralty grading as one string ("B2"); schema 2 keeps its two axes apart."""
-    citation = dict(data["citation"])
+    citation = dict(cast(dict[str, object], data["citation"]))
     grading = str(citation.pop("grading", "F6"))
     citation["reliability"], citation["credibility"] = grading[0], grading[1:] or "6"
     citation.setdefault("grading_note", "")
-    return {**data, "citation": citation}
+    return cast(CitationAddedData, {**data, "citation": citation})
 
 
 def register_event_types() -> None:
@@ -90,20 +114,21 @@ def register_event_types() -> None:
     registry.register_upcaster(CITATION_ADDED, 1, _citation_v1_to_v2)
 
 
-def evolve(state: dict[str, Any] | None, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+def evolve(state: DevelopmentState | None, event_type: str, data: EventData) -> DevelopmentState:
     """The development's state after one event. `state` is None before DevelopmentRecorded."""
     if event_type == DEVELOPMENT_RECORDED:
+        recorded = cast(DevelopmentRecordedData, data)
         return {
-            "id": data["id"],
-            "title": data["title"],
-            "summary": data.get("summary", ""),
-            "date": data["date"],
-            "category": data["category"],
-            "kind": data["kind"],
-            "entities": list(data.get("entities", [])),
-            "tags": list(data.get("tags", [])),
-            "disputed": bool(data.get("disputed", False)),
-            "media": data.get("media"),
+            "id": recorded["id"],
+            "title": recorded["title"],
+            "summary": recorded.get("summary", ""),
+            "date": recorded["date"],
+            "category": recorded["category"],
+            "kind": recorded["kind"],
+            "entities": list(recorded.get("entities", [])),
+            "tags": list(recorded.get("tags", [])),
+            "disputed": bool(recorded.get("disputed", False)),
+            "media": recorded.get("media"),
             "status": "current",
             "merged_into": None,
             "citations": [],
@@ -112,48 +137,63 @@ def evolve(state: dict[str, Any] | None, event_type: str, data: dict[str, Any]) 
         raise ValueError(f"{event_type} before the development was recorded")
     new = copy.deepcopy(state)
     if event_type == DEVELOPMENT_REVISED:
-        for field, value in data["changes"].items():
-            new[field] = value
+        new = _revised(new, cast(DevelopmentRevisedData, data)["changes"])
     elif event_type == DEVELOPMENT_RETRACTED:
         new["status"] = "retracted"
     elif event_type == DEVELOPMENT_RESTORED:
         new["status"] = "current"
     elif event_type == CITATION_ADDED:
-        new["citations"].append(dict(data["citation"]))
+        new["citations"].append(_copy(cast(CitationAddedData, data)["citation"]))
     elif event_type == CITATION_REMOVED:
-        new["citations"] = [c for c in new["citations"] if c["id"] != data["citation_id"]]
+        removed = cast(CitationRemovedData, data)["citation_id"]
+        new["citations"] = [c for c in new["citations"] if c["id"] != removed]
     elif event_type == DEVELOPMENT_MERGED:
         new["status"] = "merged"
-        new["merged_into"] = data["into"]
+        new["merged_into"] = cast(DevelopmentMergedData, data)["into"]
     elif event_type == DUPLICATE_ABSORBED:
-        new["citations"].extend(dict(c) for c in data["citations"])
+        absorbed = cast(DuplicateAbsorbedData, data)
+        new["citations"].extend(_copy(c) for c in absorbed["citations"])
         known = set(new["entities"])
-        new["entities"].extend(e for e in data.get("entities", []) if e not in known)
+        new["entities"].extend(e for e in absorbed.get("entities", []) if e not in known)
     else:
         raise ValueError(f"unknown development event {event_type}")
     return new
 
 
-def describe_change(state_before: dict[str, Any] | None, event_type: str, data: dict[str, Any]) -> dict[str, Any]:
+def _revised(state: DevelopmentState, changes: DevelopmentChanges) -> DevelopmentState:
+    return {**state, **changes}
+
+
+def _copy(citation: CitationData) -> CitationData:
+    """A shallow copy, so that the state never shares a citation with the event it came from."""
+    return cast(CitationData, dict(citation))
+
+
+def describe_change(state_before: DevelopmentState | None, event_type: str, data: EventData) -> VersionChange:
     """What an event changed, as {field: {"from": old, "to": new}} or a short summary for list-like events."""
     if event_type == DEVELOPMENT_RECORDED:
         return {"recorded": True}
     if event_type == DEVELOPMENT_REVISED:
-        before = state_before or {}
-        return {field: {"from": before.get(field), "to": value} for field, value in data["changes"].items()}
+        before: Mapping[str, object] = state_before or {}
+        changes = cast(DevelopmentRevisedData, data)["changes"]
+        # The keys are revisable fields, and VersionChange has a FieldChange for each.
+        return cast(
+            VersionChange, {field: {"from": before.get(field), "to": value} for field, value in changes.items()}
+        )
     if event_type in (DEVELOPMENT_RETRACTED, DEVELOPMENT_RESTORED):
         return {
             "status": {
-                "from": (state_before or {}).get("status"),
+                "from": state_before["status"] if state_before else None,
                 "to": evolve(state_before, event_type, data)["status"],
             }
         }
     if event_type == CITATION_ADDED:
-        return {"citation_added": data["citation"]["id"]}
+        return {"citation_added": cast(CitationAddedData, data)["citation"]["id"]}
     if event_type == CITATION_REMOVED:
-        return {"citation_removed": data["citation_id"]}
+        return {"citation_removed": cast(CitationRemovedData, data)["citation_id"]}
     if event_type == DEVELOPMENT_MERGED:
-        return {"merged_into": data["into"]}
+        return {"merged_into": cast(DevelopmentMergedData, data)["into"]}
     if event_type == DUPLICATE_ABSORBED:
-        return {"absorbed": data["duplicate_id"], "citations": [c["id"] for c in data["citations"]]}
+        absorbed = cast(DuplicateAbsorbedData, data)
+        return {"absorbed": absorbed["duplicate_id"], "citations": [c["id"] for c in absorbed["citations"]]}
     return {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from timeline.shapes import DevelopmentState
 from timeline.taxonomy import Category, EntityType, Kind, Status
 
 
@@ -61,7 +62,8 @@ class DevelopmentColumns(models.Model):
     # when it was first reported: the earliest citation's publication date (lower bound), if any citation has one
     first_reported = models.DateField(null=True, blank=True)
     version = models.PositiveIntegerField()
-    snapshot = models.JSONField()
+    # The state the row's columns come from, with its citations (timeline.projections writes it).
+    snapshot: models.JSONField[DevelopmentState, DevelopmentState] = models.JSONField()
 
     class Meta:
         abstract = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TypedDict, cast
 
 from events.store import RecordedEvent
 from timeline import domain
@@ -20,13 +20,35 @@ from timeline.models import (
     NamedTimeline,
 )
 from timeline.selectors import normalize_name
+from timeline.shapes import AliasData, DevelopmentState, EntityRegisteredData, EntityRevisedData
 
 
 def tags_key(tags: list[str]) -> str:
     return "|" + "|".join(tags) + "|" if tags else ""
 
 
-def development_columns(state: dict[str, Any], version: int) -> dict[str, Any]:
+class DevelopmentColumnValues(TypedDict):
+    """The values of DevelopmentColumns for one state, shared by current and history rows."""
+
+    title: str
+    summary: str
+    edtf: str
+    date_lower: date
+    date_upper: date
+    precision: str
+    display_date: str
+    category: str
+    kind: str
+    tags_key: str
+    disputed: bool
+    status: str
+    best_reliability: str
+    first_reported: date | None
+    version: int
+    snapshot: DevelopmentState
+
+
+def development_columns(state: DevelopmentState, version: int) -> DevelopmentColumnValues:
     """The filterable columns of a development state, shared by current and history rows."""
     when = parse_fuzzy_date(state["date"])
     reliabilities = [c["reliability"] for c in state["citations"]]
@@ -79,7 +101,7 @@ def _published_lower(published: str) -> date | None:
 
 
 def history_row(
-    event: RecordedEvent, development_id: str, before: dict[str, Any] | None, columns: dict[str, Any]
+    event: RecordedEvent, development_id: str, before: DevelopmentState | None, columns: DevelopmentColumnValues
 ) -> DevelopmentVersion:
     """The (unsaved) version-history row an event leaves: `apply` saves it at once, `apply_batch` in bulk."""
     return DevelopmentVersion(
@@ -101,13 +123,17 @@ class EntityProjector:
     def apply(self, event: RecordedEvent) -> None:
         if event.event_type not in (domain.ENTITY_REGISTERED, domain.ENTITY_REVISED):
             return
-        data = event.data
         if event.event_type == domain.ENTITY_REGISTERED:
+            registered = cast(EntityRegisteredData, event.data)
             entity = Entity.objects.create(
-                id=data["id"], name=data["name"], entity_type=data["entity_type"], version=event.version
+                id=registered["id"],
+                name=registered["name"],
+                entity_type=registered["entity_type"],
+                version=event.version,
             )
-            aliases = data.get("aliases", [])
+            aliases: list[AliasData] = registered.get("aliases", [])
         else:
+            data = cast(EntityRevisedData, event.data)
             entity = Entity.objects.get(pk=data["id"])
             entity.name = data.get("name", entity.name)
             entity.entity_type = data.get("entity_type", entity.entity_type)
@@ -118,7 +144,8 @@ class EntityProjector:
             entity.aliases.all().delete()
         seen: set[str] = set()
         rows = []
-        for alias in [{"name": entity.name, "lang": ""}, *aliases]:
+        every_name: list[AliasData] = [{"name": entity.name, "lang": ""}, *aliases]
+        for alias in every_name:
             normalized = normalize_name(alias["name"])
             if normalized and normalized not in seen:
                 seen.add(normalized)
@@ -194,12 +221,12 @@ class DevelopmentProjector:
             )
         }
         start = {development_id: row.snapshot for development_id, row in open_rows.items()}
-        state: dict[str, dict[str, Any]] = dict(start)
+        state: dict[str, DevelopmentState] = dict(start)
         versions: list[DevelopmentVersion] = []
         latest: dict[str, DevelopmentVersion] = {}
         closed: list[DevelopmentVersion] = []
         recorded: dict[str, RecordedEvent] = {}
-        last: dict[str, tuple[RecordedEvent, dict[str, Any]]] = {}
+        last: dict[str, tuple[RecordedEvent, DevelopmentColumnValues]] = {}
         added_at: dict[str, int] = {}
         for event in relevant:
             development_id = event.stream.removeprefix("development-")
@@ -215,7 +242,7 @@ class DevelopmentProjector:
             version = history_row(event, development_id, before, columns)
             versions.append(version)
             latest[development_id] = version
-            known = {c["id"] for c in (before or {}).get("citations", [])}
+            known = {c["id"] for c in before["citations"]} if before else set()
             added_at.update((c["id"], event.position) for c in after["citations"] if c["id"] not in known)
             if event.event_type == domain.DEVELOPMENT_RECORDED:
                 recorded[development_id] = event
@@ -239,8 +266,8 @@ class DevelopmentProjector:
     @staticmethod
     def _write_developments(
         recorded: dict[str, RecordedEvent],
-        last: dict[str, tuple[RecordedEvent, dict[str, Any]]],
-        state: dict[str, dict[str, Any]],
+        last: dict[str, tuple[RecordedEvent, DevelopmentColumnValues]],
+        state: dict[str, DevelopmentState],
     ) -> None:
         new, changed = [], []
         for development_id, (event, columns) in last.items():
@@ -264,15 +291,15 @@ class DevelopmentProjector:
 
     @staticmethod
     def _write_citations_and_links(
-        start: dict[str, dict[str, Any]], state: dict[str, dict[str, Any]], added_at: dict[str, int]
+        start: dict[str, DevelopmentState], state: dict[str, DevelopmentState], added_at: dict[str, int]
     ) -> None:
         removed_citations: list[str] = []
         new_citations: list[Citation] = []
         removed_links: list[tuple[str, str]] = []
         new_links: list[DevelopmentEntity] = []
         for development_id, after in state.items():
-            before = start.get(development_id) or {"citations": [], "entities": []}
-            old = {c["id"] for c in before["citations"]}
+            before = start.get(development_id)
+            old = {c["id"] for c in before["citations"]} if before else set()
             # A citation removed and added again inside the batch is written anew, as `apply` would.
             rewritten = {c["id"] for c in after["citations"] if c["id"] in old and c["id"] in added_at}
             removed_citations += [c for c in old - {c["id"] for c in after["citations"]}] + sorted(rewritten)
@@ -287,7 +314,8 @@ class DevelopmentProjector:
                 for citation in after["citations"]
                 if citation["id"] not in old or citation["id"] in rewritten
             ]
-            old_entities, new_entities = set(before["entities"]), set(after["entities"])
+            old_entities = set(before["entities"]) if before else set()
+            new_entities = set(after["entities"])
             removed_links += [(development_id, entity_id) for entity_id in old_entities - new_entities]
             new_links += [
                 DevelopmentEntity(development_id=development_id, entity_id=entity_id)
@@ -302,9 +330,9 @@ class DevelopmentProjector:
 
     @staticmethod
     def _sync_citations(
-        development: Development, before: dict[str, Any] | None, after: dict[str, Any], position: int
+        development: Development, before: DevelopmentState | None, after: DevelopmentState, position: int
     ) -> None:
-        old = {c["id"] for c in (before or {}).get("citations", [])}
+        old = {c["id"] for c in before["citations"]} if before else set()
         new = {c["id"]: c for c in after["citations"]}
         if removed := old - set(new):
             Citation.objects.filter(pk__in=removed).delete()
@@ -321,8 +349,8 @@ class DevelopmentProjector:
         )
 
     @staticmethod
-    def _sync_entities(development: Development, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
-        old = set((before or {}).get("entities", []))
+    def _sync_entities(development: Development, before: DevelopmentState | None, after: DevelopmentState) -> None:
+        old = set(before["entities"]) if before else set()
         new = set(after["entities"])
         if removed := old - new:
             DevelopmentEntity.objects.filter(development=development, entity_id__in=removed).delete()
@@ -346,7 +374,8 @@ class TimelineProjector:
             return
         fields = domain.timeline_changes(event.data)
         NamedTimeline.objects.update_or_create(
-            slug=event.data["slug"], defaults={**fields, "version": event.version, "last_position": event.position}
+            slug=domain.timeline_definition(event.data)["slug"],
+            defaults={**fields, "version": event.version, "last_position": event.position},
         )
 
     def reset(self) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -22,6 +23,7 @@ from timeline.models import (
     EntityAlias,
     NamedTimeline,
 )
+from timeline.shapes import SavedFilters
 from timeline.taxonomy import RELIABILITY
 
 VISIBLE_STATUSES = ("current",)
@@ -188,8 +190,9 @@ def _filter_query(filters: TimelineFilters, position: int | None) -> Q:
     return query
 
 
-def filters_from_mapping(data: dict[str, Any]) -> TimelineFilters:
-    """A saved filter (a named timeline's `filters`) as TimelineFilters."""
+def filters_from_mapping(data: SavedFilters | Mapping[str, Any]) -> TimelineFilters:
+    """A saved filter (a named timeline's `filters`) as TimelineFilters; also given one not yet checked, whose
+    values may be anything (services.timeline_define checks it with this)."""
 
     def as_tuple(value: Any) -> tuple[str, ...]:
         if not value:
@@ -303,7 +306,7 @@ class PriorWrite(NamedTuple):
     version: DevelopmentVersion
 
 
-def development_version_after_event(event_id: Any) -> PriorWrite | None:
+def development_version_after_event(event_id: uuid.UUID | str) -> PriorWrite | None:
     """The type and request hash of the event `event_id` and the development version its command left behind;
     None if there is no such development event (used to answer a retried request as the first answer was).
 

@@ -9,18 +9,35 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from events import store
 from events.models import StoredEvent
+from events.shapes import EventMetadata
 from events.store import NewEvent
 from timeline import domain
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
 from timeline.models import Citation, Development, Entity, NamedTimeline
 from timeline.selectors import entity_resolve, filters_from_mapping
+from timeline.shapes import (
+    AliasData,
+    CitationAddedData,
+    CitationData,
+    CitationRemovedData,
+    DevelopmentChanges,
+    DevelopmentMergedData,
+    DevelopmentRecordedData,
+    DevelopmentRevisedData,
+    DuplicateAbsorbedData,
+    EntityRegisteredData,
+    Media,
+    SavedFilters,
+    StatusChangedData,
+    TimelineDefinedData,
+)
 from timeline.taxonomy import CREDIBILITY, RELIABILITY, Category, EntityType, Kind
 
 _http_url = URLValidator(schemes=["http", "https"])
@@ -28,10 +45,10 @@ _slug = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TIMELINE_FILTER_KEYS = {"category", "kind", "entity", "tag", "from", "to", "q", "disputed", "min_reliability"}
 
 
-def _metadata(actor: str | None, reason: str, request_hash: str = "") -> dict[str, Any]:
+def _metadata(actor: str | None, reason: str, request_hash: str = "") -> EventMetadata:
     """Who and why; and, for a request sent with an Idempotency-Key, a hash of it, so that the key reused for
     another request can be told from a retry (api.views.base.ApiView.request_hash)."""
-    metadata: dict[str, Any] = {"actor": actor or None, "reason": reason or ""}
+    metadata: EventMetadata = {"actor": actor or None, "reason": reason or ""}
     if request_hash:
         metadata["request_hash"] = request_hash
     return metadata
@@ -42,7 +59,7 @@ def _raise_if(errors: dict[str, list[str]]) -> None:
         raise ValidationError(errors)
 
 
-def _clean_text(value: Any, field: str, errors: dict[str, list[str]], *, required: bool, limit: int) -> str:
+def _clean_text(value: object, field: str, errors: dict[str, list[str]], *, required: bool, limit: int) -> str:
     text = str(value or "").strip()
     if required and not text:
         errors.setdefault(field, []).append("This field is required and may not be blank.")
@@ -51,14 +68,14 @@ def _clean_text(value: Any, field: str, errors: dict[str, list[str]], *, require
     return text
 
 
-def _clean_choice(value: Any, field: str, choices: Iterable[str], errors: dict[str, list[str]]) -> str:
+def _clean_choice(value: object, field: str, choices: Iterable[str], errors: dict[str, list[str]]) -> str:
     allowed = list(choices)
     if value not in allowed:
         errors.setdefault(field, []).append(f"'{value}' is not one of: {', '.join(allowed)}.")
     return str(value)
 
 
-def _clean_date(value: Any, field: str, errors: dict[str, list[str]]) -> str:
+def _clean_date(value: object, field: str, errors: dict[str, list[str]]) -> str:
     try:
         return parse_fuzzy_date(str(value or "")).edtf
     except FuzzyDateError as error:
@@ -89,7 +106,7 @@ def _clean_tags(values: Iterable[str], errors: dict[str, list[str]]) -> list[str
     return tags
 
 
-def _clean_media(value: Any, errors: dict[str, list[str]]) -> dict[str, str] | None:
+def _clean_media(value: Any, errors: dict[str, list[str]]) -> Media | None:
     if not value:
         return None
     if not isinstance(value, Mapping) or not value.get("url"):
@@ -99,10 +116,14 @@ def _clean_media(value: Any, errors: dict[str, list[str]]) -> dict[str, str] | N
         _http_url(str(value["url"]))
     except ValidationError:
         errors.setdefault("media", []).append("media url must be an http(s) URL.")
-    return {key: str(value.get(key) or "") for key in ("url", "caption", "credit")}
+    return {
+        "url": str(value.get("url") or ""),
+        "caption": str(value.get("caption") or ""),
+        "credit": str(value.get("credit") or ""),
+    }
 
 
-def _is_uuid(value: Any) -> bool:
+def _is_uuid(value: object) -> bool:
     try:
         uuid.UUID(str(value))
     except ValueError:
@@ -110,9 +131,10 @@ def _is_uuid(value: Any) -> bool:
     return True
 
 
-def clean_citation(fields: Mapping[str, Any], errors: dict[str, list[str]], prefix: str = "") -> dict[str, Any]:
-    """A validated citation dict with a fresh id (or the one given)."""
-    citation: dict[str, Any] = {"id": str(fields.get("id") or uuid.uuid4())}
+def clean_citation(fields: Mapping[str, Any], errors: dict[str, list[str]], prefix: str = "") -> CitationData:
+    """A validated citation with a fresh id (or the one given)."""
+    # Filled key by key in the order the event stores them; every key is set before it is returned.
+    citation = cast(CitationData, {"id": str(fields.get("id") or uuid.uuid4())})
     if not _is_uuid(citation["id"]):
         errors.setdefault(f"{prefix}id", []).append("A citation id must be a UUID.")
     citation["title"] = _clean_text(fields.get("title"), f"{prefix}title", errors, required=True, limit=500)
@@ -123,10 +145,16 @@ def clean_citation(fields: Mapping[str, Any], errors: dict[str, list[str]], pref
         except ValidationError:
             errors.setdefault(f"{prefix}url", []).append("A citation URL must be an http or https URL.")
     citation["url"] = url
-    for field, limit in (("publisher", 200), ("author", 200), ("locator", 200)):
-        citation[field] = _clean_text(fields.get(field), f"{prefix}{field}", errors, required=False, limit=limit)
-    for field in ("excerpt", "claim", "grading_note"):
-        citation[field] = _clean_text(fields.get(field), f"{prefix}{field}", errors, required=False, limit=5000)
+
+    def text(field: str, limit: int) -> str:
+        return _clean_text(fields.get(field), f"{prefix}{field}", errors, required=False, limit=limit)
+
+    citation["publisher"] = text("publisher", 200)
+    citation["author"] = text("author", 200)
+    citation["locator"] = text("locator", 200)
+    citation["excerpt"] = text("excerpt", 5000)
+    citation["claim"] = text("claim", 5000)
+    citation["grading_note"] = text("grading_note", 5000)
     published = str(fields.get("published") or "").strip()
     citation["published"] = _clean_date(published, f"{prefix}published", errors) if published else ""
     citation["reliability"] = _clean_choice(
@@ -187,30 +215,39 @@ def development_record(
 ) -> Development:
     """Record a new development with its first citations. A repeated `event_id` returns the first result."""
     errors: dict[str, list[str]] = {}
-    data = {
-        "title": _clean_text(title, "title", errors, required=True, limit=300),
-        "summary": _clean_text(summary, "summary", errors, required=False, limit=10000),
-        "date": _clean_date(date, "date", errors),
-        "category": _clean_choice(category, "category", Category.values, errors),
-        "kind": _clean_choice(kind, "kind", Kind.values, errors),
-        "entities": _clean_entities(entities, errors),
-        "tags": _clean_tags(tags, errors),
-        "disputed": bool(disputed),
-        "media": _clean_media(media, errors),
-    }
+    title = _clean_text(title, "title", errors, required=True, limit=300)
+    summary = _clean_text(summary, "summary", errors, required=False, limit=10000)
+    date = _clean_date(date, "date", errors)
+    category = _clean_choice(category, "category", Category.values, errors)
+    kind = _clean_choice(kind, "kind", Kind.values, errors)
+    cleaned_entities = _clean_entities(entities, errors)
+    cleaned_tags = _clean_tags(tags, errors)
+    cleaned_media = _clean_media(media, errors)
     cleaned_citations = [clean_citation(c, errors, prefix=f"citations[{i}].") for i, c in enumerate(citations)]
     _raise_if(errors)
 
     event_id = event_id or uuid.uuid4()
     # The development id follows from the event id, so a retried request lands on the same stream.
     development_id = str(uuid.uuid5(event_id, "development"))
-    data["id"] = development_id
+    # In the order the log has always stored them, the id last.
+    data: DevelopmentRecordedData = {
+        "title": title,
+        "summary": summary,
+        "date": date,
+        "category": category,
+        "kind": kind,
+        "entities": cleaned_entities,
+        "tags": cleaned_tags,
+        "disputed": bool(disputed),
+        "media": cleaned_media,
+        "id": development_id,
+    }
     metadata = _metadata(actor, reason, request_hash)
     events = [NewEvent(domain.DEVELOPMENT_RECORDED, data, event_id=event_id, metadata=metadata)]
     events += [
         NewEvent(
             domain.CITATION_ADDED,
-            {"citation": citation},
+            CitationAddedData(citation=citation),
             event_id=uuid.uuid5(event_id, f"citation-{index}"),
             metadata=metadata,
         )
@@ -253,12 +290,15 @@ def development_revise(
     }
     cleaned = {field: cleaners[field](value) for field, value in changes.items() if field in cleaners}
     _raise_if(errors)
-    real_changes = {field: value for field, value in cleaned.items() if state.get(field) != value}
+    # Every key is a revisable field and every value comes from that field's cleaner.
+    real_changes = cast(
+        DevelopmentChanges, {field: value for field, value in cleaned.items() if state.get(field) != value}
+    )
     if not real_changes:
         raise ValidationError({"changes": ["Nothing to change: every value equals the current one."]})
     event = NewEvent(
         domain.DEVELOPMENT_REVISED,
-        {"changes": real_changes},
+        DevelopmentRevisedData(changes=real_changes),
         event_id=event_id or uuid.uuid4(),
         metadata=_metadata(actor, reason, request_hash),
     )
@@ -286,7 +326,7 @@ def _status_change(
     _raise_if(errors)
     event = NewEvent(
         event_type,
-        {"reason": reason},
+        StatusChangedData(reason=reason),
         event_id=event_id or uuid.uuid4(),
         metadata=_metadata(actor, reason, request_hash),
     )
@@ -356,7 +396,7 @@ def citation_add(
         errors.setdefault("id", []).append("another development has a citation with this id.")
     _raise_if(errors)
     metadata = _metadata(actor, reason, request_hash)
-    event = NewEvent(domain.CITATION_ADDED, {"citation": cleaned}, event_id=event_id, metadata=metadata)
+    event = NewEvent(domain.CITATION_ADDED, CitationAddedData(citation=cleaned), event_id=event_id, metadata=metadata)
     return _append_development(str(development.pk), [event], expected_version)
 
 
@@ -379,7 +419,7 @@ def citation_remove(
     _raise_if(errors)
     event = NewEvent(
         domain.CITATION_REMOVED,
-        {"citation_id": str(citation_id), "reason": reason},
+        CitationRemovedData(citation_id=str(citation_id), reason=reason),
         event_id=event_id or uuid.uuid4(),
         metadata=_metadata(actor, reason),
     )
@@ -412,7 +452,7 @@ def development_merge(
     event_id = event_id or uuid.uuid4()
     metadata = _metadata(actor, reason)
     known = {c["id"] for c in target.snapshot["citations"]}
-    moved = [
+    moved: list[CitationData] = [
         {**c, "id": str(uuid.uuid5(uuid.UUID(str(target.pk)), c["id"]))}
         for c in duplicate.snapshot["citations"]
         if str(uuid.uuid5(uuid.UUID(str(target.pk)), c["id"])) not in known
@@ -421,7 +461,14 @@ def development_merge(
         [
             (
                 domain.development_stream(str(duplicate.pk)),
-                [NewEvent(domain.DEVELOPMENT_MERGED, {"into": str(target.pk)}, event_id=event_id, metadata=metadata)],
+                [
+                    NewEvent(
+                        domain.DEVELOPMENT_MERGED,
+                        DevelopmentMergedData(into=str(target.pk)),
+                        event_id=event_id,
+                        metadata=metadata,
+                    )
+                ],
                 duplicate.version,
             ),
             (
@@ -429,11 +476,11 @@ def development_merge(
                 [
                     NewEvent(
                         domain.DUPLICATE_ABSORBED,
-                        {
-                            "duplicate_id": str(duplicate.pk),
-                            "citations": moved,
-                            "entities": duplicate.snapshot["entities"],
-                        },
+                        DuplicateAbsorbedData(
+                            duplicate_id=str(duplicate.pk),
+                            citations=moved,
+                            entities=duplicate.snapshot["entities"],
+                        ),
                         event_id=uuid.uuid5(event_id, "absorbed"),
                         metadata=metadata,
                     )
@@ -464,7 +511,7 @@ def entity_register(
         errors.setdefault("entity_id", []).append(f"an entity '{entity_id}' is registered already.")
     name = _clean_text(name, "name", errors, required=True, limit=200)
     _clean_choice(entity_type, "entity_type", EntityType.values, errors)
-    cleaned_aliases = []
+    cleaned_aliases: list[AliasData] = []
     for alias in aliases:
         alias_name = str(alias.get("name") or "").strip()
         if not alias_name:
@@ -476,7 +523,7 @@ def entity_register(
         [
             NewEvent(
                 domain.ENTITY_REGISTERED,
-                {"id": entity_id, "name": name, "entity_type": entity_type, "aliases": cleaned_aliases},
+                EntityRegisteredData(id=entity_id, name=name, entity_type=entity_type, aliases=cleaned_aliases),
                 event_id=event_id or uuid.uuid4(),
                 metadata=_metadata(actor, ""),
             )
@@ -486,7 +533,8 @@ def entity_register(
     return Entity.objects.get(pk=entity_id)
 
 
-def _clean_timeline_filters(filters: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+def _clean_timeline_filters(filters: Mapping[str, Any], errors: dict[str, list[str]]) -> SavedFilters:
+    """The filters as given, once checked: a SavedFilters unless `errors` says why not."""
     unknown = set(filters) - TIMELINE_FILTER_KEYS
     if unknown:
         errors.setdefault("filters", []).append(f"unknown filter keys: {', '.join(sorted(unknown))}.")
@@ -495,7 +543,7 @@ def _clean_timeline_filters(filters: Mapping[str, Any], errors: dict[str, list[s
         saved = filters_from_mapping(dict(filters))
     except (ValueError, TypeError) as error:
         errors.setdefault("filters", []).append(f"'from' and 'to' must be ISO dates (YYYY-MM-DD): {error}.")
-        return dict(filters)
+        return cast(SavedFilters, dict(filters))
     if saved.disputed is not None and not isinstance(saved.disputed, bool):
         errors.setdefault("filters", []).append("'disputed' must be true or false.")
     for value in [c for c in saved.categories if c not in Category.values] + [
@@ -504,7 +552,7 @@ def _clean_timeline_filters(filters: Mapping[str, Any], errors: dict[str, list[s
         errors.setdefault("filters", []).append(f"'{value}' is not a category or kind.")
     if saved.min_reliability and saved.min_reliability.upper() not in RELIABILITY:
         errors.setdefault("filters", []).append("'min_reliability' must be one of A-F.")
-    return dict(filters)
+    return cast(SavedFilters, dict(filters))
 
 
 def timeline_define(
@@ -523,7 +571,7 @@ def timeline_define(
     errors: dict[str, list[str]] = {}
     if not _slug.match(slug or ""):
         errors.setdefault("slug", []).append("a slug is lowercase words joined by '-'.")
-    data = {
+    data: TimelineDefinedData = {
         "slug": slug,
         "title": _clean_text(title, "title", errors, required=True, limit=300),
         "description": _clean_text(description, "description", errors, required=False, limit=5000),

@@ -6,6 +6,7 @@ and small presenters shape rows for the templates. A bad filter answers 400 with
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,7 +27,9 @@ from timeline.figure import (
     figure_items,
     render_svg,
 )
+from timeline.models import Citation, Development, DevelopmentVersion
 from timeline.selectors import EntityLabel, SelectorError, TimelineFilters
+from timeline.shapes import CitationData
 from timeline.taxonomy import CREDIBILITY, RELIABILITY, Category
 
 FILTER_FIELDS = ("category", "entity", "from", "to", "q", "as_of")
@@ -137,11 +140,11 @@ class DevelopmentEntry:
     citations: list[CitationView]
 
 
-def _get(source: Any, name: str) -> Any:
+def _get(source: object, name: str) -> object:
     return source.get(name, "") if isinstance(source, dict) else getattr(source, name, "")
 
 
-def citation_view(citation: Any) -> CitationView:
+def citation_view(citation: CitationData | Citation) -> CitationView:
     """From a Citation row or a snapshot's citation dict."""
     reliability, credibility = str(_get(citation, "reliability")), str(_get(citation, "credibility"))
     meaning = f"{RELIABILITY.get(reliability, '?')} source; {CREDIBILITY.get(credibility, '?').lower()}"
@@ -155,15 +158,14 @@ def citation_view(citation: Any) -> CitationView:
     )
 
 
-def development_entry(row: Any, labels: dict[str, EntityLabel]) -> DevelopmentEntry:
+def development_entry(row: Development | DevelopmentVersion, labels: dict[str, EntityLabel]) -> DevelopmentEntry:
     """A list entry from a Development (current) or DevelopmentVersion (as_of) row; `labels` name the entities
     of the row's snapshot (selectors.entity_labels, read once for a page).
 
     Citations come from the row's snapshot, in the order they were added (as the API lists them)."""
-    is_version = hasattr(row, "valid_from_position")
     citations = row.snapshot.get("citations", [])
     return DevelopmentEntry(
-        id=str(row.development_id if is_version else row.pk),
+        id=str(row.development_id if isinstance(row, DevelopmentVersion) else row.pk),
         title=row.title,
         summary=row.summary,
         display_date=row.display_date,
@@ -208,9 +210,9 @@ def _value_text(value: Any) -> str:
     return text if len(text) <= 160 else text[:157] + "…"
 
 
-def history_entries(versions: list[Any], *, show_actor: bool) -> list[HistoryEntry]:
+def history_entries(versions: Sequence[DevelopmentVersion], *, show_actor: bool) -> list[HistoryEntry]:
     """What each version changed, in words: fields before → after, citations by title and grading."""
-    citations: dict[str, dict[str, Any]] = {}
+    citations: dict[str, CitationData] = {}
     entries = []
     for version in versions:
         for citation in version.snapshot.get("citations", []):
@@ -223,9 +225,9 @@ def history_entries(versions: list[Any], *, show_actor: bool) -> list[HistoryEnt
                     details.append(f"{name}: {_value_text(values.get('from'))} → {_value_text(values.get('to'))}")
         elif "citation_added" in change or "citation_removed" in change:
             citation_id = str(change.get("citation_added") or change.get("citation_removed"))
-            citation = citations.get(citation_id)
-            if citation:
-                view = citation_view(citation)
+            cited = citations.get(citation_id)
+            if cited:
+                view = citation_view(cited)
                 details.append(f"{view.grading} · {view.title}" + (f" ({view.publisher})" if view.publisher else ""))
         elif "merged_into" in change:
             details.append(f"into {change['merged_into']}")

@@ -59,7 +59,7 @@ class ReadSchema(AutoSchema):
         return list(paginator.get_schema_operation_parameters(self.view))
 
 
-class ApiView(GenericAPIView):  # type: ignore[type-arg]
+class ApiView(GenericAPIView):
     permission_classes = [IsAnalystOrReadOnly]
     throttle_classes = [AnonThrottle, UserThrottle]
     # JSON with a size cap and a nesting guard (api.parsers); forms as DRF parses them, under Django's own caps.

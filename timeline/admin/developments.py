@@ -139,7 +139,7 @@ class DevelopmentAdmin(admin.ModelAdmin):
 
     def _development(self, request: HttpRequest, object_id: str) -> Development:
         development = self.get_object(request, unquote(object_id))
-        if development is None:
+        if not isinstance(development, Development):  # None when there is no such row
             raise Http404("No such development.")
         return development
 

@@ -6,6 +6,7 @@ title, summary or citation stays inert.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 from collections.abc import Iterable, Mapping
@@ -19,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from timeline import domain, selectors
 from timeline.models import Development, DevelopmentVersion
+from timeline.shapes import DevelopmentState
 from timeline.taxonomy import FIELD_LABELS, Category, Kind
 
 EVENT_LABELS = {
@@ -185,10 +187,10 @@ def history_entries(development: Development, after_version: int = 0) -> list[Hi
     return entries
 
 
-def state_at(development: Development, version: int | None) -> dict[str, Any]:
+def state_at(development: Development, version: int | None) -> DevelopmentState:
     """The development's state as of one of its versions (its current state if that version is unknown)."""
     if version is not None:
         row = DevelopmentVersion.objects.filter(development=development, version=version).only("snapshot").first()
         if row is not None:
-            return dict(row.snapshot)
-    return dict(development.snapshot)
+            return copy.copy(row.snapshot)
+    return copy.copy(development.snapshot)

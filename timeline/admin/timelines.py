@@ -154,7 +154,7 @@ def _timeline_changes(slug: str, after_version: int) -> list[dict[str, Any]]:
 
 
 def _describe(event: RecordedEvent) -> dict[str, Any]:
-    data = event.data
+    data = domain.timeline_definition(event.data)
     return {
         "version": event.version,
         "when": event.recorded_at,
