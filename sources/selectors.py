@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from sources.feeds.dedup import canonical_url, jaccard, title_tokens
 from sources.flagging.rules import DEFAULT_MIN_ACTION, DEFAULT_MIN_TOPIC, DEFAULT_THRESHOLD, RuleSet, compile_rules
-from sources.models import Candidate, CandidateStatus, Health, Item, Source, WatchEntity, WatchPattern
+from sources.kinds.names import WatchedName
+from sources.models import Candidate, CandidateStatus, Health, Item, ListSnapshot, Source, WatchEntity, WatchPattern
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
 from timeline.models import Citation, Development, DevelopmentEntity, Entity, EntityAlias
 from timeline.taxonomy import Status
@@ -88,6 +89,11 @@ def sources_due(*, now: datetime | None = None, limit: int = 100) -> list[int]:
 
 def items_existing_keys(*, source_id: int, keys: list[str]) -> set[str]:
     return set(Item.objects.filter(source_id=source_id, dedup_key__in=keys).values_list("dedup_key", flat=True))
+
+
+def items_existing_keys_anywhere(*, keys: list[str]) -> set[str]:
+    """The keys stored by any source: a Federal Register document is one item however many sources ask for it."""
+    return set(Item.objects.filter(dedup_key__in=keys).values_list("dedup_key", flat=True))
 
 
 def candidates_open() -> QuerySet[Candidate]:
@@ -235,3 +241,16 @@ def _developments_alike(
             scored.append((score, str(pk)))
     scored.sort(key=lambda pair: (-pair[0], pair[1]))
     return [pk for _, pk in scored]
+
+
+def watched_names(rules: RuleSet) -> list[WatchedName]:
+    """The active watched entities with their aliases, linked to timeline entities as the rules link them."""
+    linked = {entity.name: entity.entity_id for entity in rules.entities}
+    return [
+        WatchedName(entity.name, tuple(entity.alias_list()), linked.get(entity.name, entity.timeline_entity_id))
+        for entity in WatchEntity.objects.filter(active=True)
+    ]
+
+
+def list_snapshot_latest(*, source_id: int) -> ListSnapshot | None:
+    return ListSnapshot.objects.filter(source_id=source_id).order_by("-taken_at", "-id").first()

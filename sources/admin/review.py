@@ -27,6 +27,7 @@ from django.utils.safestring import SafeString
 
 from sources import selectors
 from sources.admin.sources import SourceAdmin
+from sources.kinds.citations import primary_citation
 from sources.models import Candidate, CandidateStatus, Item
 from sources.review import services as review
 from timeline.admin.common import actor_of, add_service_errors, new_token, page_context, safe_link
@@ -163,12 +164,17 @@ def date_hint(candidate: Candidate) -> str:
     published = item.published_at.date().isoformat()
     found = "" if candidate.date_edtf else " No date was found in the text."
     hint = f"Published {published} per the feed: when it was reported, not necessarily when it happened."
+    if effective := (item.facts or {}).get("effective_on"):
+        hint += f" Effective {effective} per the Federal Register."
     return f"{hint}{found} {DATE_HELP}"
 
 
 def citation_suggestion(candidate: Candidate) -> dict[str, Any]:
-    """A citation of the item; the grading is left to the analyst."""
+    """A citation of the item; the grading is left to the analyst, except for a primary source's own record
+    (a Federal Register document, a screening-list entry), which is graded A1 (sources.kinds.citations)."""
     item = candidate.item
+    if item.facts:
+        return primary_citation(item.facts, title=item.title, url=item.link, excerpt=item.summary)
     return {
         "title": item.title[:500],
         "url": item.link,
