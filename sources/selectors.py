@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -254,3 +255,30 @@ def watched_names(rules: RuleSet) -> list[WatchedName]:
 
 def list_snapshot_latest(*, source_id: int) -> ListSnapshot | None:
     return ListSnapshot.objects.filter(source_id=source_id).order_by("-taken_at", "-id").first()
+
+
+_FR_CITATION = re.compile(r"\b(\d{1,3})\s+FR\s+(\d{1,6})\b")
+_FR_DOCUMENT_NUMBER = re.compile(r"(?<![\d-])((?:19|20)\d{2}-\d{5})(?![\d-])")
+
+
+def developments_citing_federal_register(*, text: str) -> list[str]:
+    """Current developments about a Federal Register document the text cites ("89 FR 96790", "FR Doc.
+    2024-28270", its address): those its document's candidate became, and those citing the document."""
+    citations = {f"{volume} FR {page}" for volume, page in _FR_CITATION.findall(text)}
+    numbers = set(_FR_DOCUMENT_NUMBER.findall(text))
+    if not citations and not numbers:
+        return []
+    promoted = Candidate.objects.filter(
+        Q(item__facts__citation__in=sorted(citations)) | Q(item__facts__document_number__in=sorted(numbers)),
+        development_id__isnull=False,
+    ).values_list("development_id", flat=True)
+    cited = Q()
+    for citation in citations:
+        cited |= Q(title__contains=citation) | Q(locator__contains=citation)
+    for number in numbers:
+        cited |= Q(url__contains=number) | Q(title__contains=number) | Q(grading_note__contains=number)
+    ids = {str(pk) for pk in promoted} | {
+        str(pk) for pk in Citation.objects.filter(cited).values_list("development_id", flat=True)
+    }
+    current = Development.objects.filter(pk__in=ids, status=Status.CURRENT).order_by("date_lower", "pk")
+    return [str(pk) for pk in current.values_list("pk", flat=True)[:3]]

@@ -35,7 +35,12 @@ from sources.feeds.parsing import FeedParseError, ParsedFeed
 from sources.feeds.pipeline import ProcessedEntry, feed_process
 from sources.kinds.queries import default_query, query_problem
 from sources.models import Candidate, Health, Item, Source, SourceKind, Story, StoryKey
-from sources.selectors import developments_possibly_same, items_existing_keys, watchlist_rules
+from sources.selectors import (
+    developments_citing_federal_register,
+    developments_possibly_same,
+    items_existing_keys,
+    watchlist_rules,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -244,13 +249,16 @@ def _possible_duplicates(processed: ProcessedEntry) -> list[str]:
     flag = processed.flag
     assert flag is not None
     entity_ids = [entity["entity_id"] for entity in flag.entities if entity.get("entity_id")]
-    return developments_possibly_same(
+    # A news item naming a Federal Register document is about the development that document is.
+    cited = developments_citing_federal_register(text=f"{processed.entry.title}\n{processed.entry.summary}")
+    similar = developments_possibly_same(
         title=processed.entry.title,
         entity_ids=entity_ids,
         date_edtf=flag.date,
         published=processed.entry.dated_at,
         link=processed.entry.link,
     )
+    return list(dict.fromkeys([*cited, *similar]))[:3]
 
 
 def _header_value(value: str, limit: int) -> str:

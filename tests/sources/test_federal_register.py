@@ -20,9 +20,10 @@ from django.urls import reverse
 from sources.admin.review import citation_suggestion, date_hint
 from sources.kinds import federal_register
 from sources.models import Candidate, Health, Item, SourceKind
+from sources.review import services as review
 from sources.services import source_add, source_poll
 from tests.sources import feedserver
-from tests.sources.feedserver import FeedServer
+from tests.sources.feedserver import FeedServer, rss
 
 PRIMARY = Path(__file__).resolve().parent / "primary"
 API = "https://www.federalregister.gov/api/v1/documents.json"
@@ -255,3 +256,42 @@ def test_an_editor_edits_a_federal_register_sources_agencies_types_and_term_in_t
         "types": ["RULE", "PRORULE"],
         "term": "entity list",
     }
+
+
+@pytest.mark.django_db
+def test_a_news_item_naming_the_document_links_to_the_development_it_became(feed_server, allow_loopback) -> None:
+    feed_server.routes["/api/v1/documents.json"] = feedserver.feed(
+        _page("documents_page1.json", next_page_url=None), content_type="application/json"
+    )
+    source_poll(source_id=_source(feed_server).pk)
+    rule = Candidate.objects.get(item__guid="fr-document:2024-28270")
+    development = review.candidate_promote(
+        candidate_id=rule.pk,
+        development={
+            "title": "U.S. restricts advanced HBM sales to China country-wide",
+            "date": rule.date_edtf,
+            "category": rule.category,
+            "kind": rule.kind,
+        },
+        citation=citation_suggestion(rule),
+        actor="analyst",
+    )
+
+    feed_server.routes["/news"] = feedserver.feed(
+        rss(
+            (
+                "n-1",
+                "Memory makers weigh the fallout of Washington's new curbs",
+                "Samsung and SK Hynix study the interim final rule (89 FR 96790) on HBM exports to China.",
+            ),
+            (
+                "n-2",
+                "Chip toolmakers count the cost of the December export rule",
+                "Lawyers point clients to FR Doc. 2024-28270 on semiconductor manufacturing equipment sold to China.",
+            ),
+        )
+    )
+    news = source_add(url=feed_server.url("/news"), name="News")
+    assert source_poll(source_id=news.pk).candidates == 2
+    for guid in ("n-1", "n-2"):
+        assert Candidate.objects.get(item__guid=guid).possible_duplicates == [str(development.pk)]
