@@ -54,6 +54,17 @@ def test_the_diff_of_two_exports_names_each_addition_removal_change_and_rename()
     )
 
 
+def test_a_name_respelled_under_the_same_key_is_a_change_of_the_entry() -> None:
+    before = screening_list.parse_export(BEFORE.read_bytes())
+    respelled = BEFORE.read_bytes().replace(b'"Huawei Technologies Co., Ltd."', b"HUAWEI TECHNOLOGIES CORPORATION")
+    diff = screening_list.snapshot_diff(before, screening_list.parse_export(respelled))
+    assert (diff.added, diff.removed, diff.renamed) == ([], [], [])
+    [(old, new)] = diff.changed
+    assert (old["name"], new["name"]) == ("Huawei Technologies Co., Ltd.", "HUAWEI TECHNOLOGIES CORPORATION")
+    [entry] = screening_list.diff_entries(diff, today=timezone.now().date())
+    assert entry.facts["changed_fields"] == ["name"]
+
+
 def test_a_json_export_reads_as_the_same_entries_as_the_csv() -> None:
     assert screening_list.parse_export((PRIMARY / "csl_after.json").read_bytes()) == screening_list.parse_export(
         AFTER.read_bytes()
@@ -145,6 +156,10 @@ def _lost_most(body: bytes) -> bytes:
             "the CSV header changed: no federal_register_notice",
         ),
         (AFTER.read_bytes().replace(b'"Huawei Technologies Co., Ltd."', b'""'), "has no name"),
+        (
+            AFTER.read_bytes().replace(b",Presumption of denial.,,,,,,,,https", b",Presumption", 1),
+            "columns, the header 29",
+        ),
         ((PRIMARY / "csl_after.json").read_bytes()[:900], "not complete JSON"),
         (b"", "the export is empty"),
         (AFTER.read_bytes().splitlines(keepends=True)[0], "the export lists no entries"),
