@@ -20,7 +20,17 @@ from sources.feeds.sanitising import html_clean
 from sources.flagging.rules import RuleError, compile_pattern
 from sources.kinds import federal_register, screening_list
 from sources.kinds.queries import source_query
-from sources.models import Candidate, Health, Item, Source, SourceKind, Story, WatchEntity, WatchPattern
+from sources.models import (
+    Candidate,
+    Health,
+    Item,
+    ListSnapshot,
+    Source,
+    SourceKind,
+    Story,
+    WatchEntity,
+    WatchPattern,
+)
 from sources.services import source_fetch_now, source_unpark, source_url_problem
 
 
@@ -240,3 +250,23 @@ class WatchEntityAdmin(admin.ModelAdmin):
     list_display = ["name", "entity_type", "weight", "is_government", "timeline_entity_id", "active"]
     list_filter = ["entity_type", "is_government", "active"]
     search_fields = ["name", "aliases"]
+
+
+@admin.register(ListSnapshot)
+class ListSnapshotAdmin(admin.ModelAdmin):
+    """What each screening-list poll found, for an analyst checking a diff; the entries themselves (30,000 for
+    the Consolidated Screening List) are too many for a page and stay out of it."""
+
+    list_display = ["source", "taken_at", "entry_count", "digest"]
+    list_filter = ["source"]
+    fields = ["source", "taken_at", "entry_count", "digest"]
+    readonly_fields = ["source", "taken_at", "entry_count", "digest"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ListSnapshot]:
+        return super().get_queryset(request).defer("entries")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ListSnapshot | None = None) -> bool:
+        return False

@@ -295,3 +295,34 @@ def test_a_news_item_naming_the_document_links_to_the_development_it_became(feed
     assert source_poll(source_id=news.pk).candidates == 2
     for guid in ("n-1", "n-2"):
         assert Candidate.objects.get(item__guid=guid).possible_duplicates == [str(development.pk)]
+
+
+@pytest.mark.django_db
+def test_a_later_poll_stops_paging_at_a_page_of_documents_it_knows(feed_server, allow_loopback) -> None:
+    first, second = _page("documents_page1.json", feed_server), _page("documents_page2.json", feed_server)
+    pages = {"1": feedserver.feed(first, conditional=False), "2": feedserver.feed(second, conditional=False)}
+
+    def handle(request: Any) -> None:
+        pages[parse_qs(request.path.partition("?")[2]).get("page", ["1"])[0]](request)
+
+    feed_server.routes["/api/v1/documents.json"] = handle
+    source = _source(feed_server)
+    assert source_poll(source_id=source.pk).new_items == 5
+    assert len(feed_server.hits("/api/v1/documents.json")) == 2
+    for _ in range(2):
+        again = source_poll(source_id=source.pk)
+        assert (again.status, again.new_items) == ("ok", 0)
+    assert len(feed_server.hits("/api/v1/documents.json")) == 4  # page 1 twice more, page 2 never again
+
+
+@pytest.mark.django_db
+def test_a_next_page_url_on_another_host_is_refused(feed_server, allow_loopback) -> None:
+    elsewhere = f"http://localhost:{feed_server.port}/api/v1/documents.json?page=2"
+    feed_server.routes["/api/v1/documents.json"] = feedserver.feed(
+        _page("documents_page1.json", next_page_url=elsewhere), conditional=False
+    )
+    source = _source(feed_server)
+    outcome = source_poll(source_id=source.pk)
+    source.refresh_from_db()
+    assert outcome.status == "error" and "next_page_url leads to another host" in source.last_error
+    assert not Item.objects.exists() and len(feed_server.hits("/api/v1/documents.json")) == 1

@@ -9,7 +9,10 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from sources.admin.review import citation_suggestion
@@ -229,3 +232,15 @@ def test_add_source_registers_a_screening_list_with_the_entity_list_watched(allo
     assert "(screening_list)" in out.getvalue()
     source = Source.objects.get()
     assert source.kind == SourceKind.SCREENING_LIST and source.query == {"lists": [screening_list.ENTITY_LIST]}
+
+
+@pytest.mark.django_db
+def test_the_snapshots_of_a_list_are_shown_to_analysts_without_their_entries(feed_server, allow_loopback) -> None:
+    _serve(feed_server, BEFORE.read_bytes())
+    source = _source(feed_server)
+    source_poll(source_id=source.pk)
+    user = get_user_model().objects.create_superuser("analyst", "analyst@example.org", "pw-for-tests-only")
+    client = Client()
+    client.force_login(user)
+    page = client.get(reverse("admin:sources_listsnapshot_changelist")).content.decode()
+    assert "Entity List" in page and ">5<" in page and "Huawei" not in page
