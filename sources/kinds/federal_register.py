@@ -145,7 +145,7 @@ def looks_like_documents_page(body: bytes) -> bool:
     return "count" in document and "description" in document
 
 
-def document_kind(*, doc_type: str, subtype: str, title: str, action: str) -> str:
+def document_kind(*, doc_type: str, subtype: str, title: str) -> str:
     """The timeline kind of a document: a final or interim final rule is a rule release (an Entity List rule an
     entity listing or delisting), a proposed rule, a notice, an executive order."""
     if doc_type == "Rule":
@@ -225,7 +225,7 @@ def _document(raw: Any, index: int) -> tuple[ParsedEntry, DocumentFacts]:
         "type": doc_type,
         "subtype": subtype,
         "action": action[:500],
-        "kind": document_kind(doc_type=doc_type, subtype=subtype, title=title, action=action),
+        "kind": document_kind(doc_type=doc_type, subtype=subtype, title=title),
         "publication_date": day.isoformat(),
         "effective_on": effective if re.fullmatch(r"\d{4}-\d{2}-\d{2}", effective) else "",
         "html_url": _http_url(raw["html_url"], "html_url", index),

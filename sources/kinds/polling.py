@@ -8,8 +8,9 @@ or export anywhere in a poll is an error on its source and nothing of that poll 
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -123,8 +124,6 @@ def _poll_federal_register(source: Source, now: datetime) -> services.PollOutcom
 
 
 def _same_host(url: str, other: str) -> bool:
-    from urllib.parse import urlsplit
-
     return (urlsplit(url).hostname or "").lower() == (urlsplit(other).hostname or "").lower()
 
 
@@ -173,7 +172,7 @@ def _poll_screening_list(source: Source, now: datetime) -> services.PollOutcome:
 
 
 def changes_processed(
-    previous: dict[str, Any] | None, current: dict[str, screening_list.ListEntry], *, today: Any, source: Source
+    previous: dict[str, Any] | None, current: dict[str, screening_list.ListEntry], *, today: date, source: Source
 ) -> list[ProcessedEntry]:
     """The changes since the previous snapshot as new, flagged entries with their watched entities linked."""
     if previous is None:

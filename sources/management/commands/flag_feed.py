@@ -50,6 +50,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         body, content_type, url = self._read(str(options["path_or_url"]))
         rules, with_database = self._rules(bool(options["default_rules"]))
+        self._matcher = NameMatcher([])
         try:
             if options["previous"]:
                 entries = self._changes(str(options["previous"]), body, rules, with_database)
