@@ -326,3 +326,19 @@ def test_a_next_page_url_on_another_host_is_refused(feed_server, allow_loopback)
     source.refresh_from_db()
     assert outcome.status == "error" and "next_page_url leads to another host" in source.last_error
     assert not Item.objects.exists() and len(feed_server.hits("/api/v1/documents.json")) == 1
+
+
+@pytest.mark.django_db
+def test_the_review_page_offers_the_document_graded_a1_with_its_effective_date(feed_server, allow_loopback) -> None:
+    feed_server.routes["/api/v1/documents.json"] = feedserver.feed(
+        _page("documents_page1.json", next_page_url=None), content_type="application/json"
+    )
+    source_poll(source_id=_source(feed_server).pk)
+    rule = Candidate.objects.get(item__guid="fr-document:2024-28270")
+    user = get_user_model().objects.create_superuser("reviewer", "reviewer@example.org", "pw-for-tests-only")
+    client = Client()
+    client.force_login(user)
+    page = client.get(reverse("admin:sources_candidate_change", args=[rule.pk])).content.decode()
+    assert "89 FR 96790" in page and "Effective 2024-12-02 per the Federal Register" in page
+    assert 'value="2024-12-05"' in page  # when it happened: the publication day, not left empty
+    assert '<option value="A" selected>' in page and '<option value="1" selected>' in page
