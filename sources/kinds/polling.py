@@ -8,6 +8,7 @@ or export anywhere in a poll is an error on its source and nothing of that poll 
 from __future__ import annotations
 
 import dataclasses
+import time
 from datetime import date, datetime
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -17,7 +18,14 @@ from django.db import transaction
 from django.db.models import F
 
 from sources import services
-from sources.feeds.fetching import FetchError, FetchResult, HTTPStatusError, fetch, limits_from_settings
+from sources.feeds.fetching import (
+    FetchError,
+    FetchResult,
+    FetchTimeoutError,
+    HTTPStatusError,
+    fetch,
+    limits_from_settings,
+)
 from sources.feeds.parsing import FeedParseError, ParsedEntry, ParsedFeed
 from sources.feeds.pipeline import ProcessedEntry, entries_keyed, flag_entries
 from sources.kinds import federal_register, screening_list
@@ -84,8 +92,10 @@ def _store(
 def _poll_federal_register(source: Source, now: datetime) -> services.PollOutcome:
     query = cast(federal_register.FederalRegisterQuery, source.query or federal_register.default_query())
     url = federal_register.documents_url(source.url, query)
+    # All pages share one fetch deadline, so a poll stays inside the worker's time limit however many pages.
+    limits, started = limits_from_settings(), time.monotonic()
     try:
-        first = fetch(url, etag=source.etag, last_modified=source.last_modified)
+        first = fetch(url, etag=source.etag, last_modified=source.last_modified, limits=limits)
     except FetchError as error:
         return _fetch_failed(source, error, now)
     if first.not_modified:
@@ -110,7 +120,10 @@ def _poll_federal_register(source: Source, now: datetime) -> services.PollOutcom
             if not _same_host(page.next_page_url, source.url):
                 raise federal_register.FederalRegisterError("next_page_url leads to another host")
             page_number += 1
-            result = fetch(page.next_page_url)
+            remaining = limits.deadline - (time.monotonic() - started)
+            if remaining <= 0:
+                raise FetchTimeoutError(f"the pages took longer than {limits.deadline:g} s together")
+            result = fetch(page.next_page_url, limits=dataclasses.replace(limits, deadline=remaining))
     except FetchError as error:
         return _fetch_failed(source, error, now, prefix=f"page {page_number}: ")
     except FeedParseError as error:

@@ -342,3 +342,22 @@ def test_the_review_page_offers_the_document_graded_a1_with_its_effective_date(f
     assert "89 FR 96790" in page and "Effective 2024-12-02 per the Federal Register" in page
     assert 'value="2024-12-05"' in page  # when it happened: the publication day, not left empty
     assert '<option value="A" selected>' in page and '<option value="1" selected>' in page
+
+
+@pytest.mark.django_db
+def test_the_pages_of_a_poll_share_one_fetch_deadline(feed_server, allow_loopback) -> None:
+    allow_loopback.FEEDS_READ_TIMEOUT = 3
+    allow_loopback.FEEDS_FETCH_DEADLINE = 2
+    first, second = _page("documents_page1.json", feed_server), _page("documents_page2.json", feed_server)
+    pages = {"1": feedserver.feed(first, delay=1.5), "2": feedserver.feed(second, delay=1.5)}
+
+    def handle(request: Any) -> None:
+        pages[parse_qs(request.path.partition("?")[2]).get("page", ["1"])[0]](request)
+
+    feed_server.routes["/api/v1/documents.json"] = handle
+    source = _source(feed_server)
+    outcome = source_poll(source_id=source.pk)
+    source.refresh_from_db()
+    # Each page alone is within the deadline; together they are not: an error, and nothing of the poll stored.
+    assert outcome.status == "error" and "page 2" in source.last_error and "longer than" in source.last_error
+    assert not Item.objects.exists()
