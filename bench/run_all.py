@@ -4,8 +4,9 @@
     .venv/bin/python -m bench --quick         # small sizes, a few minutes; writes under var/bench-run/ only
     .venv/bin/python -m bench --only api ingestion
 
-Each benchmark is its own module (bench/event_store.py, api.py, ingestion.py, queues.py, digests.py), run as a
-subprocess with its usual options, its JSON captured in var/bench-run/<time>/ and its output in a .log beside it.
+Each benchmark is its own module (bench/event_store.py, api.py, ingestion.py, primary_sources.py, queues.py,
+digests.py), run as a subprocess with its usual options, its JSON captured in var/bench-run/<time>/ and its output
+in a .log beside it.
 Each measures its comparison inside its own run (ours and the peer or baseline, same process, same data), and
 this module only reads the figures back and reports them as ratios. A benchmark whose module is missing is
 reported as missing; one that fails is reported as failed with its log, and the run goes on.
@@ -71,6 +72,13 @@ BENCHMARKS = [
         "bench.ingestion",
         "items/s through parse-sanitise-dedup-flag vs feedparser.parse alone, same bytes (no database)",
         lambda o: ["--feeds", "40", "--rounds", "2"] if o.quick else [],
+        "patch",
+    ),
+    Benchmark(
+        "primary_sources",
+        "bench.primary_sources",
+        "a 30,000-entry screening-list diff; a Federal Register page vs a news feed of the same 100 texts",
+        lambda o: ["--entries", "5000", "--rounds", "2"] if o.quick else [],
         "patch",
     ),
     Benchmark(
@@ -341,6 +349,30 @@ def rows_ingestion(result: dict[str, Any]) -> list[Row]:
     ]
 
 
+def rows_primary_sources(result: dict[str, Any]) -> list[Row]:
+    page, feed = result["federal_register_items_per_second"], result["news_feed_items_per_second"]
+    return [
+        Row(
+            "primary sources",
+            f"screening-list diff of two {result['entries_per_export']:,}-entry exports: seconds",
+            f"{result['diff_seconds']:.2f}",
+            "5 (the aim)",
+            result["diff_seconds"] / 5,
+            "≤ 1x",
+            "read both CSVs, diff, change entries",
+        ),
+        Row(
+            "primary sources",
+            f"items/s, a {result['documents']}-document Federal Register page",
+            f"{page:,.0f}",
+            f"{feed:,.0f} (an RSS feed of the same texts)",
+            page / feed,
+            "≥ 1x",
+            "parse + dedup + flag",
+        ),
+    ]
+
+
 def rows_digests(result: dict[str, Any]) -> list[Row]:
     rows = []
     subscribers = result["subscribers"]
@@ -401,6 +433,7 @@ ROWS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {
     "event_store": rows_event_store,
     "api": rows_api,
     "ingestion": rows_ingestion,
+    "primary_sources": rows_primary_sources,
     "digests": rows_digests,
 }
 

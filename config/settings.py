@@ -399,6 +399,15 @@ FEEDS_FLAG_MIN_ACTION = 2.0
 # (2.5 MB), written out because the API depends on it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# Primary sources (issue 17, sources/kinds). A Federal Register poll follows next_page_url at most this many pages
+# (newest first, and it stops at a page with nothing new): 5 x 100 documents covers a busy week of the default
+# agencies. A screening-list export is the whole list (the Consolidated Screening List's CSV is ~10 MB, its JSON
+# more), so it has its own size cap; and an export that lost more than SCREENING_LIST_MAX_DROP of the last
+# snapshot's entries is taken for a broken export (a real list loses a few entries a month, never half).
+FEDERAL_REGISTER_MAX_PAGES = int(os.environ.get("FEDERAL_REGISTER_MAX_PAGES", "5"))
+SCREENING_LIST_MAX_BYTES = int(os.environ.get("SCREENING_LIST_MAX_BYTES", str(64 * 1024 * 1024)))
+SCREENING_LIST_MAX_DROP = float(os.environ.get("SCREENING_LIST_MAX_DROP", "0.5"))
+
 # Readiness (config.health): the last heartbeat may be this old (default: four missed beats of
 # workers/schedule.py's HEARTBEAT_SECONDS), and a projection may trail the log by this many events (default 0:
 # projectors run in the append's own transaction, so any lag means an import or rebuild went wrong).

@@ -17,10 +17,22 @@ class Health(models.TextChoices):
     PARKED = "parked", "Parked"
 
 
+class SourceKind(models.TextChoices):
+    """What a source's bytes are; each kind has its own parser (sources.kinds), the rest of a poll is common."""
+
+    FEED = "feed", "News feed (RSS, Atom, JSON Feed)"
+    FEDERAL_REGISTER = "federal_register", "Federal Register documents API"
+    SCREENING_LIST = "screening_list", "Consolidated Screening List export"
+
+
 class Source(models.Model):
     """A feed the workers poll, with everything its scheduler needs to know."""
 
     url = models.URLField(max_length=2000, unique=True)
+    kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.FEED)
+    # Kind-specific settings editors may change (sources.kinds): a Federal Register source's agencies, document
+    # types and search terms; a screening list's lists to watch.
+    query = models.JSONField(default=dict, blank=True)
     name = models.CharField(max_length=200, blank=True)
     # The host of `url`, kept apart so the per-host cap can count sources being fetched from one host.
     host = models.CharField(max_length=255, db_index=True, editable=False)
@@ -124,6 +136,9 @@ class Item(models.Model):
     story = models.ForeignKey(Story, null=True, blank=True, on_delete=models.SET_NULL, related_name="items")
     # The flagger's score, also for items below the threshold (so the watch-list preview can show near misses).
     flag_score = models.FloatField(null=True, blank=True)
+    # What a primary source states exactly (sources.kinds): a Federal Register document's number, citation and
+    # effective date, or a screening-list change; empty for news items.
+    facts = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-fetched_at", "-id"]
@@ -229,3 +244,20 @@ class WatchPattern(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ListSnapshot(models.Model):
+    """One poll of a screening list: its entries by key, so the next poll's difference is what happened."""
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="snapshots")
+    taken_at = models.DateTimeField(db_index=True)
+    entry_count = models.PositiveIntegerField()
+    # sha256 of the entries, so an unchanged export is known without comparing 30,000 entries.
+    digest = models.CharField(max_length=64)
+    entries = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source} at {self.taken_at:%Y-%m-%d %H:%M} ({self.entry_count} entries)"

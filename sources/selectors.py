@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -12,7 +13,8 @@ from django.utils import timezone
 
 from sources.feeds.dedup import canonical_url, jaccard, title_tokens
 from sources.flagging.rules import RuleSet, compile_rules
-from sources.models import Candidate, CandidateStatus, Health, Item, Source, WatchEntity, WatchPattern
+from sources.kinds.names import WatchedName
+from sources.models import Candidate, CandidateStatus, Health, Item, ListSnapshot, Source, WatchEntity, WatchPattern
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
 from timeline.models import Citation, Development, DevelopmentEntity, Entity, EntityAlias
 from timeline.taxonomy import Status
@@ -88,6 +90,11 @@ def sources_due(*, now: datetime | None = None, limit: int = 100) -> list[int]:
 
 def items_existing_keys(*, source_id: int, keys: list[str]) -> set[str]:
     return set(Item.objects.filter(source_id=source_id, dedup_key__in=keys).values_list("dedup_key", flat=True))
+
+
+def items_existing_keys_anywhere(*, keys: list[str]) -> set[str]:
+    """The keys stored by any source: a Federal Register document is one item however many sources ask for it."""
+    return set(Item.objects.filter(dedup_key__in=keys).values_list("dedup_key", flat=True))
 
 
 # Decisions that settle an item for good: a later copy of it is that item again, not news.
@@ -226,3 +233,43 @@ def _developments_alike(
             scored.append((score, str(pk)))
     scored.sort(key=lambda pair: (-pair[0], pair[1]))
     return [pk for _, pk in scored]
+
+
+def watched_names(rules: RuleSet) -> list[WatchedName]:
+    """The active watched entities with their aliases, linked to timeline entities as the rules link them."""
+    linked = {entity.name: entity.entity_id for entity in rules.entities}
+    return [
+        WatchedName(entity.name, tuple(entity.alias_list()), linked.get(entity.name, entity.timeline_entity_id))
+        for entity in WatchEntity.objects.filter(active=True)
+    ]
+
+
+def list_snapshot_latest(*, source_id: int) -> ListSnapshot | None:
+    return ListSnapshot.objects.filter(source_id=source_id).order_by("-taken_at", "-id").first()
+
+
+_FR_CITATION = re.compile(r"\b(\d{1,3})\s+FR\s+(\d{1,6})\b")
+_FR_DOCUMENT_NUMBER = re.compile(r"(?<![\d-])((?:19|20)\d{2}-\d{5})(?![\d-])")
+
+
+def developments_citing_federal_register(*, text: str) -> list[str]:
+    """Current developments about a Federal Register document the text cites ("89 FR 96790", "FR Doc.
+    2024-28270", its address): those its document's candidate became, and those citing the document."""
+    citations = {f"{volume} FR {page}" for volume, page in _FR_CITATION.findall(text)}
+    numbers = set(_FR_DOCUMENT_NUMBER.findall(text))
+    if not citations and not numbers:
+        return []
+    promoted = Candidate.objects.filter(
+        Q(item__facts__citation__in=sorted(citations)) | Q(item__facts__document_number__in=sorted(numbers)),
+        development_id__isnull=False,
+    ).values_list("development_id", flat=True)
+    cited = Q()
+    for citation in citations:
+        cited |= Q(title__contains=citation) | Q(locator__contains=citation)
+    for number in numbers:
+        cited |= Q(url__contains=number) | Q(title__contains=number) | Q(grading_note__contains=number)
+    ids = {str(pk) for pk in promoted} | {
+        str(pk) for pk in Citation.objects.filter(cited).values_list("development_id", flat=True)
+    }
+    current = Development.objects.filter(pk__in=ids, status=Status.CURRENT).order_by("date_lower", "pk")
+    return [str(pk) for pk in current.values_list("pk", flat=True)[:3]]

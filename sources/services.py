@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,8 +33,14 @@ from sources.feeds.fetching import (
 from sources.feeds.locking import poll_guard
 from sources.feeds.parsing import FeedParseError, ParsedFeed
 from sources.feeds.pipeline import ProcessedEntry, feed_process
-from sources.models import Candidate, Health, Item, Source, Story, StoryKey
-from sources.selectors import developments_possibly_same, items_existing_keys, watchlist_rules
+from sources.kinds.queries import default_query, query_problem
+from sources.models import Candidate, Health, Item, Source, SourceKind, Story, StoryKey
+from sources.selectors import (
+    developments_citing_federal_register,
+    developments_possibly_same,
+    items_existing_keys,
+    watchlist_rules,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -94,8 +101,21 @@ def source_url_problem(url: str) -> str | None:
     return None
 
 
-def source_add(*, url: str, name: str = "", now: datetime | None = None) -> Source:
-    """Register a feed; it is due at once. ValidationError (field errors) for an unsafe or known URL."""
+def source_add(
+    *,
+    url: str,
+    name: str = "",
+    kind: str = SourceKind.FEED,
+    query: dict[str, Any] | None = None,
+    now: datetime | None = None,
+) -> Source:
+    """Register a source (a feed by default; a primary kind gets its default query unless given one); it is due
+    at once. ValidationError (field errors) for an unsafe or known URL, an unknown kind or a bad query."""
+    if kind not in SourceKind.values:
+        raise ValidationError({"kind": [f"unknown source kind {kind!r} (one of {', '.join(SourceKind.values)})"]})
+    query = default_query(kind) if query is None else query
+    if problem := query_problem(kind, query):
+        raise ValidationError({"query": [problem]})
     url = (url or "").strip()
     problem = source_url_problem(url) if url else "a URL is required"
     if problem:
@@ -104,7 +124,9 @@ def source_add(*, url: str, name: str = "", now: datetime | None = None) -> Sour
         raise ValidationError({"url": [f"a source with the URL {url} exists already"]})
     target = parse_target(url)
     name = (name or "").strip()[:200] or target.host
-    return Source.objects.create(url=url, name=name, host=target.host.lower(), next_check_at=now or timezone.now())
+    return Source.objects.create(
+        url=url, name=name, host=target.host.lower(), kind=kind, query=query, next_check_at=now or timezone.now()
+    )
 
 
 def source_move(*, source_id: int, url: str, now: datetime | None = None) -> Source:
@@ -179,6 +201,11 @@ def source_poll(*, source_id: int, now: datetime | None = None) -> PollOutcome:
 
 
 def _poll(source: Source, now: datetime) -> PollOutcome:
+    if source.kind != SourceKind.FEED:
+        # Imported here: the primary kinds' polls store and record through this module.
+        from sources.kinds.polling import primary_poll
+
+        return primary_poll(source, now)
     try:
         result = fetch(source.url, etag=source.etag, last_modified=source.last_modified)
     except FetchError as error:
@@ -222,13 +249,16 @@ def _possible_duplicates(processed: ProcessedEntry) -> list[str]:
     flag = processed.flag
     assert flag is not None
     entity_ids = [entity["entity_id"] for entity in flag.entities if entity.get("entity_id")]
-    return developments_possibly_same(
+    # A news item naming a Federal Register document is about the development that document is.
+    cited = developments_citing_federal_register(text=f"{processed.entry.title}\n{processed.entry.summary}")
+    similar = developments_possibly_same(
         title=processed.entry.title,
         entity_ids=entity_ids,
         date_edtf=flag.date,
         published=processed.entry.dated_at,
         link=processed.entry.link,
     )
+    return list(dict.fromkeys([*cited, *similar]))[:3]
 
 
 def _header_value(value: str, limit: int) -> str:
@@ -334,6 +364,7 @@ def _store_entries(
                     updated_raw=entry.updated_raw,
                     updated_at=entry.updated_at,
                     flag_score=flag.score if flag else None,
+                    facts=entry.facts,
                     story=story_for(title=entry.title, tokens=processed.tokens, keys=processed.story_keys, now=now),
                 )
                 if flag is not None and flag.flagged:

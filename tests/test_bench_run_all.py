@@ -138,3 +138,16 @@ def test_the_markdown_names_the_machine_and_lists_every_benchmark(run_all: Modul
     api = "| API | filtered first page, p50 ms (1,000,000 developments) | 12.00 | 5.00 (raw SQL) | 2.40 | ≤ 3x | yes |"
     assert api in text
     assert "| digests | missing | 0.0 |  |" in text
+
+
+def test_primary_source_rows_compare_the_diff_with_its_aim_and_the_page_with_the_feed(run_all: ModuleType) -> None:
+    result = {
+        "entries_per_export": 30000,
+        "diff_seconds": 2.5,
+        "documents": 100,
+        "federal_register_items_per_second": 3000.0,
+        "news_feed_items_per_second": 2000.0,
+    }
+    diff, page = run_all.rows_for(outcome(run_all, "primary_sources", result))
+    assert (diff.ratio, diff.aim, diff.met) == (0.5, "≤ 1x", "yes")
+    assert (page.ratio, page.aim, page.met) == (1.5, "≥ 1x", "yes")

@@ -1,6 +1,8 @@
 """Load the CSIS report's timeline (timeline/data/deepseek_timeline.json) through the timeline services.
 
-Every event id is derived from the item's key, so loading twice appends nothing the second time.
+Every event id is derived from the item's key, so loading twice appends nothing the second time. Beside the
+report's citations, a development that is a Federal Register rule cites the rule itself (a `document` entry);
+a citation a later data file adds is added to a development an earlier file loaded.
 """
 
 from __future__ import annotations
@@ -11,13 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from timeline import services
+from events.models import StoredEvent
+from timeline import domain, services
 from timeline.models import Development, Entity, NamedTimeline
+from timeline.taxonomy import Status
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "deepseek_timeline.json"
 # A fixed namespace: the ids of the report's developments are the same in every installation.
 REPORT_NAMESPACE = uuid.UUID("5b0c6f8e-0f5e-4d8a-9a51-2f4d0a1c7e11")
 LOADER_ACTOR = "loader:csis-report"
+
+
+FEDERAL_REGISTER_SHORT_URL = "https://www.federalregister.gov/d/{number}"
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,7 @@ class LoadResult:
     developments_added: int
     developments_total: int
     timelines_changed: int
+    citations_added: int = 0
 
 
 def entity_id_for(key: str) -> str:
@@ -41,7 +49,29 @@ def development_id_for(key: str) -> str:
     return str(uuid.uuid5(development_event_id(key), "development"))
 
 
+def _document_citation(item: dict[str, Any], index: int, key: str) -> dict[str, Any]:
+    """A primary source the data file names: the Federal Register document a rule was published as."""
+    document = item["document"]
+    number, citation = document["document_number"], document["citation"]
+    return {
+        "id": str(uuid.uuid5(REPORT_NAMESPACE, f"citation:{key}:{index}")),
+        "title": document["title"],
+        "url": FEDERAL_REGISTER_SHORT_URL.format(number=number),
+        "author": document.get("agency", ""),
+        "publisher": document.get("publisher", "Federal Register"),
+        "published": document["publication_date"],
+        "locator": f"{citation} (FR Doc. {number})",
+        "excerpt": item.get("excerpt", ""),
+        "claim": item.get("claim") or "",
+        "reliability": item["reliability"],
+        "credibility": str(item["credibility"]),
+        "grading_note": item.get("grading_note", ""),
+    }
+
+
 def _citation(report: dict[str, Any], item: dict[str, Any], index: int, key: str) -> dict[str, Any]:
+    if "document" in item:
+        return _document_citation(item, index, key)
     judgment = item.get("judgment")
     relayed = item.get("publisher")
     claim = item.get("claim") or ""
@@ -82,26 +112,33 @@ def load_report_timeline(path: Path = DATA_FILE) -> LoadResult:
         )
         entities_added += 1
 
-    developments_added = 0
+    developments_added = citations_added = 0
     figure: list[str] = []
     for item in data["developments"]:
         key = item["key"]
-        existed = Development.objects.filter(pk=development_id_for(key)).exists()
-        development = services.development_record(
-            title=item["title"],
-            summary=item.get("summary", ""),
-            date=item["date"],
-            category=item["category"],
-            kind=item["kind"],
-            entities=[entity_id_for(e) for e in item.get("entities", [])],
-            tags=item.get("tags", []),
-            disputed=bool(item.get("disputed", False)),
-            citations=[_citation(report, c, i, key) for i, c in enumerate(item["citations"])],
-            actor=LOADER_ACTOR,
-            reason="Loaded from the CSIS report",
-            event_id=development_event_id(key),
-        )
-        developments_added += 0 if existed else 1
+        citations = [_citation(report, c, i, key) for i, c in enumerate(item["citations"])]
+        development = Development.objects.filter(pk=development_id_for(key)).first()
+        if development is None:
+            developments_added += 1
+            development = services.development_record(
+                title=item["title"],
+                summary=item.get("summary", ""),
+                date=item["date"],
+                category=item["category"],
+                kind=item["kind"],
+                entities=[entity_id_for(e) for e in item.get("entities", [])],
+                tags=item.get("tags", []),
+                disputed=bool(item.get("disputed", False)),
+                citations=citations,
+                actor=LOADER_ACTOR,
+                reason="Loaded from the CSIS report",
+                event_id=development_event_id(key),
+            )
+        elif development.status == Status.CURRENT:
+            # Loaded from an earlier file: recording it again would be another batch under the same event id,
+            # so only the citations the file has gained since are added.
+            development, added = _citations_add(development, citations)
+            citations_added += added
         if item.get("in_figure_1"):
             figure.append(str(development.pk))
 
@@ -121,4 +158,28 @@ def load_report_timeline(path: Path = DATA_FILE) -> LoadResult:
         )
         timelines_changed += 1
 
-    return LoadResult(entities_added, developments_added, len(data["developments"]), timelines_changed)
+    return LoadResult(entities_added, developments_added, len(data["developments"]), timelines_changed, citations_added)
+
+
+def _citations_add(development: Development, citations: list[dict[str, Any]]) -> tuple[Development, int]:
+    """Add the citations a development loaded from an earlier data file never had. One it had and an analyst
+    removed stays removed; an analyst's own citations stay."""
+    ever_cited = {
+        str(cited)
+        for cited in StoredEvent.objects.filter(
+            stream=domain.development_stream(str(development.pk)), event_type=domain.CITATION_ADDED
+        ).values_list("data__citation__id", flat=True)
+    }
+    added = 0
+    for citation in citations:
+        if citation["id"] in ever_cited:
+            continue
+        development = services.citation_add(
+            development_id=development.pk,
+            citation=citation,
+            actor=LOADER_ACTOR,
+            reason="Loaded from the data file: a source beside the CSIS report's",
+            event_id=uuid.uuid5(REPORT_NAMESPACE, f"citation-added:{citation['id']}"),
+        )
+        added += 1
+    return development, added

@@ -16,6 +16,11 @@ class Category(models.TextChoices):
 
 class Kind(models.TextChoices):
     RULE_RELEASE = "rule_release", "Rule release"
+    PROPOSED_RULE = "proposed_rule", "Proposed rule"
+    NOTICE = "notice", "Notice"
+    EXECUTIVE_ORDER = "executive_order", "Executive order"
+    ENTITY_LISTING = "entity_listing", "Entity listing"
+    ENTITY_DELISTING = "entity_delisting", "Entity delisting"
     ENFORCEMENT_ACTION = "enforcement_action", "Enforcement action"
     ARREST_OR_CHARGE = "arrest_or_charge", "Arrest or charge"
     INDICTMENT = "indictment", "Indictment"
@@ -37,6 +42,11 @@ class Kind(models.TextChoices):
 # The category a kind belongs to when nothing else says (the flagger's suggestion, the watch-list defaults).
 KIND_CATEGORY: dict[str, str] = {
     Kind.RULE_RELEASE.value: Category.GOVERNMENT.value,
+    Kind.PROPOSED_RULE.value: Category.GOVERNMENT.value,
+    Kind.NOTICE.value: Category.GOVERNMENT.value,
+    Kind.EXECUTIVE_ORDER.value: Category.GOVERNMENT.value,
+    Kind.ENTITY_LISTING.value: Category.GOVERNMENT.value,
+    Kind.ENTITY_DELISTING.value: Category.GOVERNMENT.value,
     Kind.ENFORCEMENT_ACTION.value: Category.GOVERNMENT.value,
     Kind.ARREST_OR_CHARGE.value: Category.GOVERNMENT.value,
     Kind.INDICTMENT.value: Category.GOVERNMENT.value,

@@ -133,6 +133,8 @@ def date_hint(candidate: Candidate) -> str:
     published = item.published_at.date().isoformat()
     found = "" if candidate.date_edtf else " No date was found in the text."
     hint = f"Published {published} per the feed: when it was reported, not necessarily when it happened."
+    if effective := (item.facts or {}).get("effective_on"):
+        hint += f" Effective {effective} per the Federal Register."
     return f"{hint}{found} {DATE_HELP}"
 
 

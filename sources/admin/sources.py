@@ -17,16 +17,47 @@ from django.utils.safestring import SafeString
 
 from sources.feeds.fetching import parse_target
 from sources.feeds.sanitising import html_clean
-from sources.models import Health, Item, Source, Story
+from sources.kinds import federal_register, screening_list
+from sources.kinds.queries import source_query
+from sources.models import Health, Item, ListSnapshot, Source, SourceKind, Story
 from sources.services import source_fetch_now, source_unpark, source_url_problem
 
 
 class SourceForm(forms.ModelForm):
     url = forms.URLField(max_length=2000, assume_scheme="https")
+    kind = forms.ChoiceField(choices=SourceKind.choices, required=False, initial=SourceKind.FEED)
+    # A primary source's query (Source.query), edited as fields: see sources.kinds.
+    agencies = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 60}),
+        help_text="Federal Register: agency slugs, one a line (e.g. industry-and-security-bureau).",
+    )
+    document_types = forms.MultipleChoiceField(
+        required=False,
+        choices=list(federal_register.DOCUMENT_TYPES.items()),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Federal Register: the document types to take.",
+    )
+    term = forms.CharField(
+        required=False, max_length=500, help_text="Federal Register: a search term (the site's syntax), optional."
+    )
+    lists = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Screening list: the lists to watch, one a line, as the export's source column names them.",
+    )
 
     class Meta:
         model = Source
-        fields = ["url", "name", "active"]
+        fields = ["url", "name", "kind", "active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        query = self.instance.query or {}
+        self.fields["agencies"].initial = "\n".join(query.get("agencies", federal_register.DEFAULT_AGENCIES))
+        self.fields["document_types"].initial = query.get("types", list(federal_register.DOCUMENT_TYPES))
+        self.fields["term"].initial = query.get("term", "")
+        self.fields["lists"].initial = "\n".join(query.get("lists", [screening_list.ENTITY_LIST]))
 
     def clean_url(self) -> str:
         url = str(self.cleaned_data["url"]).strip()
@@ -35,12 +66,29 @@ class SourceForm(forms.ModelForm):
             raise forms.ValidationError(problem)
         return url
 
+    def clean_kind(self) -> str:
+        return str(self.cleaned_data.get("kind") or SourceKind.FEED)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self.instance.query = source_query(
+            kind=str(data.get("kind") or SourceKind.FEED),
+            agencies=str(data.get("agencies") or "").split(),
+            types=list(data.get("document_types") or []),
+            term=str(data.get("term") or ""),
+            lists=str(data.get("lists") or "").splitlines(),
+        )
+        if data.get("kind") == SourceKind.FEDERAL_REGISTER and not self.instance.query["types"]:
+            self.add_error("document_types", "Choose at least one document type.")
+        return data
+
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
     form = SourceForm
     list_display = [
         "__str__",
+        "kind",
         "health",
         "error_count",
         "short_error",
@@ -49,7 +97,7 @@ class SourceAdmin(admin.ModelAdmin):
         "items_seen",
         "active",
     ]
-    list_filter = ["health", "active"]
+    list_filter = ["kind", "health", "active"]
     search_fields = ["url", "name", "feed_title"]
     actions = ["fetch_now", "unpark"]
     readonly_fields = [
@@ -125,6 +173,7 @@ class ItemAdmin(admin.ModelAdmin):
         "fetched_at",
         "story",
         "flag_score",
+        "facts",
     ]
     exclude = ["summary_html"]
 
@@ -142,3 +191,23 @@ class StoryAdmin(admin.ModelAdmin):
     list_display = ["title", "item_count", "updated_at"]
     search_fields = ["title"]
     readonly_fields = ["title", "tokens", "item_count", "created_at", "updated_at"]
+
+
+@admin.register(ListSnapshot)
+class ListSnapshotAdmin(admin.ModelAdmin):
+    """What each screening-list poll found, for an analyst checking a diff; the entries themselves (30,000 for
+    the Consolidated Screening List) are too many for a page and stay out of it."""
+
+    list_display = ["source", "taken_at", "entry_count", "digest"]
+    list_filter = ["source"]
+    fields = ["source", "taken_at", "entry_count", "digest"]
+    readonly_fields = ["source", "taken_at", "entry_count", "digest"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ListSnapshot]:
+        return super().get_queryset(request).defer("entries")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ListSnapshot | None = None) -> bool:
+        return False

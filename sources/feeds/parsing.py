@@ -50,6 +50,8 @@ class ParsedEntry:
     published_at: datetime | None = None
     updated_raw: str = ""
     updated_at: datetime | None = None
+    # What a primary source states exactly (sources.kinds: a Federal Register document, a screening-list change).
+    facts: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # NUL never belongs in stored text and PostgreSQL refuses it: no field of a parsed entry carries one.

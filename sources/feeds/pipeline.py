@@ -13,6 +13,7 @@ from sources.feeds.dedup import FeedDeduplicator, story_keys, title_tokens
 from sources.feeds.parsing import ParsedEntry, ParsedFeed, parse_feed
 from sources.flagging.rules import RuleSet
 from sources.flagging.scoring import FlagResult, flag_text
+from sources.kinds.suggestions import flag_with_facts
 
 
 @dataclass
@@ -44,6 +45,8 @@ def flag_entries(entries: list[ProcessedEntry], rules: RuleSet) -> None:
     for processed in entries:
         entry = processed.entry
         processed.flag = flag_text(title=entry.title, summary=entry.summary, published=entry.dated_at, rules=rules)
+        if entry.facts:  # a primary source's own kind, category and date (sources.kinds)
+            processed.flag = flag_with_facts(processed.flag, entry.facts, rules)
 
 
 def feed_process(

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from events import store
 from sources import selectors
+from sources.kinds.citations import primary_citation
 from sources.models import Candidate, CandidateStatus, Item
 from sources.review.services import candidate_stream
 from timeline.models import Citation, Development, Entity
@@ -54,8 +55,11 @@ def development_suggestion(candidate: Candidate) -> dict[str, Any]:
 
 
 def citation_suggestion(candidate: Candidate) -> dict[str, Any]:
-    """A citation of the item; the grading is left to the analyst."""
+    """A citation of the item; the grading is left to the analyst, except for a primary source's own record
+    (a Federal Register document, a screening-list entry), which is graded A1 (sources.kinds.citations)."""
     item = candidate.item
+    if item.facts:
+        return primary_citation(item.facts, title=item.title, url=item.link, excerpt=item.summary)
     return {
         "title": item.title[:500],
         "url": item.link,

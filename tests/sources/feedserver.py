@@ -26,6 +26,7 @@ Handler = Callable[[http.server.BaseHTTPRequestHandler], None]
 class Recorded:
     path: str
     headers: dict[str, str]
+    query: str = ""
 
 
 @dataclass
@@ -44,8 +45,8 @@ class FeedServer:
                 pass
 
             def do_GET(self) -> None:
-                path = self.path.split("?", 1)[0]
-                owner.requests.append(Recorded(path, {k.lower(): v for k, v in self.headers.items()}))
+                path, _, query = self.path.partition("?")
+                owner.requests.append(Recorded(path, {k.lower(): v for k, v in self.headers.items()}, query))
                 handler = owner.routes.get(path)
                 if handler is None:
                     respond(self, 404, b"no such feed\n", {"Content-Type": "text/plain"})

@@ -14,6 +14,7 @@ import pytest
 from django.core.management import call_command
 
 from events.models import StoredEvent
+from timeline import services
 from timeline.models import Development, Entity
 from timeline.report_loader import DATA_FILE, development_id_for, load_report_timeline
 
@@ -119,3 +120,55 @@ def test_a_database_loaded_from_the_earlier_file_gets_exactly_the_added_developm
     events = StoredEvent.objects.count()
     assert "66 developments (0 new), 0 new entities, 0 timelines" in load()
     assert StoredEvent.objects.count() == events  # a third load appends nothing
+
+
+# (key, document number, FR citation, publication day) of the developments that are Federal Register rules.
+FEDERAL_REGISTER_RULES = [
+    ("huawei_entity_listing_2020", "2020-10856", "85 FR 29849", "2020-05-19"),
+    ("us_ai_chip_export_controls_oct_2022", "2022-21658", "87 FR 62186", "2022-10-13"),
+    ("us_ai_chip_export_controls_oct_2023", "2023-23055", "88 FR 73458", "2023-10-25"),
+    ("us_hbm_export_controls", "2024-28270", "89 FR 96790", "2024-12-05"),
+    ("foundry_rule", "2025-00711", "90 FR 5298", "2025-01-16"),
+]
+
+
+def test_each_federal_register_rule_cites_its_document_beside_the_reports_citation(db: None) -> None:
+    load_report_timeline()
+    for key, number, citation, published in FEDERAL_REGISTER_RULES:
+        development = Development.objects.get(pk=development_id_for(key))
+        cited = list(development.citations.all())
+        assert cited[0].publisher == "CSIS", key
+        document = next(c for c in cited if c.publisher == "Federal Register")
+        assert document.locator == f"{citation} (FR Doc. {number})", key
+        assert document.url == f"https://www.federalregister.gov/d/{number}" and document.grading == "A1", key
+        assert document.published == published, key
+
+
+def test_a_database_loaded_before_the_federal_register_citations_gets_them_on_the_next_load(
+    db: None, tmp_path: Path
+) -> None:
+    data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    for development in data["developments"]:
+        development["citations"] = [c for c in development["citations"] if "document" not in c]
+    earlier = tmp_path / "deepseek_timeline_before_fr.json"
+    earlier.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    load(earlier)
+    assert not Development.objects.filter(citations__publisher="Federal Register").exists()
+
+    assert f"{len(FEDERAL_REGISTER_RULES)} citations added to developments loaded before" in load()
+    cited = Development.objects.filter(citations__publisher="Federal Register")
+    assert sorted(str(d.pk) for d in cited) == sorted(development_id_for(key) for key, *_ in FEDERAL_REGISTER_RULES)
+    events = StoredEvent.objects.count()
+    assert "0 citations added" in load()
+    assert StoredEvent.objects.count() == events
+
+
+def test_a_citation_an_analyst_removed_is_not_loaded_again(db: None) -> None:
+    load_report_timeline()
+    development = Development.objects.get(pk=development_id_for("us_hbm_export_controls"))
+    document = development.citations.get(publisher="Federal Register")
+    services.citation_remove(
+        development_id=development.pk, citation_id=document.pk, reason="cited elsewhere", actor="analyst"
+    )
+    assert "0 citations added" in load()
+    assert not development.citations.filter(publisher="Federal Register").exists()

@@ -1,7 +1,9 @@
 """Run the workers' parse-sanitise-flag code on one feed (a file or a URL) and print what it would flag.
 
 Writes nothing to the database. A URL goes through the same safe client as the workers; a refusal, an
-unreadable file or a body that is no feed exits non-zero with one line saying why.
+unreadable file or a body that is no feed exits non-zero with one line saying why. A saved Federal Register
+documents.json page is recognised by its content and flagged like a feed; with --previous OLD, the two files
+are screening-list exports and the changes between them are printed as items.
 """
 
 from __future__ import annotations
@@ -13,12 +15,16 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
+from django.utils import timezone
 
 from sources.feeds.fetching import FetchError, fetch
-from sources.feeds.parsing import FeedParseError, parse_feed
+from sources.feeds.parsing import FeedParseError, ParsedEntry, parse_feed
 from sources.flagging.rules import RuleSet, default_rules
 from sources.flagging.scoring import flag_text
-from sources.selectors import developments_possibly_same, watchlist_rules
+from sources.kinds import federal_register, screening_list
+from sources.kinds.names import NameMatcher, default_watched_names
+from sources.kinds.suggestions import flag_with_facts, link_listed_entities
+from sources.selectors import developments_possibly_same, watched_names, watchlist_rules
 
 
 def _looks_like_url(value: str) -> bool:
@@ -35,16 +41,31 @@ class Command(BaseCommand):
         parser.add_argument(
             "--default-rules", action="store_true", help="use the default watch-list, not the database's"
         )
+        parser.add_argument(
+            "--previous",
+            metavar="OLD_FILE_OR_URL",
+            help="screening lists: print the changes from this earlier export to PATH_OR_URL",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         body, content_type, url = self._read(str(options["path_or_url"]))
+        rules, with_database = self._rules(bool(options["default_rules"]))
+        self._matcher = NameMatcher([])
         try:
-            feed = parse_feed(body, content_type=content_type, url=url)
+            if options["previous"]:
+                entries = self._changes(str(options["previous"]), body, rules, with_database)
+            elif federal_register.looks_like_documents_page(body):
+                entries = federal_register.parse_documents_page(body, url=url).feed.entries
+            else:
+                entries = parse_feed(body, content_type=content_type, url=url).entries
         except FeedParseError as error:
             raise CommandError(f"{options['path_or_url']}: {error}") from error
-        rules, with_database = self._rules(bool(options["default_rules"]))
-        for entry in feed.entries:
+        for entry in entries:
             result = flag_text(title=entry.title, summary=entry.summary, published=entry.dated_at, rules=rules)
+            if entry.facts:
+                result = flag_with_facts(result, entry.facts, rules)
+                if entry.facts.get("source_kind") == "screening_list":
+                    link_listed_entities(result, entry.facts, self._matcher)
             row: dict[str, Any] = {
                 "guid": entry.guid,
                 "link": entry.link,
@@ -56,6 +77,7 @@ class Command(BaseCommand):
                 "entities": result.entity_names,
                 "date": result.date,
                 "reasons": result.reasons,
+                **({"facts": entry.facts} if entry.facts else {}),
             }
             if result.flagged and with_database:
                 row["possible_duplicates"] = developments_possibly_same(
@@ -71,6 +93,18 @@ class Command(BaseCommand):
                 mark = "FLAG" if result.flagged else "    "
                 label = f"{result.category or '-'}/{result.kind or '-'}"
                 self.stdout.write(f"{mark} {result.score:5.1f} {label:32} {result.date or '':10} {entry.title[:90]}")
+
+    def _changes(self, previous: str, body: bytes, rules: RuleSet, with_database: bool) -> list[ParsedEntry]:
+        old_body = self._read(previous)[0]
+        try:
+            old = screening_list.parse_export(old_body)
+        except FeedParseError as error:
+            raise CommandError(f"{previous}: {error}") from error
+        new = screening_list.parse_export(body)
+        screening_list.check_shrink(previous=len(old), current=len(new), max_drop=settings.SCREENING_LIST_MAX_DROP)
+        self._matcher = NameMatcher(watched_names(rules) if with_database else default_watched_names())
+        diff = screening_list.snapshot_diff(old, new)
+        return screening_list.diff_entries(diff, today=timezone.now().date())
 
     def _read(self, target: str) -> tuple[bytes, str, str]:
         limit = settings.FEEDS_MAX_BYTES

@@ -31,5 +31,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"report timeline: {result.developments_total} developments "
             f"({result.developments_added} new), {result.entities_added} new entities, "
-            f"{result.timelines_changed} timelines defined or revised"
+            f"{result.timelines_changed} timelines defined or revised, "
+            f"{result.citations_added} citations added to developments loaded before"
         )
