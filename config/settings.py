@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "sources",
     "digests",
     "workers",
+    "interop",
     "api",
 ]
 
