@@ -1,0 +1,78 @@
+"""Thin views of the TAXII 2.1 server (interop.taxii builds every document); read-only and public."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from interop import taxii
+
+View = Callable[..., HttpResponse]
+
+
+def taxii_response(document: dict[str, Any], *, status: int = 200) -> HttpResponse:
+    return HttpResponse(json.dumps(document, ensure_ascii=False), status=status, content_type=taxii.TAXII_MEDIA_TYPE)
+
+
+def taxii_view(view: View) -> View:
+    """GET only; a TAXII error becomes a TAXII error message; a client that accepts neither TAXII nor any type is
+    refused with 406, as the specification asks."""
+
+    @require_GET
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        accept = request.headers.get("Accept", "*/*")
+        if "application/taxii+json" not in accept and "*/*" not in accept and "application/*" not in accept:
+            error = taxii.TaxiiError(406, "Not acceptable", f"This server answers {taxii.TAXII_MEDIA_TYPE}.")
+            return taxii_response(error.document(), status=406)
+        try:
+            return view(request, *args, **kwargs)
+        except taxii.TaxiiError as error:
+            return taxii_response(error.document(), status=error.status)
+
+    return wrapped
+
+
+@taxii_view
+def discovery(request: HttpRequest) -> HttpResponse:
+    return taxii_response(taxii.discovery(request.build_absolute_uri("/taxii2/api/")))
+
+
+@taxii_view
+def api_root(request: HttpRequest) -> HttpResponse:
+    return taxii_response(taxii.api_root())
+
+
+@taxii_view
+def collections(request: HttpRequest) -> HttpResponse:
+    return taxii_response({"collections": [collection.document() for collection in taxii.collections()]})
+
+
+@taxii_view
+def collection(request: HttpRequest, collection_id: str) -> HttpResponse:
+    return taxii_response(taxii.collection_get(collection_id).document())
+
+
+def _paged(page: taxii.Page, document: dict[str, Any]) -> HttpResponse:
+    response = taxii_response(document)
+    if page.date_added:
+        response["X-TAXII-Date-Added-First"] = page.date_added[0]
+        response["X-TAXII-Date-Added-Last"] = page.date_added[-1]
+    return response
+
+
+@taxii_view
+def objects(request: HttpRequest, collection_id: str) -> HttpResponse:
+    page = taxii.objects_page(taxii.collection_get(collection_id), taxii.parse_query(request.GET))
+    return _paged(page, page.envelope())
+
+
+@taxii_view
+def manifest(request: HttpRequest, collection_id: str) -> HttpResponse:
+    page = taxii.objects_page(taxii.collection_get(collection_id), taxii.parse_query(request.GET))
+    return _paged(page, page.manifest())
