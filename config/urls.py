@@ -7,7 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("digests/", include("digests.urls")),
-    path("taxii2/", include("interop.urls")),
+    path("", include("interop.urls")),
     path("", include("timeline.urls")),
 ]
 

@@ -1,4 +1,4 @@
-"""Thin views of the TAXII 2.1 server (interop.taxii builds every document); read-only and public."""
+"""Thin views of the TAXII 2.1 server and the MISP feed (interop.taxii and interop.misp build the documents)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
-from interop import taxii
+from interop import misp, stix, taxii
 
 View = Callable[..., HttpResponse]
 
@@ -76,3 +76,24 @@ def objects(request: HttpRequest, collection_id: str) -> HttpResponse:
 def manifest(request: HttpRequest, collection_id: str) -> HttpResponse:
     page = taxii.objects_page(taxii.collection_get(collection_id), taxii.parse_query(request.GET))
     return _paged(page, page.manifest())
+
+
+# --- the MISP feed ---
+
+
+@require_GET
+def misp_manifest(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(misp.manifest(stix.all_records()))
+
+
+@require_GET
+def misp_hashes(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(misp.hashes_csv(stix.all_records()), content_type="text/csv; charset=utf-8")
+
+
+@require_GET
+def misp_event(request: HttpRequest, event: str) -> HttpResponse:
+    document = misp.event_for(event)
+    if document is None:
+        raise Http404("No such event.")
+    return JsonResponse(document, json_dumps_params={"ensure_ascii": False})
