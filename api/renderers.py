@@ -19,33 +19,11 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from rest_framework.renderers import BaseRenderer
 
-from interop import stix
+from interop import spreadsheet, stix
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
 
-CSV_COLUMNS = (
-    "id",
-    "date",
-    "display_date",
-    "date_lower",
-    "date_upper",
-    "precision",
-    "category",
-    "kind",
-    "title",
-    "summary",
-    "entities",
-    "entity_ids",
-    "tags",
-    "status",
-    "disputed",
-    "version",
-    "last_position",
-    "changed_at",
-    "citations",
-    "gradings",
-    "citation_urls",
-    "url",
-)
+# The CSV columns live beside the spreadsheet import that reads them back (one list for export and import).
+CSV_COLUMNS = spreadsheet.CSV_COLUMNS
 
 
 def _results(data: Any) -> list[dict[str, Any]]:
@@ -163,7 +141,7 @@ class TimelineJSRenderer(BaseRenderer):
 def _cell(value: Any) -> str:
     """A CSV cell; text that a spreadsheet would run as a formula gets a leading apostrophe."""
     text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if text[:1] in spreadsheet.FORMULA_PREFIXES:
         return "'" + text
     return text
 

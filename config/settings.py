@@ -311,3 +311,11 @@ if LOG_FORMAT == "json":
         "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"}
     }
     MIDDLEWARE.insert(1, "config.logs.RequestLogMiddleware")
+
+# Spreadsheet import (interop.spreadsheet): a file may be this large and this long (a bigger one is refused with
+# a message saying to split it: 10 MB of CSV is some 20,000 developments, years of an analyst's sheet). An
+# uploaded file is kept in INTEROP_IMPORT_DIR under its sha256 between the preview and the import, so the
+# analyst never has to upload it twice.
+INTEROP_IMPORT_MAX_BYTES = int(os.environ.get("INTEROP_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+INTEROP_IMPORT_MAX_ROWS = int(os.environ.get("INTEROP_IMPORT_MAX_ROWS", "20000"))
+INTEROP_IMPORT_DIR = Path(os.environ.get("INTEROP_IMPORT_DIR", VAR_DIR / "imports"))
