@@ -1,5 +1,6 @@
 """The field's feeds: TAXII 2.1 at /taxii2/ (discovery, API root, collections, objects, manifests) and the
-MISP feed at /misp/feed/ (manifest.json, hashes.csv, one event per development)."""
+MISP feed at /misp/feed/ (manifest.json, hashes.csv, one event per development), and the embeddable
+TimelineJS page at /embed/timelines/{slug}/."""
 
 from django.urls import path
 
@@ -15,4 +16,5 @@ urlpatterns = [
     path("misp/feed/manifest.json", views.misp_manifest, name="misp-manifest"),
     path("misp/feed/hashes.csv", views.misp_hashes, name="misp-hashes"),
     path("misp/feed/<str:event>.json", views.misp_event, name="misp-event"),
+    path("embed/timelines/<slug:slug>/", views.embed_timeline, name="embed-timeline"),
 ]

@@ -1,4 +1,5 @@
-"""Thin views of the TAXII 2.1 server and the MISP feed (interop.taxii and interop.misp build the documents)."""
+"""Thin views: the TAXII 2.1 server and the MISP feed (interop.taxii and interop.misp build the documents), and
+the embeddable TimelineJS page."""
 
 from __future__ import annotations
 
@@ -7,10 +8,15 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from interop import misp, stix, taxii
+from timeline import selectors as timeline_selectors
 
 View = Callable[..., HttpResponse]
 
@@ -97,3 +103,20 @@ def misp_event(request: HttpRequest, event: str) -> HttpResponse:
     if document is None:
         raise Http404("No such event.")
     return JsonResponse(document, json_dumps_params={"ensure_ascii": False})
+
+
+# --- embedding ---
+
+
+@require_GET
+@xframe_options_exempt
+def embed_timeline(request: HttpRequest, slug: str) -> HttpResponse:
+    """A named timeline drawn by TimelineJS (served from our static files), for other sites' iframes; which
+    sites may frame it is settings.EMBED_FRAME_ANCESTORS."""
+    named = timeline_selectors.named_timeline_get(slug)
+    if named is None:
+        raise Http404("No such named timeline.")
+    data_url = reverse("timeline-detail", kwargs={"slug": slug}) + "?format=timelinejs"
+    response = render(request, "interop/embed.html", {"title": named.title, "data_url": data_url})
+    response["Content-Security-Policy"] = f"frame-ancestors {settings.EMBED_FRAME_ANCESTORS}"
+    return response
