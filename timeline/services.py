@@ -66,15 +66,22 @@ def _clean_date(value: Any, field: str, errors: dict[str, list[str]]) -> str:
         return ""
 
 
-def _clean_entities(values: Iterable[str], errors: dict[str, list[str]]) -> list[str]:
-    """Entities by id, name or alias; each must be registered."""
+def _clean_entities(
+    values: Iterable[str], errors: dict[str, list[str]], known: dict[str, str | None] | None = None
+) -> list[str]:
+    """Entities by id, name or alias; each must be registered. `known` remembers terms already resolved (a batch
+    names the same few entities thousands of times: one query each, not one per mention)."""
     resolved: list[str] = []
+    known = {} if known is None else known
     for value in values:
-        entity = entity_resolve(str(value))
-        if entity is None:
+        term = str(value)
+        if term not in known:
+            entity = entity_resolve(term)
+            known[term] = entity.id if entity is not None else None
+        if (entity_id := known[term]) is None:
             errors.setdefault("entities", []).append(f"unknown entity '{value}'.")
-        elif entity.id not in resolved:
-            resolved.append(entity.id)
+        elif entity_id not in resolved:
+            resolved.append(entity_id)
     return resolved
 
 
@@ -220,6 +227,7 @@ def _recorded_events(
     event_id: uuid.UUID,
     metadata: dict[str, Any],
     prefix: str = "",
+    known_entities: dict[str, str | None] | None = None,
 ) -> tuple[str, list[NewEvent]]:
     """A new development's stream id and events (DevelopmentRecorded, then CitationAdded), errors collected."""
     data = {
@@ -228,7 +236,7 @@ def _recorded_events(
         "date": _clean_date(fields.get("date"), f"{prefix}date", errors),
         "category": _clean_choice(fields.get("category"), f"{prefix}category", Category.values, errors),
         "kind": _clean_choice(fields.get("kind"), f"{prefix}kind", Kind.values, errors),
-        "entities": _clean_entities(fields.get("entities") or (), errors),
+        "entities": _clean_entities(fields.get("entities") or (), errors, known_entities),
         "tags": _clean_tags(fields.get("tags") or (), errors),
         "disputed": bool(fields.get("disputed", False)),
         "media": _clean_media(fields.get("media"), errors),
@@ -264,9 +272,10 @@ def developments_record_many(
     metadata = _metadata(actor, reason)
     batches: list[tuple[str, Sequence[NewEvent], int | None]] = []
     ids = []
+    known_entities: dict[str, str | None] = {}
     for index, (event_id, fields) in enumerate(developments):
         development_id, events = _recorded_events(
-            fields, errors, event_id=event_id, metadata=metadata, prefix=f"[{index}]."
+            fields, errors, event_id=event_id, metadata=metadata, prefix=f"[{index}].", known_entities=known_entities
         )
         batches.append((domain.development_stream(development_id), events, 0))
         ids.append(development_id)
