@@ -359,5 +359,6 @@ class STIXRenderer(BaseRenderer):
         request = context.get("request")
         position = data.get("position") if isinstance(data, dict) else None
         scope = f"{request.get_full_path() if request is not None else ''}@{position}"
-        rows = [stix_record(row) for row in _results(data)]
-        return stix.bundle_text(rows, scope=scope).encode("utf-8")
+        # A page of rows, or one development (its detail answer is the row itself).
+        rows = _results(data) or ([data] if isinstance(data, dict) and "id" in data and "title" in data else [])
+        return stix.bundle_text([stix_record(row) for row in rows], scope=scope).encode("utf-8")

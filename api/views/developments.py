@@ -265,6 +265,9 @@ class DevelopmentResource(ApiView):
 
 
 class DevelopmentDetailView(DevelopmentResource):
+    # One development as STIX too: a bundle of its report and the identities it names.
+    renderer_classes = [JSONRenderer, STIXRenderer]
+
     @extend_schema(
         summary="One development (or what it was as_of a time or position)",
         parameters=[

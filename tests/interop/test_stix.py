@@ -133,3 +133,12 @@ def test_a_retracted_development_is_revoked_as_of_its_retraction(anon: Any, deve
     document = json.loads(stix.bundle_text(records, scope="test"))
     assert_valid(document)
     assert reports(document)["Q4 shipments"]["revoked"] is True
+
+
+def test_one_development_as_stix_is_a_bundle_of_its_report_and_entities(anon: Any, developments: Any) -> None:
+    development = developments["controls"]
+    document = bundle(anon, f"/api/developments/{development.pk}/?format=stix")
+    assert_valid(document)
+    assert [obj["type"] for obj in document["objects"]] == ["identity", "identity", "identity", "report"]
+    list_bundle = bundle(anon, "/api/developments/?format=stix")
+    assert reports(document)[development.title]["id"] == reports(list_bundle)[development.title]["id"]
