@@ -170,7 +170,10 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
             f'The file is not UTF-8 text (byte {error.start} cannot be read): save it as "CSV UTF-8" '
             "(or as .xlsx) and upload it again."
         ) from error
-    for number, values in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+    # Excel writes ";" (or tabs) where the decimal separator is a comma: the header line says which it is.
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    for number, values in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
         yield number, ["=formula" if value.startswith("=") else value for value in values]
 
 

@@ -60,6 +60,17 @@ def test_a_spreadsheet_records_its_rows_and_reimporting_it_records_nothing(entit
     assert StoredEvent.objects.count() == events
 
 
+def test_a_semicolon_separated_csv_with_a_byte_order_mark_imports(entities: None) -> None:
+    """What Excel writes as "CSV UTF-8" where the decimal separator is a comma."""
+    text = (
+        "\ufefftitle;date;category;kind;citations\n"
+        "SMIC ships 7nm chips;2022-07;technology;chip_launch;TechInsights [B2]\n"
+    )
+    plan = do_import(text.encode("utf-8"))
+    assert len(plan.new) == 1
+    assert Development.objects.get().snapshot["citations"][0]["title"] == "TechInsights"
+
+
 def test_a_changed_row_becomes_a_revision(entities: None) -> None:
     do_import(sheet_csv([row()]))
     plan = do_import(sheet_csv([row(tags="7nm; yield", disputed="yes")]))
