@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import condition, require_GET
 
 from interop import misp, stix, taxii
 from timeline import selectors as timeline_selectors
@@ -87,17 +87,25 @@ def manifest(request: HttpRequest, collection_id: str) -> HttpResponse:
 # --- the MISP feed ---
 
 
+def _feed_etag(request: HttpRequest, *args: Any, **kwargs: Any) -> str:
+    """The log's head: a MISP server pulling the feed again gets 304 until something was recorded."""
+    return f'"misp-{timeline_selectors.log_state()[0]}"'
+
+
 @require_GET
+@condition(etag_func=_feed_etag)
 def misp_manifest(request: HttpRequest) -> HttpResponse:
     return JsonResponse(misp.manifest(stix.all_records()))
 
 
 @require_GET
+@condition(etag_func=_feed_etag)
 def misp_hashes(request: HttpRequest) -> HttpResponse:
     return HttpResponse(misp.hashes_csv(stix.all_records()), content_type="text/csv; charset=utf-8")
 
 
 @require_GET
+@condition(etag_func=_feed_etag)
 def misp_event(request: HttpRequest, event: str) -> HttpResponse:
     document = misp.event_for(event)
     if document is None:

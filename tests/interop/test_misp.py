@@ -96,3 +96,11 @@ def test_a_revision_keeps_the_event_and_attribute_ids(anon: Any, developments: A
 def test_an_unknown_event_is_a_404(anon: Any, db: None) -> None:
     assert anon.get("/misp/feed/not-a-uuid.json").status_code == 404
     assert anon.get("/misp/feed/00000000-0000-0000-0000-000000000000.json").status_code == 404
+
+
+def test_a_misp_server_pulling_again_gets_304_until_something_is_recorded(anon: Any, developments: Any) -> None:
+    first = anon.get("/misp/feed/manifest.json")
+    again = anon.get("/misp/feed/manifest.json", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    services.development_revise(development_id=developments[1].pk, changes={"summary": "Hangzhou"}, expected_version=1)
+    assert anon.get("/misp/feed/manifest.json", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
