@@ -7,6 +7,7 @@ the analyst confirms without uploading again, and nothing is recorded until the 
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from django import forms
@@ -20,6 +21,7 @@ from django.urls import reverse
 
 from interop import spreadsheet
 
+KEEP_SECONDS = 24 * 3600
 _TOKEN = re.compile(r"^[0-9a-f]{64}$")
 _SUFFIX = re.compile(r"\.(csv|xlsx|xlsm)$", re.IGNORECASE)
 
@@ -37,6 +39,11 @@ def _keep(data: bytes, filename: str) -> str:
     token = spreadsheet.file_token(data)
     path = _kept_path(token, filename)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Previews never confirmed would pile up: a kept file lives a day, time enough to correct and come back.
+    cutoff = time.time() - KEEP_SECONDS
+    for old in path.parent.iterdir():
+        if old.is_file() and old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
     path.write_bytes(data)
     return token
 

@@ -6,6 +6,8 @@ No server is started: Django's test client logs in as staff users of each role.
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +80,16 @@ def test_a_file_that_is_not_a_spreadsheet_gets_its_message_on_the_form(analyst: 
 def test_a_viewer_cannot_import(db: None, kept: Path) -> None:
     viewer = client_for(make_user("vic", "viewer"))
     assert viewer.get(URL).status_code == 403
+
+
+def test_a_kept_file_older_than_a_day_is_removed_at_the_next_upload(
+    analyst: Client, entities: None, kept: Path
+) -> None:
+    kept.mkdir(parents=True)
+    stale, fresh = kept / ("a" * 64 + ".csv"), kept / ("b" * 64 + ".csv")
+    stale.write_bytes(b"old")
+    fresh.write_bytes(b"recent")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(stale, (two_days_ago, two_days_ago))
+    upload(analyst, sheet_csv([row()]))
+    assert not stale.exists() and fresh.exists()
