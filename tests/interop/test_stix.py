@@ -142,3 +142,15 @@ def test_one_development_as_stix_is_a_bundle_of_its_report_and_entities(anon: An
     assert [obj["type"] for obj in document["objects"]] == ["identity", "identity", "identity", "report"]
     list_bundle = bundle(anon, "/api/developments/?format=stix")
     assert reports(document)[development.title]["id"] == reports(list_bundle)[development.title]["id"]
+
+
+def test_as_of_gives_the_bundle_of_the_timeline_as_it_was_then(anon: Any, developments: Any) -> None:
+    before = developments["founded"].last_position
+    services.development_revise(
+        development_id=developments["founded"].pk, changes={"date": "2023-07-17"}, expected_version=1
+    )
+    then = reports(bundle(anon, f"/api/developments/?format=stix&as_of={before}"))["DeepSeek founded"]
+    now = reports(bundle(anon, "/api/developments/?format=stix"))["DeepSeek founded"]
+    assert (then["x_timeline_date"], then["x_timeline_version"]) == ("2023-07", 1)
+    assert (now["x_timeline_date"], now["x_timeline_date_precision"]) == ("2023-07-17", "day")
+    assert then["id"] == now["id"] and then["created"] == now["created"]
