@@ -55,7 +55,9 @@ ADMIRALTY_CONFIDENCE = {"1": 90, "2": 70, "3": 50, "4": 30, "5": 10}
 BATCH = 500
 
 
-class CitationFields(TypedDict, total=False):
+class CitationFields(TypedDict):
+    """A citation as the development's snapshot holds it (the CitationAdded payload)."""
+
     id: str
     url: str
     title: str

@@ -115,6 +115,8 @@ def misp_event(request: HttpRequest, event: str) -> HttpResponse:
 
 # --- embedding ---
 
+CSP_MIDDLEWARE = "csp.middleware.CSPMiddleware"
+
 
 @require_GET
 @xframe_options_exempt
@@ -126,5 +128,10 @@ def embed_timeline(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such named timeline.")
     data_url = reverse("timeline-detail", kwargs={"slug": slug}) + "?format=timelinejs"
     response = render(request, "interop/embed.html", {"title": named.title, "data_url": data_url})
-    response["Content-Security-Policy"] = f"frame-ancestors {settings.EMBED_FRAME_ANCESTORS}"
+    ancestors = settings.EMBED_FRAME_ANCESTORS.split()
+    # django-csp's middleware (when installed) keeps the site's policy and replaces only frame-ancestors; without
+    # it, the page's policy is frame-ancestors alone. Either way this setting is the one place that decides.
+    response._csp_replace = {"frame-ancestors": ancestors}  # type: ignore[attr-defined]
+    if CSP_MIDDLEWARE not in settings.MIDDLEWARE:
+        response["Content-Security-Policy"] = "frame-ancestors " + " ".join(ancestors)
     return response
