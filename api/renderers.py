@@ -19,32 +19,11 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from rest_framework.renderers import BaseRenderer
 
+from interop import spreadsheet, stix
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
 
-CSV_COLUMNS = (
-    "id",
-    "date",
-    "display_date",
-    "date_lower",
-    "date_upper",
-    "precision",
-    "category",
-    "kind",
-    "title",
-    "summary",
-    "entities",
-    "entity_ids",
-    "tags",
-    "status",
-    "disputed",
-    "version",
-    "last_position",
-    "changed_at",
-    "citations",
-    "gradings",
-    "citation_urls",
-    "url",
-)
+# The CSV columns live beside the spreadsheet import that reads them back (one list for export and import).
+CSV_COLUMNS = spreadsheet.CSV_COLUMNS
 
 
 def _results(data: Any) -> list[dict[str, Any]]:
@@ -162,7 +141,7 @@ class TimelineJSRenderer(BaseRenderer):
 def _cell(value: Any) -> str:
     """A CSV cell; text that a spreadsheet would run as a formula gets a leading apostrophe."""
     text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if text[:1] in spreadsheet.FORMULA_PREFIXES:
         return "'" + text
     return text
 
@@ -333,3 +312,53 @@ class AtomRenderer(BaseRenderer):
                     categories=[row["category_label"]],
                 )
         return feed.writeString("utf-8").encode("utf-8")
+
+
+# --- STIX 2.1 ---------------------------------------------------------------------------------------------
+
+
+def stix_record(row: dict[str, Any]) -> stix.DevelopmentRecord:
+    """An API row as interop's development record, so the bundle shows exactly the rows the JSON shows."""
+    return stix.DevelopmentRecord(
+        id=row["id"],
+        title=row["title"],
+        summary=row["summary"],
+        date=row["date"],
+        display_date=row["display_date"],
+        date_lower=date.fromisoformat(row["date_lower"]),
+        date_upper=date.fromisoformat(row["date_upper"]),
+        precision=row["precision"],
+        category=row["category"],
+        kind=row["kind"],
+        entity_ids=tuple(entity["id"] for entity in row["entities"]),
+        tags=tuple(row["tags"]),
+        citations=tuple(row["citations"]),
+        status="current" if row["status"] == "disputed" else row["status"],
+        disputed=row["disputed"],
+        merged_into=row.get("merged_into"),
+        version=row["version"],
+        modified=datetime.fromisoformat(row["changed_at"]),
+        url=row["url"],
+    )
+
+
+class STIXRenderer(BaseRenderer):
+    """A STIX 2.1 bundle (interop.stix): a report per development, an identity per entity it names."""
+
+    # Negotiated without the version parameter (DRF would refuse Accept: */* against it); answered with it.
+    media_type = "application/stix+json"
+    format = "stix"
+    charset = None
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        context = renderer_context or {}
+        if (response := context.get("response")) is not None:
+            response["Content-Type"] = stix.STIX_MEDIA_TYPE
+        if data is None:
+            return b""
+        request = context.get("request")
+        position = data.get("position") if isinstance(data, dict) else None
+        scope = f"{request.get_full_path() if request is not None else ''}@{position}"
+        # A page of rows, or one development (its detail answer is the row itself).
+        rows = _results(data) or ([data] if isinstance(data, dict) and "id" in data and "title" in data else [])
+        return stix.bundle_text([stix_record(row) for row in rows], scope=scope).encode("utf-8")

@@ -51,11 +51,13 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "corsheaders",
     "events",
     "timeline",
     "sources",
     "digests",
     "workers",
+    "interop",
     "api",
 ]
 
@@ -63,6 +65,8 @@ MIDDLEWARE = [
     # First: probes reach a container by address over plain HTTP, before host checks and the HTTPS redirect.
     "config.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that may answer: a CORS preflight must get its headers (CORS_* settings below).
+    "corsheaders.middleware.CorsMiddleware",
     # Content-Security-Policy and Permissions-Policy on every response (CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY).
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -430,3 +434,26 @@ if LOG_FORMAT == "json":
         "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"}
     }
     MIDDLEWARE.insert(1, "config.logs.RequestLogMiddleware")
+
+# Spreadsheet import (interop.spreadsheet): a file may be this large and this long (a bigger one is refused with
+# a message saying to split it: 10 MB of CSV is some 20,000 developments, years of an analyst's sheet). An
+# uploaded file is kept in INTEROP_IMPORT_DIR under its sha256 between the preview and the import, so the
+# analyst never has to upload it twice.
+INTEROP_IMPORT_MAX_BYTES = int(os.environ.get("INTEROP_IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+INTEROP_IMPORT_MAX_ROWS = int(os.environ.get("INTEROP_IMPORT_MAX_ROWS", "20000"))
+INTEROP_IMPORT_DIR = Path(os.environ.get("INTEROP_IMPORT_DIR", VAR_DIR / "imports"))
+
+# Embedding. Public reads (the API, TAXII, the MISP feed) answer CORS so another site's page can fetch them,
+# e.g. TimelineJS loading ?format=timelinejs: CORS_ALLOWED_ORIGINS is a comma-separated list of origins, or "*"
+# (the default: the data is public) for any. Never with credentials, and only GET/HEAD/OPTIONS: a cross-site
+# page can read what anyone may read, and can neither write nor read as a logged-in analyst.
+_cors_origins = [o.strip() for o in os.environ.get("CORS_ALLOWED_ORIGINS", "*").split(",") if o.strip()]
+CORS_ALLOW_ALL_ORIGINS = _cors_origins == ["*"]
+CORS_ALLOWED_ORIGINS = [] if CORS_ALLOW_ALL_ORIGINS else _cors_origins
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_URLS_REGEX = r"^/(api|taxii2|misp)/"
+# /embed/timelines/{slug}/ is meant for iframes: the sites that may frame it, as CSP frame-ancestors sources
+# (space-separated, e.g. "https://example.org https://*.example.com"); "*" (the default) lets any site embed it.
+# Every other page keeps X-Frame-Options: DENY. This one setting is where the embed page's framing is decided.
+EMBED_FRAME_ANCESTORS = os.environ.get("EMBED_FRAME_ANCESTORS", "*").strip() or "'none'"

@@ -19,15 +19,15 @@ from api import serializers as s
 from api.exceptions import IdempotencyKeyReusedError, form_errors
 from api.filters import DevelopmentFilterSet, TimelineFilterSet
 from api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, KeysetPagination, page_size_from
-from api.renderers import AtomRenderer, CSVRenderer, ICalendarRenderer, TimelineJSRenderer
+from api.renderers import AtomRenderer, CSVRenderer, ICalendarRenderer, STIXRenderer, TimelineJSRenderer
 from api.views.base import ApiView, created
 from events.store import ConcurrencyError, IdempotencyConflictError
 from timeline import selectors, services
 from timeline.models import Development
 
-TIMELINE_RENDERERS = [JSONRenderer, TimelineJSRenderer, CSVRenderer, ICalendarRenderer, AtomRenderer]
+TIMELINE_RENDERERS = [JSONRenderer, TimelineJSRenderer, CSVRenderer, ICalendarRenderer, AtomRenderer, STIXRenderer]
 # Formats that consumers load whole: their pages default to the largest size.
-EXPORT_FORMATS = {"timelinejs", "csv", "ics"}
+EXPORT_FORMATS = {"timelinejs", "csv", "ics", "stix"}
 
 ERRORS: dict[Any, Any] = {
     400: OpenApiResponse(OpenApiTypes.OBJECT, description="Malformed parameters: {field: [messages]}"),
@@ -71,6 +71,9 @@ def format_responses(json_schema: Any) -> dict[Any, Any]:
         (200, CSVRenderer.media_type): OpenApiResponse(OpenApiTypes.STR, description="One row per development"),
         (200, ICalendarRenderer.media_type): OpenApiResponse(OpenApiTypes.STR, description="iCalendar VEVENTs"),
         (200, AtomRenderer.media_type): OpenApiResponse(OpenApiTypes.STR, description="Atom, latest changes first"),
+        (200, STIXRenderer.media_type): OpenApiResponse(
+            OpenApiTypes.OBJECT, description="A STIX 2.1 bundle: a report per development, an identity per entity"
+        ),
         304: NOT_MODIFIED,
         **ERRORS,
     }
@@ -262,6 +265,9 @@ class DevelopmentResource(ApiView):
 
 
 class DevelopmentDetailView(DevelopmentResource):
+    # One development as STIX too: a bundle of its report and the identities it names.
+    renderer_classes = [JSONRenderer, STIXRenderer]
+
     @extend_schema(
         summary="One development (or what it was as_of a time or position)",
         parameters=[
