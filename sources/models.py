@@ -124,6 +124,8 @@ class Item(models.Model):
     story = models.ForeignKey(Story, null=True, blank=True, on_delete=models.SET_NULL, related_name="items")
     # The flagger's score, also for items below the threshold (so the watch-list preview can show near misses).
     flag_score = models.FloatField(null=True, blank=True)
+    # The sha256 of the learned flagger that scored it ("" when the rules alone did), so a score can be explained.
+    flag_model = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-fetched_at", "-id"]
@@ -157,6 +159,8 @@ class Candidate(models.Model):
     status = models.CharField(max_length=10, choices=CandidateStatus.choices, default=CandidateStatus.NEW)
     snoozed_until = models.DateTimeField(null=True, blank=True)
     development_id = models.UUIDField(null=True, blank=True, help_text="The development it became or joined.")
+    # The sha256 of the learned flagger that scored it ("" when the rules alone did).
+    model_version = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -229,3 +233,39 @@ class WatchPattern(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class FlaggerModel(models.Model):
+    """A trained flagger, content-addressed: the blob's sha256 is its name (FlaggerTrained events cite it).
+
+    In the database rather than on a worker's disk, so every worker loads the very same model by its name."""
+
+    sha256 = models.CharField(max_length=64, primary_key=True)
+    blob = models.BinaryField()
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "flagger model"
+
+    def __str__(self) -> str:
+        return self.sha256[:12]
+
+
+class FlaggerSettings(models.Model):
+    """The editors' choices for the learned flagger (one row): the precision its threshold must reach."""
+
+    target_precision = models.FloatField(
+        default=0.95,
+        help_text="The next training picks the threshold with the best recall whose cross-validated precision "
+        "reaches this (between 0.5 and 0.999).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "flagger settings"
+        verbose_name_plural = "flagger settings"
+
+    def __str__(self) -> str:
+        return f"target precision {self.target_precision:.3f}"

@@ -16,8 +16,9 @@ from django.db import DatabaseError
 
 from sources.feeds.fetching import FetchError, fetch
 from sources.feeds.parsing import FeedParseError, parse_feed
+from sources.flagging.combined import CurrentModel, ItemText, flag_items
 from sources.flagging.rules import RuleSet, default_rules
-from sources.flagging.scoring import flag_text
+from sources.flagging.selectors import flagger_current, shipped_model
 from sources.selectors import developments_possibly_same, watchlist_rules
 
 
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--default-rules", action="store_true", help="use the default watch-list, not the database's"
         )
+        parser.add_argument("--rules-only", action="store_true", help="flag with the rules alone, no learned model")
 
     def handle(self, *args: Any, **options: Any) -> None:
         body, content_type, url = self._read(str(options["path_or_url"]))
@@ -43,8 +45,9 @@ class Command(BaseCommand):
         except FeedParseError as error:
             raise CommandError(f"{options['path_or_url']}: {error}") from error
         rules, with_database = self._rules(bool(options["default_rules"]))
-        for entry in feed.entries:
-            result = flag_text(title=entry.title, summary=entry.summary, published=entry.dated_at, rules=rules)
+        current = None if options["rules_only"] else self._model(with_database)
+        items = [ItemText(entry.title, entry.summary, entry.dated_at) for entry in feed.entries]
+        for entry, result in zip(feed.entries, flag_items(items, rules=rules, current=current), strict=True):
             row: dict[str, Any] = {
                 "guid": entry.guid,
                 "link": entry.link,
@@ -56,6 +59,8 @@ class Command(BaseCommand):
                 "entities": result.entity_names,
                 "date": result.date,
                 "reasons": result.reasons,
+                "probability": result.probability,
+                "model": result.model,
             }
             if result.flagged and with_database:
                 row["possible_duplicates"] = developments_possibly_same(
@@ -91,6 +96,15 @@ class Command(BaseCommand):
         if len(body) > limit:
             raise CommandError(f"{target} is larger than {limit:,} bytes (FEEDS_MAX_BYTES)")
         return body, "", ""
+
+    def _model(self, with_database: bool) -> CurrentModel | None:
+        """The current model; without a database, the one shipped with the code."""
+        if with_database:
+            try:
+                return flagger_current()
+            except DatabaseError:
+                self.stderr.write("flag_feed: cannot read the current model; using the shipped one")
+        return shipped_model() if settings.FLAGGER_ENABLED else None
 
     def _rules(self, defaults: bool) -> tuple[RuleSet, bool]:
         if defaults:
