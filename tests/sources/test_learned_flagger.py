@@ -189,3 +189,49 @@ def test_a_model_that_passes_the_gate_is_stored_by_sha256_and_used(db: None, set
     again = flagger_train(extra=list(reversed(_small_set())), use_seed=False, use_decisions=False)
     assert again.data["sha256"] == stored.pk and not again.recorded
     assert StoredEvent.objects.filter(stream=FLAGGER_STREAM).count() == 1
+
+
+BENCHMARK_POSTS = [
+    ("Our benchmark of Nvidia H200 versus AMD MI300X on Llama inference", "Tokens per second at several batch sizes."),
+    ("Benchmarking Huawei Ascend 910B for LLM serving: lab notes", "We measured throughput across batch sizes."),
+    ("Lab notes: Nvidia L40S against H100 for Qwen inference", "Latency and tokens per second from our tests."),
+    ("We benchmarked DeepSeek V3 on eight Nvidia H20 cards", "Our numbers for prefill and decode throughput."),
+    ("Benchmark diary: Mistral models on AMD MI300X", "Tokens per second, power draw and our settings."),
+    ("Benchmarking Llama 3 on Nvidia B200: what our tests showed", "Throughput at batch sizes from 1 to 64."),
+]
+COMPUTE_CAMPUS_DEALS = [
+    ("Ferrow Dynamics signs ten-year power deal for Ohio compute campus", "The campus will house training clusters."),
+    ("Harbourline leases a compute campus to Vantor for training runs", "The deal covers 300 megawatts."),
+    ("Quillon signs power deal for a Nevada compute campus", "It will run its model training there."),
+    ("Brightwater leases Arizona compute campus for AI training", "The site draws 500 megawatts."),
+    ("Osprey Cloud signs power deal for new Georgia compute campus", "Training clusters move in next year."),
+    ("Kestrel leases a compute campus in Texas for training runs", "The lease covers 200 megawatts."),
+]
+
+
+def test_rejecting_a_kind_of_noise_lowers_the_score_of_similar_items_after_retraining(db: None) -> None:
+    unseen = ("Our benchmark notes: Nvidia H100 versus Huawei Ascend for Qwen serving", "Tokens per second.")
+    before = _score(*unseen)
+    assert before.flagged, "the seed model takes benchmark posts that name chips for news"
+    for title, summary in BENCHMARK_POSTS:
+        review.candidate_reject(candidate_id=_candidate(title, summary).pk, reason="a benchmark blog post", actor="ana")
+    outcome = flagger_train()
+    assert outcome.data["accepted"], outcome.data["reason"]
+    assert outcome.data["training_sources"]["decision"] == len(BENCHMARK_POSTS)
+    after = _score(*unseen)
+    assert after.model == outcome.data["sha256"] != before.model
+    assert after.score < before.score - 1.0
+
+
+def test_a_missed_kind_of_item_is_flagged_after_a_few_promotes(db: None) -> None:
+    unseen = (
+        "Alder Systems signs power deal for a compute campus in Ohio",
+        "Its training clusters move in next spring.",
+    )
+    assert not _score(*unseen).flagged, "the seed model misses compute-campus deals"
+    for title, summary in COMPUTE_CAMPUS_DEALS:
+        _promote(title, summary, category="corporate", kind="investment")
+    outcome = flagger_train()
+    assert outcome.data["accepted"], outcome.data["reason"]
+    after = _score(*unseen)
+    assert after.flagged and after.model == outcome.data["sha256"] and after.category == "corporate"
