@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from events import store
-from events.store import NewEvent
+from events.store import ConcurrencyError, NewEvent
 from sources.feeds.parsing import parse_feed
 from sources.flagging.combined import CurrentModel, ItemText, flag_items
 from sources.flagging.learned import (
@@ -41,6 +41,7 @@ from sources.flagging.selectors import (
     evaluation_examples,
     flagger_current,
     flagger_decision_examples,
+    flagger_decisions_since_training,
     flagger_target_precision,
     seed_examples,
 )
@@ -217,6 +218,26 @@ def _record(data: FlaggerTrainedData, blob: bytes, *, actor: str | None) -> None
             [NewEvent(FLAGGER_TRAINED, json.loads(json.dumps(data)), event_id=uuid.uuid4(), metadata={"actor": actor})],
             expected_version=store.stream_version(FLAGGER_STREAM),
         )
+
+
+def flagger_retrain(*, only_if_due: bool) -> str:
+    """Retrain on everything (with `only_if_due`, only once FLAGGER_RETRAIN_AFTER_DECISIONS new decisions are in);
+    a one-line summary of what happened, for the task's log."""
+    if only_if_due:
+        waiting = flagger_decisions_since_training()
+        if waiting < settings.FLAGGER_RETRAIN_AFTER_DECISIONS:
+            return f"not due: {waiting} of {settings.FLAGGER_RETRAIN_AFTER_DECISIONS} new decisions"
+    try:
+        outcome = flagger_train(actor="retrain task")
+    except TrainingError as error:
+        return f"not trained: {error}"
+    except ConcurrencyError:
+        return "not recorded: another training was recorded at the same moment"
+    data = outcome.data
+    if not outcome.recorded:
+        return f"unchanged: {data['sha256'][:12]} is the current model already"
+    verdict = "accepted" if data["accepted"] else "kept out"
+    return f"model {data['sha256'][:12]} {verdict}: {data['reason']}"
 
 
 def flagger_settings_update(*, target_precision: float) -> FlaggerSettings:
