@@ -6,6 +6,7 @@ are events written by the review services.
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from timeline.taxonomy import Category, EntityType, Kind
@@ -258,8 +259,9 @@ class FlaggerSettings(models.Model):
 
     target_precision = models.FloatField(
         default=0.95,
+        validators=[MinValueValidator(0.5), MaxValueValidator(0.999)],
         help_text="The next training picks the threshold with the best recall whose cross-validated precision "
-        "reaches this (between 0.5 and 0.999).",
+        "reaches this (0.5 to 0.999).",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

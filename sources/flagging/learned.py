@@ -503,15 +503,18 @@ def model_train(
     }
     model, _ = _fit(texts, results, ordered, threshold=threshold)
     training_hash = training_set_hash(ordered)
+    curve = curve_points(labels, out_of_fold)
+    # The model carries its own figures and curve, so the admin can show them for any model, the shipped one too.
     model.meta = {
         "cross_validated": dict(figures),
         "training_hash": training_hash,
         "target_precision": target_precision,
+        "curve": curve,
     }
     return Trained(
         model=model,
         figures=figures,
-        curve=curve_points(labels, out_of_fold),
+        curve=curve,
         training_hash=training_hash,
         target_precision=target_precision,
     )

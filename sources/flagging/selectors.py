@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 
 from events.models import StoredEvent
-from sources.flagging.combined import CurrentModel
+from sources.flagging.combined import SCORE_SCALE, CurrentModel
 from sources.flagging.learned import Example, LearnedModel, model_from_bytes, model_sha256
 from sources.models import FlaggerModel, FlaggerSettings, Item
 from sources.review.services import (
@@ -26,6 +26,7 @@ from sources.review.services import (
     CANDIDATE_PROMOTED,
     CANDIDATE_REJECTED,
 )
+from sources.selectors import flag_thresholds
 from timeline.models import Development
 
 logger = logging.getLogger(__name__)
@@ -84,6 +85,15 @@ def flagger_current() -> CurrentModel | None:
     except (FlaggerModel.DoesNotExist, ValueError) as error:
         logger.error("the current flagger model %s cannot be loaded (%s); using the shipped one", sha256[:12], error)
         return shipped_model()
+
+
+def flag_score_threshold() -> float:
+    """The score (0-10) at which an item is flagged now: the current model's threshold on the score's scale, or the
+    rules' threshold when no model scores."""
+    current = flagger_current()
+    if current is None:
+        return flag_thresholds()["threshold"]
+    return current.model.threshold * SCORE_SCALE
 
 
 def flagger_target_precision() -> float:

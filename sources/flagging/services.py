@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from events import store
@@ -241,11 +240,11 @@ def flagger_retrain(*, only_if_due: bool) -> str:
 
 
 def flagger_settings_update(*, target_precision: float) -> FlaggerSettings:
-    """Set the precision the next training's threshold must reach (ValidationError naming the field if out of range)."""
-    if not 0.5 <= target_precision <= 0.999:
-        raise ValidationError({"target_precision": ["Choose a precision between 0.5 and 0.999."]})
+    """Set the precision the next training's threshold must reach. ValidationError naming the field when it is out of
+    the field's bounds (0.5-0.999: below, a flag is a coin toss; 1.0 can never be promised)."""
     row, _ = FlaggerSettings.objects.get_or_create(pk=1)
     row.target_precision = target_precision
+    row.full_clean()
     row.save(update_fields=["target_precision", "updated_at"])
     return row
 
