@@ -412,6 +412,19 @@ FEDERAL_REGISTER_MAX_PAGES = int(os.environ.get("FEDERAL_REGISTER_MAX_PAGES", "5
 SCREENING_LIST_MAX_BYTES = int(os.environ.get("SCREENING_LIST_MAX_BYTES", str(64 * 1024 * 1024)))
 SCREENING_LIST_MAX_DROP = float(os.environ.get("SCREENING_LIST_MAX_DROP", "0.5"))
 
+# The learned flagger (issue 16, sources/flagging/). FLAGGER_ENABLED off scores with the rules alone (a way out if
+# a model misbehaves, without a deploy). A retrain runs once FLAGGER_RETRAIN_AFTER_DECISIONS new decisions are in
+# (checked every 5 minutes by beat, workers/schedule.py; 25 is a morning's queue: often enough to learn within
+# the day, rarely enough that trainings, seconds each, never pile up) and nightly. The gate lets a new model in
+# only if its precision and recall on eval.jsonl are each no lower than the current model's minus
+# FLAGGER_GATE_TOLERANCE: 0.01 is about one item of the 113 relevant ones there, so a single borderline item
+# cannot block a model, while any real loss does. Fewer than FLAGGER_MIN_TRAINING_ITEMS labelled items cannot
+# cross-validate a threshold (5 folds need a few of each class in each).
+FLAGGER_ENABLED = env_bool("FLAGGER_ENABLED", True)
+FLAGGER_RETRAIN_AFTER_DECISIONS = int(os.environ.get("FLAGGER_RETRAIN_AFTER_DECISIONS", "25"))
+FLAGGER_GATE_TOLERANCE = float(os.environ.get("FLAGGER_GATE_TOLERANCE", "0.01"))
+FLAGGER_MIN_TRAINING_ITEMS = int(os.environ.get("FLAGGER_MIN_TRAINING_ITEMS", "40"))
+
 # Readiness (config.health): the last heartbeat may be this old (default: four missed beats of
 # workers/schedule.py's HEARTBEAT_SECONDS), and a projection may trail the log by this many events (default 0:
 # projectors run in the append's own transaction, so any lag means an import or rebuild went wrong).

@@ -6,6 +6,7 @@ are events written by the review services.
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from timeline.taxonomy import Category, EntityType, Kind
@@ -139,6 +140,8 @@ class Item(models.Model):
     # What a primary source states exactly (sources.kinds): a Federal Register document's number, citation and
     # effective date, or a screening-list change; empty for news items.
     facts = models.JSONField(default=dict, blank=True)
+    # The sha256 of the learned flagger that scored it ("" when the rules alone did), so a score can be explained.
+    flag_model = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-fetched_at", "-id"]
@@ -172,6 +175,8 @@ class Candidate(models.Model):
     status = models.CharField(max_length=10, choices=CandidateStatus.choices, default=CandidateStatus.NEW)
     snoozed_until = models.DateTimeField(null=True, blank=True)
     development_id = models.UUIDField(null=True, blank=True, help_text="The development it became or joined.")
+    # The sha256 of the learned flagger that scored it ("" when the rules alone did).
+    model_version = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -261,3 +266,40 @@ class ListSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} at {self.taken_at:%Y-%m-%d %H:%M} ({self.entry_count} entries)"
+
+
+class FlaggerModel(models.Model):
+    """A trained flagger, content-addressed: the blob's sha256 is its name (FlaggerTrained events cite it).
+
+    In the database rather than on a worker's disk, so every worker loads the very same model by its name."""
+
+    sha256 = models.CharField(max_length=64, primary_key=True)
+    blob = models.BinaryField()
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "flagger model"
+
+    def __str__(self) -> str:
+        return self.sha256[:12]
+
+
+class FlaggerSettings(models.Model):
+    """The editors' choices for the learned flagger (one row): the precision its threshold must reach."""
+
+    target_precision = models.FloatField(
+        default=0.95,
+        validators=[MinValueValidator(0.5), MaxValueValidator(0.999)],
+        help_text="The next training picks the threshold with the best recall whose cross-validated precision "
+        "reaches this (0.5 to 0.999).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "flagger settings"
+        verbose_name_plural = "flagger settings"
+
+    def __str__(self) -> str:
+        return f"target precision {self.target_precision:.3f}"

@@ -33,6 +33,7 @@ from sources.feeds.fetching import (
 from sources.feeds.locking import poll_guard
 from sources.feeds.parsing import FeedParseError, ParsedFeed
 from sources.feeds.pipeline import ProcessedEntry, feed_process
+from sources.flagging.selectors import flagger_current
 from sources.kinds.queries import default_query, query_problem
 from sources.models import Candidate, Health, Item, Source, SourceKind, Story, StoryKey
 from sources.selectors import (
@@ -221,6 +222,7 @@ def _poll(source: Source, now: datetime) -> PollOutcome:
         feed, entries = feed_process(
             result.body,
             rules=rules,
+            current=flagger_current(),
             content_type=result.headers.get("content-type", ""),
             url=result.url,
             is_new=lambda keys: set(keys) - items_existing_keys(source_id=source.pk, keys=keys),
@@ -365,6 +367,7 @@ def _store_entries(
                     updated_at=entry.updated_at,
                     flag_score=flag.score if flag else None,
                     facts=entry.facts,
+                    flag_model=flag.model if flag else "",
                     story=story_for(title=entry.title, tokens=processed.tokens, keys=processed.story_keys, now=now),
                 )
                 if flag is not None and flag.flagged:
@@ -377,6 +380,7 @@ def _store_entries(
                         entities=flag.entities,
                         date_edtf=flag.date,
                         possible_duplicates=duplicates.get(processed.dedup_key, []),
+                        model_version=flag.model,
                     )
                     candidates += 1
         except IntegrityError:

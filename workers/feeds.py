@@ -11,6 +11,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError
 
 from sources.feeds.locking import PollBusyError
 from sources.feeds.scheduling import retry_countdown
+from sources.flagging.services import flagger_retrain
 from sources.models import Source
 from sources.services import source_poll, source_record_error, sources_claim_due
 
@@ -82,3 +83,16 @@ def poll_source(self, source_id: int) -> str:  # type: ignore[no-untyped-def]
     except (OperationalError, InterfaceError, DatabaseError) as error:
         logger.warning("poll of source %s hit a database error, retrying: %s", source_id, error)
         raise self.retry(countdown=retry_countdown(self.request.retries), exc=error) from error
+
+
+# Training on a few thousand items takes seconds to a minute; the limits leave room on a busy machine.
+@shared_task(name="workers.feeds.retrain_flagger_if_due", ignore_result=True, soft_time_limit=600, time_limit=660)
+def retrain_flagger_if_due() -> str:
+    """Beat's 5-minute check: retrain once enough new decisions are in."""
+    return flagger_retrain(only_if_due=True)
+
+
+@shared_task(name="workers.feeds.retrain_flagger", ignore_result=True, soft_time_limit=600, time_limit=660)
+def retrain_flagger() -> str:
+    """The nightly retrain (and a by-hand one from the shell)."""
+    return flagger_retrain(only_if_due=False)

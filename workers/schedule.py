@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from celery.schedules import crontab
+
 # Seconds between heartbeats; the end-to-end test of `dev.py run` shortens it to see beats quickly.
 HEARTBEAT_SECONDS = float(os.environ.get("HEARTBEAT_SECONDS", "30"))
 
@@ -26,4 +28,18 @@ BEAT_SCHEDULE["feeds-dispatch-due"] = {
     "task": "workers.feeds.dispatch_due_sources",
     "schedule": 60.0,
     "options": {"expires": 55.0},
+}
+
+# The learned flagger: a cheap check every 5 minutes retrains once FLAGGER_RETRAIN_AFTER_DECISIONS new decisions are
+# in, and a nightly run (at a quiet hour, UTC) catches what fewer decisions taught. Both expire rather than queue up
+# behind a down worker: the next run trains on everything anyway.
+BEAT_SCHEDULE["flagger-retrain-if-due"] = {
+    "task": "workers.feeds.retrain_flagger_if_due",
+    "schedule": 300.0,
+    "options": {"expires": 290.0},
+}
+BEAT_SCHEDULE["flagger-retrain-nightly"] = {
+    "task": "workers.feeds.retrain_flagger",
+    "schedule": crontab(hour=3, minute=15),
+    "options": {"expires": 3600.0},
 }

@@ -16,7 +16,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Abs
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -24,6 +25,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from sources.flagging.selectors import flag_score_threshold
 from sources.models import Candidate, CandidateStatus
 from sources.review import selectors as reads
 from sources.review import services as review
@@ -72,6 +74,21 @@ class QueueFilter(admin.SimpleListFilter):
         if value == "all":
             return queryset
         return queryset.filter(status=value)
+
+
+class TeachFilter(admin.SimpleListFilter):
+    """Teach mode: the candidates closest to the flagger's threshold first. The model is least sure of them, so a
+    decision on one teaches it the most (the ordering itself is CandidateReviewAdmin.get_ordering)."""
+
+    title = "order"
+    parameter_name = "sort"
+    USEFUL = "useful"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(self.USEFUL, "Most useful to decide")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset
 
 
 class ScoreBandFilter(admin.SimpleListFilter):
@@ -149,6 +166,7 @@ class CandidateAdmin(admin.ModelAdmin):
     list_display_links = None  # the title cell links to the review page itself, so the line under it is no link
     list_filter = (
         QueueFilter,
+        TeachFilter,
         ("item__source", admin.RelatedOnlyFieldListFilter),
         ScoreBandFilter,
         "category",
@@ -167,6 +185,11 @@ class CandidateAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def get_ordering(self, request: HttpRequest) -> Any:
+        if request.GET.get(TeachFilter.parameter_name) == TeachFilter.USEFUL:
+            return (Abs(F("score") - Value(flag_score_threshold())).asc(), "-created_at")
+        return super().get_ordering(request)
 
     @admin.display(description="score", ordering="score")
     def score_shown(self, obj: Candidate) -> str:

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from sources.feeds.dedup import FeedDeduplicator, story_keys, title_tokens
 from sources.feeds.parsing import ParsedEntry, ParsedFeed, parse_feed
+from sources.flagging.combined import CurrentModel, ItemText, flag_items
 from sources.flagging.rules import RuleSet
-from sources.flagging.scoring import FlagResult, flag_text
+from sources.flagging.scoring import FlagResult
 from sources.kinds.suggestions import flag_with_facts
 
 
@@ -41,28 +42,31 @@ def entries_keyed(feed: ParsedFeed) -> list[ProcessedEntry]:
     return processed
 
 
-def flag_entries(entries: list[ProcessedEntry], rules: RuleSet) -> None:
-    for processed in entries:
-        entry = processed.entry
-        processed.flag = flag_text(title=entry.title, summary=entry.summary, published=entry.dated_at, rules=rules)
-        if entry.facts:  # a primary source's own kind, category and date (sources.kinds)
-            processed.flag = flag_with_facts(processed.flag, entry.facts, rules)
+def flag_entries(entries: list[ProcessedEntry], rules: RuleSet, current: CurrentModel | None = None) -> None:
+    """Flag every entry; with a learned model, the whole feed is scored in one batch. A primary source's entry then
+    takes its own kind, category and date (sources.kinds)."""
+    items = [ItemText(p.entry.title, p.entry.summary, p.entry.dated_at) for p in entries]
+    for processed, flag in zip(entries, flag_items(items, rules=rules, current=current), strict=True):
+        facts = processed.entry.facts
+        processed.flag = flag_with_facts(flag, facts, rules) if facts else flag
 
 
 def feed_process(
     body: bytes,
     *,
     rules: RuleSet,
+    current: CurrentModel | None = None,
     content_type: str = "",
     url: str = "",
     is_new: Callable[[list[str]], set[str]] | None = None,
 ) -> tuple[ParsedFeed, list[ProcessedEntry]]:
-    """parse -> sanitise -> dedup -> flag. With `is_new` (keys -> the keys not seen before), only new entries
-    are flagged and returned. Raises sources.feeds.parsing.FeedParseError when the body is no feed."""
+    """parse -> sanitise -> dedup -> flag (the rules, and `current`, the learned model, if any). With `is_new`
+    (keys -> the keys not seen before), only new entries are flagged and returned.
+    Raises sources.feeds.parsing.FeedParseError when the body is no feed."""
     feed = parse_feed(body, content_type=content_type, url=url)
     entries = entries_keyed(feed)
     if is_new is not None:
         fresh = is_new([processed.dedup_key for processed in entries])
         entries = [processed for processed in entries if processed.dedup_key in fresh]
-    flag_entries(entries, rules)
+    flag_entries(entries, rules, current)
     return feed, entries

@@ -62,6 +62,9 @@ class FlagResult:
     entities: list[dict[str, str]] = field(default_factory=list)
     date: str = ""
     reasons: list[dict[str, Any]] = field(default_factory=list)
+    # Set when the learned model scored the item (sources.flagging.combined): its probability and sha256.
+    probability: float | None = None
+    model: str = ""
 
     @property
     def entity_names(self) -> list[str]:

@@ -106,3 +106,31 @@ def test_a_poll_over_its_soft_time_limit_is_recorded_on_the_source(eager: Any, m
 def test_a_missing_source_is_skipped(eager: Any) -> None:
     assert "skipped" in feeds.poll_source.apply(args=[987654]).get()
     assert Source.objects.count() == 0
+
+
+def test_beat_checks_for_a_retrain_every_five_minutes_and_retrains_nightly() -> None:
+    app.loader.import_default_modules()
+    assert BEAT_SCHEDULE["flagger-retrain-if-due"]["task"] == feeds.retrain_flagger_if_due.name in app.tasks
+    assert BEAT_SCHEDULE["flagger-retrain-if-due"]["schedule"] == 300.0
+    assert BEAT_SCHEDULE["flagger-retrain-nightly"]["task"] == feeds.retrain_flagger.name in app.tasks
+    assert app.amqp.router.route({}, feeds.retrain_flagger.name)["queue"].name == "feeds"
+
+
+def test_the_flagger_retrains_once_enough_new_decisions_are_in(eager: Any) -> None:
+    from events.models import StoredEvent
+    from sources.models import Item
+    from sources.review.services import candidate_reject
+
+    eager.FLAGGER_RETRAIN_AFTER_DECISIONS = 3
+    source = Source.objects.create(url="https://news.example.org/feed", host="news.example.org")
+    for n in range(4):
+        item = Item.objects.create(source=source, dedup_key=f"k{n}", title=f"Benchmark notes {n}: Nvidia H100 serving")
+        candidate = Candidate.objects.create(item=item, score=7.0)
+        if n < 2:
+            candidate_reject(candidate_id=candidate.pk, reason="a benchmark post", actor="ana")
+    assert feeds.retrain_flagger_if_due.apply().get() == "not due: 2 of 3 new decisions"
+    candidate_reject(candidate_id=Candidate.objects.filter(status="new").first().pk, reason="noise", actor="ana")  # type: ignore[union-attr]
+    assert feeds.retrain_flagger_if_due.apply().get().startswith("model ")
+    trained = StoredEvent.objects.get(stream="flagger")
+    assert trained.data["training_sources"]["decision"] == 3
+    assert feeds.retrain_flagger_if_due.apply().get() == "not due: 0 of 3 new decisions"

@@ -24,6 +24,8 @@ from django.utils import timezone
 
 from config.celery import app as project_app
 from sources.flagging.defaults import seed_watchlist
+from sources.flagging.learned import Example
+from sources.flagging.services import flagger_train
 from sources.models import Candidate, Health, Item, Source, WatchEntity, WatchPattern
 from sources.services import source_add
 from tests.sources import feedserver
@@ -57,7 +59,9 @@ def _database_url() -> str:
     return f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def _start_worker(log: Path, *, pool: str = "prefork", extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+def _start_worker(
+    log: Path, *, pool: str = "prefork", extra_env: dict[str, str] | None = None, extra_args: tuple[str, ...] = ()
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.workers.feeds_settings",
@@ -80,6 +84,7 @@ def _start_worker(log: Path, *, pool: str = "prefork", extra_env: dict[str, str]
     ]
     if pool == "prefork":
         args.append("--concurrency=4")
+    args.extend(extra_args)
     handle = log.open("ab")
     return subprocess.Popen(args, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -250,3 +255,48 @@ def test_a_worker_killed_after_committing_a_poll_but_before_its_ack_leaves_no_du
     assert Item.objects.values("dedup_key").distinct().count() == 3
     assert Candidate.objects.count() == 2
     assert Source.objects.get(pk=source.pk).items_seen == 3
+
+
+def _slow(body: bytes, seconds: float) -> Any:
+    """Serve the feed after a pause (under the workers' 1 s read timeout), so the first worker is still busy when
+    the second poll is handed out."""
+    serve = feedserver.feed(body)
+
+    def handle(request: Any) -> None:
+        time.sleep(seconds)
+        serve(request)
+
+    return handle
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_score_with_the_same_model_version_from_the_database(
+    broker: Celery, server: FeedServer, loopback: Any, tmp_path: Path, settings: Any
+) -> None:
+    # A model trained here (not the shipped one), let through the gate: the workers can only know it from the database.
+    settings.FLAGGER_GATE_TOLERANCE = 1.0
+    labelled = [Example(title, summary, relevant=True, category="government") for _, title, summary in ITEMS[:2]]
+    labelled += [Example(f"Local bakery wins award number {n}", "Bread.", relevant=False) for n in range(30)]
+    labelled += [Example(f"芯片出口管制新规第{n}条", "", relevant=True, category="government") for n in range(8)]
+    labelled += [Example(f"北京庙会第{n}天", "", relevant=False) for n in range(8)]
+    trained = flagger_train(extra=labelled, use_seed=False, use_decisions=False)
+    assert trained.data["accepted"] and trained.recorded
+    server.routes["/a"] = _slow(rss(ITEMS[0], ITEMS[2]), 0.8)
+    server.routes["/b"] = _slow(rss(ITEMS[1]), 0.8)
+    sources = [source_add(url=server.url(path), name=path) for path in ("/a", "/b")]
+    logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
+    # One task at a time each (solo pool, acks_late, prefetch 1): the two polls go to the two workers.
+    workers = [_start_worker(log, pool="solo", extra_args=("--prefetch-multiplier=1",)) for log in logs]
+    try:
+        time.sleep(3)  # both workers connected before the polls are sent
+        for source in sources:
+            broker.send_task("workers.feeds.poll_source", args=[source.pk])
+        _wait_for(lambda: not Source.objects.filter(last_success_at__isnull=True).exists(), 90, "both polls", logs[0])
+        for log in logs:
+            assert "poll_source" in log.read_text(errors="replace").split("ready.", 1)[-1], "each worker polled"
+        assert set(Item.objects.values_list("flag_model", flat=True)) == {trained.data["sha256"]}
+        assert Candidate.objects.count() >= 1
+        assert set(Candidate.objects.values_list("model_version", flat=True)) == {trained.data["sha256"]}
+    finally:
+        for worker in workers:
+            _stop(worker)

@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from sources.feeds.fetching import FetchError, fetch
 from sources.feeds.parsing import FeedParseError, ParsedEntry, parse_feed
+from sources.flagging.combined import CurrentModel, ItemText, flag_items
 from sources.flagging.rules import RuleSet, default_rules
-from sources.flagging.scoring import flag_text
+from sources.flagging.selectors import flagger_current, shipped_model
 from sources.kinds import federal_register, screening_list
 from sources.kinds.names import NameMatcher, default_watched_names
 from sources.kinds.suggestions import flag_with_facts, link_listed_entities
@@ -46,6 +47,7 @@ class Command(BaseCommand):
             metavar="OLD_FILE_OR_URL",
             help="screening lists: print the changes from this earlier export to PATH_OR_URL",
         )
+        parser.add_argument("--rules-only", action="store_true", help="flag with the rules alone, no learned model")
 
     def handle(self, *args: Any, **options: Any) -> None:
         body, content_type, url = self._read(str(options["path_or_url"]))
@@ -60,8 +62,9 @@ class Command(BaseCommand):
                 entries = parse_feed(body, content_type=content_type, url=url).entries
         except FeedParseError as error:
             raise CommandError(f"{options['path_or_url']}: {error}") from error
-        for entry in entries:
-            result = flag_text(title=entry.title, summary=entry.summary, published=entry.dated_at, rules=rules)
+        current = None if options["rules_only"] else self._model(with_database)
+        items = [ItemText(entry.title, entry.summary, entry.dated_at) for entry in entries]
+        for entry, result in zip(entries, flag_items(items, rules=rules, current=current), strict=True):
             if entry.facts:
                 result = flag_with_facts(result, entry.facts, rules)
                 if entry.facts.get("source_kind") == "screening_list":
@@ -77,6 +80,8 @@ class Command(BaseCommand):
                 "entities": result.entity_names,
                 "date": result.date,
                 "reasons": result.reasons,
+                "probability": result.probability,
+                "model": result.model,
                 **({"facts": entry.facts} if entry.facts else {}),
             }
             if result.flagged and with_database:
@@ -125,6 +130,15 @@ class Command(BaseCommand):
         if len(body) > limit:
             raise CommandError(f"{target} is larger than {limit:,} bytes (FEEDS_MAX_BYTES)")
         return body, "", ""
+
+    def _model(self, with_database: bool) -> CurrentModel | None:
+        """The current model; without a database, the one shipped with the code."""
+        if with_database:
+            try:
+                return flagger_current()
+            except DatabaseError:
+                self.stderr.write("flag_feed: cannot read the current model; using the shipped one")
+        return shipped_model() if settings.FLAGGER_ENABLED else None
 
     def _rules(self, defaults: bool) -> tuple[RuleSet, bool]:
         if defaults:

@@ -1,0 +1,529 @@
+"""The learned flagger: TF-IDF n-grams plus the rules' signals, a relevance model and category/kind models.
+
+Pure (no database). `model_train` fits on labelled examples and reports cross-validated figures; a
+`LearnedModel` scores a batch of items and explains each score; `LearnedModel.to_bytes` / `model_from_bytes`
+store it in a safe format of our own (JSON and raw numeric arrays, zlib-compressed; no pickle, so loading a
+blob can never run code) that is byte-for-byte the same for the same training data.
+
+Choices, and why:
+- Features: word 1-2-grams (what is said) and character 2-4-grams within word boundaries (spelling variants,
+  inflections and Chinese, which has no spaces and no segmenter here) over title + lede, plus the rule
+  flagger's signals (topic, action, penalty, score, a watched entity named, the rules' category), so what the
+  watch-list knows is a feature the model can weigh rather than thrown away.
+- Relevance: logistic regression with balanced class weights. Its probabilities come from minimising log-loss,
+  so they are close to calibrated already; CalibratedClassifierCV would triple training time for little. And
+  the threshold is picked from cross-validated probabilities of this very model for the editors' target
+  precision, so the target holds whatever residual miscalibration there is.
+- Category and kind: multinomial logistic regression over the relevant items with the same features. Their
+  answer is used when confident; otherwise the rules' suggestion stands.
+- Vocabulary capped (WORD_FEATURES, CHAR_FEATURES) so the stored model stays well under 5 MB.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypedDict
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import precision_recall_curve
+from sklearn.model_selection import StratifiedKFold
+
+from sources.flagging.scoring import SUMMARY_CHARS, FlagResult
+from timeline.taxonomy import Category
+
+FORMAT = "flagger-v1"
+_MAGIC = b"FLAGGER1"
+WORD_FEATURES = 20_000
+CHAR_FEATURES = 40_000
+RANDOM_STATE = 0
+FOLDS = 5
+# Inverse regularisation strength of the relevance model: tf-idf rows are unit length, so a weak penalty lets a
+# handful of telling n-grams decide. Chosen by cross-validated recall at precision 0.95 on seed.jsonl only
+# (C = 2: 0.929, 8: 0.945, 32: 0.949, 100: 0.949).
+RELEVANCE_C = 32.0
+HEAD_C = 8.0
+# The category/kind model's answer replaces the rules' only when it is at least this sure.
+HEAD_CONFIDENCE = 0.5
+TOP_CONTRIBUTIONS = 5
+CHAR_TEXT_CHARS = 120
+CATEGORIES: tuple[str, ...] = tuple(category.value for category in Category)
+RULE_SIGNALS: tuple[str, ...] = (
+    "rules flagged",
+    "topic evidence",
+    "action evidence",
+    "negative pattern",
+    "rule score",
+    "watched entity named",
+    *(f"rules' category {name}" for name in CATEGORIES),
+)
+
+
+class TrainingError(ValueError):
+    """The training data cannot make a useful model (one class only, too few items, one language)."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled item: relevant or not, and for a relevant one its category and kind."""
+
+    title: str
+    summary: str
+    relevant: bool
+    category: str = ""
+    kind: str = ""
+    origin: str = "seed"  # seed | decision | feed | ...
+
+
+class CurvePoint(TypedDict):
+    threshold: float
+    precision: float
+    recall: float
+
+
+class Figures(TypedDict):
+    precision: float
+    recall: float
+    category_accuracy: float
+    items: int
+    relevant: int
+
+
+@dataclass
+class Scored:
+    """The model's answer for one item."""
+
+    probability: float
+    flagged: bool
+    category: str
+    category_confidence: float
+    kind: str
+    kind_confidence: float
+    contributions: list[dict[str, Any]] = field(default_factory=list)
+
+
+def item_text(title: str, summary: str) -> str:
+    # The same title-and-lede cut as the rules (scoring.SUMMARY_CHARS): what a story is about is said there.
+    return f"{title}\n{summary[:SUMMARY_CHARS]}" if summary else title
+
+
+def _char_texts(texts: Sequence[str]) -> list[str]:
+    # Character n-grams are the costliest features to extract (about three per character, in Python): taken over
+    # the title and the start of the lede only, where what the item is about is said, they keep ingestion cheap.
+    # Cross-validated on seed.jsonl, 120 characters lose nothing against the whole text (recall 0.949 at 0.95).
+    return [text[:CHAR_TEXT_CHARS] for text in texts]
+
+
+def is_chinese(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)
+
+
+def rule_signals(results: Sequence[FlagResult]) -> np.ndarray:
+    """The rules' evidence as columns of about unit scale (tf-idf rows are unit length)."""
+    rows = np.zeros((len(results), len(RULE_SIGNALS)), dtype=np.float64)
+    for index, result in enumerate(results):
+        rows[index, 0] = 1.0 if result.flagged else 0.0
+        rows[index, 1] = min(result.topic / 4.0, 1.5)
+        rows[index, 2] = min(result.action / 6.0, 1.5)
+        rows[index, 3] = min(result.penalty / 4.0, 1.5)
+        rows[index, 4] = max(min(result.score / 10.0, 1.0), -1.0)
+        rows[index, 5] = 1.0 if result.entities else 0.0
+        if result.category in CATEGORIES:
+            rows[index, 6 + CATEGORIES.index(result.category)] = 1.0
+    return rows
+
+
+def _word_vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+    return TfidfVectorizer(
+        analyzer="word",
+        ngram_range=(1, 2),
+        sublinear_tf=True,
+        min_df=1 if vocabulary else 2,
+        max_features=None if vocabulary else WORD_FEATURES,
+        vocabulary=vocabulary,
+        dtype=np.float64,
+    )
+
+
+def _char_vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+    return TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=(2, 4),
+        sublinear_tf=True,
+        min_df=1 if vocabulary else 2,
+        max_features=None if vocabulary else CHAR_FEATURES,
+        vocabulary=vocabulary,
+        dtype=np.float64,
+    )
+
+
+@dataclass
+class _Head:
+    """A multinomial linear model: classes, a coefficient row per class, intercepts."""
+
+    classes: list[str]
+    coef: np.ndarray
+    intercept: np.ndarray
+
+    def predict(self, features: sp.csr_matrix) -> tuple[list[str], list[float]]:
+        if not self.classes:
+            return [""] * features.shape[0], [0.0] * features.shape[0]
+        if len(self.classes) == 1:
+            return [self.classes[0]] * features.shape[0], [1.0] * features.shape[0]
+        logits = np.asarray(features @ self.coef.T) + self.intercept
+        logits -= logits.max(axis=1, keepdims=True)
+        odds = np.exp(logits)
+        probabilities = odds / odds.sum(axis=1, keepdims=True)
+        best = probabilities.argmax(axis=1)
+        return [self.classes[i] for i in best], [float(probabilities[row, i]) for row, i in enumerate(best)]
+
+
+def _fit_head(features: sp.csr_matrix, labels: list[str]) -> _Head:
+    classes = sorted(set(labels))
+    if len(classes) < 2:
+        return _Head(classes, np.zeros((len(classes), features.shape[1])), np.zeros(len(classes)))
+    # saga: lbfgs took ten times as long on these sparse rows for the same answer.
+    model = LogisticRegression(C=HEAD_C, solver="saga", tol=1e-3, max_iter=300, random_state=RANDOM_STATE)
+    model.fit(features, labels)
+    coef, intercept = model.coef_, model.intercept_
+    if len(model.classes_) == 2:  # sklearn keeps one row for two classes: spell out both for the softmax
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
+    return _Head([str(name) for name in model.classes_], coef, intercept)
+
+
+@dataclass
+class LearnedModel:
+    """A trained flagger: its vocabularies, the relevance model, the category and kind heads, the threshold."""
+
+    word_vocabulary: list[str]
+    word_idf: np.ndarray
+    char_vocabulary: list[str]
+    char_idf: np.ndarray
+    relevance_coef: np.ndarray
+    relevance_intercept: float
+    category: _Head
+    kind: _Head
+    threshold: float
+    meta: dict[str, Any] = field(default_factory=dict)
+    _vectorizers: tuple[TfidfVectorizer, TfidfVectorizer] | None = None
+
+    # --- scoring ---------------------------------------------------------------------------------------------
+
+    def vectorizers(self) -> tuple[TfidfVectorizer, TfidfVectorizer]:
+        if self._vectorizers is None:
+            word = _word_vectorizer({term: i for i, term in enumerate(self.word_vocabulary)})
+            word.idf_ = self.word_idf
+            char = _char_vectorizer({term: i for i, term in enumerate(self.char_vocabulary)})
+            char.idf_ = self.char_idf
+            self._vectorizers = (word, char)
+        return self._vectorizers
+
+    def features(self, texts: Sequence[str], results: Sequence[FlagResult]) -> sp.csr_matrix:
+        word, char = self.vectorizers()
+        return sp.hstack(
+            [word.transform(texts), char.transform(_char_texts(texts)), sp.csr_matrix(rule_signals(results))],
+            format="csr",
+        )
+
+    def feature_name(self, index: int) -> tuple[str, str]:
+        words, chars = len(self.word_vocabulary), len(self.char_vocabulary)
+        if index < words:
+            return "word", self.word_vocabulary[index]
+        if index < words + chars:
+            return "characters", self.char_vocabulary[index - words]
+        return "rule signal", RULE_SIGNALS[index - words - chars]
+
+    def probabilities(self, features: sp.csr_matrix) -> np.ndarray:
+        logits = np.asarray(features @ self.relevance_coef).ravel() + self.relevance_intercept
+        return 1.0 / (1.0 + np.exp(-logits))
+
+    def score(self, texts: Sequence[str], results: Sequence[FlagResult]) -> list[Scored]:
+        """Score a batch in one go (vectorising item by item would cost several times more)."""
+        if not texts:
+            return []
+        features = self.features(texts, results)
+        probabilities = self.probabilities(features)
+        categories, category_confidences = self.category.predict(features)
+        kinds, kind_confidences = self.kind.predict(features)
+        scored = []
+        for row in range(features.shape[0]):
+            probability = float(probabilities[row])
+            scored.append(
+                Scored(
+                    probability=probability,
+                    flagged=probability >= self.threshold,
+                    category=categories[row],
+                    category_confidence=category_confidences[row],
+                    kind=kinds[row],
+                    kind_confidence=kind_confidences[row],
+                    # Explained where it matters (a flag) and only there: it is the costliest step per item.
+                    contributions=self._contributions(features, row) if probability >= self.threshold else [],
+                )
+            )
+        return scored
+
+    def _contributions(self, features: sp.csr_matrix, row: int) -> list[dict[str, Any]]:
+        """What pushed this item's score up most (coefficient x feature value): the top words and character
+        n-grams, then the rule signals that pushed it up (listed apart, so the rules' weight cannot crowd out
+        the text's)."""
+        start, end = features.indptr[row], features.indptr[row + 1]
+        columns, values = features.indices[start:end], features.data[start:end]
+        pushes = values * self.relevance_coef[columns]
+        is_text = columns < len(self.word_vocabulary) + len(self.char_vocabulary)
+        found: list[dict[str, Any]] = []
+        for mask, limit in ((is_text, TOP_CONTRIBUTIONS), (~is_text, len(RULE_SIGNALS))):
+            candidates = np.flatnonzero(mask & (pushes > 0))
+            for position in candidates[np.argsort(-pushes[candidates], kind="stable")][:limit]:
+                kind, term = self.feature_name(int(columns[position]))
+                found.append({"feature": kind, "term": term, "weight": round(float(pushes[position]), 3)})
+        return found
+
+    # --- storage ---------------------------------------------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        arrays = {
+            "word_idf": self.word_idf,
+            "char_idf": self.char_idf,
+            "relevance_coef": self.relevance_coef,
+            "category_coef": self.category.coef,
+            "category_intercept": self.category.intercept,
+            "kind_coef": self.kind.coef,
+            "kind_intercept": self.kind.intercept,
+        }
+        layout, chunks, offset = [], [], 0
+        for name, array in arrays.items():
+            data = np.ascontiguousarray(array, dtype="<f4").tobytes()
+            layout.append({"name": name, "shape": list(array.shape), "offset": offset, "length": len(data)})
+            chunks.append(data)
+            offset += len(data)
+        header = {
+            "format": FORMAT,
+            "word_vocabulary": self.word_vocabulary,
+            "char_vocabulary": self.char_vocabulary,
+            "relevance_intercept": self.relevance_intercept,
+            "category_classes": self.category.classes,
+            "kind_classes": self.kind.classes,
+            "threshold": self.threshold,
+            "meta": self.meta,
+            "arrays": layout,
+        }
+        encoded = json.dumps(header, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+        return _MAGIC + zlib.compress(struct.pack("<I", len(encoded)) + encoded + b"".join(chunks), 9)
+
+
+def model_sha256(blob: bytes) -> str:
+    return hashlib.sha256(blob).hexdigest()
+
+
+def model_from_bytes(blob: bytes, *, sha256: str | None = None) -> LearnedModel:
+    """Load a stored model; with `sha256`, refuse a blob that is not the one that name promises."""
+    if sha256 is not None and model_sha256(blob) != sha256:
+        raise ValueError(f"the stored model does not match its sha256 {sha256[:12]}")
+    if not blob.startswith(_MAGIC):
+        raise ValueError("not a stored flagger model")
+    raw = zlib.decompress(blob[len(_MAGIC) :])
+    (length,) = struct.unpack("<I", raw[:4])
+    header = json.loads(raw[4 : 4 + length])
+    if header.get("format") != FORMAT:
+        raise ValueError(f"unknown flagger model format {header.get('format')!r}")
+    body = raw[4 + length :]
+    arrays = {
+        spec["name"]: np.frombuffer(body[spec["offset"] : spec["offset"] + spec["length"]], dtype="<f4")
+        .reshape(spec["shape"])
+        .astype(np.float64)
+        for spec in header["arrays"]
+    }
+    return LearnedModel(
+        word_vocabulary=header["word_vocabulary"],
+        word_idf=arrays["word_idf"],
+        char_vocabulary=header["char_vocabulary"],
+        char_idf=arrays["char_idf"],
+        relevance_coef=arrays["relevance_coef"],
+        relevance_intercept=float(header["relevance_intercept"]),
+        category=_Head(header["category_classes"], arrays["category_coef"], arrays["category_intercept"]),
+        kind=_Head(header["kind_classes"], arrays["kind_coef"], arrays["kind_intercept"]),
+        threshold=float(header["threshold"]),
+        meta=header["meta"],
+    )
+
+
+# --- training ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Trained:
+    model: LearnedModel
+    figures: Figures
+    curve: list[CurvePoint]
+    training_hash: str
+    target_precision: float
+
+
+def training_set_hash(examples: Sequence[Example]) -> str:
+    digest = hashlib.sha256()
+    for example in examples:
+        line = [example.title, example.summary, example.relevant, example.category, example.kind]
+        digest.update(json.dumps(line, ensure_ascii=False).encode() + b"\n")
+    return digest.hexdigest()
+
+
+def training_problem(examples: Sequence[Example], *, min_items: int) -> str | None:
+    """Why these examples cannot train a model, in one line, or None."""
+    relevant = sum(1 for example in examples if example.relevant)
+    if len(examples) < min_items:
+        return f"only {len(examples)} labelled items; at least {min_items} are needed"
+    if relevant == 0 or relevant == len(examples):
+        return f"all {len(examples)} items are {'relevant' if relevant else 'not relevant'}: both kinds are needed"
+    if min(relevant, len(examples) - relevant) < FOLDS:
+        return f"fewer than {FOLDS} items of one class: cross-validation needs more"
+    chinese = sum(1 for example in examples if is_chinese(example.title))
+    if chinese == 0 or chinese == len(examples):
+        return f"all {len(examples)} items are in {'Chinese' if chinese else 'English'}: both languages are needed"
+    return None
+
+
+def _canonical(examples: Sequence[Example]) -> list[Example]:
+    """Sorted and de-duplicated on the text (the last label of a text wins), so the input order cannot matter."""
+    by_text: dict[tuple[str, str], Example] = {}
+    for example in examples:
+        by_text[(example.title, example.summary)] = example
+    return [by_text[key] for key in sorted(by_text)]
+
+
+def _fit(
+    texts: list[str], results: list[FlagResult], examples: list[Example], threshold: float, *, with_kind: bool = True
+) -> tuple[LearnedModel, sp.csr_matrix]:
+    word, char = _word_vectorizer(), _char_vectorizer()
+    features = sp.hstack(
+        [word.fit_transform(texts), char.fit_transform(_char_texts(texts)), sp.csr_matrix(rule_signals(results))],
+        format="csr",
+    )
+    labels = np.array([1 if example.relevant else 0 for example in examples])
+    relevance = LogisticRegression(
+        C=RELEVANCE_C, class_weight="balanced", solver="liblinear", random_state=RANDOM_STATE, max_iter=1000
+    )
+    relevance.fit(features, labels)
+    relevant_rows = [i for i, example in enumerate(examples) if example.relevant]
+    relevant_features = features[relevant_rows]
+    category = _fit_head(relevant_features, [examples[i].category for i in relevant_rows])
+    kind_rows = [i for i in relevant_rows if examples[i].kind] if with_kind else []
+    kind = _fit_head(features[kind_rows], [examples[i].kind for i in kind_rows])
+    word_terms = sorted(word.vocabulary_, key=word.vocabulary_.__getitem__)
+    char_terms = sorted(char.vocabulary_, key=char.vocabulary_.__getitem__)
+    model = LearnedModel(
+        word_vocabulary=word_terms,
+        word_idf=np.asarray(word.idf_),
+        char_vocabulary=char_terms,
+        char_idf=np.asarray(char.idf_),
+        relevance_coef=np.asarray(relevance.coef_[0]),
+        relevance_intercept=float(relevance.intercept_[0]),
+        category=category,
+        kind=kind,
+        threshold=threshold,
+    )
+    return model, features
+
+
+def threshold_for(labels: np.ndarray, probabilities: np.ndarray, target_precision: float) -> float:
+    """The threshold with the best recall among those reaching the target precision (else the most precise)."""
+    precision, recall, thresholds = precision_recall_curve(labels, probabilities)
+    best: tuple[float, float] | None = None
+    for p, r, t in zip(precision[:-1], recall[:-1], thresholds, strict=True):
+        if p >= target_precision and (best is None or r > best[0] or (r == best[0] and t < best[1])):
+            best = (float(r), float(t))
+    if best is not None:
+        return best[1]
+    return float(thresholds[int(np.argmax(precision[:-1]))])
+
+
+def curve_points(labels: np.ndarray, probabilities: np.ndarray, steps: int = 19) -> list[CurvePoint]:
+    """Precision and recall at thresholds 0.05, 0.10 ... 0.95: what the editors choose a target from."""
+    points: list[CurvePoint] = []
+    for step in range(1, steps + 1):
+        threshold = round(step / (steps + 1), 2)
+        flagged = probabilities >= threshold
+        true = int(np.sum(flagged & (labels == 1)))
+        precision = true / int(np.sum(flagged)) if np.any(flagged) else 1.0
+        recall = true / int(np.sum(labels == 1)) if np.any(labels == 1) else 0.0
+        points.append({"threshold": threshold, "precision": round(precision, 4), "recall": round(recall, 4)})
+    return points
+
+
+def model_train(
+    examples: Sequence[Example],
+    *,
+    target_precision: float,
+    min_items: int,
+    rule_results: Sequence[FlagResult],
+) -> Trained:
+    """Fit on `examples` (their rule results in the same order); cross-validate to report figures and pick the
+    threshold. Raises TrainingError with a one-line reason for data that cannot make a useful model."""
+    problem = training_problem(examples, min_items=min_items)
+    if problem:
+        raise TrainingError(problem)
+    results_by_text = {
+        (example.title, example.summary): result for example, result in zip(examples, rule_results, strict=True)
+    }
+    ordered = _canonical(examples)
+    results = [results_by_text[(example.title, example.summary)] for example in ordered]
+    texts = [item_text(example.title, example.summary) for example in ordered]
+    labels = np.array([1 if example.relevant else 0 for example in ordered])
+    problem = training_problem(ordered, min_items=min_items)
+    if problem:
+        raise TrainingError(problem)
+
+    # Cross-validated probabilities: each item scored by a model that never saw it (vocabulary included).
+    out_of_fold = np.zeros(len(ordered))
+    category_right = category_total = 0
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=RANDOM_STATE)
+    for train_rows, test_rows in folds.split(np.zeros(len(ordered)), labels):
+        fold_model, _ = _fit(
+            [texts[i] for i in train_rows],
+            [results[i] for i in train_rows],
+            [ordered[i] for i in train_rows],
+            threshold=0.5,
+            with_kind=False,  # cross-validation reports relevance and category only
+        )
+        test_features = fold_model.features([texts[i] for i in test_rows], [results[i] for i in test_rows])
+        out_of_fold[test_rows] = fold_model.probabilities(test_features)
+        relevant_test = [n for n, i in enumerate(test_rows) if ordered[i].relevant]
+        if relevant_test:
+            predicted, _ = fold_model.category.predict(test_features[relevant_test])
+            for n, guess in zip(relevant_test, predicted, strict=True):
+                category_total += 1
+                category_right += int(guess == ordered[test_rows[n]].category)
+    threshold = threshold_for(labels, out_of_fold, target_precision)
+    flagged = out_of_fold >= threshold
+    true = int(np.sum(flagged & (labels == 1)))
+    figures: Figures = {
+        "precision": round(true / int(np.sum(flagged)), 4) if np.any(flagged) else 0.0,
+        "recall": round(true / int(np.sum(labels == 1)), 4),
+        "category_accuracy": round(category_right / category_total, 4) if category_total else 0.0,
+        "items": len(ordered),
+        "relevant": int(np.sum(labels == 1)),
+    }
+    model, _ = _fit(texts, results, ordered, threshold=threshold)
+    training_hash = training_set_hash(ordered)
+    curve = curve_points(labels, out_of_fold)
+    # The model carries its own figures and curve, so the admin can show them for any model, the shipped one too.
+    model.meta = {
+        "cross_validated": dict(figures),
+        "training_hash": training_hash,
+        "target_precision": target_precision,
+        "curve": curve,
+    }
+    return Trained(
+        model=model,
+        figures=figures,
+        curve=curve,
+        training_hash=training_hash,
+        target_precision=target_precision,
+    )
