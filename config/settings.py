@@ -172,7 +172,7 @@ SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG els
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 
-# Content-Security-Policy (django-csp; issue 23). Pages show text that came from outside (feed items, candidate
+# Content-Security-Policy (django-csp). Pages show text that came from outside (feed items, candidate
 # summaries, citations); it is escaped, and this policy is the second line: if one escape is ever missed, an injected
 # script, handler or form still does not run in an analyst's session. Each source, and why it is there:
 CONTENT_SECURITY_POLICY = {
@@ -403,7 +403,7 @@ FEEDS_FLAG_MIN_ACTION = 2.0
 # (2.5 MB), written out because the API depends on it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
-# Primary sources (issue 17, sources/kinds). A Federal Register poll follows next_page_url at most this many pages
+# Primary sources (sources/kinds). A Federal Register poll follows next_page_url at most this many pages
 # (newest first, and it stops at a page with nothing new): 5 x 100 documents covers a busy week of the default
 # agencies. A screening-list export is the whole list (the Consolidated Screening List's CSV is ~10 MB, its JSON
 # more), so it has its own size cap; and an export that lost more than SCREENING_LIST_MAX_DROP of the last
@@ -412,7 +412,7 @@ FEDERAL_REGISTER_MAX_PAGES = int(os.environ.get("FEDERAL_REGISTER_MAX_PAGES", "5
 SCREENING_LIST_MAX_BYTES = int(os.environ.get("SCREENING_LIST_MAX_BYTES", str(64 * 1024 * 1024)))
 SCREENING_LIST_MAX_DROP = float(os.environ.get("SCREENING_LIST_MAX_DROP", "0.5"))
 
-# The learned flagger (issue 16, sources/flagging/). FLAGGER_ENABLED off scores with the rules alone (a way out if
+# The learned flagger (sources/flagging/). FLAGGER_ENABLED off scores with the rules alone (a way out if
 # a model misbehaves, without a deploy). A retrain runs once FLAGGER_RETRAIN_AFTER_DECISIONS new decisions are in
 # (checked every 5 minutes by beat, workers/schedule.py; 25 is a morning's queue: often enough to learn within
 # the day, rarely enough that trainings, seconds each, never pile up) and nightly. The gate lets a new model in
