@@ -181,9 +181,9 @@ class ApiView(GenericAPIView):  # type: ignore[type-arg]
         """The version the caller read: expected_version in the body, else If-Match ("v3-..." or "3")."""
         if body_value is not None:
             return body_value
-        header = self.request.headers.get("If-Match", "").strip()
-        if header:
-            match = _IF_MATCH_VERSION.match(header)
+        header = self.request.headers.get("If-Match")
+        if header is not None:  # sent empty, it names no version: a 400, as the schema's pattern says
+            match = _IF_MATCH_VERSION.match(header.strip())
             if match is None:
                 raise exceptions.ValidationError(
                     {"If-Match": ["Send the ETag of the development you read, or its version number."]}
