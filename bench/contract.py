@@ -1,8 +1,9 @@
 """The API's contract at scale: schemathesis with every check and 100 examples per operation against gunicorn.
 
 `python -m bench.contract [--examples N] [--postgres URL]` serves the report's timeline and runs `schemathesis run`
-(fuzzing and stateful phases), printing its summary and writing the figures to bench/results/contract.json; the
-exit code is schemathesis's (0: no failure). tests/api/test_contract.py runs the same with a few examples.
+(fuzzing and stateful phases), printing its summary and writing the figures to
+bench/results/contract-<database>.json; the exit code is schemathesis's (0: no failure).
+tests/api/test_contract.py runs the same with a few examples.
 
 The server's database is never the test database: an SQLite file in a scratch folder, or on PostgreSQL a
 database created next to the test database (and dropped afterwards). It is migrated, the report's timeline
@@ -157,7 +158,9 @@ def main(argv: list[str] | None = None) -> int:
         "phases_passed": [phase for phase in ("Fuzzing", "Stateful") if f"✅ {phase}" in run.stdout],
         "seconds": round(seconds, 1),
     }
-    (ROOT / "bench" / "results" / "contract.json").write_text(json.dumps(figures, indent=2) + "\n")
+    (ROOT / "bench" / "results" / f"contract-{figures['database']}.json").write_text(
+        json.dumps(figures, indent=2) + "\n"
+    )
     return run.returncode
 
 
