@@ -170,3 +170,33 @@ def test_an_empty_if_match_is_a_400_naming_it_and_retracts_nothing(analyst: Any)
     assert response.status_code == 400 and list(response.json()) == ["If-Match"], response.content
     development.refresh_from_db()
     assert development.status == "current"
+
+
+@pytest.mark.django_db
+def test_the_schema_lets_anonymous_callers_read_and_only_read(anon: Any) -> None:
+    schema = anon.get("/api/schema/?format=json").json()
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            anonymous = {} in operation["security"]
+            assert anonymous == (method == "get"), (method, path)
+
+
+@pytest.mark.django_db
+def test_the_schema_states_the_constraints_the_service_enforces(anon: Any) -> None:
+    paths = anon.get("/api/schema/?format=json").json()["paths"]
+
+    def parameter(path: str, method: str, name: str) -> dict[str, Any]:
+        return next(p for p in paths[path][method]["parameters"] if p["name"] == name)
+
+    assert parameter("/api/changes/", "get", "limit")["schema"]["minimum"] == 1
+    assert parameter("/api/developments/{id}/", "delete", "reason")["required"] is True
+    scale = parameter("/api/timelines/{slug}/figure.png", "get", "scale")["schema"]
+    assert (scale["minimum"], scale["maximum"]) == (0.5, 4)
+    assert "pattern" in parameter("/api/developments/", "get", "from")["schema"]
+    assert set(parameter("/api/developments/", "get", "ordering")["schema"]["enum"]) >= {"date", "-changed"}
+    png = paths["/api/timelines/{slug}/figure.png"]["get"]["responses"]
+    assert "application/json" in png["400"]["content"] and "414" in png
+    links = paths["/api/developments/"]["post"]["responses"]["201"]["links"]
+    assert {link["operationId"] for link in links.values()} >= {"developments_partial_update", "developments_destroy"}
+    csv = paths["/api/developments/"]["get"]["responses"]["200"]["content"]["text/csv"]
+    assert csv["schema"]["pattern"].startswith("^id,date,display_date,")
