@@ -58,7 +58,9 @@ class PngUnavailable(exceptions.APIException):
 
 FIGURE_PARAMETERS = [
     OpenApiParameter(
-        "width", int, description=f"Figure width in px ({MIN_WIDTH}-{MAX_WIDTH}, default {DEFAULT_WIDTH})."
+        "width",
+        {"type": "integer", "minimum": MIN_WIDTH, "maximum": MAX_WIDTH},
+        description=f"Figure width in px ({MIN_WIDTH}-{MAX_WIDTH}, default {DEFAULT_WIDTH}).",
     ),
 ]
 
@@ -137,7 +139,12 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
     return int(text)
 
 
-FIGURE_ERRORS: dict[Any, Any] = {**ERRORS, 304: NOT_MODIFIED, 404: s.ErrorSerializer}
+# Errors are JSON whatever the figure's format (api.views.base.ApiView.finalize_response).
+FIGURE_ERRORS: dict[Any, Any] = {
+    **ERRORS,
+    304: NOT_MODIFIED,
+    (404, "application/json"): OpenApiResponse(s.ErrorSerializer, description="No such named timeline"),
+}
 
 
 class TimelineFigureSVGView(TimelineFigureView):
@@ -170,12 +177,18 @@ class TimelineFigurePNGView(TimelineFigureView):
         summary="A named timeline drawn as Figure 1 (PNG, for email and slides)",
         parameters=[
             *FIGURE_PARAMETERS,
-            OpenApiParameter("scale", float, description="Pixels per SVG unit, 0.5-4 (default 2)."),
+            OpenApiParameter(
+                "scale",
+                {"type": "number", "minimum": 0.5, "maximum": 4},
+                description="Pixels per SVG unit, 0.5-4 (default 2).",
+            ),
         ],
         responses={
             (200, PNGRenderer.media_type): OpenApiResponse(OpenApiTypes.BINARY, description="The figure as PNG"),
             **FIGURE_ERRORS,
-            503: OpenApiResponse(s.ErrorSerializer, description="The server lacks the cairo library for PNG"),
+            (503, "application/json"): OpenApiResponse(
+                s.ErrorSerializer, description="The server lacks the cairo library for PNG"
+            ),
         },
     )
     def get(self, request: Request, slug: str) -> Response:

@@ -199,11 +199,31 @@ class TimelineFilterSet(django_filters.FilterSet):
         return str(self.form.cleaned_data.get("ordering") or "")
 
 
+# The EDTF dates the schema promises to accept (timeline.dates): a year from 1900 to 2199, a month, a day up to the
+# 28th (which every month has), each optionally qualified (~ ? %), or a quarter (33-36) or season (21-24). The
+# service takes more (intervals, unspecified digits, the 29th-31st where they exist, 2200); a pattern cannot say
+# which days each month has.
+EDTF_PATTERN = r"^(19|2[01])[0-9]{2}((-(0[1-9]|1[0-2])(-(0[1-9]|1[0-9]|2[0-8]))?)?[~?%]?|-(2[1-4]|3[3-6]))$"
+# as_of as a time: RFC 3339 with its zone (Z or an offset), in years 1000-2099.
+AS_OF_TIME_PATTERN = (
+    r"^(1[0-9]|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(\.[0-9]{1,6})?(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9])$"
+)
+AS_OF_SCHEMA: dict[str, Any] = {
+    "oneOf": [
+        {"type": "integer", "minimum": 0},
+        {"type": "string", "format": "date-time", "pattern": AS_OF_TIME_PATTERN},
+    ]
+}
+
 _SCHEMAS: dict[type, dict[str, Any]] = {
     CategoryFilter: {"type": "string", "enum": list(Category.values)},
     KindFilter: {"type": "string", "enum": list(Kind.values)},
     StrictBooleanFilter: {"type": "boolean"},
     ReliabilityFilter: {"type": "string", "enum": list(RELIABILITY)},
+    FuzzyDateFilter: {"type": "string", "pattern": EDTF_PATTERN},
+    AsOfFilter: AS_OF_SCHEMA,
+    django_filters.ChoiceFilter: {"type": "string", "enum": [key for key, _ in ORDERING_CHOICES]},
 }
 
 
@@ -215,10 +235,8 @@ def _publish_from(filterset: type[TimelineFilterSet]) -> None:
     for filters in (filterset.declared_filters, filterset.base_filters):
         if "date_from" in filters:
             filters["from"] = filters.pop("date_from")
-        for name, item in filters.items():
+        for item in filters.values():
             schema = dict(_SCHEMAS.get(type(item), {"type": "string"}))
-            if name == "as_of":
-                schema = {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "format": "date-time"}]}
             schema["description"] = str(item.extra.get("help_text") or "")
             extend_schema_field(schema)(item)
 

@@ -248,6 +248,15 @@ def _atom_time(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
+# Characters XML 1.0 cannot carry (control characters other than tab and newlines, lone surrogates, U+FFFE/F).
+# Text holds them when an analyst typed them; the feed shows U+FFFD in their place instead of failing with a 500.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(value: str) -> str:
+    return _NOT_XML.sub("\ufffd", value)
+
+
 # Atom has no element for it, so the log's head goes in an extension element of the service's own namespace.
 LOG_NAMESPACE = "tag:timeline.invalid,2026:log"
 
@@ -280,7 +289,7 @@ class AtomRenderer(BaseRenderer):
         request = (renderer_context or {}).get("request")
         link = request.build_absolute_uri() if request is not None else "/api/feed/"
         feed = _FeedWithLogHead(
-            title=_title(data, "Timeline changes"),
+            title=_xml_text(_title(data, "Timeline changes")),
             link=link,
             description="The latest recorded and corrected developments.",
             feed_url=link,
@@ -292,9 +301,9 @@ class AtomRenderer(BaseRenderer):
                 entry_id = uuid.uuid5(uuid.UUID(row["development"]), f"v{row['version']}")
                 verb = row["event_type"].removeprefix("Development").removesuffix("ed") or row["event_type"]
                 feed.add_item(
-                    title=f"{row['title']} ({row['display_date']}) — {row['event_type']}",
+                    title=_xml_text(f"{row['title']} ({row['display_date']}) — {row['event_type']}"),
                     link=row["url"],
-                    description=escape(row["reason"] or verb),
+                    description=_xml_text(escape(row["reason"] or verb)),
                     unique_id=f"urn:uuid:{entry_id}",
                     updateddate=_atom_time(row["changed_at"]),
                     pubdate=_atom_time(row["changed_at"]),
@@ -303,9 +312,9 @@ class AtomRenderer(BaseRenderer):
             else:
                 summary = escape(row["summary"]) if row["summary"] else escape(row["display_date"])
                 feed.add_item(
-                    title=f"{row['title']} ({row['display_date']})",
+                    title=_xml_text(f"{row['title']} ({row['display_date']})"),
                     link=row["url"],
-                    description=summary,
+                    description=_xml_text(summary),
                     unique_id=f"urn:uuid:{row['id']}",
                     updateddate=_atom_time(row["changed_at"]),
                     pubdate=_atom_time(row["changed_at"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import QueryDict
 from rest_framework import serializers
 
 from timeline.taxonomy import CREDIBILITY, RELIABILITY, Category, Kind
@@ -324,7 +325,43 @@ class StrictSerializer(serializers.Serializer):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+            if not isinstance(data, QueryDict):
+                _refuse_wrong_json_types(self.fields, data)
         return super().to_internal_value(data)
+
+
+# JSON carries types, and the schema states them: a number where text belongs (or text where a number does) is
+# refused rather than converted, as DRF's fields would. Forms carry only text, so they keep DRF's conversions.
+_JSON_TYPES: tuple[tuple[type, type | tuple[type, ...], str], ...] = (
+    (serializers.BooleanField, bool, "Must be true or false."),
+    (serializers.IntegerField, int, "Must be a whole number."),
+    (serializers.CharField, str, "Must be text."),
+    (serializers.ChoiceField, str, "Must be one of the choices, as text."),
+)
+
+
+def _json_type_error(field: Any, value: Any) -> str | None:
+    for kind, types, message in _JSON_TYPES:
+        if isinstance(field, kind):
+            wrong = not isinstance(value, types) or (kind is serializers.IntegerField and isinstance(value, bool))
+            return message if wrong else None
+    return None
+
+
+def _refuse_wrong_json_types(fields: Any, data: dict[str, Any]) -> None:
+    errors: dict[str, list[str]] = {}
+    for name, field in fields.items():
+        value = data.get(name)
+        if value is None:
+            continue
+        if isinstance(field, serializers.ListField) and isinstance(value, list):
+            messages = {_json_type_error(field.child, item) for item in value} - {None}
+            if messages:
+                errors[name] = [f"Each item: {message}" for message in sorted(str(m) for m in messages)]
+        elif (message := _json_type_error(field, value)) is not None:
+            errors[name] = [message]
+    if errors:
+        raise serializers.ValidationError(errors)
 
 
 class CitationInputSerializer(StrictSerializer):

@@ -284,6 +284,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_INCLUDE_SCHEMA": False,
+    # Closed request bodies, the 414 and the links from a new development to its writes (api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.contract_details",
+    ],
 }
 
 # Celery: Redis when CELERY_BROKER_URL says so, else kombu's filesystem transport (no server needed).

@@ -16,6 +16,7 @@ from rest_framework import exceptions, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -58,6 +59,31 @@ class ReadSchema(AutoSchema):
             return []
         return list(paginator.get_schema_operation_parameters(self.view))
 
+    def get_auth(self) -> list[dict[str, list[str]]]:
+        # Reads are open to anyone (api.permissions): the empty requirement says so; writes need a token.
+        auths = list(super().get_auth())
+        return [*auths, {}] if self.method in SAFE_METHODS else auths
+
+
+# Query parameters that may be repeated (?category=a&category=b); any other given twice is refused, as the
+# schema declares it a single value.
+REPEATABLE_PARAMETERS = frozenset({"category", "kind"})
+# Query parameters whose empty value means "no filter"; any other given empty (?format=, ?as_of=) is refused:
+# the schema gives it a type, an enum or a pattern that "" does not meet.
+FREE_TEXT_PARAMETERS = frozenset({"q", "entity", "tag", "timeline", "cursor", "reason"})
+
+
+def check_query_shape(request: Request) -> None:
+    """A 400 naming each query parameter that is repeated, or empty, where the schema wants one value."""
+    errors: dict[str, list[str]] = {}
+    for name, values in request.query_params.lists():
+        if len(values) > 1 and name not in REPEATABLE_PARAMETERS:
+            errors[name] = [f"{name} takes one value; it was given {len(values)} times."]
+        elif name not in FREE_TEXT_PARAMETERS and any(not value.strip() for value in values):
+            errors[name] = [f"{name} was given without a value; leave it out or give one."]
+    if errors:
+        raise exceptions.ValidationError(errors)
+
 
 class ApiView(GenericAPIView):
     permission_classes = [IsAnalystOrReadOnly]
@@ -70,6 +96,10 @@ class ApiView(GenericAPIView):
 
     def get_exception_handler(self) -> Callable[..., Response | None]:
         return api_exception_handler
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        check_query_shape(request)
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[BaseRenderer, str]:
         try:
@@ -151,9 +181,9 @@ class ApiView(GenericAPIView):
         """The version the caller read: expected_version in the body, else If-Match ("v3-..." or "3")."""
         if body_value is not None:
             return body_value
-        header = self.request.headers.get("If-Match", "").strip()
-        if header:
-            match = _IF_MATCH_VERSION.match(header)
+        header = self.request.headers.get("If-Match")
+        if header is not None:  # sent empty, it names no version: a 400, as the schema's pattern says
+            match = _IF_MATCH_VERSION.match(header.strip())
             if match is None:
                 raise exceptions.ValidationError(
                     {"If-Match": ["Send the ETag of the development you read, or its version number."]}

@@ -51,8 +51,14 @@ class ChangesView(ApiView):
         "streams (candidates, their sources and the reasons of decisions): others see the developments, "
         "entities and named timelines, and `next_after` steps over what they do not see.",
         parameters=[
-            OpenApiParameter("after", OpenApiTypes.INT, description="Events after this position (default 0)."),
-            OpenApiParameter("limit", OpenApiTypes.INT, description=f"At most this many (1 to {MAX_CHANGES})."),
+            OpenApiParameter(
+                "after", {"type": "integer", "minimum": 0}, description="Events after this position (default 0)."
+            ),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_CHANGES},
+                description=f"At most this many (1 to {MAX_CHANGES}, default {DEFAULT_CHANGES}).",
+            ),
         ],
         responses={200: s.ChangePageSerializer, 304: NOT_MODIFIED, **ERRORS},
     )
@@ -83,7 +89,13 @@ class FeedView(ApiView):
 
     @extend_schema(
         summary="Atom feed of the latest recorded and corrected developments",
-        parameters=[OpenApiParameter("limit", OpenApiTypes.INT, description=f"Entries, 1 to {MAX_FEED} (default 50).")],
+        parameters=[
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_FEED},
+                description=f"Entries, 1 to {MAX_FEED} (default 50).",
+            )
+        ],
         responses={
             (200, AtomRenderer.media_type): OpenApiResponse(OpenApiTypes.STR, description="Atom 1.0"),
             (200, "application/json"): s.FeedSerializer,

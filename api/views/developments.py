@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -17,11 +18,12 @@ from rest_framework.response import Response
 
 from api import serializers as s
 from api.exceptions import IdempotencyKeyReusedError, form_errors
-from api.filters import DevelopmentFilterSet, TimelineFilterSet
+from api.filters import AS_OF_SCHEMA, DevelopmentFilterSet, TimelineFilterSet
 from api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, KeysetPagination, page_size_from
 from api.renderers import AtomRenderer, CSVRenderer, ICalendarRenderer, STIXRenderer, TimelineJSRenderer
 from api.views.base import ApiView, created
 from events.store import ConcurrencyError, IdempotencyConflictError
+from interop.spreadsheet import CSV_COLUMNS
 from timeline import selectors, services
 from timeline.models import Development
 
@@ -29,17 +31,25 @@ TIMELINE_RENDERERS = [JSONRenderer, TimelineJSRenderer, CSVRenderer, ICalendarRe
 # Formats that consumers load whole: their pages default to the largest size.
 EXPORT_FORMATS = {"timelinejs", "csv", "ics", "stix"}
 
+# Errors are JSON whatever format was asked (api.views.base.ApiView.finalize_response): said per media type, or
+# the schema would list them under CSV, Atom and the images too.
+JSON = "application/json"
 ERRORS: dict[Any, Any] = {
-    400: OpenApiResponse(OpenApiTypes.OBJECT, description="Malformed parameters: {field: [messages]}"),
-    429: OpenApiResponse(s.ErrorSerializer, description="Too many requests"),
+    (400, JSON): OpenApiResponse(OpenApiTypes.OBJECT, description="Malformed parameters: {field: [messages]}"),
+    (429, JSON): OpenApiResponse(s.ErrorSerializer, description="Too many requests"),
 }
+NOT_FOUND = OpenApiResponse(s.ErrorSerializer, description="Not found")
 WRITE_ERRORS: dict[Any, Any] = {
     **ERRORS,
-    401: OpenApiResponse(s.ErrorSerializer, description="No or bad token"),
-    403: OpenApiResponse(s.ErrorSerializer, description="Not an analyst or editor"),
-    404: OpenApiResponse(s.ErrorSerializer, description="No such development"),
-    409: OpenApiResponse(s.ConflictSerializer, description="Stale version: the body holds the current one"),
-    422: OpenApiResponse(s.ErrorSerializer, description="Idempotency-Key reused for another request"),
+    (401, JSON): OpenApiResponse(s.ErrorSerializer, description="No or bad token"),
+    (403, JSON): OpenApiResponse(s.ErrorSerializer, description="Not an analyst or editor"),
+    (404, JSON): OpenApiResponse(s.ErrorSerializer, description="No such development"),
+    (409, JSON): OpenApiResponse(
+        s.ConflictSerializer,
+        description="Stale version, or a change the development's state rules out (it is retracted): the body "
+        "holds the current one",
+    ),
+    (422, JSON): OpenApiResponse(s.ErrorSerializer, description="Idempotency-Key reused for another request"),
 }
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -48,7 +58,19 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     description="Retrying with the same key records once and answers as the first time.",
 )
 IF_MATCH_HEADER = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER, description="The development's ETag (or version) as you read it."
+    "If-Match",
+    {"type": "string", "pattern": r'^(W/)?"?v?[0-9]+(-[^"]*)?"?$'},
+    OpenApiParameter.HEADER,
+    description="The development's ETag (or version) as you read it.",
+)
+# A revision needs the version the writer read: If-Match (the schema requires it; expected_version in the body
+# does too, as a form cannot send headers).
+IF_MATCH_REQUIRED = OpenApiParameter(
+    "If-Match",
+    IF_MATCH_HEADER.type,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="The development's ETag (or version) as you read it; or send expected_version in the body.",
 )
 NOT_MODIFIED = OpenApiResponse(description="Not modified since the ETag / Last-Modified you sent")
 
@@ -61,6 +83,12 @@ def valid_uuid(value: str) -> UUID:
         raise Http404("No such development.") from error
 
 
+# The text formats' shapes, as far as a schema can tell them: CSV starts with its header row, iCalendar is one
+# VCALENDAR. Clients validate the rest with a CSV or iCalendar parser.
+CSV_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^" + ",".join(CSV_COLUMNS) + "\r?\n"}
+ICALENDAR_SCHEMA: dict[str, Any] = {"type": "string", "pattern": "^BEGIN:VCALENDAR\r?\n"}
+
+
 def format_responses(json_schema: Any) -> dict[Any, Any]:
     """One 200 per format: the JSON page, TimelineJS JSON, CSV, iCalendar, Atom."""
     return {
@@ -68,8 +96,16 @@ def format_responses(json_schema: Any) -> dict[Any, Any]:
         (200, TimelineJSRenderer.media_type): OpenApiResponse(
             OpenApiTypes.OBJECT, description="TimelineJS 3 JSON: a title slide and one event per development"
         ),
-        (200, CSVRenderer.media_type): OpenApiResponse(OpenApiTypes.STR, description="One row per development"),
-        (200, ICalendarRenderer.media_type): OpenApiResponse(OpenApiTypes.STR, description="iCalendar VEVENTs"),
+        (200, CSVRenderer.media_type): OpenApiResponse(
+            CSV_SCHEMA,
+            description="RFC 4180 CSV, UTF-8, one row per development under a header row of these columns "
+            f"(new ones only ever at the end): {', '.join(CSV_COLUMNS)}",
+        ),
+        (200, ICalendarRenderer.media_type): OpenApiResponse(
+            ICALENDAR_SCHEMA,
+            description="RFC 5545 iCalendar (text/calendar; charset=utf-8): one VCALENDAR with a VEVENT per "
+            "development, all-day from its date's lower to its upper bound",
+        ),
         (200, AtomRenderer.media_type): OpenApiResponse(OpenApiTypes.STR, description="Atom, latest changes first"),
         (200, STIXRenderer.media_type): OpenApiResponse(
             OpenApiTypes.OBJECT, description="A STIX 2.1 bundle: a report per development, an identity per entity"
@@ -95,6 +131,12 @@ class TimelineReadMixin(ApiView):
     def get_download_name(self) -> str:
         """What a download of the answer is named after (api.renderers.csv_filename adds the day)."""
         return "developments"
+
+    def get_renderers(self) -> list[Any]:
+        # The formats are the read's: a write answers the development it made, in JSON (the schema says so).
+        if self.request is not None and self.request.method not in ("GET", "HEAD", "OPTIONS"):
+            return [JSONRenderer()]
+        return super().get_renderers()
 
     def page(self, *, timeline_slug: str = "") -> Response:
         request = self.request
@@ -242,6 +284,17 @@ class DevelopmentResource(ApiView):
             status=status.HTTP_409_CONFLICT,
         )
 
+    def _state_conflict(self, pk: str, error: DjangoValidationError) -> Response:
+        current = self._current(pk)
+        return Response(
+            {
+                "detail": " ".join(error.message_dict["status"]),
+                "current_version": current.version,
+                "current": s.development_row(current, base_url=self.base_url()),
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
+
     def _write(self, event_type: str, pk: str, command: Callable[[UUID | None], Any]) -> Response:
         """Run one change through its service: an Idempotency-Key replay answers as the first time did, a stale
         version is a 409 with the current row, a key reused for another change is a 422."""
@@ -251,6 +304,12 @@ class DevelopmentResource(ApiView):
             development = command(self.idempotency_event_id())
         except ConcurrencyError as error:
             return self._conflict(pk, error)
+        except DjangoValidationError as error:
+            # A change the development's state rules out (retracting it twice) conflicts with the resource as it
+            # is, like a stale version: a 409 with the current row. Bad input stays a 400.
+            if getattr(error, "error_dict", {}).keys() == {"status"}:
+                return self._state_conflict(pk, error)
+            raise
         except IdempotencyConflictError as error:
             raise IdempotencyKeyReusedError() from error
         if development.replayed and (replayed := self._replay(event_type, pk)) is not None:
@@ -273,11 +332,11 @@ class DevelopmentDetailView(DevelopmentResource):
         parameters=[
             OpenApiParameter(
                 "as_of",
-                OpenApiTypes.STR,
+                AS_OF_SCHEMA,
                 description="A log position (integer) or an ISO time with a zone: the development as it was then.",
             )
         ],
-        responses={200: s.DevelopmentSerializer, 304: NOT_MODIFIED, 404: s.ErrorSerializer, **ERRORS},
+        responses={200: s.DevelopmentSerializer, 304: NOT_MODIFIED, (404, JSON): NOT_FOUND, **ERRORS},
     )
     def get(self, request: Request, pk: str) -> Response:
         as_of = request.query_params.get("as_of")
@@ -301,10 +360,10 @@ class DevelopmentDetailView(DevelopmentResource):
     @extend_schema(
         summary="Revise a development (needs the version you read)",
         request=s.DevelopmentReviseSerializer,
-        parameters=[IF_MATCH_HEADER, IDEMPOTENCY_HEADER],
+        parameters=[IF_MATCH_REQUIRED, IDEMPOTENCY_HEADER],
         responses={
             200: s.DevelopmentSerializer,
-            428: OpenApiResponse(s.ErrorSerializer, description="No version sent"),
+            (428, JSON): OpenApiResponse(s.ErrorSerializer, description="No version sent"),
             **WRITE_ERRORS,
         },
     )
@@ -333,7 +392,12 @@ class DevelopmentDetailView(DevelopmentResource):
         summary="Retract a development (it stays in the log and in as_of answers)",
         request=s.RetractSerializer,
         parameters=[
-            OpenApiParameter("reason", str, description="Why (or send it in the body)."),
+            OpenApiParameter(
+                "reason",
+                {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": r"\S"},
+                required=True,
+                description="Why it is retracted: required, not blank (it may come in the body instead).",
+            ),
             IF_MATCH_HEADER,
             IDEMPOTENCY_HEADER,
         ],
@@ -396,7 +460,7 @@ class DevelopmentHistoryView(ApiView):
 
     @extend_schema(
         summary="A development's changes in order: when, what changed, why (who, for analysts)",
-        responses={200: s.HistorySerializer, 304: NOT_MODIFIED, 404: s.ErrorSerializer, **ERRORS},
+        responses={200: s.HistorySerializer, 304: NOT_MODIFIED, (404, JSON): NOT_FOUND, **ERRORS},
     )
     def get(self, request: Request, pk: str) -> Response:
         pk = str(valid_uuid(pk))

@@ -41,7 +41,7 @@ class TimelineDetailView(TimelineReadMixin):
 
     @extend_schema(
         summary="A named timeline's developments, with the same filters and formats as /api/developments/",
-        responses={**format_responses(s.TimelinePageSerializer), 404: s.ErrorSerializer},
+        responses={**format_responses(s.TimelinePageSerializer), (404, "application/json"): s.ErrorSerializer},
     )
     def get(self, request: Request, slug: str) -> Response:
         self.named = selectors.named_timeline_get(slug)
@@ -65,7 +65,7 @@ class TimelineFeedView(TimelineDetailView):
     @extend_schema(
         operation_id="timelines_feed",
         summary="A named timeline as an Atom feed, latest changes first (the same filters as the timeline)",
-        responses={**ATOM_RESPONSES, 404: s.ErrorSerializer},
+        responses={**ATOM_RESPONSES, (404, "application/json"): s.ErrorSerializer},
     )
     def get(self, request: Request, slug: str, format: str = "atom") -> Response:
         return super().get(request, slug)

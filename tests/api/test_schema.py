@@ -91,9 +91,8 @@ def api_schema(db: None) -> Iterator[Any]:
         request_finished.connect(close_old_connections)
 
 
-# The figure images (api/figure_views.py) belong to the figure's own issue and its tests; this run covers the
-# timeline API's operations. (Seen when they were included: a 404 there answers JSON where only image/* is
-# documented.)
+# The figure images (api/figure_views.py) are drawn, which is slow in-process; tests/api/test_contract.py covers
+# them, with every check, against gunicorn.
 schema = schemathesis.pytest.from_fixture("api_schema").exclude(path_regex=r"/figure\.(svg|png)$")
 EXAMPLES = settings(
     max_examples=15,
