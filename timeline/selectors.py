@@ -12,7 +12,7 @@ from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from events import store
-from timeline import domain
+from timeline import domain, search
 from timeline.models import (
     Development,
     DevelopmentEntity,
@@ -176,8 +176,8 @@ def _filter_query(filters: TimelineFilters, position: int | None) -> Q:
         query &= Q(date_upper__gte=filters.date_from)
     if filters.date_to:
         query &= Q(date_lower__lte=filters.date_to)
-    if filters.text:
-        query &= Q(title__icontains=filters.text) | Q(summary__icontains=filters.text)
+    if filters.text.strip():
+        query &= search.search_filter(search.parse(filters.text), as_of=position is not None)
     if filters.disputed is not None:
         query &= Q(disputed=filters.disputed)
     if filters.min_reliability:
@@ -245,6 +245,9 @@ def timeline_developments_at(
         )
         if prefetch:
             queryset = queryset.prefetch_related("entities")
+    if filters.text.strip():
+        # `search_rank`, lower first: what ordering=relevance sorts by.
+        queryset = search.annotate_rank(queryset, search.parse(filters.text), as_of=position is not None)
     # No DISTINCT needed: the entity filter joins one link row per development (unique per pair).
     return queryset.order_by("date_lower", "date_upper", "title", "pk")
 
