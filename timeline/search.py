@@ -86,6 +86,8 @@ def parse(text: str) -> SearchQuery:
     """Web-search syntax, as websearch_to_tsquery reads it: words, "phrases", OR between terms, -term."""
     clauses: list[list[Term]] = []
     join_next = False
+    # Control characters are no one's search term, and PostgreSQL refuses a NUL in any string.
+    text = "".join(char if char.isprintable() else " " for char in text)
     for word, negated, quoted in _tokens(text):
         if word == "OR" and not quoted and not negated:
             join_next = bool(clauses)

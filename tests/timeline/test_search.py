@@ -162,3 +162,12 @@ def test_web_search_syntax_is_parsed_into_clauses() -> None:
         [("smuggling", True)],
         [("华为", False)],
     ]
+
+
+ODD = ["\x00", "a\x00b", "%", "_", "\\", '"', "-", "OR", '" OR ""="', "x" * 5000]
+
+
+@pytest.mark.parametrize("q", ODD, ids=[f"odd-{index}" for index in range(len(ODD))])
+def test_odd_input_is_searched_as_text_and_never_an_error(corpus: dict[str, str], q: str) -> None:
+    rows = list(selectors.timeline_developments(TimelineFilters(text=q)))
+    assert len(rows) <= len(corpus)
