@@ -25,6 +25,7 @@ ORDERING_CHOICES = [
     ("-recorded", "Most recently recorded first"),
     ("changed", "By their last change, oldest first"),
     ("-changed", "Most recently changed first (the Atom default)"),
+    ("relevance", "Best matches for q first (the default when q is given)"),
 ]
 
 
@@ -131,6 +132,8 @@ class TimelineFilterForm(forms.Form):
                 self.add_error("entity", f"no entity is called '{entity}' (id, name or alias).")
             else:
                 data["entity"] = found.pk
+        if data.get("ordering") == "relevance" and not (data.get("q") or "").strip():
+            self.add_error("ordering", "ordering=relevance ranks the matches of q: give q too.")
         return data
 
 
@@ -147,7 +150,11 @@ class TimelineFilterSet(django_filters.FilterSet):
         help_text="EDTF date: developments whose fuzzy date overlaps [from, to] (2023, 2023-10, 2023-01-01)."
     )
     to = FuzzyDateFilter(help_text="EDTF date: the end of the range (its upper bound counts).")
-    q = django_filters.CharFilter(help_text="Text in the title or summary.")
+    q = django_filters.CharFilter(
+        help_text="Full-text search over titles, summaries, citation claims and excerpts, and entity names and "
+        'aliases in any language (华为). Web-search syntax: "a phrase", OR, -word. Misspelt entity names are '
+        "found too. Results are ranked (ordering=relevance) and carry a highlighted search_snippet."
+    )
     disputed = StrictBooleanFilter(help_text="true: only disputed developments; false: only undisputed ones.")
     min_reliability = ReliabilityFilter(
         choices=[(key, key) for key in RELIABILITY],

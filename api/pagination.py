@@ -32,6 +32,8 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "date": ("date_lower", "date_upper", "title", "pk"),
     "recorded": ("recorded_position", "pk"),
     "changed": ("last_position", "pk"),
+    # search_rank is annotated by the selector when q is given, lower first (timeline.search); ties by date.
+    "relevance": ("search_rank", "date_lower", "date_upper", "title", "pk"),
 }
 _DATE_KEYS = {"date_lower", "date_upper"}
 

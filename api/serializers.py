@@ -193,6 +193,11 @@ class DevelopmentSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text="The development's version (its stream version)")
     last_position = serializers.IntegerField(help_text="Log position of its last change")
     changed_at = serializers.DateTimeField()
+    search_snippet = serializers.CharField(
+        required=False,
+        help_text="In a list searched with q only: where the row matches, as HTML, the stored text escaped and each "
+        "hit in <mark>",
+    )
 
 
 class PageSerializer(serializers.Serializer):

@@ -404,6 +404,11 @@ FEEDS_FLAG_THRESHOLD = 4.0
 FEEDS_FLAG_MIN_TOPIC = 1.5
 FEEDS_FLAG_MIN_ACTION = 2.0
 
+# Search (timeline.search): a search term of four or more letters also finds the entities whose name or alias is
+# at least this similar to it (pg_trgm's similarity, 0 to 1), so "Huawai" finds Huawei and "Nvidea" Nvidia.
+# 0.4 lets one or two letters differ in a name of six or more, and keeps short words from matching names.
+SEARCH_NAME_SIMILARITY = float(os.environ.get("SEARCH_NAME_SIMILARITY", "0.4"))
+
 # Django's cap on the body of a form request, and the API's on a JSON body (api/parsers.py): Django's own default
 # (2.5 MB), written out because the API depends on it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

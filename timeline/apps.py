@@ -11,11 +11,14 @@ class TimelineConfig(AppConfig):
         from events import registry
         from timeline import domain
         from timeline.projections import DevelopmentProjector, EntityProjector, TimelineProjector
+        from timeline.search import SearchProjector
 
         domain.register_event_types()
         # Order matters: developments link to entities, so entities are projected first (and reset last).
         registry.register_projector(EntityProjector())
         registry.register_projector(DevelopmentProjector())
+        # The search index reads the history rows the developments projector has just written.
+        registry.register_projector(SearchProjector())
         registry.register_projector(TimelineProjector())
 
         # The curation roles' permissions, completed after every migrate (timeline/roles.py).

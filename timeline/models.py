@@ -193,3 +193,31 @@ class NamedTimeline(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SearchDocument(models.Model):
+    """The searchable text of one version of a development (timeline.search keeps it; the search index's rows).
+
+    One row per history row, so `as_of` searches the words a development had then; `is_current` marks the
+    rows of the current versions. Each backend indexes these columns its own way (the 0004 migration):
+    PostgreSQL a trigger-maintained weighted tsvector (`document`) with GIN and a pg_trgm index, SQLite an
+    FTS5 trigram table kept in step by triggers.
+    """
+
+    version = models.OneToOneField(
+        DevelopmentVersion, primary_key=True, on_delete=models.CASCADE, related_name="search_document"
+    )
+    development = models.ForeignKey(Development, on_delete=models.CASCADE, related_name="+")
+    is_current = models.BooleanField(default=True)
+    title = models.TextField()
+    body = models.TextField(blank=True)
+    # the claims and excerpts of its citations, one per line
+    citations = models.TextField(blank=True)
+    # the names and aliases (in every language) of its entities, one per line
+    entities = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["development", "is_current"], name="searchdoc_current")]
+
+    def __str__(self) -> str:
+        return f"search: {self.version_id}"

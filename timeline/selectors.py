@@ -13,7 +13,7 @@ from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from events import store
-from timeline import domain
+from timeline import domain, search
 from timeline.models import (
     Development,
     DevelopmentEntity,
@@ -157,7 +157,8 @@ def _timeline_query(slug: str, position: int | None) -> Q:
     return query
 
 
-def _filter_query(filters: TimelineFilters, position: int | None) -> Q:
+def _filter_query(filters: TimelineFilters, position: int | None, searched: search.SearchQuery | None = None) -> Q:
+    """`searched`: filters.text already parsed (parsing looks up similar entity names), else parsed here."""
     query = Q()
     if filters.categories:
         query &= Q(category__in=filters.categories)
@@ -178,8 +179,9 @@ def _filter_query(filters: TimelineFilters, position: int | None) -> Q:
         query &= Q(date_upper__gte=filters.date_from)
     if filters.date_to:
         query &= Q(date_lower__lte=filters.date_to)
-    if filters.text:
-        query &= Q(title__icontains=filters.text) | Q(summary__icontains=filters.text)
+    if filters.text.strip():
+        searched = searched or search.parse(filters.text)
+        query &= search.search_filter(searched, as_of=position is not None)
     if filters.disputed is not None:
         query &= Q(disputed=filters.disputed)
     if filters.min_reliability:
@@ -230,7 +232,8 @@ def timeline_developments_at(
     With prefetch=False, rows come without their entities: a caller that names them from the rows' snapshots
     (the API, with `entity_names`) saves the prefetch query.
     """
-    query = _filter_query(filters, position)
+    searched = search.parse(filters.text) if filters.text.strip() else None
+    query = _filter_query(filters, position, searched)
     if filters.timeline:
         query &= _timeline_query(filters.timeline, position)
     statuses = ("current", "retracted") if filters.include_retracted else VISIBLE_STATUSES
@@ -248,6 +251,9 @@ def timeline_developments_at(
         )
         if prefetch:
             queryset = queryset.prefetch_related("entities")
+    if searched is not None:
+        # `search_rank`, lower first: what ordering=relevance sorts by.
+        queryset = search.annotate_rank(queryset, searched, as_of=position is not None)
     # No DISTINCT needed: the entity filter joins one link row per development (unique per pair).
     return queryset.order_by("date_lower", "date_upper", "title", "pk")
 

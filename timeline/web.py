@@ -15,8 +15,9 @@ from urllib.parse import urlencode
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.safestring import SafeString, mark_safe
 
-from timeline import selectors
+from timeline import search, selectors
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
 from timeline.figure import (
     CATEGORY_COLOURS,
@@ -44,7 +45,12 @@ class TimelineFilterForm(forms.Form):
     entity = forms.CharField(
         required=False, max_length=200, label="Entity", help_text="A name or alias in any language, e.g. Nvidia"
     )
-    q = forms.CharField(required=False, max_length=200, label="Text", help_text="Words in the title or summary")
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Search",
+        help_text='Titles, summaries, citations and entity names (华为 too): words, "a phrase", OR, -word',
+    )
     to = forms.CharField(required=False, max_length=64, label="To", help_text="e.g. 2024-06")
     as_of = forms.CharField(
         required=False, max_length=64, label="As of", help_text="A log position or a time, e.g. 2025-01-27T00:00Z"
@@ -138,6 +144,8 @@ class DevelopmentEntry:
     disputed: bool
     entities: list[EntityLabel]
     citations: list[CitationView]
+    # Where a searched development matches: escaped stored text with each hit in <mark> (timeline.search).
+    snippet: SafeString | None = None
 
 
 def _get(source: object, name: str) -> object:
@@ -158,7 +166,9 @@ def citation_view(citation: CitationData | Citation) -> CitationView:
     )
 
 
-def development_entry(row: Development | DevelopmentVersion, labels: dict[str, EntityLabel]) -> DevelopmentEntry:
+def development_entry(
+    row: Development | DevelopmentVersion, labels: dict[str, EntityLabel], snippet: str | None = None
+) -> DevelopmentEntry:
     """A list entry from a Development (current) or DevelopmentVersion (as_of) row; `labels` name the entities
     of the row's snapshot (selectors.entity_labels, read once for a page).
 
@@ -175,6 +185,8 @@ def development_entry(row: Development | DevelopmentVersion, labels: dict[str, E
         disputed=row.disputed,
         entities=[labels.get(entity_id) or EntityLabel(entity_id) for entity_id in row.snapshot.get("entities", [])],
         citations=[citation_view(citation) for citation in citations],
+        # Safe: timeline.search.snippets escapes the stored text and adds only <mark>.
+        snippet=mark_safe(snippet) if snippet else None,  # noqa: S308
     )
 
 
@@ -301,10 +313,12 @@ def timeline_page(request: HttpRequest, slug: str) -> HttpResponse:
             figure_error = str(error)
     query = _query_string(request)
     labels = selectors.entity_labels(entity_id for row in rows for entity_id in row.snapshot.get("entities", []))
+    searched = str(form.cleaned_data.get("q") or "").strip() if not form.errors else ""
+    found = search.snippets(search.parse(searched), rows) if searched and rows else {}
     context = {
         "named": named,
         "form": form,
-        "entries": [development_entry(row, labels) for row in rows],
+        "entries": [development_entry(row, labels, found.get(row.pk)) for row in rows],
         "figure_svg": figure_svg,
         "figure_error": figure_error,
         "max_figure_items": MAX_FIGURE_ITEMS,

@@ -24,7 +24,7 @@ from api.renderers import AtomRenderer, CSVRenderer, ICalendarRenderer, STIXRend
 from api.views.base import ApiView, created
 from events.store import ConcurrencyError, IdempotencyConflictError
 from interop.spreadsheet import CSV_COLUMNS
-from timeline import selectors, services
+from timeline import search, selectors, services
 from timeline.models import Development
 
 TIMELINE_RENDERERS = [JSONRenderer, TimelineJSRenderer, CSVRenderer, ICalendarRenderer, AtomRenderer, STIXRenderer]
@@ -146,7 +146,8 @@ class TimelineReadMixin(ApiView):
         )
         if not filterset.is_valid():
             raise form_errors(filterset.errors)
-        ordering = filterset.sort_order or ("-changed" if fmt == "atom" else "date")
+        searched = str(filterset.form.cleaned_data.get("q") or "").strip()
+        ordering = filterset.sort_order or ("-changed" if fmt == "atom" else "relevance" if searched else "date")
         page_size = page_size_from(request, MAX_PAGE_SIZE if fmt in EXPORT_FORMATS else DEFAULT_PAGE_SIZE)
         queryset = filterset.qs
         position = filterset.as_of_position
@@ -156,13 +157,18 @@ class TimelineReadMixin(ApiView):
         page = KeysetPagination().paginate(queryset, request, ordering=ordering, page_size=page_size)
         names = selectors.entity_names(entity for row in page.rows for entity in row.snapshot["entities"])
         base_url = self.base_url()
+        results = [s.development_row(row, base_url=base_url, entity_names=names) for row in page.rows]
+        if searched:
+            found = search.snippets(search.parse(searched), page.rows)
+            for row, result in zip(page.rows, results, strict=True):
+                result["search_snippet"] = found.get(row.pk, "")
         data = {
             **self.page_header(position),
             "position": validators.position,
             "as_of": position,
             "next": page.next_url,
             "next_cursor": page.next_cursor,
-            "results": [s.development_row(row, base_url=base_url, entity_names=names) for row in page.rows],
+            "results": results,
         }
         response = self.answer(data, validators)
         if page.next_url:

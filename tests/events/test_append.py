@@ -291,6 +291,7 @@ def test_each_projection_records_the_last_position_it_applied_in_the_same_transa
     assert checkpoints == {
         "entities": store.last_position(),
         "developments": store.last_position(),
+        "search": store.last_position(),
         "timelines": store.last_position(),
     }
 

@@ -252,7 +252,9 @@ def test_an_injected_filter_matches_nothing_rather_than_everything(world: dict[s
     for payload in SQL:
         response = client.get("/api/developments/", {"q": payload})
         assert response.status_code == 200
-        assert response.json()["results"] == [], payload
+        # q is full-text search: the hostile development holds these very characters (`onerror`, `=`) and may be
+        # found, the plain one never is.
+        assert [row["title"] for row in response.json()["results"]] in ([], [HOSTILE_TITLE]), payload
         response = client.get("/api/developments/", {"tag": payload})
         assert response.status_code == 200 and response.json()["results"] == [], payload
 

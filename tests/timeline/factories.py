@@ -21,6 +21,7 @@ from timeline.models import (
     Entity,
     EntityAlias,
     NamedTimeline,
+    SearchDocument,
 )
 from timeline.taxonomy import Category, Kind
 
@@ -89,6 +90,7 @@ def projection_rows() -> dict[str, list[dict[str, Any]]]:
         "development_version": (DevelopmentVersion, ()),
         "development_version_entity": (DevelopmentVersionEntity, ("id",)),
         "named_timeline": (NamedTimeline, ()),
+        "search_document": (SearchDocument, ()),
         "projection_checkpoint": (ProjectionCheckpoint, ()),
     }
     snapshot = {}

@@ -168,8 +168,11 @@ def test_filter_by_date_range_matches_on_overlap(
     assert names(figure, date_from=date_from, date_to=date_to) == expected
 
 
-def test_filter_by_text_searches_titles_and_summaries_case_insensitively(figure: dict[str, Development]) -> None:
-    assert names(figure, text="DEEPSEEK") == ["deepseek", "v3"]
+def test_filter_by_text_searches_titles_summaries_and_entity_names_case_insensitively(
+    figure: dict[str, Development],
+) -> None:
+    # "Hiring spree" says DeepSeek only through its entity.
+    assert names(figure, text="DEEPSEEK") == ["deepseek", "hiring", "v3"]
     assert names(figure, text="ten thousand") == ["gpus"]
     assert names(figure, text="founded") == ["high-flyer", "deepseek"]
 

@@ -25,7 +25,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from events.store import ConcurrencyError
-from timeline import services
+from timeline import search, services
 from timeline.admin.common import actor_of, add_service_errors, new_token, page_context, safe_link
 from timeline.admin.forms import (
     CitationAddForm,
@@ -82,8 +82,12 @@ class DevelopmentAdmin(admin.ModelAdmin):
     )
     list_display_links = ("display_date", "title")
     list_filter = ("category", "kind", EntityFilter, "precision", "disputed", "status")
-    search_fields = ("title", "summary")
-    search_help_text = "Words in the title or summary, or an entity by name or alias in any language (华为, BIS)."
+    # The box searches as the API's q does (timeline.search, in get_search_results); the fields only make it show.
+    search_fields = ("title",)
+    search_help_text = (
+        'Full text of titles, summaries, citations and entity names in any language (华为, BIS): words, "a phrase", '
+        "OR, -word; or a development's id."
+    )
     date_hierarchy = "date_lower"
     ordering = ("-date_lower", "title")
     list_per_page = 50
@@ -100,9 +104,11 @@ class DevelopmentAdmin(admin.ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Development], search_term: str
     ) -> tuple[QuerySet[Development], bool]:
-        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        found, may_have_duplicates = queryset, False
         term = search_term.strip()
         if term:
+            found = queryset.filter(search.search_filter(search.parse(term), as_of=False))
+            # Part of an entity's name or alias, as the admin has always found (a prefix while typing).
             by_entity = DevelopmentEntity.objects.filter(entity_id__in=_entities_matching(term)).values("development")
             found = found | queryset.filter(pk__in=by_entity)
             with contextlib.suppress(ValueError):

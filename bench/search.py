@@ -1,0 +1,251 @@
+"""Search benchmark on PostgreSQL: p50/p95 of a `q` search (a ranked first page) against raw SQL running the same
+tsquery.
+
+Run: `.venv/bin/python -m bench.search` (see `--help`). It creates its own database (bench_search by default),
+migrates it, fills it with synthetic developments (1,000,000 by default), builds their search documents, measures,
+prints a table, writes bench/results/search.json and drops the database (--keep-db keeps and reuses it).
+A benchmark, not a test.
+
+How the data is made (said in the output too): the read models come from bench/synthetic.py (generated inside
+PostgreSQL, not through the projectors), and the search documents are generated from the history rows by one
+INSERT ... SELECT here: the title, twelve words per document drawn by hash from a vocabulary of the field (so a
+word is in a few percent of the documents, a pair in a fraction of that), and the names and aliases of the
+entities (华为 among them). The trigger the migration installs computes each document's tsvector, as it does for
+the projector; the GIN indexes are dropped for the load and built again after it.
+
+What is measured, in one run, each after a warm-up, N requests in sequence, for each query in QUERIES:
+  api   GET /api/developments/?q=... through Django's full request path in-process (middleware, filters, the
+        search selector, ranking, keyset pagination, snippets, serialisation, JSON), timed around the call;
+  raw   the same 51 rows by hand-written SQL through psycopg: the developments joined to their current search
+        document, `document @@ (websearch_to_tsquery('english', q) || websearch_to_tsquery('simple', q))`,
+        ordered by ts_rank, then the rows' search documents for snippets (two statements).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import psycopg
+
+from bench.api import _create_database, _drop_database, _percentiles, _placeholder_log
+
+BENCH_DIR = Path(__file__).resolve().parent
+DEFAULT_OUTPUT = BENCH_DIR / "results" / "search.json"
+
+_WORDS = (
+    "export controls entity list license lithography wafer foundry yield node packaging memory bandwidth "
+    "accelerator cluster training inference model weights benchmark reasoning distillation smuggling shell "
+    "company indictment sanctions tariff subsidy fab capacity equipment etching deposition photoresist "
+    "immersion ultraviolet reticle chiplet interposer substrate datacenter hyperscaler procurement stockpile "
+    "tender auction procurement ministry bureau commerce treasury customs seizure investigation prosecutor "
+    "court ruling appeal settlement merger acquisition investment fund venture startup founder researcher "
+    "talent recruitment laboratory university paper preprint release launch announcement roadmap shipment "
+    "delivery order contract revenue earnings forecast guidance decline growth shortage surplus inventory "
+    "price premium discount rental cloud compute quota allocation priority waiver exemption loophole "
+    "enforcement penalty fine audit compliance screening diversion transshipment broker intermediary"
+)
+VOCABULARY = tuple(_WORDS.split())
+QUERIES = [
+    ("one word", "lithography"),
+    ("a phrase", '"export controls"'),
+    ("OR", "smuggling OR transshipment"),
+    ("exclusion", "foundry -subsidy"),
+    ("entity name", "Huawei"),
+]
+
+
+def _build_documents() -> float:
+    """Search documents for every history row, generated in SQL; returns the seconds it took."""
+    from django.db import connection
+
+    words = "ARRAY[" + ",".join(f"'{word}'" for word in VOCABULARY) + "]"
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE timeline_searchdocument")
+        cursor.execute("DROP INDEX IF EXISTS searchdoc_document")
+        cursor.execute("DROP INDEX IF EXISTS searchdoc_text_trgm")
+        cursor.execute(
+            f"""
+            INSERT INTO timeline_searchdocument (version_id, development_id, is_current, title, body, citations,
+                entities)
+            SELECT v.id, v.development_id, v.valid_to_position IS NULL, v.title,
+                   (SELECT string_agg(({words})[1 + abs(hashtext(v.id || ':' || k)) % {len(VOCABULARY)}], ' ')
+                    FROM generate_series(1, 12) AS k),
+                   '',
+                   coalesce((SELECT string_agg(a.name, E'\\n') FROM timeline_developmentversionentity ve
+                             JOIN timeline_entityalias a ON a.entity_id = ve.entity_id WHERE ve.version_id = v.id),
+                            '')
+            FROM timeline_developmentversion v
+            """
+        )
+        cursor.execute("CREATE INDEX searchdoc_document ON timeline_searchdocument USING gin (document)")
+        cursor.execute(
+            "CREATE INDEX searchdoc_text_trgm ON timeline_searchdocument "
+            "USING gin ((title || ' ' || body || ' ' || citations || ' ' || entities) gin_trgm_ops)"
+        )
+        cursor.execute("ANALYZE timeline_searchdocument")
+    return time.perf_counter() - started
+
+
+RAW_PAGE = """
+SELECT d.id, d.title, d.summary, d.edtf, d.display_date, d.date_lower, d.date_upper, d.category, d.kind, d.status,
+       d.disputed, d.version, d.last_position, d.updated_at, d.snapshot
+FROM timeline_development d JOIN timeline_searchdocument s ON s.development_id = d.id AND s.is_current
+WHERE s.document @@ (websearch_to_tsquery('english', %(q)s) || websearch_to_tsquery('simple', %(q)s))
+  AND d.status IN ('current')
+ORDER BY ts_rank(s.document, websearch_to_tsquery('english', %(q)s) || websearch_to_tsquery('simple', %(q)s)) DESC,
+         d.date_lower, d.date_upper, d.title, d.id
+LIMIT 51
+"""
+RAW_SNIPPETS = """
+SELECT development_id, title, body, citations, entities FROM timeline_searchdocument
+WHERE development_id = ANY(%s) AND is_current
+"""
+
+
+def _time_api(client: Any, q: str, *, requests: int, warmup: int) -> tuple[dict[str, float], int]:
+    url = f"/api/developments/?q={quote(q)}"
+    for _ in range(warmup):
+        response = client.get(url)
+        assert response.status_code == 200, response.content[:500]
+    samples = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.get(url)
+        samples.append(time.perf_counter() - started)
+    return _percentiles(samples), len(response.json()["results"])
+
+
+def _time_raw(dsn: str, q: str, *, requests: int, warmup: int) -> tuple[dict[str, float], int, list[str]]:
+    with psycopg.connect(dsn) as conn:
+
+        def page() -> int:
+            rows = conn.execute(RAW_PAGE, {"q": q}).fetchall()
+            conn.execute(RAW_SNIPPETS, [[row[0] for row in rows[:50]]]).fetchall()
+            return len(rows)
+
+        for _ in range(warmup):
+            page()
+        samples = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            count = page()
+            samples.append(time.perf_counter() - started)
+        plan = conn.execute("EXPLAIN (ANALYZE, FORMAT TEXT) " + RAW_PAGE, {"q": q}).fetchall()
+    return _percentiles(samples), min(count, 50), [line[0] for line in plan]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--db-name", default="bench_search")
+    parser.add_argument("--developments", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--keep-db", action="store_true", help="keep (and reuse) the database")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("--no-output", action="store_true")
+    args = parser.parse_args(argv)
+
+    if urlsplit(args.server).scheme not in ("postgres", "postgresql"):
+        print("bench.search: --server must be a postgres:// URL", file=sys.stderr)
+        return 2
+    dsn = f"{args.server.rstrip('/')}/{args.db_name}"
+    reused = _create_database(args.server, args.db_name, reuse=args.keep_db)
+    os.environ["DATABASE_URL"] = dsn
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("DB_CONN_MAX_AGE", "600")
+    os.environ["API_THROTTLE_ANON"] = "100000000/minute"
+    os.environ["API_THROTTLE_USER"] = "100000000/minute"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connections
+    from django.test import Client
+
+    from bench import synthetic
+    from timeline.models import SearchDocument
+
+    load_start = os.getloadavg()[0]
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    store = synthetic.existing(args.developments) if reused else None
+    if store is None:
+        synthetic.reset()
+        store = synthetic.generate(developments=args.developments)
+    _placeholder_log(store.window_end)
+    generation_s = time.perf_counter() - started
+    documents_s = _build_documents() if not (reused and SearchDocument.objects.exists()) else 0.0
+    documents = SearchDocument.objects.count()
+    print(
+        f"bench.search: {store.developments:,} synthetic developments ({generation_s:.0f} s) and {documents:,} "
+        f"search documents ({documents_s:.0f} s), generated in PostgreSQL by SQL (bench/synthetic.py and "
+        "_build_documents), not through the projectors."
+    )
+    connections.close_all()
+    client = Client()
+    rows = []
+    for name, q in QUERIES:
+        api, api_rows = _time_api(client, q, requests=args.requests, warmup=args.warmup)
+        raw, raw_rows, plan = _time_raw(dsn, q, requests=args.requests, warmup=args.warmup)
+        rows.append(
+            {
+                "name": name,
+                "q": q,
+                "api": {**api, "rows": api_rows},
+                "raw_sql": {**raw, "rows": raw_rows},
+                "api_over_raw_p95": round(api["p95_ms"] / raw["p95_ms"], 2),
+                "raw_sql_plan": plan,
+            }
+        )
+    print(f"{'query':14} {'api p50':>9} {'api p95':>9} {'raw p50':>9} {'raw p95':>9} {'ratio p95':>9} {'rows':>5}")
+    for row in rows:
+        api, raw = row["api"], row["raw_sql"]
+        print(
+            f"{row['name']:14} {api['p50_ms']:9.2f} {api['p95_ms']:9.2f} {raw['p50_ms']:9.2f} {raw['p95_ms']:9.2f} "
+            f"{row['api_over_raw_p95']:9.2f} {api['rows']:5}"
+        )
+    print("aims: api p95 < 100 ms and api/raw p95 <= 2x")
+    result = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_1m_start": load_start,
+            "load_1m_end": os.getloadavg()[0],
+        },
+        "data": {
+            "developments": store.developments,
+            "search_documents": documents,
+            "how": "read models by bench/synthetic.py, search documents by SQL from the history rows (twelve "
+            "vocabulary words each, plus entity names and aliases); not through the projectors",
+            "generation_s": round(generation_s, 1),
+            "documents_s": round(documents_s, 1),
+            "reused_database": reused,
+        },
+        "queries": rows,
+        "aims": {"api_p95_ms": 100, "api_over_raw_p95": 2.0},
+    }
+    if not args.no_output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"wrote {args.output}")
+    if not args.keep_db:
+        connections.close_all()
+        _drop_database(args.server, args.db_name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

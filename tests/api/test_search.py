@@ -1,0 +1,89 @@
+"""GET /api/developments/?q=: ranked by relevance by default, with highlighted snippets, paged by cursor, combined
+with as_of. No servers started (the full-text query table itself is in tests/timeline/test_search.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from events import store
+from tests.api.conftest import citation, record
+from timeline import services
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sample(entities: None) -> dict[str, Any]:
+    return {
+        "title": record(title="Huawei ships the Ascend 910C", date="2024-12", entities=["huawei"]),
+        "summary": record(
+            title="SMIC expands capacity",
+            date="2023-01",
+            entities=["smic"],
+            summary="Its largest customer is Huawei <b>again</b>.",
+        ),
+        "citation": record(
+            title="Export licences revoked",
+            date="2024-05",
+            citations=[citation(excerpt="Licences to ship to Huawei were revoked.")],
+        ),
+        "other": record(title="DeepSeek releases R1", date="2025-01-20", entities=["deepseek"]),
+    }
+
+
+def test_a_search_is_ranked_by_relevance_with_a_highlighted_escaped_snippet(anon: Any, sample: dict[str, Any]) -> None:
+    response = anon.get("/api/developments/?q=huawei")
+    assert response.status_code == 200, response.content
+    rows = response.json()["results"]
+    assert len(rows) == 3
+    assert rows[0]["title"] == "Huawei ships the Ascend 910C"
+    assert rows[0]["search_snippet"] == "<mark>Huawei</mark> ships the Ascend 910C"
+    by_title = {row["title"]: row["search_snippet"] for row in rows}
+    assert by_title["SMIC expands capacity"] == "Its largest customer is <mark>Huawei</mark> &lt;b&gt;again&lt;/b&gt;."
+    assert by_title["Export licences revoked"] == "Licences to ship to <mark>Huawei</mark> were revoked."
+
+
+def test_a_list_without_q_has_no_snippet_and_keeps_date_order(anon: Any, sample: dict[str, Any]) -> None:
+    rows = anon.get("/api/developments/").json()["results"]
+    assert [row["date"] for row in rows] == ["2023-01", "2024-05", "2024-12", "2025-01-20"]
+    assert all("search_snippet" not in row for row in rows)
+
+
+def test_another_ordering_can_be_asked_for_with_q(anon: Any, sample: dict[str, Any]) -> None:
+    rows = anon.get("/api/developments/?q=huawei&ordering=-date").json()["results"]
+    assert [row["date"] for row in rows] == ["2024-12", "2024-05", "2023-01"]
+
+
+def test_ordering_by_relevance_without_q_is_a_400_naming_the_field(anon: Any, sample: dict[str, Any]) -> None:
+    response = anon.get("/api/developments/?ordering=relevance")
+    assert response.status_code == 400
+    assert "ordering" in response.json()
+
+
+def test_relevance_pages_walk_every_match_once(anon: Any, sample: dict[str, Any]) -> None:
+    seen: list[str] = []
+    url = "/api/developments/?q=huawei OR deepseek&page_size=1"
+    for _ in range(10):
+        body = anon.get(url).json()
+        seen += [row["title"] for row in body["results"]]
+        if not body["next"]:
+            break
+        url = body["next"]
+    assert sorted(seen) == sorted(
+        ["Huawei ships the Ascend 910C", "SMIC expands capacity", "Export licences revoked", "DeepSeek releases R1"]
+    )
+
+
+def test_q_with_as_of_searches_the_timeline_as_it_was(anon: Any, sample: dict[str, Any]) -> None:
+    before = store.last_position()
+    development = sample["other"]
+    services.development_revise(
+        development_id=development.pk, changes={"title": "DeepSeek releases V3"}, expected_version=development.version
+    )
+    assert [row["title"] for row in anon.get("/api/developments/?q=R1").json()["results"]] == []
+    rows = anon.get(f"/api/developments/?q=R1&as_of={before}").json()["results"]
+    assert [(row["title"], row["search_snippet"]) for row in rows] == [
+        ("DeepSeek releases R1", "DeepSeek releases <mark>R1</mark>")
+    ]
