@@ -156,7 +156,8 @@ def delivery_send(*, delivery_id: int) -> Outcome:
         if not 200 <= status < 300:
             return _failed(delivery, f"HTTP {status}", status, now)
         _sent(delivery, status, now)
-        SavedSearch.objects.filter(pk=search.pk, webhook_failing_since__isnull=False).update(webhook_failing_since=None)
+        if search.webhook_failing_since is not None:  # most sends: a healthy endpoint, no write needed
+            SavedSearch.objects.filter(pk=search.pk).update(webhook_failing_since=None)
         return Outcome.SENT
     try:
         send_mail(

@@ -170,3 +170,18 @@ def test_a_redirect_is_not_followed(receiver: Receiver, settings: Any) -> None:
     receiver.status = 307
     assert send_due() == [Outcome.RETRY]
     assert AlertDelivery.objects.get().last_status == 307
+
+
+def test_a_success_clears_the_endpoints_failing_since(receiver: Receiver, settings: Any) -> None:
+    settings.ALERTS_RETRY_BASE_SECONDS = 0
+    search = webhook_search(receiver.url())
+    record()
+    alerts_consume_all()
+    receiver.status = 503
+    send_due()
+    search.refresh_from_db()
+    assert search.webhook_failing_since is not None
+    receiver.status = 200
+    assert send_due() == [Outcome.SENT]
+    search.refresh_from_db()
+    assert search.webhook_failing_since is None
