@@ -8,6 +8,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api.figure_views import TimelineFigurePNGView, TimelineFigureSVGView
+from api.views.alerts import SavedSearchDetailView, SavedSearchListView, SavedSearchSecretView
 from api.views.changes import ChangesView, FeedView
 from api.views.developments import (
     DevelopmentCitationsView,
@@ -17,6 +18,7 @@ from api.views.developments import (
     DevelopmentListView,
 )
 from api.views.root import ApiRootView
+from api.views.stream import ChangeStreamView
 from api.views.timelines import TimelineDetailView, TimelineFeedView, TimelineListView
 
 urlpatterns = [
@@ -33,6 +35,10 @@ urlpatterns = [
     path("timelines/<str:slug>/figure.svg", TimelineFigureSVGView.as_view(), name="timeline-figure-svg"),
     path("timelines/<str:slug>/figure.png", TimelineFigurePNGView.as_view(), name="timeline-figure-png"),
     path("changes/", ChangesView.as_view(), name="changes"),
+    path("changes/stream/", ChangeStreamView.as_view(), name="changes-stream"),
+    path("saved-searches/", SavedSearchListView.as_view(), name="saved-search-list"),
+    path("saved-searches/<str:pk>/", SavedSearchDetailView.as_view(), name="saved-search-detail"),
+    path("saved-searches/<str:pk>/secret/", SavedSearchSecretView.as_view(), name="saved-search-secret"),
     path("feed/", FeedView.as_view(), name="feed"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Our template puts the Content-Security-Policy nonce on the page's inline style and script.

@@ -21,7 +21,7 @@ app.conf.result_serializer = "json"
 # per queue). Flagging runs inside each source's poll task (fetch, parse, store, flag: one task per source), so
 # "feeds" carries fetching and flagging. A worker started without -Q consumes every queue listed here, which is
 # what the embedded default's single worker (`dev.py run`) does; `-Q feeds` narrows a worker to one queue.
-QUEUES = ("default", "feeds", "email")
+QUEUES = ("default", "feeds", "email", "alerts")
 app.conf.task_queues = [Queue(name, routing_key=name) for name in QUEUES]
 app.conf.task_default_queue = "default"
 app.conf.task_routes = {
@@ -29,6 +29,9 @@ app.conf.task_routes = {
     # dispatch waits in the same line (and expires) instead of piling more polls on top.
     "workers.feeds.*": {"queue": "feeds"},
     "digests.*": {"queue": "email"},
+    # Alerts have their own queue: a burst of webhook sends (or a slow receiver's timeouts) must not delay feed
+    # polls or digests, and the minute promised for an alert must not wait behind a feed backlog.
+    "alerts.*": {"queue": "alerts"},
     "workers.tasks.heartbeat": {"queue": "default"},
 }
 
@@ -101,7 +104,7 @@ if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
 
 # Every task module, named once: a task a worker has not imported is "unregistered" there, and beat's messages
 # for it would be discarded. tests/workers/test_heartbeat.py checks every beat entry names a registered task.
-app.conf.imports = ("workers.tasks", "workers.feeds", "workers.digests")
+app.conf.imports = ("workers.tasks", "workers.feeds", "workers.digests", "workers.alerts")
 
 
 @app.on_after_configure.connect

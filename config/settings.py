@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "timeline",
     "sources",
     "digests",
+    "alerts",
     "workers",
     "interop",
     "api",
@@ -356,6 +357,35 @@ DIGEST_CONFIRMATIONS_PER_RECIPIENT_PER_DAY = int(os.environ.get("DIGEST_CONFIRMA
 DIGEST_SUBSCRIBE_REQUESTS_PER_CLIENT_PER_HOUR = int(
     os.environ.get("DIGEST_SUBSCRIBE_REQUESTS_PER_CLIENT_PER_HOUR", "10")
 )
+
+# Alerts (alerts/, workers/alerts.py): saved searches, their webhooks and emails, and the live change stream.
+# Webhook targets are checked like feed addresses, but with their own switch: any signed-in user names webhook
+# URLs, while only analysts name feeds, so opening loopback for local feeds must not open it for webhooks.
+# For development and tests only.
+ALERTS_ALLOW_LOOPBACK = env_bool("ALERTS_ALLOW_LOOPBACK", False)
+# How often beat runs the consumer (seconds): an alert's latency from commit to send is about this plus a send.
+ALERTS_CONSUME_SECONDS = float(os.environ.get("ALERTS_CONSUME_SECONDS", "2"))
+# One webhook POST waits at most this long (connect, then each read): a slow receiver must not hold a worker.
+ALERTS_SEND_TIMEOUT = 10.0
+# A claimed delivery is due again after this (a worker killed mid-send); longer than a send can take.
+ALERTS_SEND_LEASE_SECONDS = 120
+# Retries double from the base up to the cap, for ALERTS_RETRY_HOURS after the alert (Standard Webhooks' advice:
+# retry for about a day); an endpoint failing for ALERTS_DISABLE_AFTER_HOURS is disabled and its owner told.
+ALERTS_RETRY_BASE_SECONDS = float(os.environ.get("ALERTS_RETRY_BASE_SECONDS", "10"))
+ALERTS_RETRY_MAX_SECONDS = 3 * 3600
+ALERTS_RETRY_HOURS = 24.0
+ALERTS_DISABLE_AFTER_HOURS = 24.0
+# Deliveries handed to one send task (a few seconds of work at loopback speed; small enough to spread).
+ALERTS_SEND_CHUNK = 50
+# The most alerts in one daily email; the rest wait for the next.
+ALERTS_DAILY_MAX = 200
+ALERTS_USER_AGENT = os.environ.get("ALERTS_USER_AGENT", "intelligence-timeline-webhooks/1.0")
+# The live stream (/api/changes/stream/): a connection ends after ALERTS_STREAM_MAX_SECONDS (the client
+# reconnects with Last-Event-ID), so it never pins a web worker; a comment every ALERTS_STREAM_KEEPALIVE_SECONDS
+# keeps proxies from closing an idle one; the log is polled every ALERTS_STREAM_POLL_SECONDS.
+ALERTS_STREAM_MAX_SECONDS = float(os.environ.get("ALERTS_STREAM_MAX_SECONDS", "300"))
+ALERTS_STREAM_KEEPALIVE_SECONDS = 15.0
+ALERTS_STREAM_POLL_SECONDS = 1.0
 
 # Feeds: fetching, polling and flagging (sources/, workers/feeds.py). The code reads each one when it runs, so
 # tests change them with pytest-django's `settings` fixture. The environment sets those an operator may need to:

@@ -57,7 +57,7 @@ def test_the_file_parses_and_has_every_service(compose: dict[str, Any]) -> None:
     assert services["postgres"]["image"].startswith("postgres:")
     assert services["redis"]["image"].startswith("redis:")
     assert services["mailpit"]["image"].startswith("axllent/mailpit:")
-    assert set(app_services(compose)) == {"web", "worker", "worker-email", "worker-default", "beat"}
+    assert set(app_services(compose)) == {"web", "worker", "worker-email", "worker-alerts", "worker-default", "beat"}
     for name, svc in app_services(compose).items():
         assert svc["build"] == ".", name
         assert (ROOT / "Dockerfile").exists()
@@ -82,9 +82,14 @@ def test_exactly_one_beat_and_nothing_scales_it(compose: dict[str, Any]) -> None
 
 def test_workers_consume_every_queue_and_the_routes_only_name_those_queues(compose: dict[str, Any]) -> None:
     workers = {name: svc for name, svc in compose["services"].items() if celery_role(svc) == "worker"}
-    assert set(workers) == {"worker", "worker-email", "worker-default"}
+    assert set(workers) == {"worker", "worker-email", "worker-alerts", "worker-default"}
     consumed = {name: queues_of(svc) for name, svc in workers.items()}
-    assert consumed == {"worker": {"feeds"}, "worker-email": {"email"}, "worker-default": {"default"}}
+    assert consumed == {
+        "worker": {"feeds"},
+        "worker-email": {"email"},
+        "worker-alerts": {"alerts"},
+        "worker-default": {"default"},
+    }
     assert set().union(*consumed.values()) == set(QUEUES)
     routed = {route["queue"] for route in app.conf.task_routes.values()} | {app.conf.task_default_queue}
     assert routed == set(QUEUES)
@@ -95,7 +100,7 @@ def test_workers_consume_every_queue_and_the_routes_only_name_those_queues(compo
 
 
 def test_the_feed_worker_is_the_one_to_scale_and_has_no_fixed_container_name(compose: dict[str, Any]) -> None:
-    for name in ("web", "worker", "worker-email", "worker-default"):
+    for name in ("web", "worker", "worker-email", "worker-alerts", "worker-default"):
         assert "container_name" not in compose["services"][name]
     assert "--scale worker=" in (ROOT / "docker-compose.yml").read_text()
 
@@ -107,7 +112,7 @@ def test_every_long_running_service_has_a_health_check(compose: dict[str, Any]) 
     assert web == ["CMD", "python", "config/probe.py", "http://127.0.0.1:8000/health/live"]
     beat = compose["services"]["beat"]["healthcheck"]["test"]
     assert beat[-3:] == ["http://web:8000/health/ready", "--check", "beat"]
-    for name in ("worker", "worker-email", "worker-default"):
+    for name in ("worker", "worker-email", "worker-alerts", "worker-default"):
         test = compose["services"][name]["healthcheck"]["test"]
         node = command_words(compose["services"][name])[command_words(compose["services"][name]).index("-n") + 1]
         assert f"inspect ping --timeout 10 -d {node.split('@')[0]}@$$HOSTNAME" in test[1], name

@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from celery.schedules import crontab
+from django.conf import settings
 
 # Seconds between heartbeats; the end-to-end test of `dev.py run` shortens it to see beats quickly.
 HEARTBEAT_SECONDS = float(os.environ.get("HEARTBEAT_SECONDS", "30"))
@@ -43,3 +44,14 @@ BEAT_SCHEDULE["flagger-retrain-nightly"] = {
     "schedule": crontab(hour=3, minute=15),
     "options": {"expires": 3600.0},
 }
+
+# Alerts: the consumer every ALERTS_CONSUME_SECONDS (cheap while the log stands still: one query), so an alert
+# leaves within seconds of its commit; retries and sends whose task was lost are found every 10 s. This module is
+# imported once Celery has configured itself from the settings (config.celery), so reading them here is safe.
+_ALERTS_SECONDS = float(settings.ALERTS_CONSUME_SECONDS)
+BEAT_SCHEDULE["alerts-consume"] = {
+    "task": "alerts.consume",
+    "schedule": _ALERTS_SECONDS,
+    "options": {"expires": _ALERTS_SECONDS},
+}
+BEAT_SCHEDULE["alerts-dispatch-due"] = {"task": "alerts.dispatch_due", "schedule": 10.0, "options": {"expires": 10.0}}

@@ -262,6 +262,15 @@ class _CheckedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self.raw_sock = self._tls.wrap_socket(sock, server_hostname=self.host)
 
 
+def checked_connection(
+    target: Target, *, policy: AddressPolicy, timeout: float
+) -> _CheckedHTTPConnection | _CheckedHTTPSConnection:
+    """A connection to `target` whose socket goes only to an address `policy` allows, checked when it connects
+    (for callers other than `fetch` that send to user-given URLs: webhooks). Close `raw_sock` too when done."""
+    connection_class = _CheckedHTTPSConnection if target.scheme == "https" else _CheckedHTTPConnection
+    return connection_class(target.host, target.port, policy=policy, timeout=timeout)
+
+
 # --- bodies ---------------------------------------------------------------------------------------------------
 
 

@@ -34,6 +34,14 @@ def generous_throttles(settings: Any) -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def short_streams(settings: Any) -> None:
+    """The live stream (/api/changes/stream/) ends after ALERTS_STREAM_MAX_SECONDS; a test client reads a
+    response to its end, so here it ends within a second."""
+    settings.ALERTS_STREAM_MAX_SECONDS = 0.5
+    settings.ALERTS_STREAM_POLL_SECONDS = 0.1
+
+
 @pytest.fixture
 def entities(db: None) -> None:
     for entity_id, name, entity_type, aliases in ENTITIES:
