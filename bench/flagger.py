@@ -45,11 +45,12 @@ def main() -> None:
 
     django.setup()
     from sources.flagging.combined import CurrentModel, ItemText, flag_items
-    from sources.flagging.learned import Example, model_train
+    from sources.flagging.learned import Example
     from sources.flagging.rules import default_rules
     from sources.flagging.scoring import flag_text
     from sources.flagging.selectors import labelled_file, shipped_model
     from sources.flagging.services import labelled_feed_examples
+    from sources.flagging.training import model_train
 
     rules = default_rules()
     shipped = shipped_model()

@@ -30,7 +30,6 @@ from sources.flagging.learned import (
     LearnedModel,
     TrainingError,
     model_sha256,
-    model_train,
 )
 from sources.flagging.rules import RuleSet
 from sources.flagging.scoring import flag_text
@@ -44,6 +43,7 @@ from sources.flagging.selectors import (
     flagger_target_precision,
     seed_examples,
 )
+from sources.flagging.training import model_train
 from sources.models import FlaggerModel, FlaggerSettings
 from sources.selectors import watchlist_rules
 

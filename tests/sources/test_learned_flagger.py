@@ -239,12 +239,12 @@ def test_a_missed_kind_of_item_is_flagged_after_a_few_promotes(db: None) -> None
 
 def test_the_learning_curve_rises_with_decisions_on_differently_worded_news(monkeypatch: pytest.MonkeyPatch) -> None:
     """Seed alone, then seed + 200 "decisions" from shifted.jsonl's train part, measured on its held-out part."""
-    from sources.flagging import learned
+    from sources.flagging import training
     from sources.flagging.combined import CurrentModel
     from sources.flagging.scoring import flag_text
     from sources.flagging.selectors import TRAINING_DIR, labelled_file
 
-    monkeypatch.setattr(learned, "FOLDS", 3)  # fewer cross-validation fits: the curve, not the figures, is tested
+    monkeypatch.setattr(training, "FOLDS", 3)  # fewer cross-validation fits: the curve, not the figures, is tested
     rules = default_rules()
     seed = labelled_file(TRAINING_DIR / "seed.jsonl")
     decisions = labelled_file(TRAINING_DIR / "shifted.jsonl", split="train")
@@ -252,7 +252,7 @@ def test_the_learning_curve_rises_with_decisions_on_differently_worded_news(monk
 
     def figures(examples: list[Example]) -> tuple[float, float]:
         results = [flag_text(title=e.title, summary=e.summary, rules=rules) for e in examples]
-        model = learned.model_train(examples, target_precision=0.95, min_items=40, rule_results=results).model
+        model = training.model_train(examples, target_precision=0.95, min_items=40, rule_results=results).model
         flags = flag_items(
             [ItemText(e.title, e.summary) for e in heldout], rules=rules, current=CurrentModel("t", model)
         )
