@@ -316,7 +316,7 @@ def projectors_off() -> Iterator[None]:
     from events import store
 
     real_project = store.project
-    store.project = lambda events: None  # type: ignore[assignment]
+    store.project = lambda events, **options: None  # type: ignore[assignment]
     try:
         yield
     finally:

@@ -166,8 +166,11 @@ class DevelopmentProjector:
         if event.event_type not in domain.DEVELOPMENT_EVENTS:
             return
         development_id = event.stream.removeprefix("development-")
+        # A stream's first event has no history row before it: no need to look for one.
         current = (
-            DevelopmentVersion.objects.filter(development_id=development_id, valid_to_position__isnull=True)
+            None
+            if event.version == 1
+            else DevelopmentVersion.objects.filter(development_id=development_id, valid_to_position__isnull=True)
             .only("id", "snapshot")
             .first()
         )
