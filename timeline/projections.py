@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TypedDict, cast
 
+from events.bulk import delete_all, insert_rows
 from events.store import RecordedEvent
 from timeline import domain
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
@@ -166,8 +167,11 @@ class DevelopmentProjector:
         if event.event_type not in domain.DEVELOPMENT_EVENTS:
             return
         development_id = event.stream.removeprefix("development-")
+        # A stream's first event has no history row before it: no need to look for one.
         current = (
-            DevelopmentVersion.objects.filter(development_id=development_id, valid_to_position__isnull=True)
+            None
+            if event.version == 1
+            else DevelopmentVersion.objects.filter(development_id=development_id, valid_to_position__isnull=True)
             .only("id", "snapshot")
             .first()
         )
@@ -252,14 +256,14 @@ class DevelopmentProjector:
         self._write_developments(recorded, last, state)
         if closed:
             DevelopmentVersion.objects.bulk_update(closed, ["valid_to_position", "valid_to_time"], batch_size=1000)
-        DevelopmentVersion.objects.bulk_create(versions, batch_size=1000)
-        DevelopmentVersionEntity.objects.bulk_create(
+        insert_rows(DevelopmentVersion, versions)
+        insert_rows(
+            DevelopmentVersionEntity,
             (
                 DevelopmentVersionEntity(version_id=version.id, entity_id=entity_id)
                 for version in versions
                 for entity_id in version.snapshot["entities"]
             ),
-            batch_size=1000,
         )
         self._write_citations_and_links(start, state, added_at)
 
@@ -284,7 +288,7 @@ class DevelopmentProjector:
                 new.append(row)
             else:
                 changed.append(row)
-        Development.objects.bulk_create(new, batch_size=1000)
+        insert_rows(Development, new)
         if changed:
             fields = ["updated_at", "last_position", "merged_into", *DEVELOPMENT_COLUMN_NAMES]
             Development.objects.bulk_update(changed, fields, batch_size=500)
@@ -359,11 +363,7 @@ class DevelopmentProjector:
         )
 
     def reset(self) -> None:
-        DevelopmentVersionEntity.objects.all().delete()
-        DevelopmentVersion.objects.all().delete()
-        Citation.objects.all().delete()
-        DevelopmentEntity.objects.all().delete()
-        Development.objects.all().delete()
+        delete_all(DevelopmentVersionEntity, DevelopmentVersion, Citation, DevelopmentEntity, Development)
 
 
 class TimelineProjector:

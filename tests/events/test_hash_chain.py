@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from events import store
+from events import maintenance, store
 from events.models import StoredEvent
 from events.store import NewEvent
 from tests.timeline.factories import record, register_entities
@@ -83,3 +83,18 @@ def test_hashes_are_chained_so_a_different_predecessor_changes_every_later_hash(
     rows = list(StoredEvent.objects.order_by("position"))
     assert store.event_hash(rows[0].hash, rows[1]) == rows[1].hash
     assert store.event_hash("f" * 64, rows[1]) != rows[1].hash
+
+
+def test_verify_log_accepts_data_whose_numbers_a_fast_json_writer_spells_differently() -> None:
+    """verify_log checks with orjson first; 1.5e-07 (orjson: 1.5e-7) and integers beyond 64 bits are written otherwise
+    (or refused) there, and such events must still verify against the defining canonical JSON."""
+    store.append(
+        "ledger-1",
+        [NewEvent("Noted", {"small": 1.5e-07, "huge": 2**70, "text": "中\n"})],
+        expected_version=0,
+    )
+    store.append("ledger-1", [NewEvent("Noted", {"n": 1})], expected_version=1)
+
+    result = maintenance.verify_log()
+
+    assert (result.ok, result.checked) == (True, 2)

@@ -1,0 +1,79 @@
+"""Insert many new rows at once: PostgreSQL's COPY, the ORM's bulk_create elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from django.db import connection, models
+from psycopg.types.json import Jsonb
+
+Row = TypeVar("Row", bound=models.Model)
+
+# Fields whose Python values psycopg adapts as they are: COPY skips get_db_prep_save's per-value work for them.
+_PLAIN = {
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "BooleanField",
+    "CharField",
+    "DateField",
+    "DateTimeField",
+    "IntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SlugField",
+    "SmallIntegerField",
+    "TextField",
+    "URLField",
+    "UUIDField",
+}
+
+
+def _copy_value(field: models.Field[object, object]) -> Callable[[models.Model], object]:
+    """How COPY reads one field's value off an instance (a foreign key: its target's field decides)."""
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    attname = field.attname
+    if target.get_internal_type() in _PLAIN:
+        return lambda row: getattr(row, attname)
+    if isinstance(target, models.JSONField):
+        return lambda row: None if (value := getattr(row, attname)) is None else Jsonb(value)
+    return lambda row: field.get_db_prep_save(getattr(row, attname), connection)
+
+
+def delete_all(*tables: type[models.Model]) -> None:
+    """Empty each model's table in the order given with one plain DELETE each (a rebuild's reset).
+
+    QuerySet.delete() first loads every row to collect cascades and signals; a read model emptied whole,
+    children first, needs neither.
+    """
+    with connection.cursor() as cursor:
+        for model in tables:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+
+
+def insert_rows(model: type[Row], rows: Iterable[Row]) -> None:
+    """Insert `rows` (new, unsaved instances of `model`) the fastest way the database offers.
+
+    For rebuilds and batched appends: COPY streams the values without building a statement with a parameter
+    per value, several times faster than a multi-row INSERT on PostgreSQL. Values go as bulk_create sends
+    them (JSON as jsonb, plain types as they are, anything else through get_db_prep_save); an automatic
+    primary key left unset is filled by the database. The instances do not learn such keys.
+    """
+    rows = list(rows)
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(rows, batch_size=1000)
+        return
+    fields = [
+        field
+        for field in model._meta.concrete_fields
+        if not (field is model._meta.auto_field and all(getattr(row, field.attname) is None for row in rows))
+    ]
+    values = [_copy_value(field) for field in fields]
+    columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([value(row) for value in values])
