@@ -14,6 +14,8 @@ from api.views.developments import (
     DevelopmentDetailView,
     DevelopmentFeedView,
     DevelopmentHistoryView,
+    DevelopmentLinkDetailView,
+    DevelopmentLinksView,
     DevelopmentListView,
 )
 from api.views.root import ApiRootView
@@ -27,6 +29,12 @@ urlpatterns = [
     path("developments/<str:pk>/", DevelopmentDetailView.as_view(), name="development-detail"),
     path("developments/<str:pk>/history/", DevelopmentHistoryView.as_view(), name="development-history"),
     path("developments/<str:pk>/citations/", DevelopmentCitationsView.as_view(), name="development-citations"),
+    path("developments/<str:pk>/links/", DevelopmentLinksView.as_view(), name="development-links"),
+    path(
+        "developments/<str:pk>/links/<str:link_id>/",
+        DevelopmentLinkDetailView.as_view(),
+        name="development-link-detail",
+    ),
     path("timelines/", TimelineListView.as_view(), name="timeline-list"),
     path("timelines/<str:slug>/", TimelineDetailView.as_view(), name="timeline-detail"),
     path("timelines/<str:slug>/feed/", TimelineFeedView.as_view(), {"format": "atom"}, name="timeline-feed"),

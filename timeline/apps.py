@@ -10,12 +10,18 @@ class TimelineConfig(AppConfig):
     def ready(self) -> None:
         from events import registry
         from timeline import domain
-        from timeline.projections import DevelopmentProjector, EntityProjector, TimelineProjector
+        from timeline.projections import (
+            DevelopmentLinkProjector,
+            DevelopmentProjector,
+            EntityProjector,
+            TimelineProjector,
+        )
 
         domain.register_event_types()
         # Order matters: developments link to entities, so entities are projected first (and reset last).
         registry.register_projector(EntityProjector())
         registry.register_projector(DevelopmentProjector())
+        registry.register_projector(DevelopmentLinkProjector())
         registry.register_projector(TimelineProjector())
 
         # The curation roles' permissions, completed after every migrate (timeline/roles.py).

@@ -19,11 +19,14 @@ from timeline.shapes import (
     CitationData,
     CitationRemovedData,
     DevelopmentChanges,
+    DevelopmentLinkedData,
     DevelopmentMergedData,
     DevelopmentRecordedData,
     DevelopmentRevisedData,
     DevelopmentState,
+    DevelopmentUnlinkedData,
     DuplicateAbsorbedData,
+    LinkData,
     TimelineDefinedData,
     TimelineFields,
     VersionChange,
@@ -37,6 +40,8 @@ CITATION_ADDED = "CitationAdded"
 CITATION_REMOVED = "CitationRemoved"
 DEVELOPMENT_MERGED = "DevelopmentMerged"
 DUPLICATE_ABSORBED = "DuplicateAbsorbed"
+DEVELOPMENT_LINKED = "DevelopmentLinked"
+DEVELOPMENT_UNLINKED = "DevelopmentUnlinked"
 ENTITY_REGISTERED = "EntityRegistered"
 ENTITY_REVISED = "EntityRevised"
 TIMELINE_DEFINED = "TimelineDefined"
@@ -51,6 +56,8 @@ DEVELOPMENT_EVENTS = {
     CITATION_REMOVED,
     DEVELOPMENT_MERGED,
     DUPLICATE_ABSORBED,
+    DEVELOPMENT_LINKED,
+    DEVELOPMENT_UNLINKED,
 }
 
 # Fields a revision may change; anything else is refused by the service.
@@ -155,6 +162,11 @@ def evolve(state: DevelopmentState | None, event_type: str, data: EventData) -> 
         new["citations"].extend(_copy(c) for c in absorbed["citations"])
         known = set(new["entities"])
         new["entities"].extend(e for e in absorbed.get("entities", []) if e not in known)
+    elif event_type == DEVELOPMENT_LINKED:
+        new["links"] = [*new.get("links", []), cast(LinkData, dict(cast(DevelopmentLinkedData, data)["link"]))]
+    elif event_type == DEVELOPMENT_UNLINKED:
+        unlinked = cast(DevelopmentUnlinkedData, data)["link_id"]
+        new["links"] = [link for link in new.get("links", []) if link["id"] != unlinked]
     else:
         raise ValueError(f"unknown development event {event_type}")
     return new
@@ -196,4 +208,8 @@ def describe_change(state_before: DevelopmentState | None, event_type: str, data
     if event_type == DUPLICATE_ABSORBED:
         absorbed = cast(DuplicateAbsorbedData, data)
         return {"absorbed": absorbed["duplicate_id"], "citations": [c["id"] for c in absorbed["citations"]]}
+    if event_type == DEVELOPMENT_LINKED:
+        return {"link_added": cast(DevelopmentLinkedData, data)["link"]}
+    if event_type == DEVELOPMENT_UNLINKED:
+        return {"link_removed": cast(DevelopmentUnlinkedData, data)["link_id"]}
     return {}

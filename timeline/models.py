@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db import models
 
 from timeline.shapes import DevelopmentState
-from timeline.taxonomy import Category, EntityType, Kind, Status
+from timeline.taxonomy import Category, EntityType, Kind, LinkRelation, Status
 
 
 class Entity(models.Model):
@@ -193,3 +193,22 @@ class NamedTimeline(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DevelopmentLink(models.Model):
+    """A current link between two developments (shapes.LinkData), so a development's page can list the links
+    that point at it as well as its own. The truth is the linking development's stream."""
+
+    id = models.UUIDField(primary_key=True)
+    source = models.ForeignKey(Development, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Development, on_delete=models.CASCADE, related_name="links_in")
+    relation = models.CharField(max_length=20, choices=LinkRelation.choices)
+    note = models.TextField(blank=True)
+    position = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["source", "relation", "target"], name="development_link_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.relation} {self.target_id}"

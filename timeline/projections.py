@@ -13,6 +13,7 @@ from timeline.models import (
     Citation,
     Development,
     DevelopmentEntity,
+    DevelopmentLink,
     DevelopmentVersion,
     DevelopmentVersionEntity,
     Entity,
@@ -20,7 +21,14 @@ from timeline.models import (
     NamedTimeline,
 )
 from timeline.selectors import normalize_name
-from timeline.shapes import AliasData, DevelopmentState, EntityRegisteredData, EntityRevisedData
+from timeline.shapes import (
+    AliasData,
+    DevelopmentLinkedData,
+    DevelopmentState,
+    DevelopmentUnlinkedData,
+    EntityRegisteredData,
+    EntityRevisedData,
+)
 
 
 def tags_key(tags: list[str]) -> str:
@@ -364,6 +372,29 @@ class DevelopmentProjector:
         Citation.objects.all().delete()
         DevelopmentEntity.objects.all().delete()
         Development.objects.all().delete()
+
+
+class DevelopmentLinkProjector:
+    """The links between developments, both ways; projected after the developments they join."""
+
+    name = "development_links"
+
+    def apply(self, event: RecordedEvent) -> None:
+        if event.event_type == domain.DEVELOPMENT_LINKED:
+            link = cast(DevelopmentLinkedData, event.data)["link"]
+            DevelopmentLink.objects.create(
+                id=link["id"],
+                source_id=event.stream.removeprefix("development-"),
+                target_id=link["target"],
+                relation=link["relation"],
+                note=link.get("note", ""),
+                position=event.position,
+            )
+        elif event.event_type == domain.DEVELOPMENT_UNLINKED:
+            DevelopmentLink.objects.filter(pk=cast(DevelopmentUnlinkedData, event.data)["link_id"]).delete()
+
+    def reset(self) -> None:
+        DevelopmentLink.objects.all().delete()
 
 
 class TimelineProjector:

@@ -34,6 +34,7 @@ class LoadResult:
     developments_total: int
     timelines_changed: int
     citations_added: int = 0
+    links_added: int = 0
 
 
 def entity_id_for(key: str) -> str:
@@ -142,6 +143,8 @@ def load_report_timeline(path: Path = DATA_FILE) -> LoadResult:
         if item.get("in_figure_1"):
             figure.append(str(development.pk))
 
+    links_added = _links_add(data.get("links", []))
+
     timelines_changed = 0
     for timeline in data.get("timelines", []):
         pinned = figure if timeline["slug"] == "deepseek-development" else []
@@ -158,7 +161,34 @@ def load_report_timeline(path: Path = DATA_FILE) -> LoadResult:
         )
         timelines_changed += 1
 
-    return LoadResult(entities_added, developments_added, len(data["developments"]), timelines_changed, citations_added)
+    return LoadResult(
+        entities_added, developments_added, len(data["developments"]), timelines_changed, citations_added, links_added
+    )
+
+
+def _links_add(links: list[dict[str, Any]]) -> int:
+    """Link the report's developments as the report relates them, each note quoting its passage. A link loaded
+    before is not linked again, even if an analyst has since removed it."""
+    added = 0
+    for link in links:
+        event_id = uuid.uuid5(REPORT_NAMESPACE, f"link:{link['from']}:{link['relation']}:{link['to']}")
+        source = Development.objects.filter(pk=development_id_for(link["from"])).first()
+        target_loaded = Development.objects.filter(pk=development_id_for(link["to"])).exists()
+        if StoredEvent.objects.filter(event_id=event_id).exists() or source is None or not target_loaded:
+            continue
+        if source.status != Status.CURRENT:
+            continue
+        services.development_link(
+            development_id=source.pk,
+            relation=link["relation"],
+            target_id=development_id_for(link["to"]),
+            note=f'CSIS, key judgment {link["judgment"]}: "{link["excerpt"]}"',
+            actor=LOADER_ACTOR,
+            reason="Loaded from the CSIS report",
+            event_id=event_id,
+        )
+        added += 1
+    return added
 
 
 def _citations_add(development: Development, citations: list[dict[str, Any]]) -> tuple[Development, int]:

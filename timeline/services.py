@@ -28,17 +28,20 @@ from timeline.shapes import (
     CitationData,
     CitationRemovedData,
     DevelopmentChanges,
+    DevelopmentLinkedData,
     DevelopmentMergedData,
     DevelopmentRecordedData,
     DevelopmentRevisedData,
+    DevelopmentUnlinkedData,
     DuplicateAbsorbedData,
     EntityRegisteredData,
+    LinkData,
     Media,
     SavedFilters,
     StatusChangedData,
     TimelineDefinedData,
 )
-from timeline.taxonomy import CREDIBILITY, RELIABILITY, Category, EntityType, Kind
+from timeline.taxonomy import CREDIBILITY, RELIABILITY, Category, EntityType, Kind, LinkRelation
 
 _http_url = URLValidator(schemes=["http", "https"])
 _slug = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -490,6 +493,81 @@ def development_merge(
         ]
     )
     return Development.objects.get(pk=target.pk)
+
+
+def development_link(
+    *,
+    development_id: uuid.UUID | str,
+    relation: str,
+    target_id: uuid.UUID | str,
+    note: str = "",
+    expected_version: int | None = None,
+    actor: str | None = None,
+    reason: str = "",
+    event_id: uuid.UUID | None = None,
+    request_hash: str = "",
+) -> Development:
+    """Link a development to another ("the October 2023 rule amends the October 2022 rule"), on its own stream."""
+    development = _current(development_id)  # before the retry check, as in development_revise
+    if (replayed := _replay_of(event_id, request_hash)) is not None:
+        return replayed
+    errors: dict[str, list[str]] = {}
+    relation = _clean_choice(relation, "relation", LinkRelation.values, errors)
+    note = _clean_text(note, "note", errors, required=False, limit=2000)
+    target = Development.objects.filter(pk=target_id).first() if _is_uuid(target_id) else None
+    if target is None:
+        errors.setdefault("target", []).append(f"no development {target_id}.")
+    elif target.pk == development.pk:
+        errors.setdefault("target", []).append("A development cannot be linked to itself.")
+    elif any(
+        link["relation"] == relation and link["target"] == str(target.pk)
+        for link in development.snapshot.get("links", [])
+    ):
+        errors.setdefault("target", []).append(f"the development already {relation.replace('_', ' ')} it.")
+    _raise_if(errors)
+    assert target is not None
+    event_id = event_id or uuid.uuid4()
+    link: LinkData = {
+        "id": str(uuid.uuid5(event_id, "link")),
+        "relation": relation,
+        "target": str(target.pk),
+        "note": note,
+    }
+    event = NewEvent(
+        domain.DEVELOPMENT_LINKED,
+        DevelopmentLinkedData(link=link),
+        event_id=event_id,
+        metadata=_metadata(actor, reason, request_hash),
+    )
+    return _append_development(str(development.pk), [event], expected_version)
+
+
+def development_unlink(
+    *,
+    development_id: uuid.UUID | str,
+    link_id: uuid.UUID | str,
+    reason: str,
+    expected_version: int | None = None,
+    actor: str | None = None,
+    event_id: uuid.UUID | None = None,
+    request_hash: str = "",
+) -> Development:
+    """Remove a link the development made; the log keeps it, and `as_of` answers before now still show it."""
+    development = _current(development_id)
+    if (replayed := _replay_of(event_id, request_hash)) is not None:
+        return replayed
+    errors: dict[str, list[str]] = {}
+    reason = _clean_text(reason, "reason", errors, required=True, limit=2000)
+    if not any(link["id"] == str(link_id) for link in development.snapshot.get("links", [])):
+        errors.setdefault("link_id", []).append(f"the development has no link {link_id}.")
+    _raise_if(errors)
+    event = NewEvent(
+        domain.DEVELOPMENT_UNLINKED,
+        DevelopmentUnlinkedData(link_id=str(link_id), reason=reason),
+        event_id=event_id or uuid.uuid4(),
+        metadata=_metadata(actor, reason, request_hash),
+    )
+    return _append_development(str(development.pk), [event], expected_version)
 
 
 def entity_register(

@@ -34,6 +34,15 @@ class CitationData(TypedDict):
     grading_note: str
 
 
+class LinkData(TypedDict):
+    """A typed link from one development to another (taxonomy.LinkRelation), kept on the linking one's stream."""
+
+    id: str  # a UUID
+    relation: str
+    target: str  # the linked development's id
+    note: str
+
+
 class DevelopmentState(TypedDict):
     """A development as its events leave it: the snapshot every current and history row keeps."""
 
@@ -50,6 +59,7 @@ class DevelopmentState(TypedDict):
     status: str  # current, retracted or merged
     merged_into: str | None
     citations: list[CitationData]
+    links: NotRequired[list[LinkData]]  # absent from the snapshots of developments never linked
 
 
 class DevelopmentChanges(TypedDict, total=False):
@@ -109,6 +119,15 @@ class DuplicateAbsorbedData(TypedDict):
     duplicate_id: str
     citations: list[CitationData]  # the duplicate's citations under new ids, those not already here
     entities: NotRequired[list[str]]
+
+
+class DevelopmentLinkedData(TypedDict):
+    link: LinkData
+
+
+class DevelopmentUnlinkedData(TypedDict):
+    link_id: str
+    reason: str
 
 
 # --- Entities ---
@@ -196,3 +215,5 @@ class VersionChange(TypedDict, total=False):
     merged_into: str
     absorbed: str
     citations: list[str]
+    link_added: LinkData
+    link_removed: str

@@ -113,3 +113,13 @@ FIELD_LABELS = {
     "media": "Media",
     "status": "Status",
 }
+
+
+class LinkRelation(models.TextChoices):
+    """How one development relates to an earlier or parallel one (a link, on the linking development's stream)."""
+
+    RESPONDS_TO = "responds_to", "Responds to"
+    AMENDS = "amends", "Amends"
+    SUPERSEDES = "supersedes", "Supersedes"
+    FOLLOWS_FROM = "follows_from", "Follows from"
+    CONTRADICTS = "contradicts", "Contradicts"

@@ -16,6 +16,7 @@ from timeline.models import (
     Citation,
     Development,
     DevelopmentEntity,
+    DevelopmentLink,
     DevelopmentVersion,
     DevelopmentVersionEntity,
     Entity,
@@ -89,6 +90,7 @@ def projection_rows() -> dict[str, list[dict[str, Any]]]:
         "development_version": (DevelopmentVersion, ()),
         "development_version_entity": (DevelopmentVersionEntity, ("id",)),
         "named_timeline": (NamedTimeline, ()),
+        "development_link": (DevelopmentLink, ()),
         "projection_checkpoint": (ProjectionCheckpoint, ()),
     }
     snapshot = {}
