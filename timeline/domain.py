@@ -26,6 +26,8 @@ from timeline.shapes import (
     DevelopmentState,
     DevelopmentUnlinkedData,
     DuplicateAbsorbedData,
+    EntityRegisteredData,
+    EntityState,
     LinkData,
     TimelineDefinedData,
     TimelineFields,
@@ -44,6 +46,9 @@ DEVELOPMENT_LINKED = "DevelopmentLinked"
 DEVELOPMENT_UNLINKED = "DevelopmentUnlinked"
 ENTITY_REGISTERED = "EntityRegistered"
 ENTITY_REVISED = "EntityRevised"
+ENTITY_EVENTS = (ENTITY_REGISTERED, ENTITY_REVISED)
+# Fields an entity revision may change.
+ENTITY_FIELDS = ("name", "entity_type", "aliases", "country", "description", "identifiers")
 TIMELINE_DEFINED = "TimelineDefined"
 TIMELINE_REVISED = "TimelineRevised"
 
@@ -84,6 +89,29 @@ def development_stream(development_id: str) -> str:
 
 def entity_stream(entity_id: str) -> str:
     return f"entity-{entity_id}"
+
+
+def evolve_entity(state: EntityState | None, event_type: str, data: EventData) -> EntityState:
+    """The entity's state after one event. Events written before country, description and identifiers existed
+    leave them empty."""
+    if event_type == ENTITY_REGISTERED:
+        registered = cast(EntityRegisteredData, data)
+        return {
+            "id": registered["id"],
+            "name": registered["name"],
+            "entity_type": registered["entity_type"],
+            "aliases": copy.deepcopy(registered.get("aliases", [])),
+            "country": registered.get("country", ""),
+            "description": registered.get("description", ""),
+            "identifiers": copy.deepcopy(registered.get("identifiers", {})),
+        }
+    if state is None:
+        raise ValueError(f"{event_type} before the entity was registered")
+    if event_type != ENTITY_REVISED:
+        raise ValueError(f"unknown entity event {event_type}")
+    # Only ENTITY_FIELDS are taken from the data, each of the type EntityState gives it.
+    changes = {field: copy.deepcopy(data[field]) for field in ENTITY_FIELDS if field in data}
+    return cast(EntityState, {**copy.deepcopy(state), **changes})
 
 
 def timeline_stream(slug: str) -> str:

@@ -7,15 +7,21 @@ from __future__ import annotations
 
 from django.db import models
 
-from timeline.shapes import DevelopmentState
+from timeline.shapes import DevelopmentState, EntityState
 from timeline.taxonomy import Category, EntityType, Kind, LinkRelation, Status
 
 
 class Entity(models.Model):
     id = models.CharField(max_length=80, primary_key=True)
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200)  # the name to show; its other names are its aliases
     entity_type = models.CharField(max_length=20, choices=EntityType.choices)
     version = models.PositiveIntegerField(default=0)
+    country = models.CharField(max_length=2, blank=True, db_index=True, help_text="ISO 3166-1 alpha-2")
+    description = models.TextField(blank=True)
+    identifiers = models.JSONField(default=dict, blank=True)
+    last_position = models.BigIntegerField(default=0)
+    # The state its events left (shapes.EntityState), which the next event evolves.
+    snapshot: models.JSONField[EntityState, EntityState] = models.JSONField(default=dict)
 
     class Meta:
         ordering = ["name"]

@@ -27,7 +27,6 @@ from timeline.shapes import (
     DevelopmentState,
     DevelopmentUnlinkedData,
     EntityRegisteredData,
-    EntityRevisedData,
 )
 
 
@@ -129,36 +128,36 @@ class EntityProjector:
     name = "entities"
 
     def apply(self, event: RecordedEvent) -> None:
-        if event.event_type not in (domain.ENTITY_REGISTERED, domain.ENTITY_REVISED):
+        if event.event_type not in domain.ENTITY_EVENTS:
             return
-        if event.event_type == domain.ENTITY_REGISTERED:
-            registered = cast(EntityRegisteredData, event.data)
-            entity = Entity.objects.create(
-                id=registered["id"],
-                name=registered["name"],
-                entity_type=registered["entity_type"],
-                version=event.version,
-            )
-            aliases: list[AliasData] = registered.get("aliases", [])
-        else:
-            data = cast(EntityRevisedData, event.data)
-            entity = Entity.objects.get(pk=data["id"])
-            entity.name = data.get("name", entity.name)
-            entity.entity_type = data.get("entity_type", entity.entity_type)
-            entity.version = event.version
-            entity.save(update_fields=["name", "entity_type", "version"])
-            # A revision carries the whole alias list when it changes it; otherwise keep the ones we have.
-            aliases = data.get("aliases") or [{"name": a.name, "lang": a.lang} for a in entity.aliases.all()]
-            entity.aliases.all().delete()
+        entity_id = cast(EntityRegisteredData, event.data)["id"]
+        entity = Entity.objects.filter(pk=entity_id).first()
+        state = domain.evolve_entity(entity.snapshot if entity else None, event.event_type, event.data)
+        Entity.objects.update_or_create(
+            pk=entity_id,
+            defaults={
+                "name": state["name"],
+                "entity_type": state["entity_type"],
+                "country": state["country"],
+                "description": state["description"],
+                "identifiers": state["identifiers"],
+                "version": event.version,
+                "last_position": event.position,
+                "snapshot": state,
+            },
+        )
+        EntityAlias.objects.filter(entity_id=entity_id).delete()
         seen: set[str] = set()
         rows = []
-        every_name: list[AliasData] = [{"name": entity.name, "lang": ""}, *aliases]
+        every_name: list[AliasData] = [{"name": state["name"], "lang": ""}, *state["aliases"]]
         for alias in every_name:
             normalized = normalize_name(alias["name"])
             if normalized and normalized not in seen:
                 seen.add(normalized)
                 rows.append(
-                    EntityAlias(entity=entity, name=alias["name"], normalized=normalized, lang=alias.get("lang", ""))
+                    EntityAlias(
+                        entity_id=entity_id, name=alias["name"], normalized=normalized, lang=alias.get("lang", "")
+                    )
                 )
         EntityAlias.objects.bulk_create(rows)
 

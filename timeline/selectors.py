@@ -24,7 +24,7 @@ from timeline.models import (
     EntityAlias,
     NamedTimeline,
 )
-from timeline.shapes import LinkData, SavedFilters
+from timeline.shapes import EntityState, LinkData, SavedFilters
 from timeline.taxonomy import RELIABILITY, LinkRelation
 
 VISIBLE_STATUSES = ("current",)
@@ -477,3 +477,127 @@ def changes_after(after: int, limit: int, *, head: int, staff: bool) -> ChangePa
     )
     covered = events[-1].position if len(events) == limit else max(head, after)
     return ChangePage(events, covered)
+
+
+# --- Entities ---
+
+LISTING_KINDS = ("entity_listing", "entity_delisting")
+
+
+@dataclass(frozen=True)
+class ListingChange:
+    """A development that put the entity on the Entity List or took it off."""
+
+    development_id: str
+    kind: str  # entity_listing or entity_delisting
+    date: str  # EDTF
+    title: str
+
+
+@dataclass(frozen=True)
+class ListingStatus:
+    """The entity's Entity List status as its current listing and delisting developments say, latest last."""
+
+    listed: bool
+    changes: tuple[ListingChange, ...]
+
+
+def entity_listing_status(entity_id: str) -> ListingStatus:
+    rows = (
+        Development.objects.filter(status="current", kind__in=LISTING_KINDS, entity_links__entity_id=entity_id)
+        .order_by("date_lower", "date_upper", "recorded_position")
+        .values_list("pk", "kind", "edtf", "title")
+    )
+    changes = tuple(ListingChange(str(pk), kind, edtf, title) for pk, kind, edtf, title in rows)
+    return ListingStatus(listed=bool(changes) and changes[-1].kind == "entity_listing", changes=changes)
+
+
+def _listed_entity_ids() -> set[str]:
+    """The entities whose latest current listing development lists them."""
+    latest: dict[str, str] = {}
+    rows = (
+        DevelopmentEntity.objects.filter(development__status="current", development__kind__in=LISTING_KINDS)
+        .order_by("development__date_lower", "development__date_upper", "development__recorded_position")
+        .values_list("entity_id", "development__kind")
+    )
+    for entity_id, kind in rows:
+        latest[entity_id] = kind
+    return {entity_id for entity_id, kind in latest.items() if kind == "entity_listing"}
+
+
+def entities_filtered(
+    *, text: str = "", entity_type: str = "", country: str = "", listed: bool | None = None
+) -> QuerySet[Entity]:
+    """Entities by any of their names in any language (`text`, a part of a name), type, country, listing."""
+    entities = Entity.objects.all()
+    if text:
+        named = EntityAlias.objects.filter(entity=OuterRef("pk"), normalized__contains=normalize_name(text))
+        entities = entities.filter(Exists(named))
+    if entity_type:
+        entities = entities.filter(entity_type=entity_type)
+    if country:
+        entities = entities.filter(country=country.upper())
+    if listed is not None:
+        ids = _listed_entity_ids()
+        entities = entities.filter(pk__in=ids) if listed else entities.exclude(pk__in=ids)
+    return entities.prefetch_related("aliases").order_by("name", "pk")
+
+
+def entity_get(entity_id: str) -> Entity | None:
+    return Entity.objects.filter(pk=entity_id).prefetch_related("aliases").first()
+
+
+@dataclass(frozen=True)
+class EntityVersion:
+    """One version of an entity: what its event left, and when."""
+
+    version: int
+    position: int
+    recorded_at: datetime
+    event_type: str
+    state: EntityState
+    reason: str
+    actor: str
+
+
+def entity_history(entity_id: str, position: int | None = None) -> list[EntityVersion]:
+    """The entity's versions, replayed from its own stream (a few events each), up to `position` if given."""
+    versions: list[EntityVersion] = []
+    state: EntityState | None = None
+    for event in store.read_stream(domain.entity_stream(entity_id)):
+        if position is not None and event.position > position:
+            break
+        state = domain.evolve_entity(state, event.event_type, event.data)
+        versions.append(
+            EntityVersion(
+                version=event.version,
+                position=event.position,
+                recorded_at=event.recorded_at,
+                event_type=event.event_type,
+                state=state,
+                reason=str(event.metadata.get("reason") or ""),
+                actor=str(event.metadata.get("actor") or ""),
+            )
+        )
+    return versions
+
+
+def entity_as_of(entity_id: str, position: int) -> EntityVersion | None:
+    """The entity as it was at log `position`; None if it was not registered yet."""
+    versions = entity_history(entity_id, position)
+    return versions[-1] if versions else None
+
+
+def entity_name_clashes(entity_id: str) -> dict[str, list[str]]:
+    """The entity's names that other entities answer to as well: name → those entities' ids."""
+    mine = EntityAlias.objects.filter(entity_id=entity_id)
+    clashes: dict[str, list[str]] = {}
+    others = (
+        EntityAlias.objects.filter(normalized__in=mine.values("normalized"))
+        .exclude(entity_id=entity_id)
+        .order_by("entity_id")
+        .values_list("name", "entity_id")
+    )
+    for name, other in others:
+        clashes.setdefault(name, []).append(other)
+    return clashes

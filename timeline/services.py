@@ -35,6 +35,7 @@ from timeline.shapes import (
     DevelopmentUnlinkedData,
     DuplicateAbsorbedData,
     EntityRegisteredData,
+    EntityRevisedData,
     LinkData,
     Media,
     SavedFilters,
@@ -570,43 +571,147 @@ def development_unlink(
     return _append_development(str(development.pk), [event], expected_version)
 
 
+_country = re.compile(r"^[A-Z]{2}$")
+_identifier_patterns = {
+    "wikidata": re.compile(r"^Q[1-9][0-9]*$"),
+    "lei": re.compile(r"^[A-Z0-9]{18}[0-9]{2}$"),
+    "entity_list": re.compile(r"^.{1,300}$"),
+}
+
+
+def _clean_entity_fields(fields: Mapping[str, Any], errors: dict[str, list[str]], *, entity_id: str) -> dict[str, Any]:
+    """The profile fields given (name, entity_type, aliases, country, description, identifiers), checked."""
+    cleaned: dict[str, Any] = {}
+    if "name" in fields:
+        cleaned["name"] = _clean_text(fields["name"], "name", errors, required=True, limit=200)
+    if "entity_type" in fields:
+        cleaned["entity_type"] = _clean_choice(fields["entity_type"], "entity_type", EntityType.values, errors)
+    if "country" in fields:
+        country = str(fields["country"] or "").strip().upper()
+        if country and not _country.match(country):
+            errors.setdefault("country", []).append("a country is a two-letter ISO 3166 code, e.g. CN.")
+        cleaned["country"] = country
+    if "description" in fields:
+        cleaned["description"] = _clean_text(fields["description"], "description", errors, required=False, limit=2000)
+    if "identifiers" in fields:
+        given = fields["identifiers"] or {}
+        identifiers: dict[str, str] = {}
+        if not isinstance(given, Mapping):
+            errors.setdefault("identifiers", []).append("identifiers are {wikidata, lei, entity_list}.")
+            given = {}
+        for key, value in given.items():
+            text = str(value or "").strip()
+            pattern = _identifier_patterns.get(str(key))
+            if pattern is None:
+                errors.setdefault("identifiers", []).append(f"'{key}' is not one of: wikidata, lei, entity_list.")
+            elif text and not pattern.match(text):
+                errors.setdefault("identifiers", []).append(f"'{text}' is not a {key} identifier.")
+            elif text:
+                identifiers[str(key)] = text
+        cleaned["identifiers"] = identifiers
+    if "aliases" in fields:
+        aliases: list[AliasData] = []
+        for alias in fields["aliases"] or []:
+            alias_name = str(alias.get("name") or "").strip()
+            if not alias_name:
+                errors.setdefault("aliases", []).append("an alias needs a name.")
+            aliases.append({"name": alias_name, "lang": str(alias.get("lang") or "")})
+        cleaned["aliases"] = aliases
+    return cleaned
+
+
 def entity_register(
     *,
     entity_id: str,
     name: str,
     entity_type: str,
     aliases: Sequence[Mapping[str, str]] = (),
+    country: str = "",
+    description: str = "",
+    identifiers: Mapping[str, str] | None = None,
     actor: str | None = None,
+    reason: str = "",
     event_id: uuid.UUID | None = None,
+    request_hash: str = "",
 ) -> Entity:
     """Register an entity under a slug id, with aliases in any language (深度求索 for DeepSeek)."""
-    if event_id is not None and StoredEvent.objects.filter(event_id=event_id).exists():
+    if event_id is not None and (stored := StoredEvent.objects.filter(event_id=event_id).first()) is not None:
+        if stored.stream != domain.entity_stream(entity_id) or not store.same_request(
+            stored.metadata, {"request_hash": request_hash}
+        ):
+            raise store.IdempotencyConflictError(f"event id {event_id} was first used for another request")
         return Entity.objects.get(pk=entity_id)
     errors: dict[str, list[str]] = {}
     if not _slug.match(entity_id or ""):
         errors.setdefault("entity_id", []).append("an entity id is lowercase words joined by '-'.")
     elif Entity.objects.filter(pk=entity_id).exists():
         errors.setdefault("entity_id", []).append(f"an entity '{entity_id}' is registered already.")
-    name = _clean_text(name, "name", errors, required=True, limit=200)
-    _clean_choice(entity_type, "entity_type", EntityType.values, errors)
-    cleaned_aliases: list[AliasData] = []
-    for alias in aliases:
-        alias_name = str(alias.get("name") or "").strip()
-        if not alias_name:
-            errors.setdefault("aliases", []).append("an alias needs a name.")
-        cleaned_aliases.append({"name": alias_name, "lang": str(alias.get("lang") or "")})
+    fields = {"name": name, "entity_type": entity_type, "aliases": list(aliases)}
+    profile = {"country": country, "description": description, "identifiers": dict(identifiers or {})}
+    cleaned = _clean_entity_fields({**fields, **profile}, errors, entity_id=entity_id)
     _raise_if(errors)
+    # Entities registered without a profile keep the shape earlier releases stored.
+    data = EntityRegisteredData(
+        id=entity_id, name=cleaned["name"], entity_type=cleaned["entity_type"], aliases=cleaned["aliases"]
+    )
+    for key in ("country", "description", "identifiers"):
+        if cleaned[key]:
+            data[key] = cleaned[key]
     store.append(
         domain.entity_stream(entity_id),
         [
             NewEvent(
                 domain.ENTITY_REGISTERED,
-                EntityRegisteredData(id=entity_id, name=name, entity_type=entity_type, aliases=cleaned_aliases),
+                data,
                 event_id=event_id or uuid.uuid4(),
-                metadata=_metadata(actor, ""),
+                metadata=_metadata(actor, reason, request_hash),
             )
         ],
         expected_version=0,
+    )
+    return Entity.objects.get(pk=entity_id)
+
+
+def entity_revise(
+    *,
+    entity_id: str,
+    changes: Mapping[str, Any],
+    expected_version: int | None,
+    actor: str | None = None,
+    reason: str = "",
+    event_id: uuid.UUID | None = None,
+    request_hash: str = "",
+) -> Entity:
+    """Change an entity's profile: its name to show, type, other names, country, description, identifiers."""
+    entity = Entity.objects.filter(pk=entity_id).first()
+    if entity is None:
+        raise ValidationError({"entity": [f"no entity {entity_id}"]})
+    if event_id is not None and (stored := StoredEvent.objects.filter(event_id=event_id).first()) is not None:
+        if not store.same_request(stored.metadata, {"request_hash": request_hash}):
+            raise store.IdempotencyConflictError(f"event id {event_id} was first used for another request")
+        return entity
+    errors: dict[str, list[str]] = {}
+    for field in sorted(set(changes) - set(domain.ENTITY_FIELDS)):
+        errors.setdefault(field, []).append(f"'{field}' cannot be revised.")
+    cleaned = _clean_entity_fields(changes, errors, entity_id=entity_id)
+    _raise_if(errors)
+    state = entity.snapshot
+    real = {field: value for field, value in cleaned.items() if state.get(field) != value}
+    if not real:
+        raise ValidationError({"changes": ["Nothing to change: every value equals the current one."]})
+    # Only ENTITY_FIELDS, each cleaned to its shape.
+    data = cast(EntityRevisedData, {"id": entity_id, **real})
+    store.append(
+        domain.entity_stream(entity_id),
+        [
+            NewEvent(
+                domain.ENTITY_REVISED,
+                data,
+                event_id=event_id or uuid.uuid4(),
+                metadata=_metadata(actor, reason, request_hash),
+            )
+        ],
+        expected_version=expected_version,
     )
     return Entity.objects.get(pk=entity_id)
 

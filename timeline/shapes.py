@@ -138,11 +138,22 @@ class AliasData(TypedDict):
     lang: NotRequired[str]  # a language tag, "" or missing for another spelling
 
 
+class EntityIdentifiers(TypedDict, total=False):
+    """Identifiers others know the entity by."""
+
+    wikidata: str  # a Wikidata item, e.g. Q123
+    lei: str  # a Legal Entity Identifier (20 characters)
+    entity_list: str  # the Entity List entry as the Federal Register prints it
+
+
 class EntityRegisteredData(TypedDict):
     id: str
     name: str
     entity_type: str
     aliases: NotRequired[list[AliasData]]
+    country: NotRequired[str]  # ISO 3166-1 alpha-2, e.g. CN
+    description: NotRequired[str]
+    identifiers: NotRequired[EntityIdentifiers]
 
 
 class EntityRevisedData(TypedDict):
@@ -152,6 +163,21 @@ class EntityRevisedData(TypedDict):
     name: NotRequired[str]
     entity_type: NotRequired[str]
     aliases: NotRequired[list[AliasData]]
+    country: NotRequired[str]
+    description: NotRequired[str]
+    identifiers: NotRequired[EntityIdentifiers]
+
+
+class EntityState(TypedDict):
+    """An entity as its events leave it: `name` is the name to show, `aliases` its other names by language."""
+
+    id: str
+    name: str
+    entity_type: str
+    aliases: list[AliasData]
+    country: str
+    description: str
+    identifiers: EntityIdentifiers
 
 
 # --- Named timelines ---

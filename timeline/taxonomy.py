@@ -67,11 +67,13 @@ KIND_CATEGORY: dict[str, str] = {
 
 class EntityType(models.TextChoices):
     COMPANY = "company", "Company"
-    AGENCY = "agency", "Agency"
+    RESEARCH_LAB = "research_lab", "Research lab"
+    AGENCY = "agency", "Government body"
     GOVERNMENT = "government", "Government"
     PERSON = "person", "Person"
-    FAB = "fab", "Fab"
-    PRODUCT = "product", "Product"
+    FAB = "fab", "Fab or facility"
+    PRODUCT = "product", "Product or model"
+    COUNTRY = "country", "Country"
     OTHER = "other", "Other"
 
 

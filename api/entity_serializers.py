@@ -1,0 +1,153 @@
+"""The API's shapes for entities: rows built from the Entity read model and its history, and serializers that
+describe them to the schema and check the shape of writes (what a value may be is the services' business)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from api.serializers import StrictSerializer
+from timeline import selectors
+from timeline.models import Entity
+from timeline.shapes import EntityState
+from timeline.taxonomy import EntityType
+
+ENTITY_TYPE_LABELS = dict(EntityType.choices)
+
+
+def entity_state_row(
+    state: EntityState, *, version: int, position: int, base_url: str, listing: selectors.ListingStatus | None
+) -> dict[str, Any]:
+    """One entity as the API shows it: the name to show, every other name with its language, the profile."""
+    entity_id = state["id"]
+    row: dict[str, Any] = {
+        "id": entity_id,
+        "url": f"{base_url}/api/entities/{entity_id}/",
+        "name": state["name"],
+        "names": [{"name": state["name"], "lang": "", "shown": True}]
+        + [{"name": alias["name"], "lang": alias.get("lang", ""), "shown": False} for alias in state["aliases"]],
+        "entity_type": state["entity_type"],
+        "entity_type_label": ENTITY_TYPE_LABELS.get(state["entity_type"], state["entity_type"]),
+        "country": state["country"],
+        "description": state["description"],
+        "identifiers": dict(state["identifiers"]),
+        "developments_url": f"{base_url}/api/entities/{entity_id}/developments/",
+        "version": version,
+        "last_position": position,
+    }
+    if listing is not None:
+        row["entity_list"] = {
+            "listed": listing.listed,
+            "changes": [
+                {"development": change.development_id, "kind": change.kind, "date": change.date, "title": change.title}
+                for change in listing.changes
+            ],
+        }
+    return row
+
+
+def entity_row(entity: Entity, *, base_url: str, listing: selectors.ListingStatus | None = None) -> dict[str, Any]:
+    state = entity.snapshot or _state_from_columns(entity)
+    return entity_state_row(
+        state, version=entity.version, position=entity.last_position, base_url=base_url, listing=listing
+    )
+
+
+def _state_from_columns(entity: Entity) -> EntityState:
+    """An entity projected before snapshots were kept (the migration fills them; this is the fallback)."""
+    return {
+        "id": entity.pk,
+        "name": entity.name,
+        "entity_type": entity.entity_type,
+        "aliases": [{"name": a.name, "lang": a.lang} for a in entity.aliases.all() if a.name != entity.name],
+        "country": entity.country,
+        "description": entity.description,
+        "identifiers": {},
+    }
+
+
+# --- what the schema says about those rows ----------------------------------------------------------------
+
+
+class EntityNameSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    lang = serializers.CharField(allow_blank=True, help_text="A language tag; empty for another spelling")
+    shown = serializers.BooleanField(help_text="Whether this is the name to show")
+
+
+class IdentifiersSerializer(serializers.Serializer):
+    wikidata = serializers.CharField(required=False, help_text="A Wikidata item, e.g. Q123")
+    lei = serializers.CharField(required=False, help_text="A Legal Entity Identifier")
+    entity_list = serializers.CharField(required=False, help_text="The Entity List entry")
+
+
+class ListingChangeSerializer(serializers.Serializer):
+    development = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=["entity_listing", "entity_delisting"])
+    date = serializers.CharField(help_text="EDTF")
+    title = serializers.CharField()
+
+
+class EntityListStatusSerializer(serializers.Serializer):
+    listed = serializers.BooleanField(help_text="Listed by its latest listing or delisting development")
+    changes = ListingChangeSerializer(many=True)
+
+
+class EntitySerializer(serializers.Serializer):
+    id = serializers.SlugField()
+    url = serializers.URLField()
+    name = serializers.CharField(help_text="The name to show")
+    names = EntityNameSerializer(many=True, help_text="Every name, in every language")
+    entity_type = serializers.ChoiceField(choices=EntityType.choices)
+    entity_type_label = serializers.CharField()
+    country = serializers.CharField(allow_blank=True, help_text="ISO 3166-1 alpha-2")
+    description = serializers.CharField(allow_blank=True)
+    identifiers = IdentifiersSerializer()
+    developments_url = serializers.URLField()
+    version = serializers.IntegerField()
+    last_position = serializers.IntegerField()
+    entity_list = EntityListStatusSerializer(required=False)
+    name_clashes = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="One entity only: its names other entities answer to as well, with those entities",
+    )
+
+
+class EntityListSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = EntitySerializer(many=True)
+
+
+class AliasInputSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=200)
+    lang = serializers.CharField(required=False, allow_blank=True, max_length=12)
+
+
+class IdentifiersInputSerializer(StrictSerializer):
+    wikidata = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    lei = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    entity_list = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class EntityCreateSerializer(StrictSerializer):
+    id = serializers.CharField(max_length=80, help_text="A slug: lowercase words joined by '-'")
+    name = serializers.CharField(max_length=200)
+    entity_type = serializers.CharField(max_length=20)
+    aliases = AliasInputSerializer(many=True, required=False, max_length=100)  # type: ignore[call-arg]
+    country = serializers.CharField(required=False, allow_blank=True, max_length=2)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    identifiers = IdentifiersInputSerializer(required=False)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class EntityReviseSerializer(StrictSerializer):
+    name = serializers.CharField(required=False, max_length=200)
+    entity_type = serializers.CharField(required=False, max_length=20)
+    aliases = AliasInputSerializer(many=True, required=False, max_length=100)  # type: ignore[call-arg]
+    country = serializers.CharField(required=False, allow_blank=True, max_length=2)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    identifiers = IdentifiersInputSerializer(required=False)
+    expected_version = serializers.IntegerField(required=False, min_value=0)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
