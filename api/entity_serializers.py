@@ -7,13 +7,20 @@ from typing import Any
 
 from rest_framework import serializers
 
-from api.serializers import StrictSerializer
+from api.serializers import (
+    CitationInputSerializer,
+    CitationSerializer,
+    EntityRefSerializer,
+    StrictSerializer,
+    citation_row,
+)
 from timeline import selectors
-from timeline.models import Entity
+from timeline.models import Entity, Relationship
 from timeline.shapes import EntityState
-from timeline.taxonomy import EntityType
+from timeline.taxonomy import EntityType, RelationType
 
 ENTITY_TYPE_LABELS = dict(EntityType.choices)
+RELATION_LABELS = dict(RelationType.choices)
 
 
 def entity_state_row(
@@ -67,6 +74,25 @@ def _state_from_columns(entity: Entity) -> EntityState:
     }
 
 
+def relationship_row(relationship: Relationship, *, base_url: str) -> dict[str, Any]:
+    """A relationship as the API shows it, read "source relation target", with its graded citations."""
+    state = relationship.snapshot
+    return {
+        "id": str(relationship.pk),
+        "url": f"{base_url}/api/relationships/{relationship.pk}/",
+        "source": {"id": relationship.source_id, "name": relationship.source.name},
+        "relation": relationship.relation,
+        "relation_label": RELATION_LABELS.get(relationship.relation, relationship.relation),
+        "target": {"id": relationship.target_id, "name": relationship.target.name},
+        "date": relationship.edtf,
+        "note": state.get("note", ""),
+        "citations": [citation_row(citation) for citation in state.get("citations", [])],
+        "status": relationship.status,
+        "version": relationship.version,
+        "last_position": relationship.last_position,
+    }
+
+
 # --- what the schema says about those rows ----------------------------------------------------------------
 
 
@@ -94,6 +120,21 @@ class EntityListStatusSerializer(serializers.Serializer):
     changes = ListingChangeSerializer(many=True)
 
 
+class RelationshipSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    url = serializers.URLField()
+    source = EntityRefSerializer()  # type: ignore[assignment]
+    relation = serializers.ChoiceField(choices=RelationType.choices)
+    relation_label = serializers.CharField()
+    target = EntityRefSerializer()
+    date = serializers.CharField(allow_blank=True, help_text="EDTF; empty when the sources give no date")
+    note = serializers.CharField(allow_blank=True)
+    citations = CitationSerializer(many=True)
+    status = serializers.ChoiceField(choices=["current", "retracted"])
+    version = serializers.IntegerField()
+    last_position = serializers.IntegerField()
+
+
 class EntitySerializer(serializers.Serializer):
     id = serializers.SlugField()
     url = serializers.URLField()
@@ -108,6 +149,9 @@ class EntitySerializer(serializers.Serializer):
     version = serializers.IntegerField()
     last_position = serializers.IntegerField()
     entity_list = EntityListStatusSerializer(required=False)
+    relationships = RelationshipSerializer(
+        many=True, required=False, help_text="One entity only: its current relationships either way"
+    )
     name_clashes = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
@@ -150,4 +194,14 @@ class EntityReviseSerializer(StrictSerializer):
     description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     identifiers = IdentifiersInputSerializer(required=False)
     expected_version = serializers.IntegerField(required=False, min_value=0)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class RelationshipCreateSerializer(StrictSerializer):
+    source = serializers.CharField(max_length=200, help_text="An entity by id, name or alias")  # type: ignore[assignment]
+    relation = serializers.CharField(max_length=20, help_text=", ".join(RelationType.values))
+    target = serializers.CharField(max_length=200, help_text="An entity by id, name or alias")
+    date = serializers.CharField(required=False, allow_blank=True, max_length=64, help_text="EDTF")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    citations = CitationInputSerializer(many=True, required=False, max_length=50)  # type: ignore[call-arg]
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)

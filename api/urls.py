@@ -18,7 +18,13 @@ from api.views.developments import (
     DevelopmentLinksView,
     DevelopmentListView,
 )
-from api.views.entities import EntityDetailView, EntityDevelopmentsView, EntityListView
+from api.views.entities import (
+    EntityDetailView,
+    EntityDevelopmentsView,
+    EntityListView,
+    RelationshipDetailView,
+    RelationshipListView,
+)
 from api.views.root import ApiRootView
 from api.views.timelines import TimelineDetailView, TimelineFeedView, TimelineListView
 
@@ -39,6 +45,8 @@ urlpatterns = [
     path("entities/", EntityListView.as_view(), name="entity-list"),
     path("entities/<str:pk>/", EntityDetailView.as_view(), name="entity-detail"),
     path("entities/<str:pk>/developments/", EntityDevelopmentsView.as_view(), name="entity-developments"),
+    path("relationships/", RelationshipListView.as_view(), name="relationship-list"),
+    path("relationships/<str:pk>/", RelationshipDetailView.as_view(), name="relationship-detail"),
     path("timelines/", TimelineListView.as_view(), name="timeline-list"),
     path("timelines/<str:slug>/", TimelineDetailView.as_view(), name="timeline-detail"),
     path("timelines/<str:slug>/feed/", TimelineFeedView.as_view(), {"format": "atom"}, name="timeline-feed"),

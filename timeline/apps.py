@@ -14,6 +14,7 @@ class TimelineConfig(AppConfig):
             DevelopmentLinkProjector,
             DevelopmentProjector,
             EntityProjector,
+            RelationshipProjector,
             TimelineProjector,
         )
 
@@ -22,6 +23,7 @@ class TimelineConfig(AppConfig):
         registry.register_projector(EntityProjector())
         registry.register_projector(DevelopmentProjector())
         registry.register_projector(DevelopmentLinkProjector())
+        registry.register_projector(RelationshipProjector())
         registry.register_projector(TimelineProjector())
 
         # The curation roles' permissions, completed after every migrate (timeline/roles.py).

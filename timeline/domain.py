@@ -29,6 +29,9 @@ from timeline.shapes import (
     EntityRegisteredData,
     EntityState,
     LinkData,
+    RelationshipCitedData,
+    RelationshipCorrectedData,
+    RelationshipState,
     TimelineDefinedData,
     TimelineFields,
     VersionChange,
@@ -49,6 +52,11 @@ ENTITY_REVISED = "EntityRevised"
 ENTITY_EVENTS = (ENTITY_REGISTERED, ENTITY_REVISED)
 # Fields an entity revision may change.
 ENTITY_FIELDS = ("name", "entity_type", "aliases", "country", "description", "identifiers")
+RELATIONSHIP_RECORDED = "RelationshipRecorded"
+RELATIONSHIP_CORRECTED = "RelationshipCorrected"
+RELATIONSHIP_CITED = "RelationshipCited"
+RELATIONSHIP_RETRACTED = "RelationshipRetracted"
+RELATIONSHIP_EVENTS = (RELATIONSHIP_RECORDED, RELATIONSHIP_CORRECTED, RELATIONSHIP_CITED, RELATIONSHIP_RETRACTED)
 TIMELINE_DEFINED = "TimelineDefined"
 TIMELINE_REVISED = "TimelineRevised"
 
@@ -114,6 +122,31 @@ def evolve_entity(state: EntityState | None, event_type: str, data: EventData) -
     return cast(EntityState, {**copy.deepcopy(state), **changes})
 
 
+def relationship_stream(relationship_id: str) -> str:
+    return f"relationship-{relationship_id}"
+
+
+def evolve_relationship(state: RelationshipState | None, event_type: str, data: EventData) -> RelationshipState:
+    """A relationship's state after one event: corrected, cited and retracted by events, never overwritten."""
+    if event_type == RELATIONSHIP_RECORDED:
+        return cast(RelationshipState, {**copy.deepcopy(data), "status": "current"})
+    if state is None:
+        raise ValueError(f"{event_type} before the relationship was recorded")
+    new = copy.deepcopy(state)
+    if event_type == RELATIONSHIP_CORRECTED:
+        changes = cast(RelationshipCorrectedData, data)["changes"]
+        for field in ("relation", "date", "note"):
+            if field in changes:
+                new[field] = str(changes[field])
+    elif event_type == RELATIONSHIP_CITED:
+        new["citations"].append(_copy(cast(RelationshipCitedData, data)["citation"]))
+    elif event_type == RELATIONSHIP_RETRACTED:
+        new["status"] = "retracted"
+    else:
+        raise ValueError(f"unknown relationship event {event_type}")
+    return new
+
+
 def timeline_stream(slug: str) -> str:
     return f"timeline-{slug}"
 
@@ -144,6 +177,8 @@ def _citation_v1_to_v2(data: dict[str, object]) -> CitationAddedData:
 
 def register_event_types() -> None:
     for event_type in DEVELOPMENT_EVENTS | {ENTITY_REGISTERED, ENTITY_REVISED, TIMELINE_DEFINED, TIMELINE_REVISED}:
+        registry.register_event_type(event_type, 1)
+    for event_type in RELATIONSHIP_EVENTS:
         registry.register_event_type(event_type, 1)
     registry.register_event_type(CITATION_ADDED, 2)
     registry.register_upcaster(CITATION_ADDED, 1, _citation_v1_to_v2)

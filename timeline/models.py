@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from django.db import models
 
-from timeline.shapes import DevelopmentState, EntityState
-from timeline.taxonomy import Category, EntityType, Kind, LinkRelation, Status
+from timeline.shapes import DevelopmentState, EntityState, RelationshipState
+from timeline.taxonomy import Category, EntityType, Kind, LinkRelation, RelationType, Status
 
 
 class Entity(models.Model):
@@ -215,6 +215,36 @@ class DevelopmentLink(models.Model):
     class Meta:
         ordering = ["position"]
         constraints = [models.UniqueConstraint(fields=["source", "relation", "target"], name="development_link_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.relation} {self.target_id}"
+
+
+class Relationship(models.Model):
+    """A typed, dated relationship between two entities ("HiSilicon subsidiary of Huawei"), as its events leave it
+    on `relationship-<id>`: corrected, cited and retracted by events, never overwritten."""
+
+    id = models.UUIDField(primary_key=True)
+    source = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="relationships_out")
+    target = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="relationships_in")
+    relation = models.CharField(max_length=20, choices=RelationType.choices)
+    edtf = models.CharField(max_length=64, blank=True)
+    date_lower = models.DateField(null=True, blank=True)
+    date_upper = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, default="current")
+    version = models.PositiveIntegerField()
+    last_position = models.BigIntegerField()
+    snapshot: models.JSONField[RelationshipState, RelationshipState] = models.JSONField()
+
+    # Not a column: set when a write was answered from the log (a retry), as on Development.
+    replayed: bool = False
+
+    class Meta:
+        ordering = ["date_lower", "relation", "id"]
+        indexes = [
+            models.Index(fields=["source", "status"], name="relationship_source"),
+            models.Index(fields=["target", "status"], name="relationship_target"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.source_id} {self.relation} {self.target_id}"

@@ -19,6 +19,7 @@ from timeline.models import (
     Entity,
     EntityAlias,
     NamedTimeline,
+    Relationship,
 )
 from timeline.selectors import normalize_name
 from timeline.shapes import (
@@ -394,6 +395,38 @@ class DevelopmentLinkProjector:
 
     def reset(self) -> None:
         DevelopmentLink.objects.all().delete()
+
+
+class RelationshipProjector:
+    """Relationships between entities; projected after the entities they join."""
+
+    name = "relationships"
+
+    def apply(self, event: RecordedEvent) -> None:
+        if event.event_type not in domain.RELATIONSHIP_EVENTS:
+            return
+        relationship_id = event.stream.removeprefix("relationship-")
+        row = Relationship.objects.filter(pk=relationship_id).first()
+        state = domain.evolve_relationship(row.snapshot if row else None, event.event_type, event.data)
+        when = parse_fuzzy_date(state["date"]) if state["date"] else None
+        Relationship.objects.update_or_create(
+            pk=relationship_id,
+            defaults={
+                "source_id": state["source"],
+                "target_id": state["target"],
+                "relation": state["relation"],
+                "edtf": state["date"],
+                "date_lower": when.lower if when else None,
+                "date_upper": when.upper if when else None,
+                "status": state["status"],
+                "version": event.version,
+                "last_position": event.position,
+                "snapshot": state,
+            },
+        )
+
+    def reset(self) -> None:
+        Relationship.objects.all().delete()
 
 
 class TimelineProjector:

@@ -35,6 +35,7 @@ class LoadResult:
     timelines_changed: int
     citations_added: int = 0
     links_added: int = 0
+    relationships_added: int = 0
 
 
 def entity_id_for(key: str) -> str:
@@ -144,6 +145,7 @@ def load_report_timeline(path: Path = DATA_FILE) -> LoadResult:
             figure.append(str(development.pk))
 
     links_added = _links_add(data.get("links", []))
+    relationships_added = _relationships_add(report, data.get("relationships", []))
 
     timelines_changed = 0
     for timeline in data.get("timelines", []):
@@ -162,8 +164,42 @@ def load_report_timeline(path: Path = DATA_FILE) -> LoadResult:
         timelines_changed += 1
 
     return LoadResult(
-        entities_added, developments_added, len(data["developments"]), timelines_changed, citations_added, links_added
+        entities_added,
+        developments_added,
+        len(data["developments"]),
+        timelines_changed,
+        citations_added,
+        links_added,
+        relationships_added,
     )
+
+
+def _relationships_add(report: dict[str, Any], relationships: list[dict[str, Any]]) -> int:
+    """Record the relationships between entities the report states, each cited to its passage. One loaded before
+    is not recorded again, even if an analyst has since retracted it."""
+    added = 0
+    for item in relationships:
+        key = f"relationship:{item['source']}:{item['relation']}:{item['target']}"
+        event_id = uuid.uuid5(REPORT_NAMESPACE, key)
+        source, target = entity_id_for(item["source"]), entity_id_for(item["target"])
+        if (
+            StoredEvent.objects.filter(event_id=event_id).exists()
+            or Entity.objects.filter(pk__in=[source, target]).count() < 2
+        ):
+            continue
+        services.relationship_record(
+            source=source,
+            relation=item["relation"],
+            target=target,
+            date=item.get("date", ""),
+            note=item.get("note", ""),
+            citations=[_citation(report, c, i, key) for i, c in enumerate(item["citations"])],
+            actor=LOADER_ACTOR,
+            reason="Loaded from the CSIS report",
+            event_id=event_id,
+        )
+        added += 1
+    return added
 
 
 def _links_add(links: list[dict[str, Any]]) -> int:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from events import store
@@ -23,6 +23,7 @@ from timeline.models import (
     Entity,
     EntityAlias,
     NamedTimeline,
+    Relationship,
 )
 from timeline.shapes import EntityState, LinkData, SavedFilters
 from timeline.taxonomy import RELIABILITY, LinkRelation
@@ -454,6 +455,7 @@ PUBLIC_STREAM_PREFIXES = (
     domain.development_stream(""),
     domain.entity_stream(""),
     domain.timeline_stream(""),
+    domain.relationship_stream(""),
 )
 
 
@@ -601,3 +603,20 @@ def entity_name_clashes(entity_id: str) -> dict[str, list[str]]:
     for name, other in others:
         clashes.setdefault(name, []).append(other)
     return clashes
+
+
+def entity_relationships(entity_id: str) -> list[Relationship]:
+    """The entity's current relationships either way, with both ends, by date (undated last)."""
+    return list(
+        Relationship.objects.filter(Q(source_id=entity_id) | Q(target_id=entity_id), status="current")
+        .select_related("source", "target")
+        .order_by(F("date_lower").asc(nulls_last=True), "relation", "pk")
+    )
+
+
+def relationship_get(relationship_id: str) -> Relationship | None:
+    try:
+        key = uuid.UUID(relationship_id)
+    except ValueError:
+        return None
+    return Relationship.objects.filter(pk=key).select_related("source", "target").first()

@@ -180,6 +180,48 @@ class EntityState(TypedDict):
     identifiers: EntityIdentifiers
 
 
+# --- Relationships between entities ---
+
+
+class RelationshipFields(TypedDict):
+    """What a relationship says: "source relation target", when (EDTF, or "" when the sources give no date)."""
+
+    relation: str
+    date: str
+    note: str
+
+
+class RelationshipRecordedData(RelationshipFields):
+    id: str  # a UUID
+    source: str  # entity ids
+    target: str
+    citations: list[CitationData]
+
+
+class RelationshipCorrectedData(TypedDict):
+    """Only the fields that change."""
+
+    changes: RelationshipChanges
+
+
+class RelationshipChanges(TypedDict, total=False):
+    relation: str
+    date: str
+    note: str
+
+
+class RelationshipCitedData(TypedDict):
+    citation: CitationData
+
+
+class RelationshipRetractedData(TypedDict):
+    reason: str
+
+
+class RelationshipState(RelationshipRecordedData):
+    status: str  # current or retracted
+
+
 # --- Named timelines ---
 
 # A named timeline's saved filter: the keys of the timeline query string. Spelled as a call because `from` is

@@ -125,3 +125,17 @@ class LinkRelation(models.TextChoices):
     SUPERSEDES = "supersedes", "Supersedes"
     FOLLOWS_FROM = "follows_from", "Follows from"
     CONTRADICTS = "contradicts", "Contradicts"
+
+
+class RelationType(models.TextChoices):
+    """How one entity stands to another, read "source <relation> target": HiSilicon subsidiary of Huawei."""
+
+    SUBSIDIARY_OF = "subsidiary_of", "Subsidiary of"
+    FOUNDED_BY = "founded_by", "Founded by"
+    SPUN_OFF_FROM = "spun_off_from", "Spun off from"
+    SUPPLIER_TO = "supplier_to", "Supplier to"
+    CUSTOMER_OF = "customer_of", "Customer of"
+    FOUNDRY_FOR = "foundry_for", "Foundry for"
+    PARTNER_OF = "partner_of", "Partner of"
+    SUCCESSOR_OF = "successor_of", "Successor of"
+    LOCATED_IN = "located_in", "Located in"

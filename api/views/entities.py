@@ -133,6 +133,10 @@ class EntityDetailView(ApiView):
         if position is None:
             row = es.entity_row(entity, base_url=self.base_url(), listing=listing)
             row["name_clashes"] = selectors.entity_name_clashes(entity.pk)
+            row["relationships"] = [
+                es.relationship_row(relationship, base_url=self.base_url())
+                for relationship in selectors.entity_relationships(entity.pk)
+            ]
         else:
             then = selectors.entity_as_of(entity.pk, position)
             if then is None:
@@ -211,3 +215,84 @@ class EntityDevelopmentsView(TimelineReadMixin):
     def get(self, request: Request, pk: str) -> Response:
         _entity_or_404(pk)
         return self.page()
+
+
+class RelationshipListView(ApiView):
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(
+        summary="Record a typed, dated relationship between two entities, with graded citations",
+        request=es.RelationshipCreateSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: es.RelationshipSerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        body = es.RelationshipCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        fields = dict(body.validated_data)
+        try:
+            relationship = services.relationship_record(
+                source=fields["source"],
+                relation=fields["relation"],
+                target=fields["target"],
+                date=fields.get("date", ""),
+                note=fields.get("note", ""),
+                citations=[dict(c) for c in fields.get("citations", [])],
+                actor=self.actor(),
+                reason=fields.get("reason", ""),
+                event_id=self.idempotency_event_id(),
+                request_hash=self.request_hash,
+            )
+        except IdempotencyConflictError as error:
+            raise IdempotencyKeyReusedError() from error
+        row = es.relationship_row(relationship, base_url=self.base_url())
+        return created(row, row["url"], replayed=relationship.replayed)
+
+
+class RelationshipDetailView(ApiView):
+    renderer_classes = [JSONRenderer]
+
+    def _current(self, pk: str) -> Any:
+        relationship = selectors.relationship_get(pk)
+        if relationship is None:
+            raise Http404("No such relationship.")
+        return relationship
+
+    @extend_schema(
+        summary="One relationship with its citations",
+        responses={200: es.RelationshipSerializer, 404: s.ErrorSerializer, **ERRORS},
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        return Response(es.relationship_row(self._current(pk), base_url=self.base_url()))
+
+    @extend_schema(
+        summary="Retract a relationship (it stays in the log)",
+        request=s.RetractSerializer,
+        parameters=[OpenApiParameter("reason", str, description="Why (or send it in the body)."), IF_MATCH_HEADER],
+        responses={200: es.RelationshipSerializer, **WRITE_ERRORS},
+    )
+    def delete(self, request: Request, pk: str) -> Response:
+        relationship = self._current(pk)
+        body = s.RetractSerializer(data=request.data if isinstance(request.data, dict) else {})
+        body.is_valid(raise_exception=True)
+        reason = body.validated_data.get("reason") or request.query_params.get("reason", "")
+        expected = self.expected_version(body.validated_data.get("expected_version"), required=False)
+        try:
+            relationship = services.relationship_retract(
+                relationship_id=relationship.pk,
+                reason=reason,
+                expected_version=expected,
+                actor=self.actor(),
+                event_id=self.idempotency_event_id(),
+                request_hash=self.request_hash,
+            )
+        except ConcurrencyError as error:
+            return Response(
+                {
+                    "detail": f"The relationship is at version {error.actual}, not {error.expected}.",
+                    "current_version": error.actual,
+                    "current": es.relationship_row(self._current(pk), base_url=self.base_url()),
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response(es.relationship_row(relationship, base_url=self.base_url()))

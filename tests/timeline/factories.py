@@ -22,6 +22,7 @@ from timeline.models import (
     Entity,
     EntityAlias,
     NamedTimeline,
+    Relationship,
 )
 from timeline.taxonomy import Category, Kind
 
@@ -91,6 +92,7 @@ def projection_rows() -> dict[str, list[dict[str, Any]]]:
         "development_version_entity": (DevelopmentVersionEntity, ("id",)),
         "named_timeline": (NamedTimeline, ()),
         "development_link": (DevelopmentLink, ()),
+        "relationship": (Relationship, ()),
         "projection_checkpoint": (ProjectionCheckpoint, ()),
     }
     snapshot = {}
