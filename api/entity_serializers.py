@@ -93,6 +93,20 @@ def relationship_row(relationship: Relationship, *, base_url: str) -> dict[str, 
     }
 
 
+def graph_row(graph: selectors.EntityGraph, *, base_url: str) -> dict[str, Any]:
+    return {
+        "center": graph.center,
+        "nodes": [
+            {"id": pk, "name": name, "entity_type": entity_type, "hops": hops, "url": f"{base_url}/api/entities/{pk}/"}
+            for pk, (name, entity_type, hops) in sorted(graph.nodes.items(), key=lambda item: (item[1][2], item[0]))
+        ],
+        "edges": [
+            {"id": e.id, "source": e.source, "relation": e.relation, "target": e.target, "date": e.date}
+            for e in graph.edges
+        ],
+    }
+
+
 # --- what the schema says about those rows ----------------------------------------------------------------
 
 
@@ -157,6 +171,28 @@ class EntitySerializer(serializers.Serializer):
         required=False,
         help_text="One entity only: its names other entities answer to as well, with those entities",
     )
+
+
+class GraphNodeSerializer(serializers.Serializer):
+    id = serializers.SlugField()
+    name = serializers.CharField()
+    entity_type = serializers.ChoiceField(choices=EntityType.choices)
+    hops = serializers.IntegerField(help_text="Relationships away from the center")
+    url = serializers.URLField()
+
+
+class GraphEdgeSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    source = serializers.SlugField()  # type: ignore[assignment]
+    relation = serializers.ChoiceField(choices=RelationType.choices)
+    target = serializers.SlugField()
+    date = serializers.CharField(allow_blank=True)
+
+
+class GraphSerializer(serializers.Serializer):
+    center = serializers.SlugField()
+    nodes = GraphNodeSerializer(many=True)
+    edges = GraphEdgeSerializer(many=True)
 
 
 class EntityListSerializer(serializers.Serializer):

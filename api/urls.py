@@ -21,6 +21,7 @@ from api.views.developments import (
 from api.views.entities import (
     EntityDetailView,
     EntityDevelopmentsView,
+    EntityGraphView,
     EntityListView,
     RelationshipDetailView,
     RelationshipListView,
@@ -45,6 +46,7 @@ urlpatterns = [
     path("entities/", EntityListView.as_view(), name="entity-list"),
     path("entities/<str:pk>/", EntityDetailView.as_view(), name="entity-detail"),
     path("entities/<str:pk>/developments/", EntityDevelopmentsView.as_view(), name="entity-developments"),
+    path("entities/<str:pk>/graph/", EntityGraphView.as_view(), name="entity-graph"),
     path("relationships/", RelationshipListView.as_view(), name="relationship-list"),
     path("relationships/<str:pk>/", RelationshipDetailView.as_view(), name="relationship-detail"),
     path("timelines/", TimelineListView.as_view(), name="timeline-list"),

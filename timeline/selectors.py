@@ -620,3 +620,48 @@ def relationship_get(relationship_id: str) -> Relationship | None:
     except ValueError:
         return None
     return Relationship.objects.filter(pk=key).select_related("source", "target").first()
+
+
+@dataclass(frozen=True)
+class GraphEdge:
+    id: str
+    source: str
+    relation: str
+    target: str
+    date: str
+
+
+@dataclass(frozen=True)
+class EntityGraph:
+    """The entities within `depth` relationships of one entity (nodes: id → name, type, hops) and the edges."""
+
+    center: str
+    nodes: dict[str, tuple[str, str, int]]
+    edges: list[GraphEdge]
+
+
+MAX_GRAPH_DEPTH = 3
+
+
+def entity_graph(entity_id: str, depth: int) -> EntityGraph:
+    """Breadth first over current relationships, one query per hop, either direction."""
+    hops = {entity_id: 0}
+    edges: dict[str, GraphEdge] = {}
+    frontier = {entity_id}
+    for hop in range(1, depth + 1):
+        if not frontier:
+            break
+        rows = Relationship.objects.filter(
+            Q(source_id__in=frontier) | Q(target_id__in=frontier), status="current"
+        ).values_list("pk", "source_id", "relation", "target_id", "edtf")
+        reached: set[str] = set()
+        for pk, source, relation, target, edtf in rows:
+            edges[str(pk)] = GraphEdge(str(pk), source, relation, target, edtf)
+            for end in (source, target):
+                if end not in hops:
+                    hops[end] = hop
+                    reached.add(end)
+        frontier = reached
+    entities = Entity.objects.filter(pk__in=list(hops)).values_list("pk", "name", "entity_type")
+    nodes = {pk: (name, entity_type, hops[pk]) for pk, name, entity_type in entities}
+    return EntityGraph(entity_id, nodes, sorted(edges.values(), key=lambda e: (e.source, e.relation, e.target, e.id)))

@@ -296,3 +296,27 @@ class RelationshipDetailView(ApiView):
                 status=status.HTTP_409_CONFLICT,
             )
         return Response(es.relationship_row(relationship, base_url=self.base_url()))
+
+
+class GraphForm(forms.Form):
+    depth = forms.IntegerField(required=False, min_value=1, max_value=selectors.MAX_GRAPH_DEPTH)
+
+
+class EntityGraphView(ApiView):
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(
+        summary="The entities within `depth` relationships of this one, and the typed edges between them",
+        parameters=[OpenApiParameter("depth", int, description=f"1 to {selectors.MAX_GRAPH_DEPTH} (default 2)")],
+        responses={200: es.GraphSerializer, 304: NOT_MODIFIED, 404: s.ErrorSerializer, **ERRORS},
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        form = GraphForm(request.query_params)
+        if not form.is_valid():
+            raise form_errors(form.errors)
+        entity = _entity_or_404(pk)
+        validators = self.conditional(None)
+        if (unchanged := self.not_modified(validators)) is not None:
+            return unchanged
+        graph = selectors.entity_graph(entity.pk, form.cleaned_data["depth"] or 2)
+        return self.answer(es.graph_row(graph, base_url=self.base_url()), validators)
