@@ -40,6 +40,7 @@ def entity_state_row(
         "description": state["description"],
         "identifiers": dict(state["identifiers"]),
         "developments_url": f"{base_url}/api/entities/{entity_id}/developments/",
+        "merged_into": state.get("merged_into"),
         "version": version,
         "last_position": position,
     }
@@ -160,6 +161,7 @@ class EntitySerializer(serializers.Serializer):
     description = serializers.CharField(allow_blank=True)
     identifiers = IdentifiersSerializer()
     developments_url = serializers.URLField()
+    merged_into = serializers.CharField(allow_null=True, help_text="The entity this one is merged into, if any")
     version = serializers.IntegerField()
     last_position = serializers.IntegerField()
     entity_list = EntityListStatusSerializer(required=False)
@@ -241,3 +243,14 @@ class RelationshipCreateSerializer(StrictSerializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     citations = CitationInputSerializer(many=True, required=False, max_length=50)  # type: ignore[call-arg]
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class EntityMergeSerializer(StrictSerializer):
+    into = serializers.CharField(max_length=80, help_text="The id of the entity this one is the same actor as")
+    expected_version = serializers.IntegerField(required=False, min_value=0)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class EntityUnmergeSerializer(StrictSerializer):
+    expected_version = serializers.IntegerField(required=False, min_value=0)
+    reason = serializers.CharField(max_length=2000)

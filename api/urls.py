@@ -23,6 +23,8 @@ from api.views.entities import (
     EntityDevelopmentsView,
     EntityGraphView,
     EntityListView,
+    EntityMergeView,
+    EntityUnmergeView,
     RelationshipDetailView,
     RelationshipListView,
 )
@@ -47,6 +49,8 @@ urlpatterns = [
     path("entities/<str:pk>/", EntityDetailView.as_view(), name="entity-detail"),
     path("entities/<str:pk>/developments/", EntityDevelopmentsView.as_view(), name="entity-developments"),
     path("entities/<str:pk>/graph/", EntityGraphView.as_view(), name="entity-graph"),
+    path("entities/<str:pk>/merge/", EntityMergeView.as_view(), name="entity-merge"),
+    path("entities/<str:pk>/unmerge/", EntityUnmergeView.as_view(), name="entity-unmerge"),
     path("relationships/", RelationshipListView.as_view(), name="relationship-list"),
     path("relationships/<str:pk>/", RelationshipDetailView.as_view(), name="relationship-detail"),
     path("timelines/", TimelineListView.as_view(), name="timeline-list"),

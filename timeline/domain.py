@@ -26,6 +26,7 @@ from timeline.shapes import (
     DevelopmentState,
     DevelopmentUnlinkedData,
     DuplicateAbsorbedData,
+    EntityMergedData,
     EntityRegisteredData,
     EntityState,
     LinkData,
@@ -49,7 +50,9 @@ DEVELOPMENT_LINKED = "DevelopmentLinked"
 DEVELOPMENT_UNLINKED = "DevelopmentUnlinked"
 ENTITY_REGISTERED = "EntityRegistered"
 ENTITY_REVISED = "EntityRevised"
-ENTITY_EVENTS = (ENTITY_REGISTERED, ENTITY_REVISED)
+ENTITY_MERGED = "EntityMerged"
+ENTITY_UNMERGED = "EntityUnmerged"
+ENTITY_EVENTS = (ENTITY_REGISTERED, ENTITY_REVISED, ENTITY_MERGED, ENTITY_UNMERGED)
 # Fields an entity revision may change.
 ENTITY_FIELDS = ("name", "entity_type", "aliases", "country", "description", "identifiers")
 RELATIONSHIP_RECORDED = "RelationshipRecorded"
@@ -115,6 +118,10 @@ def evolve_entity(state: EntityState | None, event_type: str, data: EventData) -
         }
     if state is None:
         raise ValueError(f"{event_type} before the entity was registered")
+    if event_type == ENTITY_MERGED:
+        return {**copy.deepcopy(state), "merged_into": cast(EntityMergedData, data)["into"]}
+    if event_type == ENTITY_UNMERGED:
+        return {**copy.deepcopy(state), "merged_into": None}
     if event_type != ENTITY_REVISED:
         raise ValueError(f"unknown entity event {event_type}")
     # Only ENTITY_FIELDS are taken from the data, each of the type EntityState gives it.
@@ -178,7 +185,7 @@ def _citation_v1_to_v2(data: dict[str, object]) -> CitationAddedData:
 def register_event_types() -> None:
     for event_type in DEVELOPMENT_EVENTS | {ENTITY_REGISTERED, ENTITY_REVISED, TIMELINE_DEFINED, TIMELINE_REVISED}:
         registry.register_event_type(event_type, 1)
-    for event_type in RELATIONSHIP_EVENTS:
+    for event_type in (ENTITY_MERGED, ENTITY_UNMERGED, *RELATIONSHIP_EVENTS):
         registry.register_event_type(event_type, 1)
     registry.register_event_type(CITATION_ADDED, 2)
     registry.register_upcaster(CITATION_ADDED, 1, _citation_v1_to_v2)

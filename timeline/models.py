@@ -20,6 +20,8 @@ class Entity(models.Model):
     description = models.TextField(blank=True)
     identifiers = models.JSONField(default=dict, blank=True)
     last_position = models.BigIntegerField(default=0)
+    # Set while the entity is merged into another (the same actor under another record); an unmerge clears it.
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged")
     # The state its events left (shapes.EntityState), which the next event evolves.
     snapshot: models.JSONField[EntityState, EntityState] = models.JSONField(default=dict)
 

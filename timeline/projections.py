@@ -144,6 +144,7 @@ class EntityProjector:
                 "identifiers": state["identifiers"],
                 "version": event.version,
                 "last_position": event.position,
+                "merged_into_id": state.get("merged_into"),
                 "snapshot": state,
             },
         )

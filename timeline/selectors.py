@@ -172,7 +172,10 @@ def _filter_query(filters: TimelineFilters, position: int | None) -> Q:
         # named timeline's saved filter) would have to hold on the same link row.
         links = DevelopmentEntity.objects if position is None else DevelopmentVersionEntity.objects
         owner = "development_id" if position is None else "version_id"
-        query &= Q(pk__in=links.filter(entity_id=entity_id).values(owner)) if entity_id else Q(pk__in=[])
+        # An entity merged into this one is the same actor: its developments count too.
+        merged = list(Entity.objects.filter(merged_into_id=entity_id).values_list("pk", flat=True)) if entity_id else []
+        same = Q(entity_id__in=[entity_id, *merged]) if merged else Q(entity_id=entity_id)
+        query &= Q(pk__in=links.filter(same).values(owner)) if entity_id else Q(pk__in=[])
     if filters.tag:
         query &= Q(tags_key__contains=f"|{filters.tag.strip().lower()}|")
     # Overlap: the development's span [lower, upper] meets the asked range.

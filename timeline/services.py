@@ -34,8 +34,10 @@ from timeline.shapes import (
     DevelopmentRevisedData,
     DevelopmentUnlinkedData,
     DuplicateAbsorbedData,
+    EntityMergedData,
     EntityRegisteredData,
     EntityRevisedData,
+    EntityUnmergedData,
     LinkData,
     Media,
     RelationshipChanges,
@@ -719,6 +721,81 @@ def entity_revise(
         expected_version=expected_version,
     )
     return Entity.objects.get(pk=entity_id)
+
+
+def _entity_for(entity_id: str, field: str, errors: dict[str, list[str]]) -> Entity | None:
+    entity = Entity.objects.filter(pk=entity_id).first()
+    if entity is None:
+        errors.setdefault(field, []).append(f"no entity {entity_id}.")
+    return entity
+
+
+def _append_entity(entity_id: str, event: NewEvent, expected_version: int | None) -> Entity:
+    store.append(domain.entity_stream(entity_id), [event], expected_version=expected_version)
+    return Entity.objects.get(pk=entity_id)
+
+
+def entity_merge(
+    *,
+    entity_id: str,
+    into_id: str,
+    expected_version: int | None = None,
+    actor: str | None = None,
+    reason: str = "",
+    event_id: uuid.UUID | None = None,
+    request_hash: str = "",
+) -> Entity:
+    """Mark an entity as the same actor as another: a filter by the other then finds its developments too.
+    Nothing is moved, so `entity_unmerge` undoes it exactly."""
+    errors: dict[str, list[str]] = {}
+    entity = _entity_for(entity_id, "entity", errors)
+    into = _entity_for(into_id, "into", errors)
+    if entity is not None and into is not None:
+        if entity.pk == into.pk:
+            errors.setdefault("into", []).append("An entity cannot be merged into itself.")
+        elif entity.merged_into_id:
+            errors.setdefault("entity", []).append(f"'{entity.pk}' is merged into '{entity.merged_into_id}' already.")
+        elif into.merged_into_id:
+            errors.setdefault("into", []).append(
+                f"'{into.pk}' is itself merged into '{into.merged_into_id}': merge into that one."
+            )
+        elif Entity.objects.filter(merged_into=entity).exists():
+            errors.setdefault("entity", []).append(f"other entities are merged into '{entity.pk}': unmerge them first.")
+    _raise_if(errors)
+    assert entity is not None and into is not None
+    event = NewEvent(
+        domain.ENTITY_MERGED,
+        EntityMergedData(id=entity.pk, into=into.pk),
+        event_id=event_id or uuid.uuid4(),
+        metadata=_metadata(actor, reason, request_hash),
+    )
+    return _append_entity(entity.pk, event, expected_version)
+
+
+def entity_unmerge(
+    *,
+    entity_id: str,
+    reason: str,
+    expected_version: int | None = None,
+    actor: str | None = None,
+    event_id: uuid.UUID | None = None,
+    request_hash: str = "",
+) -> Entity:
+    """Undo a merge: the entity is an actor of its own again, with the developments it always kept."""
+    errors: dict[str, list[str]] = {}
+    entity = _entity_for(entity_id, "entity", errors)
+    reason = _clean_text(reason, "reason", errors, required=True, limit=2000)
+    if entity is not None and not entity.merged_into_id:
+        errors.setdefault("entity", []).append(f"'{entity.pk}' is not merged.")
+    _raise_if(errors)
+    assert entity is not None
+    event = NewEvent(
+        domain.ENTITY_UNMERGED,
+        EntityUnmergedData(id=entity.pk, reason=reason),
+        event_id=event_id or uuid.uuid4(),
+        metadata=_metadata(actor, reason, request_hash),
+    )
+    return _append_entity(entity.pk, event, expected_version)
 
 
 def _subsidiary_chain_reaches(start: str, goal: str) -> bool:

@@ -168,6 +168,18 @@ class EntityRevisedData(TypedDict):
     identifiers: NotRequired[EntityIdentifiers]
 
 
+class EntityMergedData(TypedDict):
+    """On the duplicate's stream: it is now the same actor as `into`; undone by EntityUnmerged."""
+
+    id: str
+    into: str
+
+
+class EntityUnmergedData(TypedDict):
+    id: str
+    reason: str
+
+
 class EntityState(TypedDict):
     """An entity as its events leave it: `name` is the name to show, `aliases` its other names by language."""
 
@@ -178,6 +190,7 @@ class EntityState(TypedDict):
     country: str
     description: str
     identifiers: EntityIdentifiers
+    merged_into: NotRequired[str | None]  # absent until a first merge
 
 
 # --- Relationships between entities ---

@@ -4,6 +4,7 @@ entity (now or as_of), its developments (every filter of /api/developments/), an
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -320,3 +321,80 @@ class EntityGraphView(ApiView):
             return unchanged
         graph = selectors.entity_graph(entity.pk, form.cleaned_data["depth"] or 2)
         return self.answer(es.graph_row(graph, base_url=self.base_url()), validators)
+
+
+class EntityMergeView(ApiView):
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(
+        summary="Merge this entity into another (the same actor); undo with unmerge",
+        request=es.EntityMergeSerializer,
+        parameters=[IF_MATCH_HEADER],
+        responses={200: es.EntitySerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        _entity_or_404(pk)
+        body = es.EntityMergeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        fields = body.validated_data
+        expected = self.expected_version(fields.get("expected_version"), required=False)
+        return _entity_write(
+            self,
+            pk,
+            lambda: services.entity_merge(
+                entity_id=pk,
+                into_id=fields["into"],
+                expected_version=expected,
+                actor=self.actor(),
+                reason=fields.get("reason", ""),
+                event_id=self.idempotency_event_id(),
+                request_hash=self.request_hash,
+            ),
+        )
+
+
+class EntityUnmergeView(ApiView):
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(
+        summary="Undo a merge: the entity is an actor of its own again",
+        request=es.EntityUnmergeSerializer,
+        parameters=[IF_MATCH_HEADER],
+        responses={200: es.EntitySerializer, **WRITE_ERRORS},
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        _entity_or_404(pk)
+        body = es.EntityUnmergeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        fields = body.validated_data
+        expected = self.expected_version(fields.get("expected_version"), required=False)
+        return _entity_write(
+            self,
+            pk,
+            lambda: services.entity_unmerge(
+                entity_id=pk,
+                reason=fields["reason"],
+                expected_version=expected,
+                actor=self.actor(),
+                event_id=self.idempotency_event_id(),
+                request_hash=self.request_hash,
+            ),
+        )
+
+
+def _entity_write(view: ApiView, pk: str, command: Callable[[], Any]) -> Response:
+    """Run an entity command: a stale version is a 409 with the current entity."""
+    try:
+        entity = command()
+    except ConcurrencyError as error:
+        return Response(
+            {
+                "detail": f"The entity is at version {error.actual}, not {error.expected}: read it again.",
+                "current_version": error.actual,
+                "current": es.entity_row(_entity_or_404(pk), base_url=view.base_url()),
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
+    except IdempotencyConflictError as error:
+        raise IdempotencyKeyReusedError() from error
+    return Response(es.entity_row(entity, base_url=view.base_url()))

@@ -90,3 +90,15 @@ def test_an_entitys_developments_take_every_filter_of_the_development_list(anon:
     assert csv.status_code == 200 and "Huawei Mate60" in csv.content.decode()
     assert anon.get("/api/entities/huawei/developments/?from=someday").status_code == 400
     assert anon.get("/api/entities/nobody/developments/").status_code == 404
+
+
+def test_an_analyst_merges_an_entity_and_undoes_it(analyst: Any, anon: Any, entities: None) -> None:
+    merged = analyst.post("/api/entities/nvidia/merge/", {"into": "huawei", "reason": "test"}, format="json")
+    assert merged.status_code == 200 and merged.json()["merged_into"] == "huawei"
+    again = analyst.post("/api/entities/smic/merge/", {"into": "nvidia"}, format="json")
+    assert again.status_code == 400 and "into" in again.json()
+    stale = analyst.post("/api/entities/nvidia/unmerge/", {"reason": "x"}, format="json", HTTP_IF_MATCH='"v1"')
+    assert stale.status_code == 409
+    undone = analyst.post("/api/entities/nvidia/unmerge/", {"reason": "two companies"}, format="json")
+    assert undone.status_code == 200 and undone.json()["merged_into"] is None
+    assert anon.post("/api/entities/nvidia/merge/", {"into": "huawei"}, format="json").status_code == 401
