@@ -291,6 +291,8 @@ def test_each_projection_records_the_last_position_it_applied_in_the_same_transa
     assert checkpoints == {
         "entities": store.last_position(),
         "developments": store.last_position(),
+        "development_links": store.last_position(),
+        "relationships": store.last_position(),
         "timelines": store.last_position(),
     }
 

@@ -16,13 +16,11 @@ from timeline.models import (
     Citation,
     Development,
     DevelopmentEntity,
-    DevelopmentLink,
     DevelopmentVersion,
     DevelopmentVersionEntity,
     Entity,
     EntityAlias,
     NamedTimeline,
-    Relationship,
 )
 from timeline.taxonomy import Category, Kind
 
@@ -91,8 +89,6 @@ def projection_rows() -> dict[str, list[dict[str, Any]]]:
         "development_version": (DevelopmentVersion, ()),
         "development_version_entity": (DevelopmentVersionEntity, ("id",)),
         "named_timeline": (NamedTimeline, ()),
-        "development_link": (DevelopmentLink, ()),
-        "relationship": (Relationship, ()),
         "projection_checkpoint": (ProjectionCheckpoint, ()),
     }
     snapshot = {}

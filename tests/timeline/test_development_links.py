@@ -106,9 +106,13 @@ def test_rebuilding_the_projections_gives_the_same_links() -> None:
     services.development_unlink(development_id=second.pk, link_id=linked.snapshot["links"][0]["id"], reason="x")
     services.development_link(development_id=second.pk, relation="responds_to", target_id=third.pk)
     before = projection_rows()
+    links = sorted(DevelopmentLink.objects.values_list("id", "source_id", "relation", "target_id", "note", "position"))
     call_command("rebuild_projections", stdout=StringIO())
     assert projection_rows() == before
-    assert DevelopmentLink.objects.count() == 2
+    rebuilt = sorted(
+        DevelopmentLink.objects.values_list("id", "source_id", "relation", "target_id", "note", "position")
+    )
+    assert rebuilt == links and len(links) == 2
 
 
 def test_the_report_links_the_october_2023_rule_to_the_one_it_amends_citing_the_passage() -> None:
