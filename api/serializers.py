@@ -8,7 +8,7 @@ from typing import Any
 from django.http import QueryDict
 from rest_framework import serializers
 
-from timeline.taxonomy import CREDIBILITY, RELIABILITY, Category, Kind
+from timeline.taxonomy import CREDIBILITY, RELIABILITY, Category, Kind, LinkRelation
 
 CATEGORY_LABELS = dict(Category.choices)
 KIND_LABELS = dict(Kind.choices)
@@ -82,9 +82,33 @@ def development_row(obj: Any, *, base_url: str, entity_names: dict[str, str] | N
         "status": api_status(obj.status, obj.disputed),
         "disputed": obj.disputed,
         "merged_into": snapshot.get("merged_into"),
+        "links": [link_row(link, base_url=base_url) for link in snapshot.get("links", [])],
         "version": obj.version,
         "last_position": obj.valid_from_position if is_version else obj.last_position,
         "changed_at": (obj.valid_from_time if is_version else obj.updated_at).isoformat(),
+    }
+
+
+def link_row(link: Any, *, base_url: str) -> dict[str, Any]:
+    """One of a development's own links (shapes.LinkData), as the API shows it."""
+    return {
+        "id": link["id"],
+        "relation": link["relation"],
+        "target": link["target"],
+        "target_url": f"{base_url}/api/developments/{link['target']}/",
+        "note": link.get("note", ""),
+    }
+
+
+def linked_from_row(view: Any, *, base_url: str) -> dict[str, Any]:
+    """A link another development makes to this one (selectors.LinkView, direction "in")."""
+    return {
+        "id": view.id,
+        "relation": view.relation,
+        "development": view.development_id,
+        "development_url": f"{base_url}/api/developments/{view.development_id}/",
+        "title": view.title,
+        "note": view.note,
     }
 
 
@@ -168,6 +192,25 @@ class MediaSerializer(serializers.Serializer):
     credit = serializers.CharField(allow_blank=True, required=False)
 
 
+class LinkSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    relation = serializers.ChoiceField(choices=LinkRelation.choices)
+    target = serializers.UUIDField(help_text="The development this one links to")
+    target_url = serializers.URLField()
+    note = serializers.CharField(allow_blank=True)
+
+
+class LinkedFromSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    relation = serializers.ChoiceField(
+        choices=LinkRelation.choices, help_text="That development's relation to this one"
+    )
+    development = serializers.UUIDField(help_text="The development that links to this one")
+    development_url = serializers.URLField()
+    title = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
+
+
 class DevelopmentSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     url = serializers.URLField()
@@ -190,6 +233,10 @@ class DevelopmentSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=STATUSES)
     disputed = serializers.BooleanField()
     merged_into = serializers.UUIDField(allow_null=True)
+    links = LinkSerializer(many=True, help_text="Its links to other developments (amends, supersedes, ...)")
+    linked_from = LinkedFromSerializer(
+        many=True, required=False, help_text="One development only: the current links of others to this one"
+    )
     version = serializers.IntegerField(help_text="The development's version (its stream version)")
     last_position = serializers.IntegerField(help_text="Log position of its last change")
     changed_at = serializers.DateTimeField()
@@ -427,3 +474,13 @@ class DevelopmentReviseSerializer(StrictSerializer):
 class RetractSerializer(StrictSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     expected_version = serializers.IntegerField(required=False, min_value=0)
+
+
+class LinkCreateSerializer(StrictSerializer):
+    relation = serializers.CharField(
+        max_length=20, help_text="responds_to, amends, supersedes, follows_from, contradicts"
+    )
+    target = serializers.CharField(max_length=64, help_text="The id of the development linked to")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    expected_version = serializers.IntegerField(required=False, min_value=0)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)

@@ -15,7 +15,19 @@ from api.views.developments import (
     DevelopmentDetailView,
     DevelopmentFeedView,
     DevelopmentHistoryView,
+    DevelopmentLinkDetailView,
+    DevelopmentLinksView,
     DevelopmentListView,
+)
+from api.views.entities import (
+    EntityDetailView,
+    EntityDevelopmentsView,
+    EntityGraphView,
+    EntityListView,
+    EntityMergeView,
+    EntityUnmergeView,
+    RelationshipDetailView,
+    RelationshipListView,
 )
 from api.views.root import ApiRootView
 from api.views.stream import ChangeStreamView
@@ -29,6 +41,20 @@ urlpatterns = [
     path("developments/<str:pk>/", DevelopmentDetailView.as_view(), name="development-detail"),
     path("developments/<str:pk>/history/", DevelopmentHistoryView.as_view(), name="development-history"),
     path("developments/<str:pk>/citations/", DevelopmentCitationsView.as_view(), name="development-citations"),
+    path("developments/<str:pk>/links/", DevelopmentLinksView.as_view(), name="development-links"),
+    path(
+        "developments/<str:pk>/links/<str:link_id>/",
+        DevelopmentLinkDetailView.as_view(),
+        name="development-link-detail",
+    ),
+    path("entities/", EntityListView.as_view(), name="entity-list"),
+    path("entities/<str:pk>/", EntityDetailView.as_view(), name="entity-detail"),
+    path("entities/<str:pk>/developments/", EntityDevelopmentsView.as_view(), name="entity-developments"),
+    path("entities/<str:pk>/graph/", EntityGraphView.as_view(), name="entity-graph"),
+    path("entities/<str:pk>/merge/", EntityMergeView.as_view(), name="entity-merge"),
+    path("entities/<str:pk>/unmerge/", EntityUnmergeView.as_view(), name="entity-unmerge"),
+    path("relationships/", RelationshipListView.as_view(), name="relationship-list"),
+    path("relationships/<str:pk>/", RelationshipDetailView.as_view(), name="relationship-detail"),
     path("timelines/", TimelineListView.as_view(), name="timeline-list"),
     path("timelines/<str:slug>/", TimelineDetailView.as_view(), name="timeline-detail"),
     path("timelines/<str:slug>/feed/", TimelineFeedView.as_view(), {"format": "atom"}, name="timeline-feed"),

@@ -10,7 +10,13 @@ class TimelineConfig(AppConfig):
     def ready(self) -> None:
         from events import registry
         from timeline import domain
-        from timeline.projections import DevelopmentProjector, EntityProjector, TimelineProjector
+        from timeline.projections import (
+            DevelopmentLinkProjector,
+            DevelopmentProjector,
+            EntityProjector,
+            RelationshipProjector,
+            TimelineProjector,
+        )
         from timeline.search import SearchProjector
 
         domain.register_event_types()
@@ -19,6 +25,8 @@ class TimelineConfig(AppConfig):
         registry.register_projector(DevelopmentProjector())
         # The search index reads the history rows the developments projector has just written.
         registry.register_projector(SearchProjector())
+        registry.register_projector(DevelopmentLinkProjector())
+        registry.register_projector(RelationshipProjector())
         registry.register_projector(TimelineProjector())
 
         # The curation roles' permissions, completed after every migrate (timeline/roles.py).

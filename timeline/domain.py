@@ -19,11 +19,20 @@ from timeline.shapes import (
     CitationData,
     CitationRemovedData,
     DevelopmentChanges,
+    DevelopmentLinkedData,
     DevelopmentMergedData,
     DevelopmentRecordedData,
     DevelopmentRevisedData,
     DevelopmentState,
+    DevelopmentUnlinkedData,
     DuplicateAbsorbedData,
+    EntityMergedData,
+    EntityRegisteredData,
+    EntityState,
+    LinkData,
+    RelationshipCitedData,
+    RelationshipCorrectedData,
+    RelationshipState,
     TimelineDefinedData,
     TimelineFields,
     VersionChange,
@@ -37,8 +46,20 @@ CITATION_ADDED = "CitationAdded"
 CITATION_REMOVED = "CitationRemoved"
 DEVELOPMENT_MERGED = "DevelopmentMerged"
 DUPLICATE_ABSORBED = "DuplicateAbsorbed"
+DEVELOPMENT_LINKED = "DevelopmentLinked"
+DEVELOPMENT_UNLINKED = "DevelopmentUnlinked"
 ENTITY_REGISTERED = "EntityRegistered"
 ENTITY_REVISED = "EntityRevised"
+ENTITY_MERGED = "EntityMerged"
+ENTITY_UNMERGED = "EntityUnmerged"
+ENTITY_EVENTS = (ENTITY_REGISTERED, ENTITY_REVISED, ENTITY_MERGED, ENTITY_UNMERGED)
+# Fields an entity revision may change.
+ENTITY_FIELDS = ("name", "entity_type", "aliases", "country", "description", "identifiers")
+RELATIONSHIP_RECORDED = "RelationshipRecorded"
+RELATIONSHIP_CORRECTED = "RelationshipCorrected"
+RELATIONSHIP_CITED = "RelationshipCited"
+RELATIONSHIP_RETRACTED = "RelationshipRetracted"
+RELATIONSHIP_EVENTS = (RELATIONSHIP_RECORDED, RELATIONSHIP_CORRECTED, RELATIONSHIP_CITED, RELATIONSHIP_RETRACTED)
 TIMELINE_DEFINED = "TimelineDefined"
 TIMELINE_REVISED = "TimelineRevised"
 
@@ -51,6 +72,8 @@ DEVELOPMENT_EVENTS = {
     CITATION_REMOVED,
     DEVELOPMENT_MERGED,
     DUPLICATE_ABSORBED,
+    DEVELOPMENT_LINKED,
+    DEVELOPMENT_UNLINKED,
 }
 
 # Fields a revision may change; anything else is refused by the service.
@@ -77,6 +100,58 @@ def development_stream(development_id: str) -> str:
 
 def entity_stream(entity_id: str) -> str:
     return f"entity-{entity_id}"
+
+
+def evolve_entity(state: EntityState | None, event_type: str, data: EventData) -> EntityState:
+    """The entity's state after one event. Events written before country, description and identifiers existed
+    leave them empty."""
+    if event_type == ENTITY_REGISTERED:
+        registered = cast(EntityRegisteredData, data)
+        return {
+            "id": registered["id"],
+            "name": registered["name"],
+            "entity_type": registered["entity_type"],
+            "aliases": copy.deepcopy(registered.get("aliases", [])),
+            "country": registered.get("country", ""),
+            "description": registered.get("description", ""),
+            "identifiers": copy.deepcopy(registered.get("identifiers", {})),
+        }
+    if state is None:
+        raise ValueError(f"{event_type} before the entity was registered")
+    if event_type == ENTITY_MERGED:
+        return {**copy.deepcopy(state), "merged_into": cast(EntityMergedData, data)["into"]}
+    if event_type == ENTITY_UNMERGED:
+        return {**copy.deepcopy(state), "merged_into": None}
+    if event_type != ENTITY_REVISED:
+        raise ValueError(f"unknown entity event {event_type}")
+    # Only ENTITY_FIELDS are taken from the data, each of the type EntityState gives it.
+    changes = {field: copy.deepcopy(data[field]) for field in ENTITY_FIELDS if field in data}
+    return cast(EntityState, {**copy.deepcopy(state), **changes})
+
+
+def relationship_stream(relationship_id: str) -> str:
+    return f"relationship-{relationship_id}"
+
+
+def evolve_relationship(state: RelationshipState | None, event_type: str, data: EventData) -> RelationshipState:
+    """A relationship's state after one event: corrected, cited and retracted by events, never overwritten."""
+    if event_type == RELATIONSHIP_RECORDED:
+        return cast(RelationshipState, {**copy.deepcopy(data), "status": "current"})
+    if state is None:
+        raise ValueError(f"{event_type} before the relationship was recorded")
+    new = copy.deepcopy(state)
+    if event_type == RELATIONSHIP_CORRECTED:
+        changes = cast(RelationshipCorrectedData, data)["changes"]
+        for field in ("relation", "date", "note"):
+            if field in changes:
+                new[field] = str(changes[field])
+    elif event_type == RELATIONSHIP_CITED:
+        new["citations"].append(_copy(cast(RelationshipCitedData, data)["citation"]))
+    elif event_type == RELATIONSHIP_RETRACTED:
+        new["status"] = "retracted"
+    else:
+        raise ValueError(f"unknown relationship event {event_type}")
+    return new
 
 
 def timeline_stream(slug: str) -> str:
@@ -109,6 +184,8 @@ def _citation_v1_to_v2(data: dict[str, object]) -> CitationAddedData:
 
 def register_event_types() -> None:
     for event_type in DEVELOPMENT_EVENTS | {ENTITY_REGISTERED, ENTITY_REVISED, TIMELINE_DEFINED, TIMELINE_REVISED}:
+        registry.register_event_type(event_type, 1)
+    for event_type in (ENTITY_MERGED, ENTITY_UNMERGED, *RELATIONSHIP_EVENTS):
         registry.register_event_type(event_type, 1)
     registry.register_event_type(CITATION_ADDED, 2)
     registry.register_upcaster(CITATION_ADDED, 1, _citation_v1_to_v2)
@@ -155,6 +232,11 @@ def evolve(state: DevelopmentState | None, event_type: str, data: EventData) -> 
         new["citations"].extend(_copy(c) for c in absorbed["citations"])
         known = set(new["entities"])
         new["entities"].extend(e for e in absorbed.get("entities", []) if e not in known)
+    elif event_type == DEVELOPMENT_LINKED:
+        new["links"] = [*new.get("links", []), cast(LinkData, dict(cast(DevelopmentLinkedData, data)["link"]))]
+    elif event_type == DEVELOPMENT_UNLINKED:
+        unlinked = cast(DevelopmentUnlinkedData, data)["link_id"]
+        new["links"] = [link for link in new.get("links", []) if link["id"] != unlinked]
     else:
         raise ValueError(f"unknown development event {event_type}")
     return new
@@ -196,4 +278,8 @@ def describe_change(state_before: DevelopmentState | None, event_type: str, data
     if event_type == DUPLICATE_ABSORBED:
         absorbed = cast(DuplicateAbsorbedData, data)
         return {"absorbed": absorbed["duplicate_id"], "citations": [c["id"] for c in absorbed["citations"]]}
+    if event_type == DEVELOPMENT_LINKED:
+        return {"link_added": cast(DevelopmentLinkedData, data)["link"]}
+    if event_type == DEVELOPMENT_UNLINKED:
+        return {"link_removed": cast(DevelopmentUnlinkedData, data)["link_id"]}
     return {}

@@ -7,15 +7,23 @@ from __future__ import annotations
 
 from django.db import models
 
-from timeline.shapes import DevelopmentState
-from timeline.taxonomy import Category, EntityType, Kind, Status
+from timeline.shapes import DevelopmentState, EntityState, RelationshipState
+from timeline.taxonomy import Category, EntityType, Kind, LinkRelation, RelationType, Status
 
 
 class Entity(models.Model):
     id = models.CharField(max_length=80, primary_key=True)
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200)  # the name to show; its other names are its aliases
     entity_type = models.CharField(max_length=20, choices=EntityType.choices)
     version = models.PositiveIntegerField(default=0)
+    country = models.CharField(max_length=2, blank=True, db_index=True, help_text="ISO 3166-1 alpha-2")
+    description = models.TextField(blank=True)
+    identifiers = models.JSONField(default=dict, blank=True)
+    last_position = models.BigIntegerField(default=0)
+    # Set while the entity is merged into another (the same actor under another record); an unmerge clears it.
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged")
+    # The state its events left (shapes.EntityState), which the next event evolves.
+    snapshot: models.JSONField[EntityState, EntityState] = models.JSONField(default=dict)
 
     class Meta:
         ordering = ["name"]
@@ -221,3 +229,52 @@ class SearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"search: {self.version_id}"
+
+
+class DevelopmentLink(models.Model):
+    """A current link between two developments (shapes.LinkData), so a development's page can list the links
+    that point at it as well as its own. The truth is the linking development's stream."""
+
+    id = models.UUIDField(primary_key=True)
+    source = models.ForeignKey(Development, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Development, on_delete=models.CASCADE, related_name="links_in")
+    relation = models.CharField(max_length=20, choices=LinkRelation.choices)
+    note = models.TextField(blank=True)
+    position = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["source", "relation", "target"], name="development_link_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.relation} {self.target_id}"
+
+
+class Relationship(models.Model):
+    """A typed, dated relationship between two entities ("HiSilicon subsidiary of Huawei"), as its events leave it
+    on `relationship-<id>`: corrected, cited and retracted by events, never overwritten."""
+
+    id = models.UUIDField(primary_key=True)
+    source = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="relationships_out")
+    target = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="relationships_in")
+    relation = models.CharField(max_length=20, choices=RelationType.choices)
+    edtf = models.CharField(max_length=64, blank=True)
+    date_lower = models.DateField(null=True, blank=True)
+    date_upper = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, default="current")
+    version = models.PositiveIntegerField()
+    last_position = models.BigIntegerField()
+    snapshot: models.JSONField[RelationshipState, RelationshipState] = models.JSONField()
+
+    # Not a column: set when a write was answered from the log (a retry), as on Development.
+    replayed: bool = False
+
+    class Meta:
+        ordering = ["date_lower", "relation", "id"]
+        indexes = [
+            models.Index(fields=["source", "status"], name="relationship_source"),
+            models.Index(fields=["target", "status"], name="relationship_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.relation} {self.target_id}"

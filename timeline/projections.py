@@ -14,14 +14,22 @@ from timeline.models import (
     Citation,
     Development,
     DevelopmentEntity,
+    DevelopmentLink,
     DevelopmentVersion,
     DevelopmentVersionEntity,
     Entity,
     EntityAlias,
     NamedTimeline,
+    Relationship,
 )
 from timeline.selectors import normalize_name
-from timeline.shapes import AliasData, DevelopmentState, EntityRegisteredData, EntityRevisedData
+from timeline.shapes import (
+    AliasData,
+    DevelopmentLinkedData,
+    DevelopmentState,
+    DevelopmentUnlinkedData,
+    EntityRegisteredData,
+)
 
 
 def tags_key(tags: list[str]) -> str:
@@ -122,36 +130,37 @@ class EntityProjector:
     name = "entities"
 
     def apply(self, event: RecordedEvent) -> None:
-        if event.event_type not in (domain.ENTITY_REGISTERED, domain.ENTITY_REVISED):
+        if event.event_type not in domain.ENTITY_EVENTS:
             return
-        if event.event_type == domain.ENTITY_REGISTERED:
-            registered = cast(EntityRegisteredData, event.data)
-            entity = Entity.objects.create(
-                id=registered["id"],
-                name=registered["name"],
-                entity_type=registered["entity_type"],
-                version=event.version,
-            )
-            aliases: list[AliasData] = registered.get("aliases", [])
-        else:
-            data = cast(EntityRevisedData, event.data)
-            entity = Entity.objects.get(pk=data["id"])
-            entity.name = data.get("name", entity.name)
-            entity.entity_type = data.get("entity_type", entity.entity_type)
-            entity.version = event.version
-            entity.save(update_fields=["name", "entity_type", "version"])
-            # A revision carries the whole alias list when it changes it; otherwise keep the ones we have.
-            aliases = data.get("aliases") or [{"name": a.name, "lang": a.lang} for a in entity.aliases.all()]
-            entity.aliases.all().delete()
+        entity_id = cast(EntityRegisteredData, event.data)["id"]
+        entity = Entity.objects.filter(pk=entity_id).first()
+        state = domain.evolve_entity(entity.snapshot if entity else None, event.event_type, event.data)
+        Entity.objects.update_or_create(
+            pk=entity_id,
+            defaults={
+                "name": state["name"],
+                "entity_type": state["entity_type"],
+                "country": state["country"],
+                "description": state["description"],
+                "identifiers": state["identifiers"],
+                "version": event.version,
+                "last_position": event.position,
+                "merged_into_id": state.get("merged_into"),
+                "snapshot": state,
+            },
+        )
+        EntityAlias.objects.filter(entity_id=entity_id).delete()
         seen: set[str] = set()
         rows = []
-        every_name: list[AliasData] = [{"name": entity.name, "lang": ""}, *aliases]
+        every_name: list[AliasData] = [{"name": state["name"], "lang": ""}, *state["aliases"]]
         for alias in every_name:
             normalized = normalize_name(alias["name"])
             if normalized and normalized not in seen:
                 seen.add(normalized)
                 rows.append(
-                    EntityAlias(entity=entity, name=alias["name"], normalized=normalized, lang=alias.get("lang", ""))
+                    EntityAlias(
+                        entity_id=entity_id, name=alias["name"], normalized=normalized, lang=alias.get("lang", "")
+                    )
                 )
         EntityAlias.objects.bulk_create(rows)
 
@@ -364,6 +373,61 @@ class DevelopmentProjector:
 
     def reset(self) -> None:
         delete_all(DevelopmentVersionEntity, DevelopmentVersion, Citation, DevelopmentEntity, Development)
+
+
+class DevelopmentLinkProjector:
+    """The links between developments, both ways; projected after the developments they join."""
+
+    name = "development_links"
+
+    def apply(self, event: RecordedEvent) -> None:
+        if event.event_type == domain.DEVELOPMENT_LINKED:
+            link = cast(DevelopmentLinkedData, event.data)["link"]
+            DevelopmentLink.objects.create(
+                id=link["id"],
+                source_id=event.stream.removeprefix("development-"),
+                target_id=link["target"],
+                relation=link["relation"],
+                note=link.get("note", ""),
+                position=event.position,
+            )
+        elif event.event_type == domain.DEVELOPMENT_UNLINKED:
+            DevelopmentLink.objects.filter(pk=cast(DevelopmentUnlinkedData, event.data)["link_id"]).delete()
+
+    def reset(self) -> None:
+        DevelopmentLink.objects.all().delete()
+
+
+class RelationshipProjector:
+    """Relationships between entities; projected after the entities they join."""
+
+    name = "relationships"
+
+    def apply(self, event: RecordedEvent) -> None:
+        if event.event_type not in domain.RELATIONSHIP_EVENTS:
+            return
+        relationship_id = event.stream.removeprefix("relationship-")
+        row = Relationship.objects.filter(pk=relationship_id).first()
+        state = domain.evolve_relationship(row.snapshot if row else None, event.event_type, event.data)
+        when = parse_fuzzy_date(state["date"]) if state["date"] else None
+        Relationship.objects.update_or_create(
+            pk=relationship_id,
+            defaults={
+                "source_id": state["source"],
+                "target_id": state["target"],
+                "relation": state["relation"],
+                "edtf": state["date"],
+                "date_lower": when.lower if when else None,
+                "date_upper": when.upper if when else None,
+                "status": state["status"],
+                "version": event.version,
+                "last_position": event.position,
+                "snapshot": state,
+            },
+        )
+
+    def reset(self) -> None:
+        Relationship.objects.all().delete()
 
 
 class TimelineProjector:

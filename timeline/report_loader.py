@@ -34,6 +34,8 @@ class LoadResult:
     developments_total: int
     timelines_changed: int
     citations_added: int = 0
+    links_added: int = 0
+    relationships_added: int = 0
 
 
 def entity_id_for(key: str) -> str:
@@ -142,6 +144,9 @@ def load_report_timeline(path: Path = DATA_FILE) -> LoadResult:
         if item.get("in_figure_1"):
             figure.append(str(development.pk))
 
+    links_added = _links_add(data.get("links", []))
+    relationships_added = _relationships_add(report, data.get("relationships", []))
+
     timelines_changed = 0
     for timeline in data.get("timelines", []):
         pinned = figure if timeline["slug"] == "deepseek-development" else []
@@ -158,7 +163,68 @@ def load_report_timeline(path: Path = DATA_FILE) -> LoadResult:
         )
         timelines_changed += 1
 
-    return LoadResult(entities_added, developments_added, len(data["developments"]), timelines_changed, citations_added)
+    return LoadResult(
+        entities_added,
+        developments_added,
+        len(data["developments"]),
+        timelines_changed,
+        citations_added,
+        links_added,
+        relationships_added,
+    )
+
+
+def _relationships_add(report: dict[str, Any], relationships: list[dict[str, Any]]) -> int:
+    """Record the relationships between entities the report states, each cited to its passage. One loaded before
+    is not recorded again, even if an analyst has since retracted it."""
+    added = 0
+    for item in relationships:
+        key = f"relationship:{item['source']}:{item['relation']}:{item['target']}"
+        event_id = uuid.uuid5(REPORT_NAMESPACE, key)
+        source, target = entity_id_for(item["source"]), entity_id_for(item["target"])
+        if (
+            StoredEvent.objects.filter(event_id=event_id).exists()
+            or Entity.objects.filter(pk__in=[source, target]).count() < 2
+        ):
+            continue
+        services.relationship_record(
+            source=source,
+            relation=item["relation"],
+            target=target,
+            date=item.get("date", ""),
+            note=item.get("note", ""),
+            citations=[_citation(report, c, i, key) for i, c in enumerate(item["citations"])],
+            actor=LOADER_ACTOR,
+            reason="Loaded from the CSIS report",
+            event_id=event_id,
+        )
+        added += 1
+    return added
+
+
+def _links_add(links: list[dict[str, Any]]) -> int:
+    """Link the report's developments as the report relates them, each note quoting its passage. A link loaded
+    before is not linked again, even if an analyst has since removed it."""
+    added = 0
+    for link in links:
+        event_id = uuid.uuid5(REPORT_NAMESPACE, f"link:{link['from']}:{link['relation']}:{link['to']}")
+        source = Development.objects.filter(pk=development_id_for(link["from"])).first()
+        target_loaded = Development.objects.filter(pk=development_id_for(link["to"])).exists()
+        if StoredEvent.objects.filter(event_id=event_id).exists() or source is None or not target_loaded:
+            continue
+        if source.status != Status.CURRENT:
+            continue
+        services.development_link(
+            development_id=source.pk,
+            relation=link["relation"],
+            target_id=development_id_for(link["to"]),
+            note=f'CSIS, key judgment {link["judgment"]}: "{link["excerpt"]}"',
+            actor=LOADER_ACTOR,
+            reason="Loaded from the CSIS report",
+            event_id=event_id,
+        )
+        added += 1
+    return added
 
 
 def _citations_add(development: Development, citations: list[dict[str, Any]]) -> tuple[Development, int]:

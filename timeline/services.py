@@ -20,7 +20,7 @@ from events.shapes import EventMetadata
 from events.store import NewEvent
 from timeline import domain
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
-from timeline.models import Citation, Development, Entity, NamedTimeline
+from timeline.models import Citation, Development, Entity, NamedTimeline, Relationship
 from timeline.selectors import entity_resolve, filters_from_mapping
 from timeline.shapes import (
     AliasData,
@@ -28,17 +28,28 @@ from timeline.shapes import (
     CitationData,
     CitationRemovedData,
     DevelopmentChanges,
+    DevelopmentLinkedData,
     DevelopmentMergedData,
     DevelopmentRecordedData,
     DevelopmentRevisedData,
+    DevelopmentUnlinkedData,
     DuplicateAbsorbedData,
+    EntityMergedData,
     EntityRegisteredData,
+    EntityRevisedData,
+    EntityUnmergedData,
+    LinkData,
     Media,
+    RelationshipChanges,
+    RelationshipCitedData,
+    RelationshipCorrectedData,
+    RelationshipRecordedData,
+    RelationshipRetractedData,
     SavedFilters,
     StatusChangedData,
     TimelineDefinedData,
 )
-from timeline.taxonomy import CREDIBILITY, RELIABILITY, Category, EntityType, Kind
+from timeline.taxonomy import CREDIBILITY, RELIABILITY, Category, EntityType, Kind, LinkRelation, RelationType
 
 _http_url = URLValidator(schemes=["http", "https"])
 _slug = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -557,45 +568,497 @@ def development_merge(
     return Development.objects.get(pk=target.pk)
 
 
+def development_link(
+    *,
+    development_id: uuid.UUID | str,
+    relation: str,
+    target_id: uuid.UUID | str,
+    note: str = "",
+    expected_version: int | None = None,
+    actor: str | None = None,
+    reason: str = "",
+    event_id: uuid.UUID | None = None,
+    request_hash: str = "",
+) -> Development:
+    """Link a development to another ("the October 2023 rule amends the October 2022 rule"), on its own stream."""
+    development = _current(development_id)  # before the retry check, as in development_revise
+    if (replayed := _replay_of(event_id, request_hash)) is not None:
+        return replayed
+    errors: dict[str, list[str]] = {}
+    relation = _clean_choice(relation, "relation", LinkRelation.values, errors)
+    note = _clean_text(note, "note", errors, required=False, limit=2000)
+    target = Development.objects.filter(pk=target_id).first() if _is_uuid(target_id) else None
+    if target is None:
+        errors.setdefault("target", []).append(f"no development {target_id}.")
+    elif target.pk == development.pk:
+        errors.setdefault("target", []).append("A development cannot be linked to itself.")
+    elif any(
+        link["relation"] == relation and link["target"] == str(target.pk)
+        for link in development.snapshot.get("links", [])
+    ):
+        errors.setdefault("target", []).append(f"the development already {relation.replace('_', ' ')} it.")
+    _raise_if(errors)
+    assert target is not None
+    event_id = event_id or uuid.uuid4()
+    link: LinkData = {
+        "id": str(uuid.uuid5(event_id, "link")),
+        "relation": relation,
+        "target": str(target.pk),
+        "note": note,
+    }
+    event = NewEvent(
+        domain.DEVELOPMENT_LINKED,
+        DevelopmentLinkedData(link=link),
+        event_id=event_id,
+        metadata=_metadata(actor, reason, request_hash),
+    )
+    return _append_development(str(development.pk), [event], expected_version)
+
+
+def development_unlink(
+    *,
+    development_id: uuid.UUID | str,
+    link_id: uuid.UUID | str,
+    reason: str,
+    expected_version: int | None = None,
+    actor: str | None = None,
+    event_id: uuid.UUID | None = None,
+    request_hash: str = "",
+) -> Development:
+    """Remove a link the development made; the log keeps it, and `as_of` answers before now still show it."""
+    development = _current(development_id)
+    if (replayed := _replay_of(event_id, request_hash)) is not None:
+        return replayed
+    errors: dict[str, list[str]] = {}
+    reason = _clean_text(reason, "reason", errors, required=True, limit=2000)
+    if not any(link["id"] == str(link_id) for link in development.snapshot.get("links", [])):
+        errors.setdefault("link_id", []).append(f"the development has no link {link_id}.")
+    _raise_if(errors)
+    event = NewEvent(
+        domain.DEVELOPMENT_UNLINKED,
+        DevelopmentUnlinkedData(link_id=str(link_id), reason=reason),
+        event_id=event_id or uuid.uuid4(),
+        metadata=_metadata(actor, reason, request_hash),
+    )
+    return _append_development(str(development.pk), [event], expected_version)
+
+
+_country = re.compile(r"^[A-Z]{2}$")
+_identifier_patterns = {
+    "wikidata": re.compile(r"^Q[1-9][0-9]*$"),
+    "lei": re.compile(r"^[A-Z0-9]{18}[0-9]{2}$"),
+    "entity_list": re.compile(r"^.{1,300}$"),
+}
+
+
+def _clean_entity_fields(fields: Mapping[str, Any], errors: dict[str, list[str]], *, entity_id: str) -> dict[str, Any]:
+    """The profile fields given (name, entity_type, aliases, country, description, identifiers), checked."""
+    cleaned: dict[str, Any] = {}
+    if "name" in fields:
+        cleaned["name"] = _clean_text(fields["name"], "name", errors, required=True, limit=200)
+    if "entity_type" in fields:
+        cleaned["entity_type"] = _clean_choice(fields["entity_type"], "entity_type", EntityType.values, errors)
+    if "country" in fields:
+        country = str(fields["country"] or "").strip().upper()
+        if country and not _country.match(country):
+            errors.setdefault("country", []).append("a country is a two-letter ISO 3166 code, e.g. CN.")
+        cleaned["country"] = country
+    if "description" in fields:
+        cleaned["description"] = _clean_text(fields["description"], "description", errors, required=False, limit=2000)
+    if "identifiers" in fields:
+        given = fields["identifiers"] or {}
+        identifiers: dict[str, str] = {}
+        if not isinstance(given, Mapping):
+            errors.setdefault("identifiers", []).append("identifiers are {wikidata, lei, entity_list}.")
+            given = {}
+        for key, value in given.items():
+            text = str(value or "").strip()
+            pattern = _identifier_patterns.get(str(key))
+            if pattern is None:
+                errors.setdefault("identifiers", []).append(f"'{key}' is not one of: wikidata, lei, entity_list.")
+            elif text and not pattern.match(text):
+                errors.setdefault("identifiers", []).append(f"'{text}' is not a {key} identifier.")
+            elif text:
+                identifiers[str(key)] = text
+        cleaned["identifiers"] = identifiers
+    if "aliases" in fields:
+        aliases: list[AliasData] = []
+        for alias in fields["aliases"] or []:
+            alias_name = str(alias.get("name") or "").strip()
+            if not alias_name:
+                errors.setdefault("aliases", []).append("an alias needs a name.")
+            aliases.append({"name": alias_name, "lang": str(alias.get("lang") or "")})
+        cleaned["aliases"] = aliases
+    return cleaned
+
+
 def entity_register(
     *,
     entity_id: str,
     name: str,
     entity_type: str,
     aliases: Sequence[Mapping[str, str]] = (),
+    country: str = "",
+    description: str = "",
+    identifiers: Mapping[str, str] | None = None,
     actor: str | None = None,
+    reason: str = "",
     event_id: uuid.UUID | None = None,
+    request_hash: str = "",
 ) -> Entity:
     """Register an entity under a slug id, with aliases in any language (深度求索 for DeepSeek)."""
-    if event_id is not None and StoredEvent.objects.filter(event_id=event_id).exists():
+    if event_id is not None and (stored := StoredEvent.objects.filter(event_id=event_id).first()) is not None:
+        if stored.stream != domain.entity_stream(entity_id) or not store.same_request(
+            stored.metadata, {"request_hash": request_hash}
+        ):
+            raise store.IdempotencyConflictError(f"event id {event_id} was first used for another request")
         return Entity.objects.get(pk=entity_id)
     errors: dict[str, list[str]] = {}
     if not _slug.match(entity_id or ""):
         errors.setdefault("entity_id", []).append("an entity id is lowercase words joined by '-'.")
     elif Entity.objects.filter(pk=entity_id).exists():
         errors.setdefault("entity_id", []).append(f"an entity '{entity_id}' is registered already.")
-    name = _clean_text(name, "name", errors, required=True, limit=200)
-    _clean_choice(entity_type, "entity_type", EntityType.values, errors)
-    cleaned_aliases: list[AliasData] = []
-    for alias in aliases:
-        alias_name = str(alias.get("name") or "").strip()
-        if not alias_name:
-            errors.setdefault("aliases", []).append("an alias needs a name.")
-        cleaned_aliases.append({"name": alias_name, "lang": str(alias.get("lang") or "")})
+    fields = {"name": name, "entity_type": entity_type, "aliases": list(aliases)}
+    profile = {"country": country, "description": description, "identifiers": dict(identifiers or {})}
+    cleaned = _clean_entity_fields({**fields, **profile}, errors, entity_id=entity_id)
     _raise_if(errors)
+    # Entities registered without a profile keep the shape earlier releases stored.
+    data = EntityRegisteredData(
+        id=entity_id, name=cleaned["name"], entity_type=cleaned["entity_type"], aliases=cleaned["aliases"]
+    )
+    for key in ("country", "description", "identifiers"):
+        if cleaned[key]:
+            data[key] = cleaned[key]
     store.append(
         domain.entity_stream(entity_id),
         [
             NewEvent(
                 domain.ENTITY_REGISTERED,
-                EntityRegisteredData(id=entity_id, name=name, entity_type=entity_type, aliases=cleaned_aliases),
+                data,
                 event_id=event_id or uuid.uuid4(),
-                metadata=_metadata(actor, ""),
+                metadata=_metadata(actor, reason, request_hash),
             )
         ],
         expected_version=0,
     )
     return Entity.objects.get(pk=entity_id)
+
+
+def entity_revise(
+    *,
+    entity_id: str,
+    changes: Mapping[str, Any],
+    expected_version: int | None,
+    actor: str | None = None,
+    reason: str = "",
+    event_id: uuid.UUID | None = None,
+    request_hash: str = "",
+) -> Entity:
+    """Change an entity's profile: its name to show, type, other names, country, description, identifiers."""
+    entity = Entity.objects.filter(pk=entity_id).first()
+    if entity is None:
+        raise ValidationError({"entity": [f"no entity {entity_id}"]})
+    if event_id is not None and (stored := StoredEvent.objects.filter(event_id=event_id).first()) is not None:
+        if not store.same_request(stored.metadata, {"request_hash": request_hash}):
+            raise store.IdempotencyConflictError(f"event id {event_id} was first used for another request")
+        return entity
+    errors: dict[str, list[str]] = {}
+    for field in sorted(set(changes) - set(domain.ENTITY_FIELDS)):
+        errors.setdefault(field, []).append(f"'{field}' cannot be revised.")
+    cleaned = _clean_entity_fields(changes, errors, entity_id=entity_id)
+    _raise_if(errors)
+    state = entity.snapshot
+    real = {field: value for field, value in cleaned.items() if state.get(field) != value}
+    if not real:
+        raise ValidationError({"changes": ["Nothing to change: every value equals the current one."]})
+    # Only ENTITY_FIELDS, each cleaned to its shape.
+    data = cast(EntityRevisedData, {"id": entity_id, **real})
+    store.append(
+        domain.entity_stream(entity_id),
+        [
+            NewEvent(
+                domain.ENTITY_REVISED,
+                data,
+                event_id=event_id or uuid.uuid4(),
+                metadata=_metadata(actor, reason, request_hash),
+            )
+        ],
+        expected_version=expected_version,
+    )
+    return Entity.objects.get(pk=entity_id)
+
+
+def _entity_for(entity_id: str, field: str, errors: dict[str, list[str]]) -> Entity | None:
+    entity = Entity.objects.filter(pk=entity_id).first()
+    if entity is None:
+        errors.setdefault(field, []).append(f"no entity {entity_id}.")
+    return entity
+
+
+def _append_entity(entity_id: str, event: NewEvent, expected_version: int | None) -> Entity:
+    store.append(domain.entity_stream(entity_id), [event], expected_version=expected_version)
+    return Entity.objects.get(pk=entity_id)
+
+
+def entity_merge(
+    *,
+    entity_id: str,
+    into_id: str,
+    expected_version: int | None = None,
+    actor: str | None = None,
+    reason: str = "",
+    event_id: uuid.UUID | None = None,
+    request_hash: str = "",
+) -> Entity:
+    """Mark an entity as the same actor as another: a filter by the other then finds its developments too.
+    Nothing is moved, so `entity_unmerge` undoes it exactly."""
+    errors: dict[str, list[str]] = {}
+    entity = _entity_for(entity_id, "entity", errors)
+    into = _entity_for(into_id, "into", errors)
+    if entity is not None and into is not None:
+        if entity.pk == into.pk:
+            errors.setdefault("into", []).append("An entity cannot be merged into itself.")
+        elif entity.merged_into_id:
+            errors.setdefault("entity", []).append(f"'{entity.pk}' is merged into '{entity.merged_into_id}' already.")
+        elif into.merged_into_id:
+            errors.setdefault("into", []).append(
+                f"'{into.pk}' is itself merged into '{into.merged_into_id}': merge into that one."
+            )
+        elif Entity.objects.filter(merged_into=entity).exists():
+            errors.setdefault("entity", []).append(f"other entities are merged into '{entity.pk}': unmerge them first.")
+    _raise_if(errors)
+    assert entity is not None and into is not None
+    event = NewEvent(
+        domain.ENTITY_MERGED,
+        EntityMergedData(id=entity.pk, into=into.pk),
+        event_id=event_id or uuid.uuid4(),
+        metadata=_metadata(actor, reason, request_hash),
+    )
+    return _append_entity(entity.pk, event, expected_version)
+
+
+def entity_unmerge(
+    *,
+    entity_id: str,
+    reason: str,
+    expected_version: int | None = None,
+    actor: str | None = None,
+    event_id: uuid.UUID | None = None,
+    request_hash: str = "",
+) -> Entity:
+    """Undo a merge: the entity is an actor of its own again, with the developments it always kept."""
+    errors: dict[str, list[str]] = {}
+    entity = _entity_for(entity_id, "entity", errors)
+    reason = _clean_text(reason, "reason", errors, required=True, limit=2000)
+    if entity is not None and not entity.merged_into_id:
+        errors.setdefault("entity", []).append(f"'{entity.pk}' is not merged.")
+    _raise_if(errors)
+    assert entity is not None
+    event = NewEvent(
+        domain.ENTITY_UNMERGED,
+        EntityUnmergedData(id=entity.pk, reason=reason),
+        event_id=event_id or uuid.uuid4(),
+        metadata=_metadata(actor, reason, request_hash),
+    )
+    return _append_entity(entity.pk, event, expected_version)
+
+
+def _subsidiary_chain_reaches(start: str, goal: str) -> bool:
+    """Whether `start` is, through current "subsidiary of" relationships, a subsidiary of `goal` (or is it)."""
+    seen: set[str] = set()
+    frontier = {start}
+    while frontier:
+        if goal in frontier:
+            return True
+        seen |= frontier
+        parents = Relationship.objects.filter(
+            relation=RelationType.SUBSIDIARY_OF, status="current", source_id__in=frontier
+        ).values_list("target_id", flat=True)
+        frontier = set(parents) - seen
+    return False
+
+
+def relationship_record(
+    *,
+    source: str,
+    relation: str,
+    target: str,
+    date: str = "",
+    note: str = "",
+    citations: Sequence[Mapping[str, Any]] = (),
+    actor: str | None = None,
+    reason: str = "",
+    event_id: uuid.UUID | None = None,
+    request_hash: str = "",
+) -> Relationship:
+    """Record "source relation target" (HiSilicon subsidiary of Huawei), dated in EDTF, with graded citations."""
+    if event_id is not None and (stored := StoredEvent.objects.filter(event_id=event_id).first()) is not None:
+        if not stored.stream.startswith("relationship-") or not store.same_request(
+            stored.metadata, {"request_hash": request_hash}
+        ):
+            raise store.IdempotencyConflictError(f"event id {event_id} was first used for another request")
+        relationship = Relationship.objects.get(pk=stored.stream.removeprefix("relationship-"))
+        relationship.replayed = True
+        return relationship
+    errors: dict[str, list[str]] = {}
+    relation = _clean_choice(relation, "relation", RelationType.values, errors)
+    ends = {}
+    for field, value in (("source", source), ("target", target)):
+        entity = entity_resolve(str(value or ""))
+        if entity is None:
+            errors.setdefault(field, []).append(f"unknown entity '{value}'.")
+        else:
+            ends[field] = str(entity.pk)
+    if len(ends) == 2 and ends["source"] == ends["target"]:
+        errors.setdefault("target", []).append("An entity cannot be related to itself.")
+    elif (
+        len(ends) == 2
+        and relation == RelationType.SUBSIDIARY_OF
+        and _subsidiary_chain_reaches(ends["target"], ends["source"])
+    ):
+        errors.setdefault("target", []).append(
+            f"'{ends['target']}' is already a subsidiary of '{ends['source']}': that would be a cycle."
+        )
+    when = _clean_date(date, "date", errors) if str(date or "").strip() else ""
+    note = _clean_text(note, "note", errors, required=False, limit=2000)
+    cleaned = [clean_citation(c, errors, prefix=f"citations[{i}].") for i, c in enumerate(citations)]
+    if len(ends) == 2 and not errors:
+        duplicate = Relationship.objects.filter(
+            source_id=ends["source"], target_id=ends["target"], relation=relation, edtf=when, status="current"
+        )
+        if duplicate.exists():
+            errors.setdefault("target", []).append("this relationship is recorded already.")
+    _raise_if(errors)
+    event_id = event_id or uuid.uuid4()
+    relationship_id = str(uuid.uuid5(event_id, "relationship"))
+    data: RelationshipRecordedData = {
+        "id": relationship_id,
+        "source": ends["source"],
+        "relation": relation,
+        "target": ends["target"],
+        "date": when,
+        "note": note,
+        "citations": cleaned,
+    }
+    store.append(
+        domain.relationship_stream(relationship_id),
+        [
+            NewEvent(
+                domain.RELATIONSHIP_RECORDED,
+                data,
+                event_id=event_id,
+                metadata=_metadata(actor, reason, request_hash),
+            )
+        ],
+        expected_version=0,
+    )
+    return Relationship.objects.get(pk=relationship_id)
+
+
+def _current_relationship(relationship_id: uuid.UUID | str) -> Relationship:
+    try:
+        return Relationship.objects.get(pk=relationship_id)
+    except (Relationship.DoesNotExist, ValidationError, ValueError) as error:
+        raise ValidationError({"relationship": [f"no relationship {relationship_id}"]}) from error
+
+
+def _append_relationship(relationship: Relationship, event: NewEvent, expected_version: int | None) -> Relationship:
+    recorded = store.append(
+        domain.relationship_stream(str(relationship.pk)), [event], expected_version=expected_version
+    )
+    fresh = Relationship.objects.get(pk=relationship.pk)
+    fresh.replayed = all(e.replayed for e in recorded)
+    return fresh
+
+
+def relationship_correct(
+    *,
+    relationship_id: uuid.UUID | str,
+    changes: Mapping[str, Any],
+    expected_version: int | None,
+    actor: str | None = None,
+    reason: str = "",
+    event_id: uuid.UUID | None = None,
+    request_hash: str = "",
+) -> Relationship:
+    """Correct a relationship's type, date or note; the earlier version stays in its stream."""
+    relationship = _current_relationship(relationship_id)
+    errors: dict[str, list[str]] = {}
+    for field in sorted(set(changes) - {"relation", "date", "note"}):
+        errors.setdefault(field, []).append(f"'{field}' cannot be corrected; record another relationship.")
+    cleaned: dict[str, str] = {}
+    if "relation" in changes:
+        cleaned["relation"] = _clean_choice(changes["relation"], "relation", RelationType.values, errors)
+        if cleaned["relation"] == RelationType.SUBSIDIARY_OF and _subsidiary_chain_reaches(
+            str(relationship.target_id), str(relationship.source_id)
+        ):
+            errors.setdefault("relation", []).append("that would make a cycle of 'subsidiary of'.")
+    if "date" in changes:
+        cleaned["date"] = _clean_date(changes["date"], "date", errors) if str(changes["date"] or "").strip() else ""
+    if "note" in changes:
+        cleaned["note"] = _clean_text(changes["note"], "note", errors, required=False, limit=2000)
+    _raise_if(errors)
+    real = {field: value for field, value in cleaned.items() if relationship.snapshot.get(field) != value}
+    if not real:
+        raise ValidationError({"changes": ["Nothing to change: every value equals the current one."]})
+    event = NewEvent(
+        domain.RELATIONSHIP_CORRECTED,
+        RelationshipCorrectedData(changes=cast(RelationshipChanges, real)),
+        event_id=event_id or uuid.uuid4(),
+        metadata=_metadata(actor, reason, request_hash),
+    )
+    return _append_relationship(relationship, event, expected_version)
+
+
+def relationship_cite(
+    *,
+    relationship_id: uuid.UUID | str,
+    citation: Mapping[str, Any],
+    expected_version: int | None = None,
+    actor: str | None = None,
+    reason: str = "",
+    event_id: uuid.UUID | None = None,
+    request_hash: str = "",
+) -> Relationship:
+    relationship = _current_relationship(relationship_id)
+    errors: dict[str, list[str]] = {}
+    event_id = event_id or uuid.uuid4()
+    cleaned = clean_citation({**citation, "id": citation.get("id") or uuid.uuid5(event_id, "citation")}, errors)
+    if any(c["id"] == cleaned["id"] for c in relationship.snapshot["citations"]):
+        errors.setdefault("id", []).append("the relationship already has this citation.")
+    _raise_if(errors)
+    event = NewEvent(
+        domain.RELATIONSHIP_CITED,
+        RelationshipCitedData(citation=cleaned),
+        event_id=event_id,
+        metadata=_metadata(actor, reason, request_hash),
+    )
+    return _append_relationship(relationship, event, expected_version)
+
+
+def relationship_retract(
+    *,
+    relationship_id: uuid.UUID | str,
+    reason: str,
+    expected_version: int | None = None,
+    actor: str | None = None,
+    event_id: uuid.UUID | None = None,
+    request_hash: str = "",
+) -> Relationship:
+    """Withdraw a relationship: it leaves the entity's page and graph, and stays in the log."""
+    relationship = _current_relationship(relationship_id)
+    errors: dict[str, list[str]] = {}
+    reason = _clean_text(reason, "reason", errors, required=True, limit=2000)
+    if relationship.status != "current":
+        errors.setdefault("status", []).append(f"the relationship is {relationship.status}, not current.")
+    _raise_if(errors)
+    event = NewEvent(
+        domain.RELATIONSHIP_RETRACTED,
+        RelationshipRetractedData(reason=reason),
+        event_id=event_id or uuid.uuid4(),
+        metadata=_metadata(actor, reason, request_hash),
+    )
+    return _append_relationship(relationship, event, expected_version)
 
 
 def _clean_timeline_filters(filters: Mapping[str, Any], errors: dict[str, list[str]]) -> SavedFilters:

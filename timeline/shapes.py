@@ -34,6 +34,15 @@ class CitationData(TypedDict):
     grading_note: str
 
 
+class LinkData(TypedDict):
+    """A typed link from one development to another (taxonomy.LinkRelation), kept on the linking one's stream."""
+
+    id: str  # a UUID
+    relation: str
+    target: str  # the linked development's id
+    note: str
+
+
 class DevelopmentState(TypedDict):
     """A development as its events leave it: the snapshot every current and history row keeps."""
 
@@ -50,6 +59,7 @@ class DevelopmentState(TypedDict):
     status: str  # current, retracted or merged
     merged_into: str | None
     citations: list[CitationData]
+    links: NotRequired[list[LinkData]]  # absent from the snapshots of developments never linked
 
 
 class DevelopmentChanges(TypedDict, total=False):
@@ -111,6 +121,15 @@ class DuplicateAbsorbedData(TypedDict):
     entities: NotRequired[list[str]]
 
 
+class DevelopmentLinkedData(TypedDict):
+    link: LinkData
+
+
+class DevelopmentUnlinkedData(TypedDict):
+    link_id: str
+    reason: str
+
+
 # --- Entities ---
 
 
@@ -119,11 +138,22 @@ class AliasData(TypedDict):
     lang: NotRequired[str]  # a language tag, "" or missing for another spelling
 
 
+class EntityIdentifiers(TypedDict, total=False):
+    """Identifiers others know the entity by."""
+
+    wikidata: str  # a Wikidata item, e.g. Q123
+    lei: str  # a Legal Entity Identifier (20 characters)
+    entity_list: str  # the Entity List entry as the Federal Register prints it
+
+
 class EntityRegisteredData(TypedDict):
     id: str
     name: str
     entity_type: str
     aliases: NotRequired[list[AliasData]]
+    country: NotRequired[str]  # ISO 3166-1 alpha-2, e.g. CN
+    description: NotRequired[str]
+    identifiers: NotRequired[EntityIdentifiers]
 
 
 class EntityRevisedData(TypedDict):
@@ -133,6 +163,76 @@ class EntityRevisedData(TypedDict):
     name: NotRequired[str]
     entity_type: NotRequired[str]
     aliases: NotRequired[list[AliasData]]
+    country: NotRequired[str]
+    description: NotRequired[str]
+    identifiers: NotRequired[EntityIdentifiers]
+
+
+class EntityMergedData(TypedDict):
+    """On the duplicate's stream: it is now the same actor as `into`; undone by EntityUnmerged."""
+
+    id: str
+    into: str
+
+
+class EntityUnmergedData(TypedDict):
+    id: str
+    reason: str
+
+
+class EntityState(TypedDict):
+    """An entity as its events leave it: `name` is the name to show, `aliases` its other names by language."""
+
+    id: str
+    name: str
+    entity_type: str
+    aliases: list[AliasData]
+    country: str
+    description: str
+    identifiers: EntityIdentifiers
+    merged_into: NotRequired[str | None]  # absent until a first merge
+
+
+# --- Relationships between entities ---
+
+
+class RelationshipFields(TypedDict):
+    """What a relationship says: "source relation target", when (EDTF, or "" when the sources give no date)."""
+
+    relation: str
+    date: str
+    note: str
+
+
+class RelationshipRecordedData(RelationshipFields):
+    id: str  # a UUID
+    source: str  # entity ids
+    target: str
+    citations: list[CitationData]
+
+
+class RelationshipCorrectedData(TypedDict):
+    """Only the fields that change."""
+
+    changes: RelationshipChanges
+
+
+class RelationshipChanges(TypedDict, total=False):
+    relation: str
+    date: str
+    note: str
+
+
+class RelationshipCitedData(TypedDict):
+    citation: CitationData
+
+
+class RelationshipRetractedData(TypedDict):
+    reason: str
+
+
+class RelationshipState(RelationshipRecordedData):
+    status: str  # current or retracted
 
 
 # --- Named timelines ---
@@ -196,3 +296,5 @@ class VersionChange(TypedDict, total=False):
     merged_into: str
     absorbed: str
     citations: list[str]
+    link_added: LinkData
+    link_removed: str

@@ -67,11 +67,13 @@ KIND_CATEGORY: dict[str, str] = {
 
 class EntityType(models.TextChoices):
     COMPANY = "company", "Company"
-    AGENCY = "agency", "Agency"
+    RESEARCH_LAB = "research_lab", "Research lab"
+    AGENCY = "agency", "Government body"
     GOVERNMENT = "government", "Government"
     PERSON = "person", "Person"
-    FAB = "fab", "Fab"
-    PRODUCT = "product", "Product"
+    FAB = "fab", "Fab or facility"
+    PRODUCT = "product", "Product or model"
+    COUNTRY = "country", "Country"
     OTHER = "other", "Other"
 
 
@@ -113,3 +115,27 @@ FIELD_LABELS = {
     "media": "Media",
     "status": "Status",
 }
+
+
+class LinkRelation(models.TextChoices):
+    """How one development relates to an earlier or parallel one (a link, on the linking development's stream)."""
+
+    RESPONDS_TO = "responds_to", "Responds to"
+    AMENDS = "amends", "Amends"
+    SUPERSEDES = "supersedes", "Supersedes"
+    FOLLOWS_FROM = "follows_from", "Follows from"
+    CONTRADICTS = "contradicts", "Contradicts"
+
+
+class RelationType(models.TextChoices):
+    """How one entity stands to another, read "source <relation> target": HiSilicon subsidiary of Huawei."""
+
+    SUBSIDIARY_OF = "subsidiary_of", "Subsidiary of"
+    FOUNDED_BY = "founded_by", "Founded by"
+    SPUN_OFF_FROM = "spun_off_from", "Spun off from"
+    SUPPLIER_TO = "supplier_to", "Supplier to"
+    CUSTOMER_OF = "customer_of", "Customer of"
+    FOUNDRY_FOR = "foundry_for", "Foundry for"
+    PARTNER_OF = "partner_of", "Partner of"
+    SUCCESSOR_OF = "successor_of", "Successor of"
+    LOCATED_IN = "located_in", "Located in"

@@ -210,6 +210,8 @@ EVENT_NAMES = {
     "CitationRemoved": "Citation removed",
     "DevelopmentMerged": "Merged into another development",
     "DuplicateAbsorbed": "Absorbed a duplicate",
+    "DevelopmentLinked": "Linked to another development",
+    "DevelopmentUnlinked": "Link removed",
 }
 
 
@@ -338,6 +340,7 @@ def development_page(request: HttpRequest, development_id: str) -> HttpResponse:
         "development": development,
         "entry": development_entry(development, selectors.entity_labels(development.snapshot.get("entities", []))),
         "history": history_entries(versions, show_actor=bool(request.user.is_staff)),
+        "links": selectors.development_links(str(development.pk), development.snapshot.get("links", [])),
         "legend": legend(),
     }
     return render(request, "timeline/development.html", context)

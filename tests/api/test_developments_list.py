@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 ROW_FIELDS = {
     "id", "url", "title", "summary", "date", "display_date", "date_lower", "date_upper", "precision",
     "first_reported", "category", "category_label", "kind", "kind_label", "entities", "tags", "media", "citations",
-    "status", "disputed", "merged_into", "version", "last_position", "changed_at",
+    "status", "disputed", "merged_into", "links", "version", "last_position", "changed_at",
 }  # fmt: skip
 
 

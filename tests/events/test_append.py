@@ -292,6 +292,8 @@ def test_each_projection_records_the_last_position_it_applied_in_the_same_transa
         "entities": store.last_position(),
         "developments": store.last_position(),
         "search": store.last_position(),
+        "development_links": store.last_position(),
+        "relationships": store.last_position(),
         "timelines": store.last_position(),
     }
 

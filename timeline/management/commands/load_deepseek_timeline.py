@@ -32,5 +32,7 @@ class Command(BaseCommand):
             f"report timeline: {result.developments_total} developments "
             f"({result.developments_added} new), {result.entities_added} new entities, "
             f"{result.timelines_changed} timelines defined or revised, "
-            f"{result.citations_added} citations added to developments loaded before"
+            f"{result.citations_added} citations added to developments loaded before, "
+            f"{result.links_added} links between developments, "
+            f"{result.relationships_added} relationships between entities"
         )
