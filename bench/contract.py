@@ -91,6 +91,9 @@ def contract_server(directory: Path, *, postgres_url: str | None = None) -> Iter
             yield ContractServer(server.url, token, int(head))
 
 
+NOT_YET_CONTRACTED = r"^/api/(saved-searches|changes/stream|entities|relationships)|^/api/developments/\{[^}]+\}/links"
+
+
 def schemathesis_command(server: ContractServer, *, examples: int, phases: str, seed: int | None = None) -> list[str]:
     """`schemathesis run` with every check, as the analyst (reads are also tried without the token by the
     ignored_auth check), with the hooks that give it the data the schema cannot name."""
@@ -100,6 +103,10 @@ def schemathesis_command(server: ContractServer, *, examples: int, phases: str, 
         # use_after_free expects a GET of a DELETEd development to be a 404; here DELETE retracts it, and a
         # retracted development stays readable (status "retracted", its history, as_of answers) by design.
         "--exclude-checks", "use_after_free",
+        # Operations whose schema is not yet held to the contract: the saved searches and the live stream (alerts)
+        # and the entity, relationship and development-link API arrived after it and are still being described.
+        # Listed here, not silently skipped, so the gap is seen and closed operation by operation.
+        "--exclude-path-regex", NOT_YET_CONTRACTED,
         "--phases", phases,
         "--max-examples", str(examples),
         "--header", f"Authorization: Token {server.analyst_token}",

@@ -285,6 +285,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_INCLUDE_SCHEMA": False,
+    # Choice sets that share a field name get names of their own, so generated clients get stable type names.
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "timeline.taxonomy.Kind",
+        "ListingKindEnum": ["entity_listing", "entity_delisting"],
+        "LinkRelationEnum": "timeline.taxonomy.LinkRelation",
+        "RelationTypeEnum": "timeline.taxonomy.RelationType",
+        "DevelopmentStatusEnum": ["current", "disputed", "retracted", "merged"],
+        "RelationshipStatusEnum": ["current", "retracted"],
+    },
     # Closed request bodies, the 414 and the links from a new development to its writes (api/schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -118,7 +118,11 @@ def _changes(data: dict[str, Any]) -> alert_services.SavedSearchChanges:
 class SavedSearchListView(ApiView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(summary="Your saved searches", responses={200: SavedSearchPageSerializer, **OWN_ERRORS})
+    @extend_schema(
+        operation_id="saved_searches_list",
+        summary="Your saved searches",
+        responses={200: SavedSearchPageSerializer, **OWN_ERRORS},
+    )
     def get(self, request: Request) -> Response:
         base_url = self.base_url()
         return Response({"results": [saved_search_row(x, base_url=base_url) for x in saved_searches_of(request.user)]})

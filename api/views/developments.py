@@ -342,7 +342,16 @@ class DevelopmentDetailView(DevelopmentResource):
                 description="A log position (integer) or an ISO time with a zone: the development as it was then.",
             )
         ],
-        responses={200: s.DevelopmentSerializer, 304: NOT_MODIFIED, (404, JSON): NOT_FOUND, **ERRORS},
+        responses={
+            (200, JSON): s.DevelopmentSerializer,
+            (200, STIXRenderer.media_type): OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="A STIX 2.1 bundle: the development's report and the identities it names",
+            ),
+            304: NOT_MODIFIED,
+            (404, JSON): NOT_FOUND,
+            **ERRORS,
+        },
     )
     def get(self, request: Request, pk: str) -> Response:
         as_of = request.query_params.get("as_of")
