@@ -97,6 +97,12 @@ class ApiView(GenericAPIView):
     def get_exception_handler(self) -> Callable[..., Response | None]:
         return api_exception_handler
 
+    def get_renderers(self) -> list[BaseRenderer]:
+        # The formats are the reads': a write answers what it made in JSON (the schema says so), whatever ?format=.
+        if self.request is not None and self.request.method not in ("GET", "HEAD", "OPTIONS"):
+            return [JSONRenderer()]
+        return super().get_renderers()
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         check_query_shape(request)

@@ -132,12 +132,6 @@ class TimelineReadMixin(ApiView):
         """What a download of the answer is named after (api.renderers.csv_filename adds the day)."""
         return "developments"
 
-    def get_renderers(self) -> list[Any]:
-        # The formats are the read's: a write answers the development it made, in JSON (the schema says so).
-        if self.request is not None and self.request.method not in ("GET", "HEAD", "OPTIONS"):
-            return [JSONRenderer()]
-        return super().get_renderers()
-
     def page(self, *, timeline_slug: str = "") -> Response:
         request = self.request
         fmt = request.accepted_renderer.format
