@@ -69,7 +69,14 @@ def test_ready_is_200_when_database_broker_beat_and_projections_are_fine(client:
     assert body["status"] == "ok" and body["reasons"] == []
     assert set(body["checks"]) == {"database", "broker", "beat", "projections"}
     assert body["checks"]["broker"]["kind"] == "filesystem"
-    assert body["checks"]["projections"]["lag"] == {"entities": 0, "developments": 0, "search": 0, "timelines": 0}
+    assert body["checks"]["projections"]["lag"] == {
+        "entities": 0,
+        "developments": 0,
+        "search": 0,
+        "development_links": 0,
+        "relationships": 0,
+        "timelines": 0,
+    }
     assert body["checks"]["projections"]["last_position"] == last_position() > 0
 
 
@@ -108,7 +115,14 @@ def test_projection_lag_is_reported_per_projection_and_over_the_limit_is_not_rea
     assert status == 503
     projections = body["checks"]["projections"]
     assert projections["last_position"] == last
-    assert projections["lag"] == {"entities": 0, "developments": 4, "search": 0, "timelines": 0}
+    assert projections["lag"] == {
+        "entities": 0,
+        "developments": 4,
+        "search": 0,
+        "development_links": 0,
+        "relationships": 0,
+        "timelines": 0,
+    }
     assert body["reasons"] == ["projections: projection 'developments' is 4 events behind the log (more than 0)"]
 
     with override_settings(HEALTH_MAX_PROJECTION_LAG=4):
