@@ -12,6 +12,13 @@ from api.views.developments import IDEMPOTENCY_HEADER, IF_MATCH_HEADER, WRITE_ER
 from timeline import services
 
 
+def _created(response: Response) -> Response:
+    """A new citation or link answers 201 Created (its replay too); a conflict or error keeps its status."""
+    if response.status_code == status.HTTP_200_OK:
+        response.status_code = status.HTTP_201_CREATED
+    return response
+
+
 class DevelopmentCitationsView(DevelopmentResource):
     @extend_schema(
         summary="Cite a source for a development, with its Admiralty grading",
@@ -26,22 +33,21 @@ class DevelopmentCitationsView(DevelopmentResource):
         citation = dict(body.validated_data)
         reason = citation.pop("reason", "")
         expected = self.expected_version(citation.pop("expected_version", None), required=False)
-        response = self._write(
-            "CitationAdded",
-            pk,
-            lambda event_id: services.citation_add(
-                development_id=pk,
-                citation=citation,
-                expected_version=expected,
-                actor=self.actor(),
-                reason=reason,
-                event_id=event_id,
-                request_hash=self.request_hash,
-            ),
+        return _created(
+            self._write(
+                "CitationAdded",
+                pk,
+                lambda event_id: services.citation_add(
+                    development_id=pk,
+                    citation=citation,
+                    expected_version=expected,
+                    actor=self.actor(),
+                    reason=reason,
+                    event_id=event_id,
+                    request_hash=self.request_hash,
+                ),
+            )
         )
-        if response.status_code == status.HTTP_200_OK:
-            response.status_code = status.HTTP_201_CREATED
-        return response
 
 
 class DevelopmentLinksView(DevelopmentResource):
@@ -57,24 +63,23 @@ class DevelopmentLinksView(DevelopmentResource):
         body.is_valid(raise_exception=True)
         fields = dict(body.validated_data)
         expected = self.expected_version(fields.pop("expected_version", None), required=False)
-        response = self._write(
-            "DevelopmentLinked",
-            pk,
-            lambda event_id: services.development_link(
-                development_id=pk,
-                relation=fields["relation"],
-                target_id=fields["target"],
-                note=fields.get("note", ""),
-                expected_version=expected,
-                actor=self.actor(),
-                reason=fields.get("reason", ""),
-                event_id=event_id,
-                request_hash=self.request_hash,
-            ),
+        return _created(
+            self._write(
+                "DevelopmentLinked",
+                pk,
+                lambda event_id: services.development_link(
+                    development_id=pk,
+                    relation=fields["relation"],
+                    target_id=fields["target"],
+                    note=fields.get("note", ""),
+                    expected_version=expected,
+                    actor=self.actor(),
+                    reason=fields.get("reason", ""),
+                    event_id=event_id,
+                    request_hash=self.request_hash,
+                ),
+            )
         )
-        if response.status_code == status.HTTP_200_OK:
-            response.status_code = status.HTTP_201_CREATED
-        return response
 
 
 class DevelopmentLinkDetailView(DevelopmentResource):
