@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from events import store
+from events.models import StoredEvent
 from events.shapes import EventMetadata
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
 from timeline.selectors import entity_resolve
@@ -146,3 +148,15 @@ def clean_citation(fields: Mapping[str, Any], errors: dict[str, list[str]], pref
         str(fields.get("credibility") or ""), f"{prefix}credibility", CREDIBILITY, errors
     )
     return citation
+
+
+def prior_event(
+    event_id: uuid.UUID | None, request_hash: str, *, stream_ok: Callable[[str], bool] = lambda _: True
+) -> StoredEvent | None:
+    """The event a retried command already recorded under `event_id`, or None for a first attempt. The id used
+    for another request (another request hash, or a stream `stream_ok` refuses) is refused, as the store does."""
+    if event_id is None or (stored := StoredEvent.objects.filter(event_id=event_id).first()) is None:
+        return None
+    if not stream_ok(stored.stream) or not store.same_request(stored.metadata, {"request_hash": request_hash}):
+        raise store.IdempotencyConflictError(f"event id {event_id} was first used for another request")
+    return stored

@@ -10,13 +10,12 @@ from typing import Any, cast
 from django.core.exceptions import ValidationError
 
 from events import store
-from events.models import StoredEvent
 from events.store import NewEvent
 from timeline import domain
 from timeline.models import Entity
 from timeline.shapes import AliasData, EntityMergedData, EntityRegisteredData, EntityRevisedData, EntityUnmergedData
 from timeline.taxonomy import EntityType
-from timeline.validation import SLUG, clean_choice, clean_text, event_metadata, raise_if
+from timeline.validation import SLUG, clean_choice, clean_text, event_metadata, prior_event, raise_if
 
 _country = re.compile(r"^[A-Z]{2}$")
 _identifier_patterns = {
@@ -82,11 +81,8 @@ def entity_register(
     request_hash: str = "",
 ) -> Entity:
     """Register an entity under a slug id, with aliases in any language (深度求索 for DeepSeek)."""
-    if event_id is not None and (stored := StoredEvent.objects.filter(event_id=event_id).first()) is not None:
-        if stored.stream != domain.entity_stream(entity_id) or not store.same_request(
-            stored.metadata, {"request_hash": request_hash}
-        ):
-            raise store.IdempotencyConflictError(f"event id {event_id} was first used for another request")
+    own_stream = domain.entity_stream(entity_id)
+    if prior_event(event_id, request_hash, stream_ok=lambda stream: stream == own_stream) is not None:
         return Entity.objects.get(pk=entity_id)
     errors: dict[str, list[str]] = {}
     if not SLUG.match(entity_id or ""):
@@ -133,9 +129,7 @@ def entity_revise(
     entity = Entity.objects.filter(pk=entity_id).first()
     if entity is None:
         raise ValidationError({"entity": [f"no entity {entity_id}"]})
-    if event_id is not None and (stored := StoredEvent.objects.filter(event_id=event_id).first()) is not None:
-        if not store.same_request(stored.metadata, {"request_hash": request_hash}):
-            raise store.IdempotencyConflictError(f"event id {event_id} was first used for another request")
+    if prior_event(event_id, request_hash) is not None:
         return entity
     errors: dict[str, list[str]] = {}
     for field in sorted(set(changes) - set(domain.ENTITY_FIELDS)):

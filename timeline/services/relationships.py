@@ -9,7 +9,6 @@ from typing import Any, cast
 from django.core.exceptions import ValidationError
 
 from events import store
-from events.models import StoredEvent
 from events.store import NewEvent
 from timeline import domain
 from timeline.models import Relationship
@@ -22,7 +21,15 @@ from timeline.shapes import (
     RelationshipRetractedData,
 )
 from timeline.taxonomy import RelationType
-from timeline.validation import clean_choice, clean_citation, clean_date, clean_text, event_metadata, raise_if
+from timeline.validation import (
+    clean_choice,
+    clean_citation,
+    clean_date,
+    clean_text,
+    event_metadata,
+    prior_event,
+    raise_if,
+)
 
 
 def _subsidiary_chain_reaches(start: str, goal: str) -> bool:
@@ -54,11 +61,7 @@ def relationship_record(
     request_hash: str = "",
 ) -> Relationship:
     """Record "source relation target" (HiSilicon subsidiary of Huawei), dated in EDTF, with graded citations."""
-    if event_id is not None and (stored := StoredEvent.objects.filter(event_id=event_id).first()) is not None:
-        if not stored.stream.startswith("relationship-") or not store.same_request(
-            stored.metadata, {"request_hash": request_hash}
-        ):
-            raise store.IdempotencyConflictError(f"event id {event_id} was first used for another request")
+    if (stored := prior_event(event_id, request_hash, stream_ok=lambda s: s.startswith("relationship-"))) is not None:
         relationship = Relationship.objects.get(pk=stored.stream.removeprefix("relationship-"))
         relationship.replayed = True
         return relationship
