@@ -11,12 +11,9 @@ from api.figure_views import TimelineFigurePNGView, TimelineFigureSVGView
 from api.views.alerts import SavedSearchDetailView, SavedSearchListView, SavedSearchSecretView
 from api.views.changes import ChangesView, FeedView
 from api.views.developments import (
-    DevelopmentCitationsView,
     DevelopmentDetailView,
     DevelopmentFeedView,
     DevelopmentHistoryView,
-    DevelopmentLinkDetailView,
-    DevelopmentLinksView,
     DevelopmentListView,
 )
 from api.views.entities import (
@@ -29,6 +26,7 @@ from api.views.entities import (
     RelationshipDetailView,
     RelationshipListView,
 )
+from api.views.references import DevelopmentCitationsView, DevelopmentLinkDetailView, DevelopmentLinksView
 from api.views.root import ApiRootView
 from api.views.stream import ChangeStreamView
 from api.views.timelines import TimelineDetailView, TimelineFeedView, TimelineListView

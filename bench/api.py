@@ -27,9 +27,10 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import psycopg
@@ -66,6 +67,21 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
         "mean_ms": round(statistics.fmean(ordered) * 1000, 3),
         "n": len(ordered),
     }
+
+
+T = TypeVar("T")
+
+
+def _timed(call: Callable[[], T], *, requests: int, warmup: int) -> tuple[dict[str, float], T]:
+    """`warmup` untimed calls, then the percentiles of `requests` timed ones, and what the last one returned."""
+    for _ in range(warmup):
+        call()
+    samples = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        result = call()
+        samples.append(time.perf_counter() - started)
+    return _percentiles(samples), result
 
 
 def _admin_dsn(server: str) -> str:
@@ -114,17 +130,14 @@ def _placeholder_log(last_position: int) -> None:
 
 
 def _time_api(client: Any, url: str, *, requests: int, warmup: int) -> tuple[dict[str, float], dict[str, Any]]:
-    for _ in range(warmup):
+    def get() -> Any:
         response = client.get(url)
         assert response.status_code == 200, response.content[:500]
-    samples = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        response = client.get(url)
-        samples.append(time.perf_counter() - started)
-        assert response.status_code == 200
+        return response
+
+    stats, response = _timed(get, requests=requests, warmup=warmup)
     body = response.json()
-    return _percentiles(samples), {"rows": len(body["results"]), "has_next": bool(body["next"])}
+    return stats, {"rows": len(body["results"]), "has_next": bool(body["next"])}
 
 
 def _time_raw(dsn: str, *, requests: int, warmup: int) -> tuple[dict[str, float], dict[str, Any]]:
@@ -137,15 +150,9 @@ def _time_raw(dsn: str, *, requests: int, warmup: int) -> tuple[dict[str, float]
             conn.execute(RAW_CITATIONS, [ids]).fetchall()
             return len(rows)
 
-        for _ in range(warmup):
-            page()
-        samples = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            count = page()
-            samples.append(time.perf_counter() - started)
+        stats, count = _timed(page, requests=requests, warmup=warmup)
         plan = conn.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) " + RAW_PAGE).fetchall()
-    return _percentiles(samples), {"rows": min(count, 50), "plan": [line[0] for line in plan]}
+    return stats, {"rows": min(count, 50), "plan": [line[0] for line in plan]}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,7 +36,7 @@ from urllib.parse import quote, urlsplit
 
 import psycopg
 
-from bench.api import _create_database, _drop_database, _percentiles, _placeholder_log
+from bench.api import _create_database, _drop_database, _placeholder_log, _timed
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_OUTPUT = BENCH_DIR / "results" / "search.json"
@@ -117,12 +117,8 @@ def _time_api(client: Any, q: str, *, requests: int, warmup: int) -> tuple[dict[
     for _ in range(warmup):
         response = client.get(url)
         assert response.status_code == 200, response.content[:500]
-    samples = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        response = client.get(url)
-        samples.append(time.perf_counter() - started)
-    return _percentiles(samples), len(response.json()["results"])
+    stats, response = _timed(lambda: client.get(url), requests=requests, warmup=0)
+    return stats, len(response.json()["results"])
 
 
 def _time_raw(dsn: str, q: str, *, requests: int, warmup: int) -> tuple[dict[str, float], int, list[str]]:
@@ -133,15 +129,9 @@ def _time_raw(dsn: str, q: str, *, requests: int, warmup: int) -> tuple[dict[str
             conn.execute(RAW_SNIPPETS, [[row[0] for row in rows[:50]]]).fetchall()
             return len(rows)
 
-        for _ in range(warmup):
-            page()
-        samples = []
-        for _ in range(requests):
-            started = time.perf_counter()
-            count = page()
-            samples.append(time.perf_counter() - started)
+        stats, count = _timed(page, requests=requests, warmup=warmup)
         plan = conn.execute("EXPLAIN (ANALYZE, FORMAT TEXT) " + RAW_PAGE, {"q": q}).fetchall()
-    return _percentiles(samples), min(count, 50), [line[0] for line in plan]
+    return stats, min(count, 50), [line[0] for line in plan]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONCE, NONE, REPORT_SAMPLE, SELF
+
+from config.email_url import email_settings_from_url
+from config.security_headers import CSP_DIRECTIVES, UNUSED_BROWSER_FEATURES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("TIMELINE_VAR_DIR", BASE_DIR / "var"))
@@ -173,68 +175,17 @@ SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG els
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 
-# Content-Security-Policy (django-csp). Pages show text that came from outside (feed items, candidate
-# summaries, citations); it is escaped, and this policy is the second line: if one escape is ever missed, an injected
-# script, handler or form still does not run in an analyst's session. Each source, and why it is there:
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        # Anything not named below: only this site.
-        "default-src": [SELF],
-        # Scripts: files from this site (the admin's, Swagger UI's from drf-spectacular-sidecar) and inline blocks
-        # carrying this response's nonce. Never 'unsafe-inline' or 'unsafe-eval': an injected <script> or
-        # onclick= has no nonce, so it does not run. 'report-sample' puts the blocked code's first characters in
-        # the violation report, so the log shows what was stopped.
-        "script-src": [SELF, NONCE, REPORT_SAMPLE],
-        # Styles: stylesheets from this site and the few inline <style> blocks of our templates, which carry the
-        # nonce. No 'unsafe-inline': injected markup cannot restyle a page to hide or fake a control.
-        "style-src": [SELF, NONCE, REPORT_SAMPLE],
-        # Images: this site, and data: URIs, which Swagger UI's stylesheet uses for its small icons and the public
-        # pages for their empty favicon.
-        "img-src": [SELF, "data:"],
-        "font-src": [SELF],
-        # fetch/XHR: Swagger UI reads the schema and tries requests against this site's API only.
-        "connect-src": [SELF],
-        # No plugins, no <base> that would move relative links, forms post only here, no page in anyone's frame
-        # (nothing here is meant to be embedded: the figure is served as an SVG file, with its own policy).
-        "object-src": [NONE],
-        "base-uri": [SELF],
-        "form-action": [SELF],
-        "frame-ancestors": [NONE],
-        # Violations are posted to config/csp_reports.py, which logs them (report-uri: sent at once by every
-        # browser; report-to would make Chromium batch them and ignore report-uri).
-        "report-uri": ["/csp-report/"],
-    }
-}
+# Content-Security-Policy (django-csp): the second line of defence if an escape is ever missed; its directives,
+# each with why it is there, are in config/security_headers.py.
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_DIRECTIVES}
 # The report endpoint (config/csp_reports.py): at most this many reports per client address a minute are logged
 # (a page with one broken source reports on every load; an attacker could post many), the rest answered 429
 # unlogged; and a report body larger than this is refused with 413 before it is parsed.
 # django-csp leaves out one kind of response: with DEBUG on, 404s and 500s, whose debug pages use inline code.
 CSP_REPORTS_PER_CLIENT_PER_MINUTE = 30
 CSP_REPORT_MAX_BYTES = 16 * 1024
-# Permissions-Policy (django-permissions-policy): the pages use none of these browser features, so none of them
-# is available to any page or frame, whatever script ends up on it.
-PERMISSIONS_POLICY: dict[str, list[str]] = {
-    feature: []
-    for feature in (
-        "accelerometer",
-        "autoplay",
-        "camera",
-        "display-capture",
-        "encrypted-media",
-        "fullscreen",
-        "geolocation",
-        "gyroscope",
-        "magnetometer",
-        "microphone",
-        "midi",
-        "payment",
-        "publickey-credentials-get",
-        "screen-wake-lock",
-        "serial",
-        "usb",
-        "xr-spatial-tracking",
-    )
-}
+# Permissions-Policy (django-permissions-policy): no page or frame may use the features the pages do not use.
+PERMISSIONS_POLICY: dict[str, list[str]] = {feature: [] for feature in UNUSED_BROWSER_FEATURES}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -311,30 +262,6 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "timeline@localhost")
-
-
-def email_settings_from_url(url: str) -> dict[str, object]:
-    """EMAIL_URL as Django settings: smtp://user:pass@host:587?tls=1, smtps://host:465, console://, file:///path."""
-    from urllib.parse import parse_qs, unquote, urlsplit
-
-    parts = urlsplit(url)
-    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-    if parts.scheme == "console":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
-    if parts.scheme == "file":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": parts.path}
-    if parts.scheme not in {"smtp", "smtps", "submission"}:
-        raise ValueError(f"EMAIL_URL scheme '{parts.scheme}' is not smtp, smtps, submission, console or file")
-    truthy = {"1", "true", "yes", "on"}
-    return {
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": parts.hostname or "localhost",
-        "EMAIL_PORT": parts.port or {"smtp": 25, "smtps": 465, "submission": 587}[parts.scheme],
-        "EMAIL_HOST_USER": unquote(parts.username or ""),
-        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-        "EMAIL_USE_SSL": parts.scheme == "smtps" or query.get("ssl", "").lower() in truthy,
-        "EMAIL_USE_TLS": parts.scheme == "submission" or query.get("tls", "").lower() in truthy,
-    }
 
 
 # Email at scale: EMAIL_URL, or EMAIL_HOST (+ EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS,

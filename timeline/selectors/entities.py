@@ -1,0 +1,266 @@
+"""Reads of entities: resolving a name, labels, listings, history, relationships and the graph."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+
+from events import store
+from timeline import domain
+from timeline.models import (
+    Development,
+    DevelopmentEntity,
+    Entity,
+    EntityAlias,
+    Relationship,
+)
+from timeline.shapes import EntityState
+
+
+def normalize_name(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def entity_resolve(term: str) -> Entity | None:
+    """An entity by id, name or alias in any language, case-insensitively."""
+    term = term.strip()
+    if not term:
+        return None
+    # One round trip: an id match wins over an alias match; among aliases, the lowest id (as before).
+    named = EntityAlias.objects.filter(entity=OuterRef("pk"), normalized=normalize_name(term))
+    return (
+        Entity.objects.filter(Q(pk=term) | Q(Exists(named)))
+        .annotate(by_alias=Case(When(pk=term, then=Value(0)), default=Value(1)))
+        .order_by("by_alias", "pk")
+        .first()
+    )
+
+
+def entity_names(entity_ids: Iterable[str]) -> dict[str, str]:
+    """Entity id → current name, in one query (a page of rows names its entities by id in their snapshots)."""
+    wanted = set(entity_ids)
+    if not wanted:
+        return {}
+    return dict(Entity.objects.filter(pk__in=wanted).values_list("pk", "name"))
+
+
+@dataclass(frozen=True)
+class OtherName:
+    name: str
+    lang: str  # a language tag, e.g. zh
+
+
+@dataclass(frozen=True)
+class EntityLabel:
+    """An entity as a reader sees it: its name and its names in other languages, e.g. DeepSeek (深度求索)."""
+
+    name: str
+    other_names: tuple[OtherName, ...] = ()
+
+
+def entity_labels(entity_ids: Iterable[str]) -> dict[str, EntityLabel]:
+    """Entity id → its name and its aliases in languages other than the site's (LANGUAGE_CODE), in the order they
+    were registered; two queries for a whole page. Aliases without a language are spellings, not other names."""
+    names = entity_names(entity_ids)
+    if not names:
+        return {}
+    site = _primary_language(settings.LANGUAGE_CODE)
+    others: dict[str, list[OtherName]] = {}
+    aliases = EntityAlias.objects.filter(entity_id__in=list(names)).exclude(lang="").order_by("entity_id", "pk")
+    for entity_id, name, lang in aliases.values_list("entity_id", "name", "lang"):
+        if _primary_language(lang) != site and name != names[entity_id]:
+            others.setdefault(entity_id, []).append(OtherName(name, lang))
+    return {pk: EntityLabel(name, tuple(others.get(pk, ()))) for pk, name in names.items()}
+
+
+def _primary_language(tag: str) -> str:
+    return tag.replace("_", "-").split("-")[0].casefold()
+
+
+LISTING_KINDS = ("entity_listing", "entity_delisting")
+
+
+@dataclass(frozen=True)
+class ListingChange:
+    """A development that put the entity on the Entity List or took it off."""
+
+    development_id: str
+    kind: str  # entity_listing or entity_delisting
+    date: str  # EDTF
+    title: str
+
+
+@dataclass(frozen=True)
+class ListingStatus:
+    """The entity's Entity List status as its current listing and delisting developments say, latest last."""
+
+    listed: bool
+    changes: tuple[ListingChange, ...]
+
+
+def entity_listing_status(entity_id: str) -> ListingStatus:
+    rows = (
+        Development.objects.filter(status="current", kind__in=LISTING_KINDS, entity_links__entity_id=entity_id)
+        .order_by("date_lower", "date_upper", "recorded_position")
+        .values_list("pk", "kind", "edtf", "title")
+    )
+    changes = tuple(ListingChange(str(pk), kind, edtf, title) for pk, kind, edtf, title in rows)
+    return ListingStatus(listed=bool(changes) and changes[-1].kind == "entity_listing", changes=changes)
+
+
+def _listed_entity_ids() -> set[str]:
+    """The entities whose latest current listing development lists them."""
+    latest: dict[str, str] = {}
+    rows = (
+        DevelopmentEntity.objects.filter(development__status="current", development__kind__in=LISTING_KINDS)
+        .order_by("development__date_lower", "development__date_upper", "development__recorded_position")
+        .values_list("entity_id", "development__kind")
+    )
+    for entity_id, kind in rows:
+        latest[entity_id] = kind
+    return {entity_id for entity_id, kind in latest.items() if kind == "entity_listing"}
+
+
+def entities_filtered(
+    *, text: str = "", entity_type: str = "", country: str = "", listed: bool | None = None
+) -> QuerySet[Entity]:
+    """Entities by any of their names in any language (`text`, a part of a name), type, country, listing."""
+    entities = Entity.objects.all()
+    if text:
+        named = EntityAlias.objects.filter(entity=OuterRef("pk"), normalized__contains=normalize_name(text))
+        entities = entities.filter(Exists(named))
+    if entity_type:
+        entities = entities.filter(entity_type=entity_type)
+    if country:
+        entities = entities.filter(country=country.upper())
+    if listed is not None:
+        ids = _listed_entity_ids()
+        entities = entities.filter(pk__in=ids) if listed else entities.exclude(pk__in=ids)
+    return entities.prefetch_related("aliases").order_by("name", "pk")
+
+
+def entity_get(entity_id: str) -> Entity | None:
+    return Entity.objects.filter(pk=entity_id).prefetch_related("aliases").first()
+
+
+@dataclass(frozen=True)
+class EntityVersion:
+    """One version of an entity: what its event left, and when."""
+
+    version: int
+    position: int
+    recorded_at: datetime
+    event_type: str
+    state: EntityState
+    reason: str
+    actor: str
+
+
+def entity_history(entity_id: str, position: int | None = None) -> list[EntityVersion]:
+    """The entity's versions, replayed from its own stream (a few events each), up to `position` if given."""
+    versions: list[EntityVersion] = []
+    state: EntityState | None = None
+    for event in store.read_stream(domain.entity_stream(entity_id)):
+        if position is not None and event.position > position:
+            break
+        state = domain.evolve_entity(state, event.event_type, event.data)
+        versions.append(
+            EntityVersion(
+                version=event.version,
+                position=event.position,
+                recorded_at=event.recorded_at,
+                event_type=event.event_type,
+                state=state,
+                reason=str(event.metadata.get("reason") or ""),
+                actor=str(event.metadata.get("actor") or ""),
+            )
+        )
+    return versions
+
+
+def entity_as_of(entity_id: str, position: int) -> EntityVersion | None:
+    """The entity as it was at log `position`; None if it was not registered yet."""
+    versions = entity_history(entity_id, position)
+    return versions[-1] if versions else None
+
+
+def entity_name_clashes(entity_id: str) -> dict[str, list[str]]:
+    """The entity's names that other entities answer to as well: name → those entities' ids."""
+    mine = EntityAlias.objects.filter(entity_id=entity_id)
+    clashes: dict[str, list[str]] = {}
+    others = (
+        EntityAlias.objects.filter(normalized__in=mine.values("normalized"))
+        .exclude(entity_id=entity_id)
+        .order_by("entity_id")
+        .values_list("name", "entity_id")
+    )
+    for name, other in others:
+        clashes.setdefault(name, []).append(other)
+    return clashes
+
+
+def entity_relationships(entity_id: str) -> list[Relationship]:
+    """The entity's current relationships either way, with both ends, by date (undated last)."""
+    return list(
+        Relationship.objects.filter(Q(source_id=entity_id) | Q(target_id=entity_id), status="current")
+        .select_related("source", "target")
+        .order_by(F("date_lower").asc(nulls_last=True), "relation", "pk")
+    )
+
+
+def relationship_get(relationship_id: str) -> Relationship | None:
+    try:
+        key = uuid.UUID(relationship_id)
+    except ValueError:
+        return None
+    return Relationship.objects.filter(pk=key).select_related("source", "target").first()
+
+
+@dataclass(frozen=True)
+class GraphEdge:
+    id: str
+    source: str
+    relation: str
+    target: str
+    date: str
+
+
+@dataclass(frozen=True)
+class EntityGraph:
+    """The entities within `depth` relationships of one entity (nodes: id → name, type, hops) and the edges."""
+
+    center: str
+    nodes: dict[str, tuple[str, str, int]]
+    edges: list[GraphEdge]
+
+
+MAX_GRAPH_DEPTH = 3
+
+
+def entity_graph(entity_id: str, depth: int) -> EntityGraph:
+    """Breadth first over current relationships, one query per hop, either direction."""
+    hops = {entity_id: 0}
+    edges: dict[str, GraphEdge] = {}
+    frontier = {entity_id}
+    for hop in range(1, depth + 1):
+        if not frontier:
+            break
+        rows = Relationship.objects.filter(
+            Q(source_id__in=frontier) | Q(target_id__in=frontier), status="current"
+        ).values_list("pk", "source_id", "relation", "target_id", "edtf")
+        reached: set[str] = set()
+        for pk, source, relation, target, edtf in rows:
+            edges[str(pk)] = GraphEdge(str(pk), source, relation, target, edtf)
+            for end in (source, target):
+                if end not in hops:
+                    hops[end] = hop
+                    reached.add(end)
+        frontier = reached
+    entities = Entity.objects.filter(pk__in=list(hops)).values_list("pk", "name", "entity_type")
+    nodes = {pk: (name, entity_type, hops[pk]) for pk, name, entity_type in entities}
+    return EntityGraph(entity_id, nodes, sorted(edges.values(), key=lambda e: (e.source, e.relation, e.target, e.id)))
