@@ -197,3 +197,30 @@ def test_links_between_developments_are_relationships_between_their_reports(anon
     # A bundle without one end leaves the link out rather than point outside itself.
     only_controls = bundle(anon, "/api/developments/?format=stix&tag=controls")
     assert edges(only_controls) == {("October 2023 update", "amends", "October 2022 controls")}
+
+
+def test_a_streamed_export_gives_each_relationship_once_across_batches(world: Any, monkeypatch: Any) -> None:
+    """The full export reads a few developments at a time: a relationship whose ends are named in different
+    batches comes once, when its second end is given, and every link of the export comes with its report."""
+    from interop import stix
+    from timeline.models import Development
+
+    monkeypatch.setattr(stix, "BATCH", 2)
+    first = record(title="One", date="2020", entities=["hisilicon"])
+    record(title="Two", date="2021", entities=["bis"])
+    record(title="Three", date="2022", entities=["china"])
+    last = record(title="Four", date="2023", entities=["huawei", "hisilicon"])
+    services.development_link(development_id=first.pk, relation="follows_from", target_id=last.pk)
+    rows = Development.objects.order_by("recorded_position").iterator()
+    document = json.loads(stix.bundle_text((stix.record_from_model(row) for row in rows), scope="test"))
+    results = validate_string(json.dumps(document), ValidationOptions(version="2.1"))
+    assert results.is_valid, [str(error) for error in results.errors]
+    found = [r["x_timeline_relation"] for r in relationships(document)]
+    assert sorted(found) == ["follows_from", "located_in", "subsidiary_of"]
+    assert len({obj["id"] for obj in document["objects"]}) == len(document["objects"])
+    # Each relationship comes after both its ends.
+    seen: set[str] = set()
+    for obj in document["objects"]:
+        if obj["type"] == "relationship" and obj["x_timeline_relation"] != "follows_from":
+            assert {obj["source_ref"], obj["target_ref"]} <= seen
+        seen.add(obj["id"])
