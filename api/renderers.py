@@ -19,7 +19,8 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from rest_framework.renderers import BaseRenderer
 
-from interop import spreadsheet, stix
+from interop import spreadsheet, stix, stix_common, stix_entities
+from interop.selectors import EntityFacts
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
 
 # The CSV columns live beside the spreadsheet import that reads them back (one list for export and import).
@@ -348,11 +349,16 @@ def stix_record(row: dict[str, Any]) -> stix.DevelopmentRecord:
         version=row["version"],
         modified=datetime.fromisoformat(row["changed_at"]),
         url=row["url"],
+        links=tuple(
+            {"id": link["id"], "relation": link["relation"], "target": link["target"], "note": link["note"]}
+            for link in row.get("links", [])
+        ),
     )
 
 
 class STIXRenderer(BaseRenderer):
-    """A STIX 2.1 bundle (interop.stix): a report per development, an identity per entity it names."""
+    """A STIX 2.1 bundle (interop.stix): a report per development, an identity or location per entity it names,
+    the relationships between those entities and the links between the developments shown."""
 
     # Negotiated without the version parameter (DRF would refuse Accept: */* against it); answered with it.
     media_type = "application/stix+json"
@@ -362,12 +368,45 @@ class STIXRenderer(BaseRenderer):
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
         context = renderer_context or {}
         if (response := context.get("response")) is not None:
-            response["Content-Type"] = stix.STIX_MEDIA_TYPE
+            response["Content-Type"] = stix_common.STIX_MEDIA_TYPE
         if data is None:
             return b""
         request = context.get("request")
         position = data.get("position") if isinstance(data, dict) else None
         scope = f"{request.get_full_path() if request is not None else ''}@{position}"
+        return self.bundle(data, scope).encode("utf-8")
+
+    def bundle(self, data: Any, scope: str) -> str:
         # A page of rows, or one development (its detail answer is the row itself).
         rows = _results(data) or ([data] if isinstance(data, dict) and "id" in data and "title" in data else [])
-        return stix.bundle_text([stix_record(row) for row in rows], scope=scope).encode("utf-8")
+        shown = {row["id"] for row in rows}
+        return stix.bundle_text([stix_record(row) for row in rows], scope=scope, development_ids=shown)
+
+
+def stix_entity(row: dict[str, Any]) -> tuple[EntityFacts, int]:
+    """An entity row as interop's entity facts, with the log position of the version the row shows."""
+    facts = EntityFacts(
+        id=row["id"],
+        name=row["name"],
+        entity_type=row["entity_type"],
+        aliases=tuple(name["name"] for name in row["names"] if not name["shown"]),
+        country=row["country"],
+        description=row["description"],
+        identifiers=tuple(sorted((str(k), str(v)) for k, v in row["identifiers"].items() if v)),
+        version=row["version"],
+    )
+    return facts, row["last_position"]
+
+
+class EntitySTIXRenderer(STIXRenderer):
+    """Entities as a STIX 2.1 bundle (interop.stix_entities): an identity or location each, and relationships.
+    The list carries the current relationships among its entities; one entity those its answer lists, with
+    the entities at their other ends."""
+
+    def bundle(self, data: Any, scope: str) -> str:
+        if isinstance(data, dict) and "results" in data:
+            return stix_entities.entities_bundle_text(map(stix_entity, _results(data)), scope=scope)
+        if isinstance(data, dict) and "entity_type" in data:
+            shown = [relationship["id"] for relationship in data.get("relationships", [])]
+            return stix_entities.entities_bundle_text([stix_entity(data)], scope=scope, relationship_ids=shown)
+        return stix_entities.entities_bundle_text([], scope=scope)

@@ -127,6 +127,11 @@ def existing(developments: int) -> SyntheticStore | None:
     )
 
 
+# An entity row's columns with no database default (Django keeps defaults in Python): version 1, an empty profile.
+ENTITY_COLUMNS = "id, name, entity_type, version, country, description, identifiers, last_position, snapshot"
+ENTITY_DEFAULTS = "1, '', '', '{}'::jsonb, 0, '{}'::jsonb"
+
+
 def generate(
     *,
     developments: int = 1_000_000,
@@ -148,7 +153,7 @@ def generate(
         # --- entities ---
         for entity_id, name, entity_type, alias in KNOWN_ENTITIES:
             cursor.execute(
-                "INSERT INTO timeline_entity (id, name, entity_type, version) VALUES (%s, %s, %s, 1)",
+                f"INSERT INTO timeline_entity ({ENTITY_COLUMNS}) VALUES (%s, %s, %s, {ENTITY_DEFAULTS})",
                 [entity_id, name, entity_type],
             )
             cursor.execute(
@@ -157,8 +162,8 @@ def generate(
                 [entity_id, name, name.casefold(), entity_id, alias, alias.casefold()],
             )
         cursor.execute(
-            "INSERT INTO timeline_entity (id, name, entity_type, version)"
-            " SELECT 'entity-' || e, 'Entity ' || e, 'company', 1 FROM generate_series(1, %s) e",
+            f"INSERT INTO timeline_entity ({ENTITY_COLUMNS})"
+            f" SELECT 'entity-' || e, 'Entity ' || e, 'company', {ENTITY_DEFAULTS} FROM generate_series(1, %s) e",
             [generated_entities],
         )
         cursor.execute(

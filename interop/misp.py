@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from interop import selectors, stix
+from interop import selectors, stix, stix_common
 from interop.stix import DevelopmentRecord
 from timeline import selectors as timeline_selectors
 from timeline.domain import development_stream
 from timeline.shapes import CitationData
 
-ORG_NAME = stix.PRODUCER_NAME
-ORG_UUID = str(uuid.uuid5(stix.NAMESPACE, stix.PRODUCER_STREAM))
+ORG_NAME = stix_common.PRODUCER_NAME
+ORG_UUID = str(uuid.uuid5(stix_common.NAMESPACE, stix_common.PRODUCER_STREAM))
 # MISP's codes: analysis 2 = completed, threat level 4 = undefined, distribution 3 = all communities.
 ANALYSIS_COMPLETED = "2"
 THREAT_LEVEL_UNDEFINED = "4"
@@ -65,7 +65,7 @@ def event_uuid(development_id: str) -> str:
 
 
 def _attribute_uuid(development_id: str, what: str) -> str:
-    return str(uuid.uuid5(stix.NAMESPACE, f"misp-attribute/{development_stream(development_id)}/{what}"))
+    return str(uuid.uuid5(stix_common.NAMESPACE, f"misp-attribute/{development_stream(development_id)}/{what}"))
 
 
 def admiralty_tags(citation: CitationData) -> tuple[str, ...]:
@@ -159,7 +159,7 @@ def manifest_entry(record: DevelopmentRecord) -> dict[str, Any]:
 def with_entity_names(records: Iterable[DevelopmentRecord]) -> Iterator[tuple[DevelopmentRecord, dict[str, str]]]:
     """Each record with the names of its entities, read a batch at a time."""
     iterator = iter(records)
-    while batch := list(islice(iterator, stix.BATCH)):
+    while batch := list(islice(iterator, stix_common.BATCH)):
         facts = selectors.entity_facts({entity_id for record in batch for entity_id in record.entity_ids})
         names = {entity_id: fact.name for entity_id, fact in facts.items()}
         for record in batch:

@@ -1,8 +1,8 @@
-"""STIX 2.1 out: developments as `report` objects, entities as `identity`, in bundles streamed chunk by chunk.
+"""STIX 2.1 out for developments: each a `report`, in bundles streamed chunk by chunk with the entities it names
+(interop.stix_entities: `identity` or `location`), the relationships between those entities and the links
+between developments (`relationship` objects).
 
-Ids are deterministic (uuid5 of the stream id under one namespace), so the same development or entity has the
-same STIX id in every export and a consumer such as OpenCTI updates its copy instead of duplicating it.
-
+Ids are deterministic (interop.stix_common), so the same development has the same STIX id in every export.
 What STIX has no property for is carried in custom properties named `x_timeline_*` (see the README's STIX
 section): the EDTF date with its precision, the category and kind, and each citation with its Admiralty
 grading. Citations are also `external_references`, so any STIX reader shows them; the grading is kept in
@@ -17,43 +17,27 @@ The JSON is written here with the standard library rather than through the `stix
 from __future__ import annotations
 
 import datetime as dt
-import json
-import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import islice
 from typing import Any
 
 from interop import selectors
-from timeline.domain import development_stream, entity_stream
+from interop.stix_common import (
+    BATCH,
+    SPEC_VERSION,
+    bundle_chunks_of,
+    cited,
+    day_timestamp,
+    producer_id,
+    stix_id,
+    timestamp,
+)
+from interop.stix_entities import entity_object, facts_stix_id, link_object, relationship_object
+from timeline.domain import development_stream
 from timeline.models import Development, DevelopmentColumns
-from timeline.shapes import CitationData
-from timeline.taxonomy import CREDIBILITY, RELIABILITY
-
-SPEC_VERSION = "2.1"
-STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
-# Fixed for ever: changing it changes every id we have ever exported.
-NAMESPACE = uuid.UUID("0d5b8f8e-2f0c-5a4e-9c1e-7b1f3c2d9a64")
-PRODUCER_STREAM = "service-intelligence-timeline"
-PRODUCER_NAME = "Intelligence timeline"
-# The producer identity's own timestamps: constant, so the identity object never looks changed.
-PRODUCER_CREATED = datetime(2025, 1, 1, tzinfo=UTC)
-# Each entity type as an identity class (STIX identity-class-ov); governments and agencies also get the
-# "government" sector. No entity type is a place today; a location type would map to a `location` here.
-IDENTITY_CLASSES = {
-    "company": "organization",
-    "agency": "organization",
-    "government": "organization",
-    "fab": "organization",
-    "person": "individual",
-    "product": "system",
-    "other": "unknown",
-}
-GOVERNMENT_TYPES = {"agency", "government"}
-# STIX 2.1 Appendix A, "Admiralty Credibility": credibility 1-5 as a confidence; 6 (cannot be judged) has none.
-ADMIRALTY_CONFIDENCE = {"1": 90, "2": 70, "3": 50, "4": 30, "5": 10}
-BATCH = 500
+from timeline.shapes import CitationData, LinkData
 
 
 @dataclass(frozen=True)
@@ -79,6 +63,7 @@ class DevelopmentRecord:
     version: int
     modified: datetime
     url: str = ""
+    links: tuple[LinkData, ...] = ()  # its own links to other developments
 
 
 def record_from_model(row: DevelopmentColumns, *, base_url: str = "") -> DevelopmentRecord:
@@ -106,6 +91,7 @@ def record_from_model(row: DevelopmentColumns, *, base_url: str = "") -> Develop
         version=row.version,
         modified=modified,
         url=f"{base_url}/api/developments/{development_id}/" if base_url else "",
+        links=tuple(snapshot.get("links", [])),
     )
 
 
@@ -115,94 +101,8 @@ def all_records(*, base_url: str = "") -> Iterator[DevelopmentRecord]:
     return (record_from_model(row, base_url=base_url) for row in rows)
 
 
-def stix_id(object_type: str, stream: str) -> str:
-    return f"{object_type}--{uuid.uuid5(NAMESPACE, stream)}"
-
-
 def development_stix_id(development_id: str) -> str:
     return stix_id("report", development_stream(development_id))
-
-
-def entity_stix_id(entity_id: str) -> str:
-    return stix_id("identity", entity_stream(entity_id))
-
-
-def producer_id() -> str:
-    return stix_id("identity", PRODUCER_STREAM)
-
-
-def timestamp(value: datetime) -> str:
-    """A STIX timestamp in UTC to the millisecond, as the spec asks of created and modified."""
-    utc = value.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
-def day_timestamp(day: dt.date) -> str:
-    return f"{day.isoformat()}T00:00:00Z"
-
-
-def producer_identity() -> dict[str, Any]:
-    """The service itself, named as the creator of everything it exports."""
-    return {
-        "type": "identity",
-        "spec_version": SPEC_VERSION,
-        "id": producer_id(),
-        "created": timestamp(PRODUCER_CREATED),
-        "modified": timestamp(PRODUCER_CREATED),
-        "name": PRODUCER_NAME,
-        "identity_class": "system",
-    }
-
-
-def entity_object(entity: selectors.EntityFacts) -> dict[str, Any]:
-    created = entity.created or PRODUCER_CREATED
-    obj: dict[str, Any] = {
-        "type": "identity",
-        "spec_version": SPEC_VERSION,
-        "id": entity_stix_id(entity.id),
-        "created_by_ref": producer_id(),
-        "created": timestamp(created),
-        "modified": timestamp(entity.modified or created),
-        "name": entity.name,
-        "identity_class": IDENTITY_CLASSES.get(entity.entity_type, "unknown"),
-        "x_timeline_entity_id": entity.id,
-        "x_timeline_entity_type": entity.entity_type,
-    }
-    if entity.entity_type in GOVERNMENT_TYPES:
-        obj["sectors"] = ["government-national"]
-    if entity.aliases:
-        obj["x_timeline_aliases"] = list(entity.aliases)
-    return obj
-
-
-def grading_text(citation: CitationData) -> str:
-    reliability, credibility = citation.get("reliability", ""), citation.get("credibility", "")
-    described = f"{RELIABILITY.get(reliability, '?')}; {CREDIBILITY.get(credibility, '?')}"
-    return f"Admiralty {reliability}{credibility} ({described})"
-
-
-def external_reference(citation: CitationData) -> dict[str, str]:
-    reference = {
-        "source_name": citation.get("publisher") or citation.get("title") or "source",
-        "description": f"{citation.get('title', '')}. {grading_text(citation)}",
-    }
-    if citation.get("url"):
-        reference["url"] = citation["url"]
-    if citation.get("id"):
-        reference["external_id"] = citation["id"]
-    return reference
-
-
-def citation_property(citation: CitationData) -> dict[str, str]:
-    """A citation in full, grading included, as x_timeline_citations keeps it (the round-trip of the grading)."""
-    fields = ("id", "url", "title", "publisher", "author", "published", "excerpt", "locator", "claim")
-    kept = {name: str(citation.get(name) or "") for name in fields if citation.get(name)}
-    kept["reliability"] = citation.get("reliability", "")
-    kept["credibility"] = citation.get("credibility", "")
-    kept["grading"] = f"{kept['reliability']}{kept['credibility']}"
-    if citation.get("grading_note"):
-        kept["grading_note"] = citation["grading_note"]
-    return kept
 
 
 def _date_parts(record: DevelopmentRecord) -> dict[str, str]:
@@ -217,12 +117,8 @@ def _date_parts(record: DevelopmentRecord) -> dict[str, str]:
     }
 
 
-def report_object(record: DevelopmentRecord, created: datetime) -> dict[str, Any]:
-    refs = [entity_stix_id(entity_id) for entity_id in record.entity_ids]
-    references: list[dict[str, str]] = []
-    if record.url:
-        references.append({"source_name": "intelligence-timeline", "url": record.url, "external_id": record.id})
-    references += [external_reference(citation) for citation in record.citations]
+def report_object(record: DevelopmentRecord, created: datetime, refs: list[str]) -> dict[str, Any]:
+    """The development's report; `refs` are the STIX ids of the entities it names."""
     modified = max(record.modified, created)
     obj: dict[str, Any] = {
         "type": "report",
@@ -246,15 +142,13 @@ def report_object(record: DevelopmentRecord, created: datetime) -> dict[str, Any
         "x_timeline_disputed": record.disputed,
         "x_timeline_version": record.version,
     }
-    if record.citations:  # STIX allows no empty lists
-        obj["x_timeline_citations"] = [citation_property(citation) for citation in record.citations]
     if record.summary:
         obj["description"] = record.summary
-    if references:
-        obj["external_references"] = references
-    credibilities = [c.get("credibility", "") for c in record.citations if c.get("credibility") in ADMIRALTY_CONFIDENCE]
-    if credibilities:
-        obj["confidence"] = ADMIRALTY_CONFIDENCE[min(credibilities)]
+    if record.url:
+        obj["external_references"] = [
+            {"source_name": "intelligence-timeline", "url": record.url, "external_id": record.id}
+        ]
+    cited(obj, record.citations)
     if record.disputed:
         obj["labels"].append("disputed")
     if record.status in ("retracted", "merged"):
@@ -265,40 +159,53 @@ def report_object(record: DevelopmentRecord, created: datetime) -> dict[str, Any
     return obj
 
 
-def objects_for(
-    records: Iterable[DevelopmentRecord], seen_entities: set[str] | None = None
-) -> Iterator[dict[str, Any]]:
-    """Reports for the records, each preceded by the identities it refers to that were not yet given.
+def grouped_objects(
+    records: Iterable[DevelopmentRecord], *, development_ids: Collection[str] | None = None
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each record's objects, tagged with its development id: the entities it names that were not yet given, the
+    current relationships between entities given so far that these complete, its report, and its links to
+    developments in the bundle (`development_ids`; None when the bundle holds every development).
 
-    Reads the entities' and developments' facts a batch at a time, so any number of records streams through.
+    Reads the entities', relationships' and developments' facts a batch at a time, so any number of records
+    streams through; what it keeps is one STIX id per entity given.
     """
-    seen = seen_entities if seen_entities is not None else set()
+    ends: dict[str, str] = {}  # entity id -> its STIX id, for the entities given so far
     iterator = iter(records)
     while batch := list(islice(iterator, BATCH)):
-        wanted = {entity_id for record in batch for entity_id in record.entity_ids} - seen
-        facts = selectors.entity_facts(wanted)
+        facts = selectors.entity_facts({entity_id for record in batch for entity_id in record.entity_ids} - ends.keys())
+        waiting = selectors.relationships_touching(facts)
         created = selectors.development_recorded_times(record.id for record in batch)
+        linked = selectors.link_recorded_times(record.id for record in batch if record.links)
         for record in batch:
             for entity_id in record.entity_ids:
-                if entity_id not in seen and entity_id in facts:
-                    seen.add(entity_id)
-                    yield entity_object(facts[entity_id])
-            yield report_object(record, created.get(record.id, record.modified))
+                if entity_id not in ends and entity_id in facts:
+                    ends[entity_id] = facts_stix_id(facts[entity_id])
+                    yield record.id, entity_object(facts[entity_id])
+            for relationship in [r for r in waiting if {r.source, r.target} <= ends.keys()]:
+                waiting.remove(relationship)
+                yield record.id, relationship_object(relationship, ends)
+            first = created.get(record.id, record.modified)
+            refs = [ends[entity_id] for entity_id in record.entity_ids if entity_id in ends]
+            yield record.id, report_object(record, first, refs)
+            for link in record.links:
+                if development_ids is None or link["target"] in development_ids:
+                    yield record.id, link_object(record.id, link, linked.get(link["id"], first))
 
 
-def bundle_id(scope: str) -> str:
-    """A bundle's id: the same for the same scope (e.g. a timeline at a log position)."""
-    return stix_id("bundle", scope)
+def objects_for(
+    records: Iterable[DevelopmentRecord], *, development_ids: Collection[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    return (obj for _, obj in grouped_objects(records, development_ids=development_ids))
 
 
-def bundle_chunks(records: Iterable[DevelopmentRecord], *, scope: str) -> Iterator[str]:
-    """A STIX bundle as JSON text, one object at a time: the producer identity, then entities and reports."""
-    yield json.dumps({"type": "bundle", "id": bundle_id(scope)})[:-1] + ', "objects": ['
-    yield json.dumps(producer_identity(), ensure_ascii=False)
-    for obj in objects_for(records):
-        yield ",\n" + json.dumps(obj, ensure_ascii=False)
-    yield "]}"
+def bundle_chunks(
+    records: Iterable[DevelopmentRecord], *, scope: str, development_ids: Collection[str] | None = None
+) -> Iterator[str]:
+    """A STIX bundle as JSON text, one object at a time: the producer identity, then what each record brings."""
+    return bundle_chunks_of(objects_for(records, development_ids=development_ids), scope=scope)
 
 
-def bundle_text(records: Iterable[DevelopmentRecord], *, scope: str) -> str:
-    return "".join(bundle_chunks(records, scope=scope))
+def bundle_text(
+    records: Iterable[DevelopmentRecord], *, scope: str, development_ids: Collection[str] | None = None
+) -> str:
+    return "".join(bundle_chunks(records, scope=scope, development_ids=development_ids))

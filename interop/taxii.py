@@ -1,24 +1,24 @@
 """TAXII 2.1, read-only: the documents of discovery, the API root, the collections and their objects.
 
 One collection per named timeline plus "all" (every development, retracted and merged ones as revoked reports).
-A collection's objects are its developments' reports, each page also carrying the identities those reports
-refer to, so a page can be read on its own. Objects are added in log order: each development is (re)added
-when its latest version was recorded (`date_added` is that time, `version` its STIX `modified`), and the
-paging cursor (`next`) is the log position of the last development on the page, so paging stays exact
-while new developments are recorded.
+A collection's objects are its developments' reports, each page also carrying the entities those reports
+refer to (identities and locations), the current relationships between those entities, and the links between
+the collection's developments (`relationship` objects), so a page can be read on its own. Objects are added in
+log order: each development and what it brings is (re)added when its latest version was recorded (`date_added`
+is that time, `version` the object's STIX `modified`), and the paging cursor (`next`) is the log position of
+the last development on the page, so paging stays exact while new developments are recorded.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from django.db.models import QuerySet
 
-from interop import stix
+from interop import stix, stix_common
 from timeline import selectors
 from timeline.domain import timeline_stream
 from timeline.models import Development
@@ -59,7 +59,7 @@ class Collection:
             "description": self.description,
             "can_read": True,
             "can_write": False,
-            "media_types": [stix.STIX_MEDIA_TYPE],
+            "media_types": [stix_common.STIX_MEDIA_TYPE],
         }
 
 
@@ -95,7 +95,12 @@ class Page:
             document["next"] = self.next
         if self.objects:
             document["objects"] = [
-                {"id": obj["id"], "date_added": added, "version": obj["modified"], "media_type": stix.STIX_MEDIA_TYPE}
+                {
+                    "id": obj["id"],
+                    "date_added": added,
+                    "version": obj["modified"],
+                    "media_type": stix_common.STIX_MEDIA_TYPE,
+                }
                 for obj, added in zip(self.objects, self.date_added, strict=True)
             ]
         return document
@@ -127,7 +132,7 @@ def api_root() -> dict[str, Any]:
 
 def collection_id(slug: str) -> str:
     stream = timeline_stream(slug) if slug else "taxii-collection-all"
-    return str(uuid.uuid5(stix.NAMESPACE, stream))
+    return str(uuid.uuid5(stix_common.NAMESPACE, stream))
 
 
 def collections() -> list[Collection]:
@@ -196,31 +201,32 @@ def objects_page(collection: Collection, query: Query) -> Page:
     # Read one row more than the limit allows, to know whether there is more.
     batch = list(rows.order_by("last_position")[: query.limit + 1])
     page_rows, more = batch[: query.limit], len(batch) > query.limit
-    objects, added = _objects_of(page_rows, query)
+    objects, added = _objects_of(collection, page_rows, query)
     next_cursor = str(page_rows[-1].last_position) if more and page_rows else None
     return Page(objects=objects, date_added=added, more=more, next=next_cursor)
 
 
-def _objects_of(rows: Iterable[Development], query: Query) -> tuple[list[dict[str, Any]], list[str]]:
-    rows = list(rows)
+def _linked_within(collection: Collection, rows: list[Development]) -> set[str] | None:
+    """The developments the rows link to that are in the collection (None: all are, it holds every one)."""
+    if not collection.slug:
+        return None
+    targets = {link["target"] for row in rows for link in row.snapshot.get("links", [])}
+    if not targets:
+        return set()
+    return {str(pk) for pk in _developments(collection).filter(pk__in=targets).values_list("pk", flat=True)}
+
+
+def _objects_of(
+    collection: Collection, rows: list[Development], query: Query
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The page's objects: each development's report with the entities, relationships and links it brings, all
+    added when the development was (re)added."""
     added_at = {str(row.pk): added_timestamp(row.updated_at) for row in rows}
+    records = (stix.record_from_model(row) for row in rows)
     objects: list[dict[str, Any]] = []
     added: list[str] = []
-    current = ""
-    for obj in stix.objects_for(stix.record_from_model(row) for row in rows):
-        if obj["type"] == "report":
-            current = obj["x_timeline_development_id"]
-        # An identity goes out with the first report of the page that refers to it, and is added with it.
-        when = added_at[current] if obj["type"] == "report" else _added_with_next_report(obj, rows, added_at)
+    for development_id, obj in stix.grouped_objects(records, development_ids=_linked_within(collection, rows)):
         if _wanted(obj, query):
             objects.append(obj)
-            added.append(when)
+            added.append(added_at[development_id])
     return objects, added
-
-
-def _added_with_next_report(identity: dict[str, Any], rows: list[Development], added_at: dict[str, str]) -> str:
-    entity_id = identity["x_timeline_entity_id"]
-    for row in rows:
-        if entity_id in row.snapshot.get("entities", []):
-            return added_at[str(row.pk)]
-    return added_timestamp(rows[0].updated_at)

@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -20,11 +20,14 @@ from api import entity_serializers as es
 from api import serializers as s
 from api.exceptions import IdempotencyKeyReusedError, form_errors
 from api.filters import AsOfField, DevelopmentFilterSet, StrictBooleanField
+from api.renderers import EntitySTIXRenderer
 from api.views.base import ApiView, created
 from api.views.developments import (
     ERRORS,
     IDEMPOTENCY_HEADER,
     IF_MATCH_HEADER,
+    JSON,
+    NOT_FOUND,
     NOT_MODIFIED,
     WRITE_ERRORS,
     TimelineReadMixin,
@@ -48,6 +51,15 @@ class EntityAsOfForm(forms.Form):
     as_of = AsOfField(required=False)
 
 
+# ?format=stix (or Accept: application/stix+json): the entities as a STIX 2.1 bundle (interop.stix_entities).
+ENTITY_RENDERERS = [JSONRenderer, EntitySTIXRenderer]
+STIX_ENTITIES = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="A STIX 2.1 bundle: an identity (or, for a country, a location) per entity, and the "
+    "relationships between them as relationship objects",
+)
+
+
 def _entity_or_404(entity_id: str) -> Any:
     entity = selectors.entity_get(entity_id)
     if entity is None:
@@ -56,7 +68,7 @@ def _entity_or_404(entity_id: str) -> Any:
 
 
 class EntityListView(ApiView):
-    renderer_classes = [JSONRenderer]
+    renderer_classes = ENTITY_RENDERERS
 
     @extend_schema(
         operation_id="entities_list",
@@ -67,7 +79,12 @@ class EntityListView(ApiView):
             OpenApiParameter("country", str, description="ISO 3166-1 alpha-2, e.g. CN"),
             OpenApiParameter("listed", bool, description="On the Entity List as its developments say"),
         ],
-        responses={200: es.EntityListSerializer, 304: NOT_MODIFIED, **ERRORS},
+        responses={
+            (200, JSON): es.EntityListSerializer,
+            (200, EntitySTIXRenderer.media_type): STIX_ENTITIES,
+            304: NOT_MODIFIED,
+            **ERRORS,
+        },
     )
     def get(self, request: Request) -> Response:
         form = EntityListForm(request.query_params)
@@ -117,12 +134,18 @@ class EntityListView(ApiView):
 
 
 class EntityDetailView(ApiView):
-    renderer_classes = [JSONRenderer]
+    renderer_classes = ENTITY_RENDERERS
 
     @extend_schema(
         summary="One entity (or what it was as_of a time or position), with its Entity List status",
         parameters=[OpenApiParameter("as_of", OpenApiTypes.STR, description="A log position or an ISO time")],
-        responses={200: es.EntitySerializer, 304: NOT_MODIFIED, 404: s.ErrorSerializer, **ERRORS},
+        responses={
+            (200, JSON): es.EntitySerializer,
+            (200, EntitySTIXRenderer.media_type): STIX_ENTITIES,
+            304: NOT_MODIFIED,
+            (404, JSON): NOT_FOUND,
+            **ERRORS,
+        },
     )
     def get(self, request: Request, pk: str) -> Response:
         form = EntityAsOfForm(request.query_params)

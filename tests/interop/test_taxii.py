@@ -100,3 +100,26 @@ def test_answers_carry_the_taxii_media_type_and_errors_are_taxii_errors(live_ser
     assert raised.value.code == 404
     assert raised.value.headers["Content-Type"] == TAXII_MEDIA_TYPE
     assert json.loads(raised.value.read())["http_status"] == "404"
+
+
+def test_relationships_and_links_are_objects_of_the_collections_that_hold_both_ends(
+    live_server: Any, recorded: Any
+) -> None:
+    services.relationship_record(source="deepseek", relation="subsidiary_of", target="high-flyer")
+    services.development_revise(
+        development_id=recorded[1].pk, changes={"entities": ["deepseek", "high-flyer"]}, expected_version=1
+    )
+    # Development 03 (in the DeepSeek timeline) links to 01 (in it too) and to 00 (not in it).
+    services.development_link(development_id=recorded[3].pk, relation="follows_from", target_id=recorded[1].pk)
+    services.development_link(development_id=recorded[3].pk, relation="responds_to", target_id=recorded[0].pk)
+    collections = {c.title: c for c in Server(f"{live_server.url}/taxii2/").default.collections}
+
+    def relations(title: str) -> set[str]:
+        envelopes = list(as_pages(collections[title].get_objects, per_request=10, type="relationship"))
+        found = [obj for envelope in envelopes for obj in envelope.get("objects", [])]
+        for obj in found:
+            stix2.parse(obj, allow_custom=True)
+        return {obj["x_timeline_relation"] for obj in found}
+
+    assert relations("All developments") == {"subsidiary_of", "follows_from", "responds_to"}
+    assert relations("DeepSeek") == {"subsidiary_of", "follows_from"}
