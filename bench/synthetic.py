@@ -127,6 +127,11 @@ def existing(developments: int) -> SyntheticStore | None:
     )
 
 
+# The entity columns without a database default (Django's defaults live in Python), and the values Django gives.
+_ENTITY_COLUMNS = "id, name, entity_type, version, country, description, identifiers, last_position, snapshot"
+_ENTITY_DEFAULTS = "'', '', '{}'::jsonb, 0, '{}'::jsonb"
+
+
 def generate(
     *,
     developments: int = 1_000_000,
@@ -148,7 +153,7 @@ def generate(
         # --- entities ---
         for entity_id, name, entity_type, alias in KNOWN_ENTITIES:
             cursor.execute(
-                "INSERT INTO timeline_entity (id, name, entity_type, version) VALUES (%s, %s, %s, 1)",
+                f"INSERT INTO timeline_entity ({_ENTITY_COLUMNS}) VALUES (%s, %s, %s, 1, {_ENTITY_DEFAULTS})",
                 [entity_id, name, entity_type],
             )
             cursor.execute(
@@ -157,8 +162,8 @@ def generate(
                 [entity_id, name, name.casefold(), entity_id, alias, alias.casefold()],
             )
         cursor.execute(
-            "INSERT INTO timeline_entity (id, name, entity_type, version)"
-            " SELECT 'entity-' || e, 'Entity ' || e, 'company', 1 FROM generate_series(1, %s) e",
+            f"INSERT INTO timeline_entity ({_ENTITY_COLUMNS})"
+            f" SELECT 'entity-' || e, 'Entity ' || e, 'company', 1, {_ENTITY_DEFAULTS} FROM generate_series(1, %s) e",
             [generated_entities],
         )
         cursor.execute(
