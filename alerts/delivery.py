@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import enum
 import json
+import queue
 import random
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
@@ -52,15 +55,28 @@ def retry_backoff(attempts: int) -> float:
     return delay * random.uniform(0.9, 1.1)
 
 
-def alert_payload(delivery: AlertDelivery) -> dict[str, Any]:
-    """The alert as sent: Standard Webhooks' {type, timestamp, data}; the development as the event left it."""
-    version = (
+def _version_left(delivery: AlertDelivery) -> DevelopmentVersion | None:
+    return (
         DevelopmentVersion.objects.filter(
             development_id=delivery.development_id, valid_from_position__lte=delivery.position
         )
         .order_by("-valid_from_position")
         .first()
     )
+
+
+def alert_payload(
+    delivery: AlertDelivery, *, versions: dict[tuple[str, int], DevelopmentVersion | None] | None = None
+) -> dict[str, Any]:
+    """The alert as sent: Standard Webhooks' {type, timestamp, data}; the development as the event left it.
+    `versions` caches the development's versions across the alerts of one send (one event alerts many)."""
+    key = (str(delivery.development_id), delivery.position)
+    if versions is None or key not in versions:
+        version = _version_left(delivery)
+        if versions is not None:
+            versions[key] = version
+    else:
+        version = versions[key]
     site = str(settings.SITE_URL).rstrip("/")
     development: dict[str, Any] = {"id": str(delivery.development_id)}
     if version is not None:
@@ -88,9 +104,15 @@ def alert_payload(delivery: AlertDelivery) -> dict[str, Any]:
     }
 
 
-def webhook_message(delivery: AlertDelivery, *, now: datetime) -> WebhookMessage:
+def webhook_message(
+    delivery: AlertDelivery,
+    *,
+    now: datetime,
+    versions: dict[tuple[str, int], DevelopmentVersion | None] | None = None,
+) -> WebhookMessage:
     """The signed request: the body and the three Standard Webhooks headers, signed with the endpoint's secret."""
-    body = json.dumps(alert_payload(delivery), separators=(",", ":"), ensure_ascii=False)
+    payload = alert_payload(delivery, versions=versions)
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
     signer = Webhook(delivery.saved_search.webhook_secret)
     moment = now.astimezone(UTC)
     headers = {
@@ -129,42 +151,134 @@ def webhook_post(url: str, message: WebhookMessage) -> int:
             connection.raw_sock.close()
 
 
-def _claim(delivery_id: int, now: datetime) -> AlertDelivery | None:
+def _claim(delivery_ids: Sequence[int], now: datetime) -> list[AlertDelivery]:
+    """Claim the due instant deliveries among `delivery_ids` in one conditional UPDATE ... RETURNING, which moves
+    each past a lease: one already sent, or held by another worker whose lease has not ended, is left out."""
+    if not delivery_ids:
+        return []
     lease = now + timedelta(seconds=float(settings.ALERTS_SEND_LEASE_SECONDS))
-    claimed = AlertDelivery.objects.filter(
-        pk=delivery_id, state=DeliveryState.PENDING, channel__in=INSTANT, next_attempt_at__lte=now
-    ).update(next_attempt_at=lease, attempts=F("attempts") + 1)
+    quote, ops = connection.ops.quote_name, connection.ops
+    table, pk = quote(AlertDelivery._meta.db_table), quote(str(AlertDelivery._meta.pk.column))
+    ids = ", ".join(["%s"] * len(delivery_ids))
+    sql = (
+        f"UPDATE {table} SET next_attempt_at = %s, attempts = attempts + 1 "
+        f"WHERE {pk} IN ({ids}) AND state = %s AND channel IN (%s, %s) AND next_attempt_at <= %s RETURNING {pk}"
+    )
+    params = [
+        ops.adapt_datetimefield_value(lease),
+        *delivery_ids,
+        DeliveryState.PENDING,
+        *INSTANT,
+        ops.adapt_datetimefield_value(now),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        claimed = [row[0] for row in cursor.fetchall()]
     if not claimed:
-        return None
-    return AlertDelivery.objects.select_related("saved_search__owner").get(pk=delivery_id)
+        return []
+    return list(AlertDelivery.objects.filter(pk__in=claimed).select_related("saved_search__owner").order_by("pk"))
 
 
 def delivery_send(*, delivery_id: int) -> Outcome:
     """Send one instant delivery if it is due, and record the outcome."""
+    return deliveries_send(delivery_ids=[delivery_id]).get(delivery_id, Outcome.SKIPPED)
+
+
+def deliveries_send(*, delivery_ids: Sequence[int]) -> dict[int, Outcome]:
+    """Send the due instant deliveries among `delivery_ids` and record each outcome (the ones not due are left
+    out of the answer). One claim for them all; webhooks go out concurrently, ALERTS_SEND_THREADS at a time, but
+    one at a time and in order per endpoint (a saved search's webhook), so no receiver gets a burst of its own
+    alerts at once, and a worker killed mid-send leaves at most one request per endpoint unanswered."""
     now = timezone.now()
-    delivery = _claim(delivery_id, now)
-    if delivery is None:
-        return Outcome.SKIPPED
-    search = delivery.saved_search
-    if delivery.channel == Channel.WEBHOOK:
-        if search.webhook_disabled_at is not None or not search.webhook_url:
-            return _gave_up(delivery, "the endpoint is disabled", now)
-        try:
-            status = webhook_post(search.webhook_url, webhook_message(delivery, now=now))
-        except FetchError as error:
-            return _failed(delivery, str(error), None, now)
-        if not 200 <= status < 300:
-            return _failed(delivery, f"HTTP {status}", status, now)
-        _sent(delivery, status, now)
-        if search.webhook_failing_since is not None:  # most sends: a healthy endpoint, no write needed
-            SavedSearch.objects.filter(pk=search.pk).update(webhook_failing_since=None)
-        return Outcome.SENT
+    outcomes: dict[int, Outcome] = {}
+    endpoints: dict[int, list[tuple[AlertDelivery, WebhookMessage]]] = {}
+    versions: dict[tuple[str, int], DevelopmentVersion | None] = {}
+    for delivery in _claim(delivery_ids, now):
+        search = delivery.saved_search
+        if delivery.channel != Channel.WEBHOOK:
+            outcomes[delivery.pk] = _email(delivery, now)
+        elif search.webhook_disabled_at is not None or not search.webhook_url:
+            outcomes[delivery.pk] = _gave_up(delivery, "the endpoint is disabled", now)
+        else:
+            message = webhook_message(delivery, now=now, versions=versions)
+            endpoints.setdefault(search.pk, []).append((delivery, message))
+    for answers in _post_concurrently(endpoints):
+        outcomes |= _record_answers(answers, now)
+    return outcomes
+
+
+@dataclass(frozen=True)
+class _Answer:
+    delivery: AlertDelivery
+    status: int | None  # None: no answer came
+    error: str = ""
+
+
+def _post_concurrently(endpoints: dict[int, list[tuple[AlertDelivery, WebhookMessage]]]) -> Iterator[list[_Answer]]:
+    """POST every message, one endpoint's in order on one thread; yields the answers as they come, in batches
+    (whatever arrived since the last), so each is recorded promptly and the records are few statements.
+    The threads only make requests: the database is written by the caller's thread alone."""
+    total = sum(len(messages) for messages in endpoints.values())
+    if not total:
+        return
+    answers: queue.SimpleQueue[_Answer] = queue.SimpleQueue()
+
+    def post_all(messages: list[tuple[AlertDelivery, WebhookMessage]]) -> None:
+        for delivery, message in messages:
+            try:
+                answers.put(_Answer(delivery, webhook_post(delivery.saved_search.webhook_url, message)))
+            except FetchError as error:
+                answers.put(_Answer(delivery, None, str(error)))
+            except Exception as error:
+                answers.put(_Answer(delivery, None, f"{type(error).__name__}: {error}"))
+
+    threads = max(1, min(int(settings.ALERTS_SEND_THREADS), len(endpoints)))
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhook") as pool:
+        for messages in endpoints.values():
+            pool.submit(post_all, messages)
+        received = 0
+        while received < total:
+            batch = [answers.get()]
+            while True:
+                try:
+                    batch.append(answers.get_nowait())
+                except queue.Empty:
+                    break
+            received += len(batch)
+            yield batch
+
+
+def _record_answers(answers: list[_Answer], now: datetime) -> dict[int, Outcome]:
+    outcomes: dict[int, Outcome] = {}
+    sent_by_status: dict[int, list[int]] = {}
+    recovered: set[int] = set()
+    for answer in answers:
+        delivery = answer.delivery
+        if answer.status is None:
+            outcomes[delivery.pk] = _failed(delivery, answer.error, None, now)
+        elif not 200 <= answer.status < 300:
+            outcomes[delivery.pk] = _failed(delivery, f"HTTP {answer.status}", answer.status, now)
+        else:
+            sent_by_status.setdefault(answer.status, []).append(delivery.pk)
+            outcomes[delivery.pk] = Outcome.SENT
+            if delivery.saved_search.webhook_failing_since is not None:
+                recovered.add(delivery.saved_search_id)
+    for status, ids in sent_by_status.items():
+        AlertDelivery.objects.filter(pk__in=ids).update(
+            state=DeliveryState.SENT, sent_at=now, last_status=status, last_error=""
+        )
+    if recovered:  # most sends: a healthy endpoint, no write needed
+        SavedSearch.objects.filter(pk__in=recovered).update(webhook_failing_since=None)
+    return outcomes
+
+
+def _email(delivery: AlertDelivery, now: datetime) -> Outcome:
     try:
         send_mail(
             _email_subject(delivery),
             _email_body([delivery]),
             settings.DEFAULT_FROM_EMAIL,
-            [search.owner.email],
+            [delivery.saved_search.owner.email],
         )
     except OSError as error:
         return _failed(delivery, f"mail: {error}", None, now)

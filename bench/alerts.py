@@ -38,6 +38,13 @@ DATABASE = "bench_alerts"
 BROKER_URL = "redis://127.0.0.1:6379/14"
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    # A listen backlog like a production server's (socketserver's default is 5, at which connections from
+    # concurrent senders are dropped and retried a second later, or reset).
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 class Receiver:
     """A loopback webhook receiver: answers 200 and notes when each webhook-id first arrived."""
 
@@ -63,8 +70,7 @@ class Receiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     @property
@@ -130,12 +136,16 @@ def wait_until(condition: Any, timeout: float) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global DATABASE, BROKER_URL  # one run, one database and broker, read by the helpers above
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--searches", type=int, default=1000)
     parser.add_argument("--events", type=int, default=10)
     parser.add_argument("--latency-events", type=int, default=20)
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--db-name", default=DATABASE, help="the PostgreSQL database to (re)create and use")
+    parser.add_argument("--redis-db", type=int, default=14, help="the local Redis database (flushed) for Celery")
     options = parser.parse_args(argv)
+    DATABASE, BROKER_URL = options.db_name, f"redis://127.0.0.1:6379/{options.redis_db}"
 
     env = environment()
     prepare_database(env)
@@ -149,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
 
     from alerts import services
-    from alerts.models import AlertDelivery, Channel, SavedSearch
+    from alerts.consumer import CHECKPOINT
+    from alerts.models import AlertCheckpoint, AlertDelivery, Channel, SavedSearch
     from timeline import services as timeline
     from timeline.selectors import TimelineFilters
 
@@ -179,7 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # Latency: one saved search, one development a second.
         save(1)
-        time.sleep(3)  # beat and the worker are up (the first consume moves the checkpoint to the head)
+        # Beat and the worker are up once the consumer has run (its first run makes the checkpoint), however
+        # long the worker takes to start on a busy machine: no latency sample waits for the start.
+        if not wait_until(lambda: AlertCheckpoint.objects.filter(name=CHECKPOINT).exists(), 120):
+            print("the alert consumer did not run within 120 s", file=sys.stderr)
+        connection.close()
         committed: list[float] = []
         for index in range(options.latency_events):
             committed.append(record(f"Latency {index}"))

@@ -8,6 +8,8 @@ from celery import Celery
 from celery.signals import setup_logging
 from kombu import Queue
 
+from config import celery_logs
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("timeline")
@@ -95,6 +97,9 @@ def use_django_logging(**_: object) -> None:
 
     logging.config.dictConfig(settings.LOGGING)
 
+
+# Routine alert ticks log only when they did something (and now and then while idle): config/celery_logs.py.
+celery_logs.install()
 
 # Connected only for LOG_FORMAT=json: a receiver on setup_logging stops Celery configuring its own logging, and
 # the embedded default keeps Celery's usual output. Decided when the worker imports this module, like settings.

@@ -313,6 +313,8 @@ ALERTS_RETRY_HOURS = 24.0
 ALERTS_DISABLE_AFTER_HOURS = 24.0
 # Deliveries handed to one send task (a few seconds of work at loopback speed; small enough to spread).
 ALERTS_SEND_CHUNK = 50
+# Webhook requests one send task makes at once (to different endpoints: one endpoint's go one at a time).
+ALERTS_SEND_THREADS = int(os.environ.get("ALERTS_SEND_THREADS", "16"))
 # The most alerts in one daily email; the rest wait for the next.
 ALERTS_DAILY_MAX = 200
 ALERTS_USER_AGENT = os.environ.get("ALERTS_USER_AGENT", "intelligence-timeline-webhooks/1.0")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("digests/", include("digests.urls")),
+    path("saved-searches/", include("alerts.urls")),
     # Content-Security-Policy violation reports (report-uri in config/settings.py).
     path("csp-report/", csp_report, name="csp-report"),
     path("", include("interop.urls")),

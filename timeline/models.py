@@ -215,7 +215,8 @@ class SearchDocument(models.Model):
     version = models.OneToOneField(
         DevelopmentVersion, primary_key=True, on_delete=models.CASCADE, related_name="search_document"
     )
-    development = models.ForeignKey(Development, on_delete=models.CASCADE, related_name="+")
+    # The reverse name lets a searched list join each development to its current document (timeline.search).
+    development = models.ForeignKey(Development, on_delete=models.CASCADE, related_name="search_documents")
     is_current = models.BooleanField(default=True)
     title = models.TextField()
     body = models.TextField(blank=True)

@@ -17,8 +17,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BooleanField, FloatField, Q, QuerySet, Subquery
-from django.db.models.expressions import OuterRef, RawSQL
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import BooleanField, F, FilteredRelation, FloatField, Q, QuerySet, Subquery
+from django.db.models.expressions import Expression, OuterRef, RawSQL
+from django.db.models.fields import Field
+from django.db.models.sql.compiler import SQLCompiler
 from django.utils.html import escape
 
 from events.store import RecordedEvent
@@ -36,7 +39,10 @@ _FUZZY_MIN_LENGTH = 4
 SNIPPET_CHARS = 200
 _SQLITE_FTS = "timeline_search_fts"
 # Every RawSQL below is fixed text built from these constants; what a user typed goes only into its params.
-_PG_TEXT = "(title || ' ' || body || ' ' || citations || ' ' || entities)"
+# `{doc}` is the search document's alias (see _OnDocument); the expression is the trigram index's.
+_PG_TEXT = "({doc}.title || ' ' || {doc}.body || ' ' || {doc}.citations || ' ' || {doc}.entities)"
+# The search document a searched list joins, one per row (the current one, or the history row's own).
+_JOINED = "searched_document"
 
 
 @dataclass(frozen=True)
@@ -165,16 +171,36 @@ def _fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _text_matches(text: str) -> Q:
+class _OnDocument(Expression):
+    """PostgreSQL SQL about one search document, its columns written `{doc}.column`: `{doc}` becomes the alias
+    of the document `anchor` (one of its columns) resolves to, whether the document is a subquery's row or a
+    row joined to the list being searched. What a user typed goes only into `params`."""
+
+    def __init__(self, anchor: Any, sql: str, params: Sequence[Any], output_field: Field[Any, Any]) -> None:
+        super().__init__(output_field=output_field)
+        self.anchor, self.sql, self.params = anchor, sql, list(params)
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.anchor]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.anchor,) = exprs
+
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, tuple[str | int, ...]]:
+        alias = compiler.quote_name_unless_alias(self.anchor.alias)
+        return self.sql.replace("{doc}", alias), tuple(self.params)
+
+
+def _text_matches(text: str, anchor: Any) -> Q:
     """Where a SearchDocument holds `text` (a word, a phrase or a name), on this backend."""
     if connection.vendor == "postgresql":
         if _UNSPACED.search(text):
             sql, params = f"{_PG_TEXT} ILIKE %s", [_like_pattern(text)]
         else:
             quoted = '"' + text.replace('"', "") + '"'
-            sql = "document @@ (websearch_to_tsquery('english', %s) || websearch_to_tsquery('simple', %s))"
+            sql = "{doc}.document @@ (websearch_to_tsquery('english', %s) || websearch_to_tsquery('simple', %s))"
             params = [quoted, quoted]
-        return Q(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611
+        return Q(_OnDocument(anchor, sql, params, BooleanField()))
     if len(text) >= _TRIGRAM:
         fts = f"SELECT rowid FROM {_SQLITE_FTS} WHERE {_SQLITE_FTS} MATCH %s"
         return Q(version_id__in=RawSQL(fts, [_fts_phrase(text)]))  # noqa: S611
@@ -184,20 +210,22 @@ def _text_matches(text: str) -> Q:
     return Q(RawSQL(f"({sql})", [pattern] * len(columns), output_field=BooleanField()))  # noqa: S611
 
 
-def _term_matches(term: Term) -> Q:
-    found = _text_matches(term.text)
+def _term_matches(term: Term, anchor: Any) -> Q:
+    found = _text_matches(term.text, anchor)
     for name in term.similar:
-        found |= _text_matches(name)
+        found |= _text_matches(name, anchor)
     return ~found if term.negated else found
 
 
-def document_matches(query: SearchQuery) -> Q:
-    """The SearchDocuments the query finds."""
+def document_matches(query: SearchQuery, anchor: Any = None) -> Q:
+    """The SearchDocuments the query finds; on PostgreSQL, `anchor` names the document (default: the row's own,
+    in a query on SearchDocument)."""
+    anchor = F("version_id") if anchor is None else anchor
     matches = Q()
     for clause in query.clauses:
         either = Q()
         for term in clause:
-            either |= _term_matches(term)
+            either |= _term_matches(term, anchor)
         matches &= either
     return matches
 
@@ -212,7 +240,7 @@ def _rank_sql(query: SearchQuery) -> tuple[str, list[str]]:
         tsquery = " || ".join(
             "websearch_to_tsquery('english', %s) || websearch_to_tsquery('simple', %s)" for _ in words
         )
-        return f"(-ts_rank(document, {tsquery}))::float8", [word for word in words for _ in (0, 1)]
+        return f"(-ts_rank({{doc}}.document, {tsquery}))::float8", [word for word in words for _ in (0, 1)]
     phrases = [_fts_phrase(text) for text in texts if len(text) >= _TRIGRAM]
     if not phrases:
         return "0.0", []
@@ -232,8 +260,9 @@ def search_filter(query: SearchQuery, *, as_of: bool) -> Q:
     return Q(pk__in=documents.filter(is_current=True).values("development_id"))
 
 
-def search_rank(query: SearchQuery, *, as_of: bool) -> Subquery:
-    """Each row's relevance (lower first), to annotate as `search_rank` and sort by."""
+def _sqlite_rank(query: SearchQuery, *, as_of: bool) -> Subquery:
+    """Each row's bm25 from its document's row in the FTS5 table (a subquery per row: the embedded default's
+    lists are small, and FTS5's rank is only known inside a MATCH on its own table)."""
     sql, params = _rank_sql(query)
     documents = (
         SearchDocument.objects.filter(version_id=OuterRef("pk"))
@@ -245,8 +274,26 @@ def search_rank(query: SearchQuery, *, as_of: bool) -> Subquery:
     return Subquery(ranked, output_field=FloatField())
 
 
-def annotate_rank(rows: QuerySet[Any], query: SearchQuery, *, as_of: bool) -> QuerySet[Any]:
-    ranked: QuerySet[Any] = rows.annotate(search_rank=search_rank(query, as_of=as_of))
+def ranked_matches(rows: QuerySet[Any], query: SearchQuery, *, as_of: bool) -> QuerySet[Any]:
+    """The rows (developments, or history rows when `as_of`) the query finds, each annotated with its relevance
+    as `search_rank` (lower first), what ordering=relevance sorts by.
+
+    PostgreSQL joins each row to its search document once and both matches and ranks on that joined row, so a
+    broad query reads each matching document once and sorts (top-k, under a LIMIT) by ts_rank, rather than
+    ranking every match again in a subquery of its own."""
+    if connection.vendor != "postgresql":
+        found = rows.filter(search_filter(query, as_of=as_of))
+        ranked: QuerySet[Any] = found.annotate(search_rank=_sqlite_rank(query, as_of=as_of))
+        return ranked
+    if as_of:
+        joined = FilteredRelation("search_document")
+    else:
+        joined = FilteredRelation("search_documents", condition=Q(search_documents__is_current=True))
+    rows = rows.alias(**{_JOINED: joined})
+    anchor = F(f"{_JOINED}__version_id")
+    sql, params = _rank_sql(query)
+    matched: QuerySet[Any] = rows.filter(document_matches(query, anchor))
+    ranked = matched.annotate(search_rank=_OnDocument(anchor, sql, params, FloatField()))
     return ranked
 
 

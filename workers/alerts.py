@@ -44,10 +44,8 @@ def alerts_dispatch_due() -> int:
 
 @shared_task(name="alerts.send", acks_late=True, soft_time_limit=100, time_limit=110, ignore_result=True)
 def alerts_send(delivery_ids: list[int]) -> int:
-    sent = 0
-    for delivery_id in delivery_ids:
-        sent += delivery.delivery_send(delivery_id=delivery_id) == delivery.Outcome.SENT
-    return sent
+    outcomes = delivery.deliveries_send(delivery_ids=delivery_ids)
+    return sum(outcome == delivery.Outcome.SENT for outcome in outcomes.values())
 
 
 @shared_task(name="alerts.send_daily", acks_late=True, soft_time_limit=60, time_limit=90, ignore_result=True)

@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
+import time
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +18,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from alerts import services
 from alerts.consumer import alerts_consume_all
-from alerts.delivery import Outcome, deliveries_due, delivery_resend, delivery_send
+from alerts.delivery import Outcome, deliveries_due, deliveries_send, delivery_resend, delivery_send
 from alerts.models import AlertDelivery, Channel, DeliveryState, SavedSearch
 from tests.alerts.conftest import Receiver, closed_port, make_owner, save_search
 from tests.api.conftest import record
@@ -185,3 +189,67 @@ def test_a_success_clears_the_endpoints_failing_since(receiver: Receiver, settin
     assert send_due() == [Outcome.SENT]
     search.refresh_from_db()
     assert search.webhook_failing_since is None
+
+
+class SlowReceiver:
+    """Answers 200 after a pause, noting how many requests each path (endpoint) and all paths had in flight."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.in_flight: Counter[str] = Counter()
+        self.most_per_path: Counter[str] = Counter()
+        self.most_at_once = 0
+        self.order: dict[str, list[str]] = {}
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with receiver.lock:
+                    receiver.in_flight[self.path] += 1
+                    receiver.most_per_path[self.path] = max(
+                        receiver.most_per_path[self.path], receiver.in_flight[self.path]
+                    )
+                    receiver.most_at_once = max(receiver.most_at_once, sum(receiver.in_flight.values()))
+                    receiver.order.setdefault(self.path, []).append(self.headers["webhook-id"])
+                time.sleep(0.2)
+                with receiver.lock:
+                    receiver.in_flight[self.path] -= 1
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+
+
+def test_endpoints_are_sent_to_concurrently_and_each_one_a_request_at_a_time(settings: Any) -> None:
+    settings.ALERTS_ALLOW_LOOPBACK = True
+    settings.ALERTS_SEND_THREADS = 4
+    receiver = SlowReceiver()
+    try:
+        first = webhook_search(receiver.url("/first"), owner="olga")
+        second = webhook_search(receiver.url("/second"), owner="pete")
+        for index in range(3):
+            record(title=f"Rule {index}")
+        ids = alerts_consume_all().deliveries
+        assert len(ids) == 6
+
+        outcomes = deliveries_send(delivery_ids=ids)
+        assert outcomes == {pk: Outcome.SENT for pk in ids}
+        assert deliveries_send(delivery_ids=ids) == {}  # claimed and sent: nothing is sent twice
+        assert receiver.most_at_once == 2  # both endpoints at once
+        assert receiver.most_per_path == {"/first": 1, "/second": 1}  # never two requests to one endpoint
+        for search, path in ((first, "/first"), (second, "/second")):
+            in_order = [row.delivery_id for row in search.deliveries.order_by("position")]
+            assert receiver.order[path] == in_order
+        assert AlertDelivery.objects.filter(state=DeliveryState.SENT, last_status=200).count() == 6
+    finally:
+        receiver.server.shutdown()
+        receiver.server.server_close()

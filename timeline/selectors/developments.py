@@ -96,8 +96,11 @@ def _timeline_query(slug: str, position: int | None) -> Q:
     return query
 
 
-def _filter_query(filters: TimelineFilters, position: int | None, searched: search.SearchQuery | None = None) -> Q:
-    """`searched`: filters.text already parsed (parsing looks up similar entity names), else parsed here."""
+def _filter_query(
+    filters: TimelineFilters, position: int | None, searched: search.SearchQuery | None = None, *, text: bool = True
+) -> Q:
+    """`searched`: filters.text already parsed (parsing looks up similar entity names), else parsed here.
+    text=False leaves filters.text out, for a caller that matches and ranks it itself (search.ranked_matches)."""
     query = Q()
     if filters.categories:
         query &= Q(category__in=filters.categories)
@@ -121,7 +124,7 @@ def _filter_query(filters: TimelineFilters, position: int | None, searched: sear
         query &= Q(date_upper__gte=filters.date_from)
     if filters.date_to:
         query &= Q(date_lower__lte=filters.date_to)
-    if filters.text.strip():
+    if text and filters.text.strip():
         searched = searched or search.parse(filters.text)
         query &= search.search_filter(searched, as_of=position is not None)
     if filters.disputed is not None:
@@ -175,7 +178,7 @@ def timeline_developments_at(
     (the API, with `entity_names`) saves the prefetch query.
     """
     searched = search.parse(filters.text) if filters.text.strip() else None
-    query = _filter_query(filters, position, searched)
+    query = _filter_query(filters, position, text=False)
     if filters.timeline:
         query &= _timeline_query(filters.timeline, position)
     statuses = ("current", "retracted") if filters.include_retracted else VISIBLE_STATUSES
@@ -194,8 +197,8 @@ def timeline_developments_at(
         if prefetch:
             queryset = queryset.prefetch_related("entities")
     if searched is not None:
-        # `search_rank`, lower first: what ordering=relevance sorts by.
-        queryset = search.annotate_rank(queryset, searched, as_of=position is not None)
+        # Only the rows `q` finds, with `search_rank` (lower first): what ordering=relevance sorts by.
+        queryset = search.ranked_matches(queryset, searched, as_of=position is not None)
     # No DISTINCT needed: the entity filter joins one link row per development (unique per pair).
     return queryset.order_by("date_lower", "date_upper", "title", "pk")
 
