@@ -34,6 +34,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from sources.flagging.ngrams import Transform, fast_transform
 from sources.flagging.scoring import SUMMARY_CHARS, FlagResult
 from timeline.taxonomy import Category
 
@@ -211,6 +212,7 @@ class LearnedModel:
     threshold: float
     meta: dict[str, Any] = field(default_factory=dict)
     _vectorizers: tuple[TfidfVectorizer, TfidfVectorizer] | None = None
+    _transforms: tuple[Transform, Transform] | None = None
 
     # --- scoring ---------------------------------------------------------------------------------------------
 
@@ -223,10 +225,17 @@ class LearnedModel:
             self._vectorizers = (word, char)
         return self._vectorizers
 
+    def transforms(self) -> tuple[Transform, Transform]:
+        """The vectorizers' transforms, the cheap way (sources.flagging.ngrams: the same matrices as sklearn's)."""
+        if self._transforms is None:
+            word, char = self.vectorizers()
+            self._transforms = (fast_transform(word), fast_transform(char))
+        return self._transforms
+
     def features(self, texts: Sequence[str], results: Sequence[FlagResult]) -> sp.csr_matrix:
-        word, char = self.vectorizers()
+        word, char = self.transforms()
         return sp.hstack(
-            [word.transform(texts), char.transform(char_texts(texts)), sp.csr_matrix(rule_signals(results))],
+            [word(texts), char(char_texts(texts)), sp.csr_matrix(rule_signals(results))],
             format="csr",
         )
 

@@ -1,0 +1,123 @@
+"""The fast tf-idf transform (sources.flagging.ngrams) gives sklearn's matrices exactly, so the model's answers
+do not change: on the shipped model's vectorizers, on freshly fitted ones, and end to end through LearnedModel.score.
+No database."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from sources.flagging.learned import LearnedModel, char_texts, char_vectorizer, item_text, word_vectorizer
+from sources.flagging.ngrams import CharTfidf, WordTfidf, fast_transform
+from sources.flagging.rules import default_rules
+from sources.flagging.scoring import flag_text
+from sources.flagging.selectors import shipped_model
+
+# Written for this test: the kinds of text feeds carry, and the odd ones.
+TEXTS = [
+    "Regulators add nine chip firms to the Entity List\nThe rule, published Tuesday, bars exports of 7nm tools.",
+    "",
+    "   ",
+    "\t\n\r\x0b\x0c",
+    "!!! ??? ... --- ,,, ;;; ::: (((( )))) [[]] {{}} /// \\\\ ''' \"\"\"",
+    "A",
+    "a b c d e f g",
+    "one-letter words between others: export a controls, chip s export, the x entity list",
+    "I/O, R&D, U.S.-China, GPT-4o, H100s; 10,000 GPUs (approx.) -- $2.5bn!",
+    "某公司宣布采购一万块图形处理器，用于训练大型语言模型。",
+    "芯片 出口 管制 新规：实体清单 再 增加 十二 家 企业",
+    "Mixed 中英文 text: 光刻机 lithography 出口 export",
+    "ÉCOLE Über straße İstanbul ǅemal ﬁnance",  # lower() changes the length of some of these
+    "tabs\tand  double  spaces\u00a0and\u2003em spaces\u3000ideographic space",
+    "emoji 🚀🚀 rocket 🤖 and a lone surrogate \ud800 here",
+    "snake_case_words and __dunder__ and _ underscores _",
+    "e\u0301clair cafe\u0301 combining accents",
+    "ＦＵＬＬＷＩＤＴＨ　ｌｅｔｔｅｒｓ and ①②③ digits ٣٤٥",
+    "x" * 700,
+    "word " * 150,
+    "The Commerce Department tightened controls on advanced computing chips and chip-making tools. " * 8,
+]
+
+
+def _model() -> LearnedModel:
+    current = shipped_model()
+    assert current is not None
+    return current.model
+
+
+def _same(fast: sp.csr_matrix, slow: sp.csr_matrix) -> None:
+    slow = sp.csr_matrix(slow)
+    assert fast.shape == slow.shape
+    assert np.allclose(fast.toarray(), slow.toarray(), rtol=0, atol=0)
+    # The same layout and the same floats, bit for bit: the model's sums then come out the same too.
+    assert np.array_equal(fast.indptr, slow.indptr)
+    assert np.array_equal(fast.indices, slow.indices)
+    assert np.array_equal(fast.data, slow.data)
+
+
+@pytest.fixture(scope="module")
+def shipped() -> tuple[TfidfVectorizer, TfidfVectorizer]:
+    return _model().vectorizers()
+
+
+def test_the_shipped_models_vectorizers_take_the_fast_path(shipped: tuple[TfidfVectorizer, TfidfVectorizer]) -> None:
+    word, char = shipped
+    assert isinstance(fast_transform(word).__self__, WordTfidf)  # type: ignore[attr-defined]
+    assert isinstance(fast_transform(char).__self__, CharTfidf)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("batch", [TEXTS, TEXTS[::-1], TEXTS[:1], TEXTS[1:2], [TEXTS[8], "", TEXTS[0], ""]])
+def test_the_shipped_models_features_are_sklearns(
+    shipped: tuple[TfidfVectorizer, TfidfVectorizer], batch: list[str]
+) -> None:
+    word, char = shipped
+    _same(fast_transform(word)(batch), word.transform(batch))
+    _same(fast_transform(char)(batch), char.transform(batch))
+    cut = char_texts(batch)
+    _same(fast_transform(char)(cut), char.transform(cut))
+
+
+def test_freshly_fitted_vectorizers_give_sklearns_features() -> None:
+    training = [f"{text} {number}" for number, text in enumerate(TEXTS * 3)]
+    for vectorizer in (word_vectorizer(), char_vectorizer()):
+        vectorizer.fit(training)
+        _same(fast_transform(vectorizer)(TEXTS), vectorizer.transform(TEXTS))
+    # Other settings the fast path covers: raw counts, no norm, n-grams from 1 or up to 3, a short range.
+    for vectorizer in (
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 3), norm=None, use_idf=False),
+        TfidfVectorizer(analyzer="word", ngram_range=(2, 2), lowercase=False),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3)),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), sublinear_tf=True, lowercase=False),
+    ):
+        vectorizer.fit(training)
+        _same(fast_transform(vectorizer)(TEXTS), vectorizer.transform(TEXTS))
+
+
+def test_configurations_it_cannot_reproduce_go_to_sklearn() -> None:
+    for vectorizer in (
+        TfidfVectorizer(analyzer="char", ngram_range=(2, 4)),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 5)),
+        TfidfVectorizer(analyzer="word", binary=True),
+        TfidfVectorizer(analyzer="word", stop_words=["the"]),
+    ):
+        vectorizer.fit(TEXTS)
+        transform = fast_transform(vectorizer)
+        assert transform == vectorizer.transform
+        _same(sp.csr_matrix(transform(TEXTS)), vectorizer.transform(TEXTS))
+
+
+def test_the_shipped_model_answers_the_same_as_with_sklearns_transform() -> None:
+    model = _model()
+    items = [(text[:80], text) for text in TEXTS]
+    texts = [item_text(title, summary) for title, summary in items]
+    results = [flag_text(title=title, summary=summary, rules=default_rules()) for title, summary in items]
+    fast = model.score(texts, results)
+    word, char = model.vectorizers()
+    model._transforms = (word.transform, char.transform)
+    try:
+        slow = model.score(texts, results)
+    finally:
+        model._transforms = None
+    assert fast == slow
