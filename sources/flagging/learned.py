@@ -27,6 +27,7 @@ import struct
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypedDict
 
 import numpy as np
@@ -34,7 +35,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from sources.flagging.ngrams import Transform, fast_transform
+from sources.flagging.ngrams import Transform, fast_transform, hstack
 from sources.flagging.scoring import SUMMARY_CHARS, FlagResult
 from timeline.taxonomy import Category
 
@@ -170,12 +171,18 @@ class _Head:
     coef: np.ndarray
     intercept: np.ndarray
 
+    @cached_property
+    def coef_columns(self) -> np.ndarray:
+        # The transpose, laid out once: given coef.T (a strided view), scipy copies it on every product. The same
+        # numbers in the same order, so the same logits.
+        return np.ascontiguousarray(self.coef.T)
+
     def predict(self, features: sp.csr_matrix) -> tuple[list[str], list[float]]:
         if not self.classes:
             return [""] * features.shape[0], [0.0] * features.shape[0]
         if len(self.classes) == 1:
             return [self.classes[0]] * features.shape[0], [1.0] * features.shape[0]
-        logits = np.asarray(features @ self.coef.T) + self.intercept
+        logits = np.asarray(features @ self.coef_columns) + self.intercept
         logits -= logits.max(axis=1, keepdims=True)
         odds = np.exp(logits)
         probabilities = odds / odds.sum(axis=1, keepdims=True)
@@ -234,10 +241,7 @@ class LearnedModel:
 
     def features(self, texts: Sequence[str], results: Sequence[FlagResult]) -> sp.csr_matrix:
         word, char = self.transforms()
-        return sp.hstack(
-            [word(texts), char(char_texts(texts)), sp.csr_matrix(rule_signals(results))],
-            format="csr",
-        )
+        return hstack([word(texts), char(char_texts(texts)), sp.csr_matrix(rule_signals(results))])
 
     def feature_name(self, index: int) -> tuple[str, str]:
         words, chars = len(self.word_vocabulary), len(self.char_vocabulary)

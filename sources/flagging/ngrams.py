@@ -4,8 +4,8 @@ Ingestion scores every new item with the learned model, and sklearn's `TfidfVect
 that time in a Python loop over every n-gram (slice, look up, count: a few dictionary operations each, some 400
 character n-grams and 200 word n-grams an item). Here a whole batch (a feed's items) is counted at once:
 
-- Words: the tokens and word pairs are made by C-level iterators and looked up in one `map` over the batch; the
-  counting is numpy's.
+- Words: the tokens are looked up by C-level iterators (`map`), a word pair as the pair of its tokens, so no n-gram
+  string is built; the counting is numpy's.
 - Characters within word boundaries (`char_wb`): every character of the batch becomes a small integer (its place
   in the vocabulary's alphabet), an n-gram of up to four characters one 64-bit key, and the look-up is a binary
   search in the vocabulary's sorted keys, all in numpy. sklearn pads each word with a space and takes every
@@ -26,7 +26,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from itertools import chain, islice, repeat
-from operator import add
 
 import numpy as np
 import scipy.sparse as sp
@@ -83,28 +82,26 @@ class _Tfidf:
 
 
 class WordTfidf(_Tfidf):
+    """Word n-grams of sklearn's default tokens. An n-gram of n >= 2 is looked up as the tuple of its tokens (a term
+    "a b" is the tokens ("a", "b"): a token never contains a space), so no n-gram string is ever built."""
+
     def __init__(self, vectorizer: TfidfVectorizer, vocabulary: dict[str, int]) -> None:
         super().__init__(vectorizer, vocabulary)
-        self.vocabulary = vocabulary
-        default = vectorizer.token_pattern == _DEFAULT_TOKEN_PATTERN and vectorizer.tokenizer is None
-        self.tokenize: Callable[[str], list[str]] = _WORD_RUNS.findall if default else vectorizer.build_tokenizer()
+        self.unigrams = {term: column for term, column in vocabulary.items() if " " not in term}
+        self.longer = {tuple(term.split(" ")): column for term, column in vocabulary.items() if " " in term}
 
-    def ngrams(self, text: str) -> list[str]:
-        tokens = self.tokenize(self.preprocess(text))
-        grams = tokens[:] if self.min_n == 1 else []
+    def columns_of(self, text: str) -> list[int]:
+        """The vocabulary column of each of the text's n-grams, -1 for one not in the vocabulary."""
+        tokens = _WORD_RUNS.findall(self.preprocess(text))
+        found = list(map(self.unigrams.get, tokens, repeat(-1))) if self.min_n == 1 else []
         for n in range(max(self.min_n, 2), min(self.max_n, len(tokens)) + 1):
-            if n == 2:
-                grams.extend(map(add, map(add, tokens, repeat(" ")), islice(tokens, 1, None)))
-            else:
-                grams.extend(map(" ".join, zip(*(islice(tokens, k, None) for k in range(n)), strict=False)))
-        return grams
+            grams = zip(*(islice(tokens, k, None) for k in range(n)), strict=False)
+            found.extend(map(self.longer.get, grams, repeat(-1)))
+        return found
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        per_text = [self.ngrams(text) for text in texts]
-        found = sum(map(len, per_text))
-        columns = np.fromiter(
-            map(self.vocabulary.get, chain.from_iterable(per_text), repeat(-1)), dtype=np.int64, count=found
-        )
+        per_text = [self.columns_of(text) for text in texts]
+        columns = np.fromiter(chain.from_iterable(per_text), dtype=np.int64, count=sum(map(len, per_text)))
         rows = np.repeat(np.arange(len(texts), dtype=np.int64), list(map(len, per_text)))
         known = columns >= 0
         return self.matrix(rows[known], columns[known], len(texts))
@@ -169,7 +166,7 @@ def _supported(vectorizer: TfidfVectorizer, vocabulary: dict[str, int] | None) -
         return False
     min_n, max_n = vectorizer.ngram_range
     if vectorizer.analyzer == "word":
-        return min_n >= 1 and (vectorizer.tokenizer is not None or re.compile(vectorizer.token_pattern).groups <= 1)
+        return min_n >= 1 and vectorizer.tokenizer is None and vectorizer.token_pattern == _DEFAULT_TOKEN_PATTERN
     if vectorizer.analyzer == "char_wb":
         alphabet = {char for term in vocabulary for char in term}
         return (
@@ -190,3 +187,23 @@ def fast_transform(vectorizer: TfidfVectorizer) -> Transform:
     if vectorizer.analyzer == "word":
         return WordTfidf(vectorizer, vocabulary).transform
     return CharTfidf(vectorizer, vocabulary).transform
+
+
+def hstack(blocks: Sequence[sp.csr_matrix]) -> sp.csr_matrix:
+    """`scipy.sparse.hstack(blocks, format="csr")` of CSR blocks with the same rows: the same matrix (each row's
+    entries block by block, in each block's order), without scipy's general-purpose checks and copies, which
+    cost more than the stacking itself for a feed's few dozen rows."""
+    count = blocks[0].shape[0]
+    per_row = [np.diff(block.indptr) for block in blocks]
+    indptr = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.sum(per_row, axis=0), out=indptr[1:])
+    offsets = np.cumsum([0] + [block.shape[1] for block in blocks[:-1]])
+    rows = np.concatenate([np.repeat(np.arange(count), entries) for entries in per_row])
+    order = np.argsort(rows, kind="stable")  # stable: within a row, block by block and in each block's order
+    indices = np.concatenate([block.indices.astype(np.int64) + offset for block, offset in zip(blocks, offsets)])
+    data = np.concatenate([block.data for block in blocks])
+    columns = sum(block.shape[1] for block in blocks)
+    index_type = np.int32 if max(columns, indptr[-1]) < np.iinfo(np.int32).max else np.int64
+    return sp.csr_matrix(
+        (data[order], indices[order].astype(index_type), indptr.astype(index_type)), shape=(count, columns)
+    )

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from sources.flagging.learned import LearnedModel, char_texts, char_vectorizer, item_text, word_vectorizer
-from sources.flagging.ngrams import CharTfidf, WordTfidf, fast_transform
+from sources.flagging.ngrams import CharTfidf, WordTfidf, fast_transform, hstack
 from sources.flagging.rules import default_rules
 from sources.flagging.scoring import flag_text
 from sources.flagging.selectors import shipped_model
@@ -121,3 +121,21 @@ def test_the_shipped_model_answers_the_same_as_with_sklearns_transform() -> None
     finally:
         model._transforms = None
     assert fast == slow
+
+
+def test_stacking_gives_scipys_matrix() -> None:
+    word, char = _model().vectorizers()
+    signals = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 0.0], [2.5, 0.0, -1.0]] * 7)[: len(TEXTS)]
+    blocks = [word.transform(TEXTS), char.transform(TEXTS), sp.csr_matrix(signals)]
+    _same(hstack(blocks), sp.hstack(blocks, format="csr"))
+    empty = [sp.csr_matrix((2, 5)), sp.csr_matrix(np.array([[0.0, 3.0], [1.0, 0.0]]))]
+    _same(hstack(empty), sp.hstack(empty, format="csr"))
+
+
+def test_the_heads_laid_out_coefficients_give_the_same_logits() -> None:
+    model = _model()
+    texts = [item_text(text[:80], text) for text in TEXTS]
+    results = [flag_text(title=text[:80], summary=text, rules=default_rules()) for text in TEXTS]
+    features = model.features(texts, results)
+    for head in (model.category, model.kind):
+        assert np.array_equal(features @ head.coef_columns, features @ head.coef.T)
