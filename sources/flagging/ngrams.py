@@ -200,7 +200,9 @@ def hstack(blocks: Sequence[sp.csr_matrix]) -> sp.csr_matrix:
     offsets = np.cumsum([0] + [block.shape[1] for block in blocks[:-1]])
     rows = np.concatenate([np.repeat(np.arange(count), entries) for entries in per_row])
     order = np.argsort(rows, kind="stable")  # stable: within a row, block by block and in each block's order
-    indices = np.concatenate([block.indices.astype(np.int64) + offset for block, offset in zip(blocks, offsets)])
+    indices = np.concatenate(
+        [block.indices.astype(np.int64) + offset for block, offset in zip(blocks, offsets, strict=True)]
+    )
     data = np.concatenate([block.data for block in blocks])
     columns = sum(block.shape[1] for block in blocks)
     index_type = np.int32 if max(columns, indptr[-1]) < np.iinfo(np.int32).max else np.int64
