@@ -263,9 +263,12 @@ class LearnedModel:
         probabilities = self.probabilities(features)
         categories, category_confidences = self.category.predict(features)
         kinds, kind_confidences = self.kind.predict(features)
+        # Every entry's push (coefficient x value) at once: a flagged item's explanation reads its row's.
+        pushes = (
+            features.data * self.relevance_coef[features.indices] if probabilities.max() >= self.threshold else None
+        )
         scored = []
-        for row in range(features.shape[0]):
-            probability = float(probabilities[row])
+        for row, probability in enumerate(probabilities.tolist()):
             scored.append(
                 Scored(
                     probability=probability,
@@ -275,25 +278,30 @@ class LearnedModel:
                     kind=kinds[row],
                     kind_confidence=kind_confidences[row],
                     # Explained where it matters (a flag) and only there: it is the costliest step per item.
-                    contributions=self._contributions(features, row) if probability >= self.threshold else [],
+                    contributions=self._contributions(features, row, pushes)
+                    if pushes is not None and probability >= self.threshold
+                    else [],
                 )
             )
         return scored
 
-    def _contributions(self, features: sp.csr_matrix, row: int) -> list[dict[str, Any]]:
+    def _contributions(self, features: sp.csr_matrix, row: int, pushes: np.ndarray) -> list[dict[str, Any]]:
         """What pushed this item's score up most (coefficient x feature value): the top words and character
         n-grams, then the rule signals that pushed it up (listed apart, so the rules' weight cannot crowd out
-        the text's)."""
+        the text's). Ties keep the columns' order (the sorts are stable)."""
         start, end = features.indptr[row], features.indptr[row + 1]
-        columns, values = features.indices[start:end], features.data[start:end]
-        pushes = values * self.relevance_coef[columns]
-        is_text = columns < len(self.word_vocabulary) + len(self.char_vocabulary)
+        text_columns = len(self.word_vocabulary) + len(self.char_vocabulary)
+        text: list[tuple[float, int]] = []
+        signals: list[tuple[float, int]] = []
+        # A row has a few hundred entries: plain Python over them costs less than a dozen numpy calls.
+        for push, column in zip(pushes[start:end].tolist(), features.indices[start:end].tolist(), strict=True):
+            if push > 0:
+                (text if column < text_columns else signals).append((push, column))
         found: list[dict[str, Any]] = []
-        for mask, limit in ((is_text, TOP_CONTRIBUTIONS), (~is_text, len(RULE_SIGNALS))):
-            candidates = np.flatnonzero(mask & (pushes > 0))
-            for position in candidates[np.argsort(-pushes[candidates], kind="stable")][:limit]:
-                kind, term = self.feature_name(int(columns[position]))
-                found.append({"feature": kind, "term": term, "weight": round(float(pushes[position]), 3)})
+        for group, limit in ((text, TOP_CONTRIBUTIONS), (signals, len(RULE_SIGNALS))):
+            for push, column in sorted(group, key=lambda pair: -pair[0])[:limit]:
+                kind, term = self.feature_name(column)
+                found.append({"feature": kind, "term": term, "weight": round(push, 3)})
         return found
 
     # --- storage ---------------------------------------------------------------------------------------------

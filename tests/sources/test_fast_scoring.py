@@ -1,15 +1,25 @@
-"""The fast tf-idf transform (sources.flagging.ngrams) gives sklearn's matrices exactly, so the model's answers
-do not change: on the shipped model's vectorizers, on freshly fitted ones, and end to end through LearnedModel.score.
+"""The learned model's cheap scoring paths give exactly what the plain ones gave, so its answers do not change: the
+fast tf-idf transform (sources.flagging.ngrams) against sklearn's, on the shipped model's vectorizers, on freshly
+fitted ones and end to end through LearnedModel.score; the stacking, the heads' logits, the explanations.
 No database."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from sources.flagging.learned import LearnedModel, char_texts, char_vectorizer, item_text, word_vectorizer
+from sources.flagging.learned import (
+    TOP_CONTRIBUTIONS,
+    LearnedModel,
+    char_texts,
+    char_vectorizer,
+    item_text,
+    word_vectorizer,
+)
 from sources.flagging.ngrams import CharTfidf, WordTfidf, fast_transform, hstack
 from sources.flagging.rules import default_rules
 from sources.flagging.scoring import flag_text
@@ -139,3 +149,38 @@ def test_the_heads_laid_out_coefficients_give_the_same_logits() -> None:
     features = model.features(texts, results)
     for head in (model.category, model.kind):
         assert np.array_equal(features @ head.coef_columns, features @ head.coef.T)
+
+
+def _contributions_by_numpy(model: LearnedModel, features: sp.csr_matrix, row: int) -> list[dict[str, Any]]:
+    """The explanation as numpy computes it row by row: the reference the plain-Python loop must match."""
+    start, end = features.indptr[row], features.indptr[row + 1]
+    columns, values = features.indices[start:end], features.data[start:end]
+    pushes = values * model.relevance_coef[columns]
+    is_text = columns < len(model.word_vocabulary) + len(model.char_vocabulary)
+    found: list[dict[str, Any]] = []
+    for mask, limit in ((is_text, 5), (~is_text, 100)):
+        candidates = np.flatnonzero(mask & (pushes > 0))
+        for position in candidates[np.argsort(-pushes[candidates], kind="stable")][:limit]:
+            kind, term = model.feature_name(int(columns[position]))
+            found.append({"feature": kind, "term": term, "weight": round(float(pushes[position]), 3)})
+    return found
+
+
+def test_flagged_items_are_explained_as_numpy_would() -> None:
+    model = _model()
+    items = [(text[:80], text) for text in TEXTS] + [
+        ("Commerce adds 14 chip toolmakers to the Entity List", "The rule bars exports of 7nm lithography tools."),
+        ("Two men charged with smuggling H100 servers to China", "Prosecutors said the GPUs went via a shell firm."),
+        ("美国商务部将十二家芯片企业列入实体清单", "新规限制先进计算芯片出口。"),
+        ("Lab releases open-weights reasoning model", "The 70B model tops coding benchmarks, its makers said."),
+    ]
+    texts = [item_text(title, summary) for title, summary in items]
+    results = [flag_text(title=title, summary=summary, rules=default_rules()) for title, summary in items]
+    features = model.features(texts, results)
+    scored = model.score(texts, results)
+    flagged = [row for row, answer in enumerate(scored) if answer.flagged]
+    assert len(flagged) >= 3
+    assert TOP_CONTRIBUTIONS == 5
+    for row, answer in enumerate(scored):
+        expected = _contributions_by_numpy(model, features, row) if answer.flagged else []
+        assert answer.contributions == expected
