@@ -241,7 +241,7 @@ class LearnedModel:
 
     def features(self, texts: Sequence[str], results: Sequence[FlagResult]) -> sp.csr_matrix:
         word, char = self.transforms()
-        return hstack([word(texts), char(char_texts(texts)), sp.csr_matrix(rule_signals(results))])
+        return hstack([word(texts), char(char_texts(texts)), rule_signals(results)])
 
     def feature_name(self, index: int) -> tuple[str, str]:
         words, chars = len(self.word_vocabulary), len(self.char_vocabulary)

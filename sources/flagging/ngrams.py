@@ -189,21 +189,30 @@ def fast_transform(vectorizer: TfidfVectorizer) -> Transform:
     return CharTfidf(vectorizer, vocabulary).transform
 
 
-def hstack(blocks: Sequence[sp.csr_matrix]) -> sp.csr_matrix:
-    """`scipy.sparse.hstack(blocks, format="csr")` of CSR blocks with the same rows: the same matrix (each row's
-    entries block by block, in each block's order), without scipy's general-purpose checks and copies, which
+def _entries(block: sp.csr_matrix | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A block's entries per row, their columns and values, row by row (a dense block: its non-zeros, as
+    scipy.sparse.csr_matrix would keep them)."""
+    if isinstance(block, np.ndarray):
+        rows, columns = np.nonzero(block)
+        return np.count_nonzero(block, axis=1), columns, block[rows, columns]
+    return np.diff(block.indptr), block.indices, block.data
+
+
+def hstack(blocks: Sequence[sp.csr_matrix | np.ndarray]) -> sp.csr_matrix:
+    """`scipy.sparse.hstack(blocks, format="csr")` of blocks with the same rows, CSR or dense: the same matrix (each
+    row's entries block by block, in each block's order), without scipy's general-purpose checks and copies, which
     cost more than the stacking itself for a feed's few dozen rows."""
     count = blocks[0].shape[0]
-    per_row = [np.diff(block.indptr) for block in blocks]
+    parts = [_entries(block) for block in blocks]
     indptr = np.zeros(count + 1, dtype=np.int64)
-    np.cumsum(np.sum(per_row, axis=0), out=indptr[1:])
+    np.cumsum(np.sum([per_row for per_row, _, _ in parts], axis=0), out=indptr[1:])
     offsets = np.cumsum([0] + [block.shape[1] for block in blocks[:-1]])
-    rows = np.concatenate([np.repeat(np.arange(count), entries) for entries in per_row])
+    rows = np.concatenate([np.repeat(np.arange(count), per_row) for per_row, _, _ in parts])
     order = np.argsort(rows, kind="stable")  # stable: within a row, block by block and in each block's order
     indices = np.concatenate(
-        [block.indices.astype(np.int64) + offset for block, offset in zip(blocks, offsets, strict=True)]
+        [columns.astype(np.int64) + offset for (_, columns, _), offset in zip(parts, offsets, strict=True)]
     )
-    data = np.concatenate([block.data for block in blocks])
+    data = np.concatenate([values for _, _, values in parts])
     columns = sum(block.shape[1] for block in blocks)
     index_type = np.int32 if max(columns, indptr[-1]) < np.iinfo(np.int32).max else np.int64
     return sp.csr_matrix(

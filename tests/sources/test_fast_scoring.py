@@ -138,6 +138,7 @@ def test_stacking_gives_scipys_matrix() -> None:
     signals = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 0.0], [2.5, 0.0, -1.0]] * 7)[: len(TEXTS)]
     blocks = [word.transform(TEXTS), char.transform(TEXTS), sp.csr_matrix(signals)]
     _same(hstack(blocks), sp.hstack(blocks, format="csr"))
+    _same(hstack([*blocks[:2], signals]), sp.hstack(blocks, format="csr"))  # the signals as the dense rows they are
     empty = [sp.csr_matrix((2, 5)), sp.csr_matrix(np.array([[0.0, 3.0], [1.0, 0.0]]))]
     _same(hstack(empty), sp.hstack(empty, format="csr"))
 
