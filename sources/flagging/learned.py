@@ -27,6 +27,7 @@ import struct
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypedDict
 
 import numpy as np
@@ -34,6 +35,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from sources.flagging.ngrams import Transform, fast_transform, hstack
 from sources.flagging.scoring import SUMMARY_CHARS, FlagResult
 from timeline.taxonomy import Category
 
@@ -169,12 +171,18 @@ class _Head:
     coef: np.ndarray
     intercept: np.ndarray
 
+    @cached_property
+    def coef_columns(self) -> np.ndarray:
+        # The transpose, laid out once: given coef.T (a strided view), scipy copies it on every product. The same
+        # numbers in the same order, so the same logits.
+        return np.ascontiguousarray(self.coef.T)
+
     def predict(self, features: sp.csr_matrix) -> tuple[list[str], list[float]]:
         if not self.classes:
             return [""] * features.shape[0], [0.0] * features.shape[0]
         if len(self.classes) == 1:
             return [self.classes[0]] * features.shape[0], [1.0] * features.shape[0]
-        logits = np.asarray(features @ self.coef.T) + self.intercept
+        logits = np.asarray(features @ self.coef_columns) + self.intercept
         logits -= logits.max(axis=1, keepdims=True)
         odds = np.exp(logits)
         probabilities = odds / odds.sum(axis=1, keepdims=True)
@@ -211,6 +219,7 @@ class LearnedModel:
     threshold: float
     meta: dict[str, Any] = field(default_factory=dict)
     _vectorizers: tuple[TfidfVectorizer, TfidfVectorizer] | None = None
+    _transforms: tuple[Transform, Transform] | None = None
 
     # --- scoring ---------------------------------------------------------------------------------------------
 
@@ -223,12 +232,16 @@ class LearnedModel:
             self._vectorizers = (word, char)
         return self._vectorizers
 
+    def transforms(self) -> tuple[Transform, Transform]:
+        """The vectorizers' transforms, the cheap way (sources.flagging.ngrams: the same matrices as sklearn's)."""
+        if self._transforms is None:
+            word, char = self.vectorizers()
+            self._transforms = (fast_transform(word), fast_transform(char))
+        return self._transforms
+
     def features(self, texts: Sequence[str], results: Sequence[FlagResult]) -> sp.csr_matrix:
-        word, char = self.vectorizers()
-        return sp.hstack(
-            [word.transform(texts), char.transform(char_texts(texts)), sp.csr_matrix(rule_signals(results))],
-            format="csr",
-        )
+        word, char = self.transforms()
+        return hstack([word(texts), char(char_texts(texts)), rule_signals(results)])
 
     def feature_name(self, index: int) -> tuple[str, str]:
         words, chars = len(self.word_vocabulary), len(self.char_vocabulary)
@@ -250,9 +263,12 @@ class LearnedModel:
         probabilities = self.probabilities(features)
         categories, category_confidences = self.category.predict(features)
         kinds, kind_confidences = self.kind.predict(features)
+        # Every entry's push (coefficient x value) at once: a flagged item's explanation reads its row's.
+        pushes = (
+            features.data * self.relevance_coef[features.indices] if probabilities.max() >= self.threshold else None
+        )
         scored = []
-        for row in range(features.shape[0]):
-            probability = float(probabilities[row])
+        for row, probability in enumerate(probabilities.tolist()):
             scored.append(
                 Scored(
                     probability=probability,
@@ -262,25 +278,30 @@ class LearnedModel:
                     kind=kinds[row],
                     kind_confidence=kind_confidences[row],
                     # Explained where it matters (a flag) and only there: it is the costliest step per item.
-                    contributions=self._contributions(features, row) if probability >= self.threshold else [],
+                    contributions=self._contributions(features, row, pushes)
+                    if pushes is not None and probability >= self.threshold
+                    else [],
                 )
             )
         return scored
 
-    def _contributions(self, features: sp.csr_matrix, row: int) -> list[dict[str, Any]]:
+    def _contributions(self, features: sp.csr_matrix, row: int, pushes: np.ndarray) -> list[dict[str, Any]]:
         """What pushed this item's score up most (coefficient x feature value): the top words and character
         n-grams, then the rule signals that pushed it up (listed apart, so the rules' weight cannot crowd out
-        the text's)."""
+        the text's). Ties keep the columns' order (the sorts are stable)."""
         start, end = features.indptr[row], features.indptr[row + 1]
-        columns, values = features.indices[start:end], features.data[start:end]
-        pushes = values * self.relevance_coef[columns]
-        is_text = columns < len(self.word_vocabulary) + len(self.char_vocabulary)
+        text_columns = len(self.word_vocabulary) + len(self.char_vocabulary)
+        text: list[tuple[float, int]] = []
+        signals: list[tuple[float, int]] = []
+        # A row has a few hundred entries: plain Python over them costs less than a dozen numpy calls.
+        for push, column in zip(pushes[start:end].tolist(), features.indices[start:end].tolist(), strict=True):
+            if push > 0:
+                (text if column < text_columns else signals).append((push, column))
         found: list[dict[str, Any]] = []
-        for mask, limit in ((is_text, TOP_CONTRIBUTIONS), (~is_text, len(RULE_SIGNALS))):
-            candidates = np.flatnonzero(mask & (pushes > 0))
-            for position in candidates[np.argsort(-pushes[candidates], kind="stable")][:limit]:
-                kind, term = self.feature_name(int(columns[position]))
-                found.append({"feature": kind, "term": term, "weight": round(float(pushes[position]), 3)})
+        for group, limit in ((text, TOP_CONTRIBUTIONS), (signals, len(RULE_SIGNALS))):
+            for push, column in sorted(group, key=lambda pair: -pair[0])[:limit]:
+                kind, term = self.feature_name(column)
+                found.append({"feature": kind, "term": term, "weight": round(push, 3)})
         return found
 
     # --- storage ---------------------------------------------------------------------------------------------

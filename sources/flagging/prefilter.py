@@ -333,6 +333,56 @@ def lowered_pattern(regex: re.Pattern[str]) -> re.Pattern[str] | None:
         else:
             out.append(char.lower())
     try:
-        return re.compile("".join(out), (regex.flags & ~re.IGNORECASE) | re.ASCII)
+        return re.compile(boundary_factored("".join(out)), (regex.flags & ~re.IGNORECASE) | re.ASCII)
     except re.error:
         return None
+
+
+def _top_level_branches(source: str) -> list[str]:
+    """The alternatives of a regex's outermost alternation ("a|b(c|d)|[|]" -> "a", "b(c|d)", "[|]")."""
+    branches, start, depth, index = [], 0, 0, 0
+    while index < len(source):
+        char = source[index]
+        if char == "\\":
+            index += 1  # the escaped character is a literal
+        elif char == "[":
+            index += 1
+            if source[index : index + 1] == "^":
+                index += 1
+            if source[index : index + 1] == "]":
+                index += 1  # a "]" first in a class is a literal
+            while index < len(source) and source[index] != "]":
+                index += 2 if source[index] == "\\" else 1
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            branches.append(source[start:index])
+            start = index + 1
+        index += 1
+    branches.append(source[start:])
+    return branches
+
+
+def boundary_factored(source: str) -> str:
+    r"""`source` with each run of top-level alternatives that start with \b sharing one \b: "\ba|\bb|c" becomes
+    "\b(?:a|b)|c". The same matches: at each place the alternatives are tried in the same order, and \b is the
+    same test for each of them. Several times faster for the watch-list's long lists of words, as the regex engine
+    tests the boundary once per place instead of once per alternative."""
+    branches = _top_level_branches(source)
+    if len(branches) < 2:
+        return source
+    out: list[str] = []
+    run: list[str] = []
+    for branch in branches:
+        if branch.startswith("\\b"):
+            run.append(branch[2:])
+            continue
+        if run:
+            out.append("\\b(?:" + "|".join(run) + ")")
+            run = []
+        out.append(branch)
+    if run:
+        out.append("\\b(?:" + "|".join(run) + ")")
+    return "|".join(out)
