@@ -27,6 +27,7 @@ from sources.flagging.learned import (
     TrainingError,
     char_texts,
     char_vectorizer,
+    example_weight,
     fit_head,
     is_chinese,
     item_text,
@@ -50,7 +51,9 @@ class Trained:
 def training_set_hash(examples: Sequence[Example]) -> str:
     digest = hashlib.sha256()
     for example in examples:
-        line = [example.title, example.summary, example.relevant, example.category, example.kind]
+        line: list[object] = [example.title, example.summary, example.relevant, example.category, example.kind]
+        if example_weight(example) != 1.0:  # the same text as a decision trains a different model
+            line.append(example_weight(example))
         digest.update(json.dumps(line, ensure_ascii=False).encode() + b"\n")
     return digest.hexdigest()
 
@@ -87,15 +90,16 @@ def _fit(
         format="csr",
     )
     labels = np.array([1 if example.relevant else 0 for example in examples])
+    weights = np.array([example_weight(example) for example in examples])
     relevance = LogisticRegression(
         C=RELEVANCE_C, class_weight="balanced", solver="liblinear", random_state=RANDOM_STATE, max_iter=1000
     )
-    relevance.fit(features, labels)
+    relevance.fit(features, labels, sample_weight=weights)
     relevant_rows = [i for i, example in enumerate(examples) if example.relevant]
     relevant_features = features[relevant_rows]
-    category = fit_head(relevant_features, [examples[i].category for i in relevant_rows])
+    category = fit_head(relevant_features, [examples[i].category for i in relevant_rows], weights[relevant_rows])
     kind_rows = [i for i in relevant_rows if examples[i].kind] if with_kind else []
-    kind = fit_head(features[kind_rows], [examples[i].kind for i in kind_rows])
+    kind = fit_head(features[kind_rows], [examples[i].kind for i in kind_rows], weights[kind_rows])
     word_terms = sorted(word.vocabulary_, key=word.vocabulary_.__getitem__)
     char_terms = sorted(char.vocabulary_, key=char.vocabulary_.__getitem__)
     model = LearnedModel(

@@ -7,6 +7,7 @@ a few seconds each, so the tests that need them share one module-scoped trained 
 from __future__ import annotations
 
 import json
+import random
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -238,7 +239,8 @@ def test_a_missed_kind_of_item_is_flagged_after_a_few_promotes(db: None) -> None
 
 
 def test_the_learning_curve_rises_with_decisions_on_differently_worded_news(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Seed alone, then seed + 200 "decisions" from shifted.jsonl's train part, measured on its held-out part."""
+    """Seed alone, then seed + 50 and seed + 200 "decisions" from shifted.jsonl's train part (drawn in
+    bench/flagger.py's fixed random order, and the first 200 in file order), measured on its held-out part."""
     from sources.flagging import training
     from sources.flagging.combined import CurrentModel
     from sources.flagging.scoring import flag_text
@@ -261,13 +263,16 @@ def test_the_learning_curve_rises_with_decisions_on_differently_worded_news(monk
         return true / max(1, flagged), true / sum(1 for e in heldout if e.relevant)
 
     seed_precision, seed_recall = figures(seed)
-    precision, recall = figures(seed + decisions[:200])
 
     def f1(p: float, r: float) -> float:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     # Recall is what the seed model lacks on news worded differently; precision starts at or near 1.0, so it can
-    # only be held: it must stay at the editors' default target while recall and F1 rise.
-    assert recall > seed_recall + 0.02
-    assert precision >= 0.95
-    assert f1(precision, recall) > f1(seed_precision, seed_recall)
+    # only be held: it must stay at the editors' default target while recall and F1 rise, already after 50.
+    drawn = random.Random(16).sample(decisions, len(decisions))
+    for more in (drawn[:50], drawn[:200], decisions[:200]):
+        count = len(more)
+        precision, recall = figures(seed + more)
+        assert recall > seed_recall + 0.02, count
+        assert precision >= 0.95, count
+        assert f1(precision, recall) > f1(seed_precision, seed_recall), count
