@@ -18,6 +18,7 @@ from events.models import LogHead, ProjectionCheckpoint, StoredEvent
 from events.shapes import ExportedEvent, StoredEventFields
 from events.store import (
     GENESIS_HASH,
+    RECORDED_COLUMNS,
     Head,
     RecordedEvent,
     event_hash,
@@ -60,19 +61,6 @@ def _witnessed(batch_size: int = 5000) -> Iterator[Head]:
         after = batch[-1].position
 
 
-_CHAIN_FIELDS = (
-    "position",
-    "event_id",
-    "stream",
-    "version",
-    "event_type",
-    "schema_version",
-    "data",
-    "metadata",
-    "recorded_at",
-    "hash",
-)
-
 # recorded_at as Python's isoformat() writes an aware UTC datetime (no fraction when it is zero).
 _PG_ISOFORMAT = (
     "to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN date_part('microseconds',"
@@ -102,7 +90,7 @@ def _chain(batch_size: int = 20000) -> Iterator[list[tuple[int, Any, str]]]:
                 batch = [(position, _json(text), row_hash) for position, text, row_hash in cursor.fetchall()]
         else:
             rows = StoredEvent.objects.filter(position__gt=after).order_by("position")
-            batch = [(row[0], _fields(*row[:9]), row[9]) for row in rows.values_list(*_CHAIN_FIELDS)[:batch_size]]
+            batch = [(row[0], _fields(*row[:9]), row[9]) for row in rows.values_list(*RECORDED_COLUMNS)[:batch_size]]
         if not batch:
             return
         yield batch
@@ -222,16 +210,16 @@ def rebuild_projections(batch_size: int = 5000) -> int:
         for projector in reversed(list(registry.projectors())):
             projector.reset()
         ProjectionCheckpoint.objects.all().delete()
-        batch: list[RecordedEvent] = []
-        for row in _rows(batch_size):
-            batch.append(RecordedEvent.from_row(row))
-            if len(batch) >= batch_size:
-                project(batch)
-                replayed += len(batch)
-                batch = []
-        project(batch)
-        replayed += len(batch)
-    return replayed
+        after = 0
+        while True:
+            # Column values rather than model instances: the log is read whole and only events are built.
+            rows = StoredEvent.objects.filter(position__gt=after).order_by("position")
+            batch = [RecordedEvent.from_values(*row) for row in rows.values_list(*RECORDED_COLUMNS)[:batch_size]]
+            if not batch:
+                return replayed
+            project(batch)
+            replayed += len(batch)
+            after = batch[-1].position
 
 
 def _row_to_json(row: StoredEvent) -> ExportedEvent:
