@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Iterator
@@ -22,6 +21,7 @@ from events.store import (
     Head,
     RecordedEvent,
     event_hash,
+    hash_matches,
     project,
     sealed,
     stored_fields,
@@ -61,72 +61,54 @@ def _witnessed(batch_size: int = 5000) -> Iterator[Head]:
         after = batch[-1].position
 
 
-# recorded_at as Python's isoformat() writes an aware UTC datetime (no fraction when it is zero).
-_PG_ISOFORMAT = (
-    "to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN date_part('microseconds',"
-    " recorded_at)::bigint %% 1000000 = 0 THEN '' ELSE to_char(recorded_at AT TIME ZONE 'UTC', '.US') END || '+00:00'"
-)
-# Everything the hash covers as one JSON object built by the server: one column to parse per event.
-_PG_CHAIN = (
-    "SELECT position, json_build_object('position', position, 'event_id', event_id, 'stream', stream, 'version',"
-    " version, 'event_type', event_type, 'schema_version', schema_version, 'data', data, 'metadata', metadata,"
-    f" 'recorded_at', {_PG_ISOFORMAT})::text, hash FROM events_storedevent WHERE position > %s"
-    " ORDER BY position LIMIT %s"
-)
+def _chain(batch_size: int = 5000) -> Iterator[tuple[StoredEventFields, str]]:
+    """Every event's stored fields (what its hash covers) and its hash, in position order.
 
-
-def _chain(batch_size: int = 20000) -> Iterator[list[tuple[int, Any, str]]]:
-    """Batches of (position, stored fields, hash) in position order; the fields are what the hash covers.
-
-    On PostgreSQL the server writes each event's fields as one JSON text that orjson parses (several times
-    faster than the driver's and the ORM's converters per column); a text orjson cannot read comes as None and
-    verify_log checks that event the defining way. Elsewhere the ORM's values, as StoredEventFields.
+    Plain tuples rather than model instances: verify_log reads the whole log and builds nothing else. On
+    PostgreSQL the columns come as text and are parsed here (orjson, datetime.fromisoformat), several times
+    faster than the driver's and the ORM's converters; the session's time zone is UTC, as Django sets it.
     """
     after = 0
     while True:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute(_PG_CHAIN, [after, batch_size])
-                batch = [(position, _json(text), row_hash) for position, text, row_hash in cursor.fetchall()]
+                cursor.execute(
+                    "SELECT position, event_id::text, stream, version, event_type, schema_version, data::text,"
+                    " metadata::text, recorded_at::text, hash FROM events_storedevent WHERE position > %s"
+                    " ORDER BY position LIMIT %s",
+                    [after, batch_size],
+                )
+                batch = [
+                    (*row[:6], _json(row[6]), _json(row[7]), datetime.fromisoformat(row[8]), row[9])
+                    for row in cursor.fetchall()
+                ]
         else:
             rows = StoredEvent.objects.filter(position__gt=after).order_by("position")
-            batch = [(row[0], _fields(*row[:9]), row[9]) for row in rows.values_list(*RECORDED_COLUMNS)[:batch_size]]
+            batch = list(rows.values_list(*RECORDED_COLUMNS)[:batch_size])
         if not batch:
             return
-        yield batch
+        for position, event_id, stream, version, event_type, schema_version, data, metadata, at, chain_hash in batch:
+            fields: StoredEventFields = {
+                "position": position,
+                "event_id": str(event_id),
+                "stream": stream,
+                "version": version,
+                "event_type": event_type,
+                "schema_version": schema_version,
+                "data": data,
+                "metadata": metadata,
+                "recorded_at": at.isoformat(),
+            }
+            yield fields, chain_hash
         after = batch[-1][0]
 
 
-def _fields(
-    position: int,
-    event_id: uuid.UUID,
-    stream: str,
-    version: int,
-    event_type: str,
-    schema_version: int,
-    data: Any,
-    metadata: Any,
-    recorded_at: datetime,
-) -> StoredEventFields:
-    return {
-        "position": position,
-        "event_id": str(event_id),
-        "stream": stream,
-        "version": version,
-        "event_type": event_type,
-        "schema_version": schema_version,
-        "data": data,
-        "metadata": metadata,
-        "recorded_at": recorded_at.isoformat(),
-    }
-
-
 def _json(text: str) -> Any:
-    """orjson's parse, or None for a text it refuses (verify_log then checks the event the defining way)."""
+    """orjson's parse (it reads integers beyond 64 bits as floats: _row_hash_matches settles those events)."""
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:
-        return None
+        return json.loads(text)
 
 
 def _row_hash_matches(previous_hash: str, position: int) -> bool:
@@ -153,43 +135,29 @@ def verify_log(expect_head: Head | None = None) -> VerifyResult:
     checked = 0
     witnessed = _witnessed()
     witness = next(witnessed, None)
-    # The loop runs once per event of the whole log, so the check is inlined. orjson writes canonical_json's
-    # bytes several times faster, except for a few spellings (a float as 1e16, not 1e+16; integers beyond 64
-    # bits, which it refuses): a hash that matches its text proves the content as well as the defining text
-    # would; one that does not is checked again the defining way (_row_hash_matches) before it counts.
-    dumps, sort_keys, sha256 = orjson.dumps, orjson.OPT_SORT_KEYS, hashlib.sha256
-    previous = previous_hash.encode()
-    witness_position = witness.position if witness is not None else 0
-    expect_position = expect_head.position if expect_head is not None else 0
-    for batch in _chain():
-        for position, fields, row_hash in batch:
-            if position != expected_position:
-                return VerifyResult(checked, expected_position, f"position {expected_position} is missing")
-            try:
-                matches = sha256(previous + dumps(fields, option=sort_keys)).hexdigest() == row_hash
-            except orjson.JSONEncodeError:
-                matches = False
-            if not matches and not _row_hash_matches(previous.decode(), position):
-                return VerifyResult(checked, position, "hash does not match the event's content")
-            if position == witness_position:
-                assert witness is not None
-                if witness.hash != row_hash:
-                    return VerifyResult(
-                        checked, position, f"the head witness recorded hash {witness.hash} here, not {row_hash}"
-                    )
-                witness = next(witnessed, None)
-                witness_position = witness.position if witness is not None else 0
-            if (
-                position == expect_position
-                and expect_head is not None
-                and expect_head.hash != (published := sealed(row_hash))
-            ):
+    for fields, row_hash in _chain():
+        position = fields["position"]
+        if position != expected_position:
+            return VerifyResult(checked, expected_position, f"position {expected_position} is missing")
+        if not hash_matches(previous_hash, fields, row_hash) and not _row_hash_matches(previous_hash, position):
+            return VerifyResult(checked, position, "hash does not match the event's content")
+        if witness is not None and witness.position == position:
+            if witness.hash != row_hash:
                 return VerifyResult(
-                    checked, position, f"the expected head has hash {expect_head.hash} here, not {published}"
+                    checked, position, f"the head witness recorded hash {witness.hash} here, not {row_hash}"
                 )
-            previous = row_hash.encode()
-            expected_position += 1
-            checked += 1
+            witness = next(witnessed, None)
+        if (
+            expect_head is not None
+            and expect_head.position == position
+            and expect_head.hash != (published := sealed(row_hash))
+        ):
+            return VerifyResult(
+                checked, position, f"the expected head has hash {expect_head.hash} here, not {published}"
+            )
+        previous_hash = row_hash
+        expected_position += 1
+        checked += 1
     last = expected_position - 1
     if witness is not None:
         latest = LogHead.objects.order_by("-position").first()

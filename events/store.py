@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+import orjson
 from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -157,6 +158,22 @@ def event_hash(previous_hash: str, row: StoredEvent) -> str:
 def fields_hash(previous_hash: str, fields: StoredEventFields) -> str:
     """The chain hash of an event given as its stored fields (the definition: canonical_json)."""
     return hashlib.sha256((previous_hash + canonical_json(fields)).encode("utf-8")).hexdigest()
+
+
+def hash_matches(previous_hash: str, fields: StoredEventFields, stored_hash: str) -> bool:
+    """Whether `stored_hash` is the chain hash of `fields` after `previous_hash`; what verify_log asks per event.
+
+    orjson writes canonical_json's bytes several times faster, except for a few spellings (a float as 1e16,
+    not 1e+16; integers beyond 64 bits, which it refuses). A hash that matches its text proves the content as
+    well as the defining text would; one that does not is checked again the defining way before it counts.
+    """
+    try:
+        body = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        body = None
+    if body is not None and hashlib.sha256(previous_hash.encode("utf-8") + body).hexdigest() == stored_hash:
+        return True
+    return fields_hash(previous_hash, fields) == stored_hash
 
 
 @dataclass(frozen=True)
