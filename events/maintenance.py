@@ -17,6 +17,7 @@ from events.models import LogHead, ProjectionCheckpoint, StoredEvent
 from events.shapes import ExportedEvent, StoredEventFields
 from events.store import (
     GENESIS_HASH,
+    RECORDED_COLUMNS,
     Head,
     RecordedEvent,
     event_hash,
@@ -60,20 +61,6 @@ def _witnessed(batch_size: int = 5000) -> Iterator[Head]:
         after = batch[-1].position
 
 
-_CHAIN_FIELDS = (
-    "position",
-    "event_id",
-    "stream",
-    "version",
-    "event_type",
-    "schema_version",
-    "data",
-    "metadata",
-    "recorded_at",
-    "hash",
-)
-
-
 def _chain(batch_size: int = 5000) -> Iterator[tuple[StoredEventFields, str]]:
     """Every event's stored fields (what its hash covers) and its hash, in position order.
 
@@ -97,7 +84,7 @@ def _chain(batch_size: int = 5000) -> Iterator[tuple[StoredEventFields, str]]:
                 ]
         else:
             rows = StoredEvent.objects.filter(position__gt=after).order_by("position")
-            batch = list(rows.values_list(*_CHAIN_FIELDS)[:batch_size])
+            batch = list(rows.values_list(*RECORDED_COLUMNS)[:batch_size])
         if not batch:
             return
         for position, event_id, stream, version, event_type, schema_version, data, metadata, at, chain_hash in batch:
@@ -191,16 +178,16 @@ def rebuild_projections(batch_size: int = 5000) -> int:
         for projector in reversed(list(registry.projectors())):
             projector.reset()
         ProjectionCheckpoint.objects.all().delete()
-        batch: list[RecordedEvent] = []
-        for row in _rows(batch_size):
-            batch.append(RecordedEvent.from_row(row))
-            if len(batch) >= batch_size:
-                project(batch)
-                replayed += len(batch)
-                batch = []
-        project(batch)
-        replayed += len(batch)
-    return replayed
+        after = 0
+        while True:
+            # Column values rather than model instances: the log is read whole and only events are built.
+            rows = StoredEvent.objects.filter(position__gt=after).order_by("position")
+            batch = [RecordedEvent.from_values(*row) for row in rows.values_list(*RECORDED_COLUMNS)[:batch_size]]
+            if not batch:
+                return replayed
+            project(batch)
+            replayed += len(batch)
+            after = batch[-1].position
 
 
 def _row_to_json(row: StoredEvent) -> ExportedEvent:

@@ -212,7 +212,10 @@ def evolve(state: DevelopmentState | None, event_type: str, data: EventData) -> 
         }
     if state is None:
         raise ValueError(f"{event_type} before the development was recorded")
-    new = copy.deepcopy(state)
+    # A shallow copy: a state is never changed in place once built (every list an event changes is replaced by
+    # a new one below), so consecutive states share their unchanged parts. A deep copy per event made a long
+    # stream quadratic (each citation added copied every earlier one).
+    new = cast(DevelopmentState, dict(state))
     if event_type == DEVELOPMENT_REVISED:
         new = _revised(new, cast(DevelopmentRevisedData, data)["changes"])
     elif event_type == DEVELOPMENT_RETRACTED:
@@ -220,23 +223,23 @@ def evolve(state: DevelopmentState | None, event_type: str, data: EventData) -> 
     elif event_type == DEVELOPMENT_RESTORED:
         new["status"] = "current"
     elif event_type == CITATION_ADDED:
-        new["citations"].append(_copy(cast(CitationAddedData, data)["citation"]))
+        new["citations"] = [*state["citations"], _copy(cast(CitationAddedData, data)["citation"])]
     elif event_type == CITATION_REMOVED:
         removed = cast(CitationRemovedData, data)["citation_id"]
-        new["citations"] = [c for c in new["citations"] if c["id"] != removed]
+        new["citations"] = [c for c in state["citations"] if c["id"] != removed]
     elif event_type == DEVELOPMENT_MERGED:
         new["status"] = "merged"
         new["merged_into"] = cast(DevelopmentMergedData, data)["into"]
     elif event_type == DUPLICATE_ABSORBED:
         absorbed = cast(DuplicateAbsorbedData, data)
-        new["citations"].extend(_copy(c) for c in absorbed["citations"])
-        known = set(new["entities"])
-        new["entities"].extend(e for e in absorbed.get("entities", []) if e not in known)
+        new["citations"] = [*state["citations"], *(_copy(c) for c in absorbed["citations"])]
+        known = set(state["entities"])
+        new["entities"] = [*state["entities"], *(e for e in absorbed.get("entities", []) if e not in known)]
     elif event_type == DEVELOPMENT_LINKED:
-        new["links"] = [*new.get("links", []), cast(LinkData, dict(cast(DevelopmentLinkedData, data)["link"]))]
+        new["links"] = [*state.get("links", []), cast(LinkData, dict(cast(DevelopmentLinkedData, data)["link"]))]
     elif event_type == DEVELOPMENT_UNLINKED:
         unlinked = cast(DevelopmentUnlinkedData, data)["link_id"]
-        new["links"] = [link for link in new.get("links", []) if link["id"] != unlinked]
+        new["links"] = [link for link in state.get("links", []) if link["id"] != unlinked]
     else:
         raise ValueError(f"unknown development event {event_type}")
     return new

@@ -336,10 +336,10 @@ class DevelopmentProjector:
             ]
         if removed_citations:
             Citation.objects.filter(pk__in=removed_citations).delete()
-        Citation.objects.bulk_create(new_citations, batch_size=1000)
+        insert_rows(Citation, new_citations)
         for development_id, entity_id in removed_links:
             DevelopmentEntity.objects.filter(development_id=development_id, entity_id=entity_id).delete()
-        DevelopmentEntity.objects.bulk_create(new_links, batch_size=1000)
+        insert_rows(DevelopmentEntity, new_links)
 
     @staticmethod
     def _sync_citations(

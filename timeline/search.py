@@ -24,6 +24,7 @@ from django.db.models.fields import Field
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils.html import escape
 
+from events.bulk import insert_rows
 from events.store import RecordedEvent
 from timeline import domain
 from timeline.models import DevelopmentVersion, DevelopmentVersionEntity, EntityAlias, SearchDocument
@@ -407,7 +408,7 @@ class SearchProjector:
             names = _entity_texts(e for version in versions for e in version.snapshot.get("entities", []))
             developments = {version.development_id for version in versions}
             SearchDocument.objects.filter(development_id__in=developments, is_current=True).update(is_current=False)
-            SearchDocument.objects.bulk_create([_document(version, names) for version in versions], batch_size=1000)
+            insert_rows(SearchDocument, (_document(version, names) for version in versions))
         renamed = {str(event.data["id"]) for event in events if event.event_type == domain.ENTITY_REVISED}
         if renamed:
             self._rename(renamed)
