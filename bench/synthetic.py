@@ -61,6 +61,10 @@ NAMED_TIMELINES = {
     "technology-well-sourced": {"category": ["technology"], "min_reliability": "B"},
     "chips": {"kind": ["chip_launch", "fab_milestone"]},
 }
+# An entity's columns past its name and type, at their projected defaults (an empty snapshot: the API falls back
+# to the columns, as for entities projected before snapshots were kept).
+ENTITY_COLUMNS = "id, name, entity_type, version, country, description, identifiers, last_position, snapshot"
+ENTITY_DEFAULTS = "1, '', '', '{}'::jsonb, 0, '{}'::jsonb"
 TABLES = [
     "timeline_developmentversionentity",
     "timeline_developmentversion",
@@ -148,7 +152,7 @@ def generate(
         # --- entities ---
         for entity_id, name, entity_type, alias in KNOWN_ENTITIES:
             cursor.execute(
-                "INSERT INTO timeline_entity (id, name, entity_type, version) VALUES (%s, %s, %s, 1)",
+                f"INSERT INTO timeline_entity ({ENTITY_COLUMNS}) VALUES (%s, %s, %s, {ENTITY_DEFAULTS})",
                 [entity_id, name, entity_type],
             )
             cursor.execute(
@@ -157,8 +161,8 @@ def generate(
                 [entity_id, name, name.casefold(), entity_id, alias, alias.casefold()],
             )
         cursor.execute(
-            "INSERT INTO timeline_entity (id, name, entity_type, version)"
-            " SELECT 'entity-' || e, 'Entity ' || e, 'company', 1 FROM generate_series(1, %s) e",
+            f"INSERT INTO timeline_entity ({ENTITY_COLUMNS})"
+            f" SELECT 'entity-' || e, 'Entity ' || e, 'company', {ENTITY_DEFAULTS} FROM generate_series(1, %s) e",
             [generated_entities],
         )
         cursor.execute(
