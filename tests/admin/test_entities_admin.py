@@ -61,10 +61,11 @@ def test_a_stale_version_keeps_the_input_and_names_the_other_change(analyst: Cli
     assert len(events_of(smic)) == 2 and events_of(smic)[-1].metadata["actor"] == "colleague"
     retry = form_data(response, "stream_form")
     assert retry["description"] == "A foundry." and retry["reason"] == "mine" and retry["version"] == "2"
+    assert retry["country"] == "CN"  # untouched by the analyst: the colleague's value, so saving keeps it
     saved = analyst.post(change_url(smic), retry)
     assert saved.status_code == 302
     smic.refresh_from_db()
-    assert (smic.description, smic.version) == ("A foundry.", 3)
+    assert (smic.description, smic.country, smic.version) == ("A foundry.", "CN", 3)
 
 
 def test_an_entity_history_lists_every_event(analyst: Client, smic: Entity) -> None:

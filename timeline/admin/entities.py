@@ -79,7 +79,15 @@ class EntityAdmin(admin.ModelAdmin):
                     )
                 except ConcurrencyError:
                     newer = [v for v in selectors.entity_history(entity.pk) if v.version > loaded]
-                    form = keep_input_after_conflict(request, EntityChangeForm, "entity", loaded, newer)
+                    form = keep_input_after_conflict(
+                        request,
+                        EntityChangeForm,
+                        "entity",
+                        loaded,
+                        newer,
+                        loaded_values=EntityChangeForm.initial_from(base),
+                        current_values=EntityChangeForm.initial_from(newer[-1].state if newer else base),
+                    )
                     conflict = version_rows(newer)
                 except ValidationError as error:
                     add_service_errors(error, {"": form})

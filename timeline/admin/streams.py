@@ -51,11 +51,22 @@ FormT = TypeVar("FormT", bound=forms.Form)
 
 
 def keep_input_after_conflict(
-    request: HttpRequest, form_class: type[FormT], noun: str, loaded: int, newer: Sequence[Any]
+    request: HttpRequest,
+    form_class: type[FormT],
+    noun: str,
+    loaded: int,
+    newer: Sequence[Any],
+    *,
+    loaded_values: Mapping[str, Any],
+    current_values: Mapping[str, Any],
 ) -> FormT:
     """The analyst's input as typed, now against the current version (so saving again is a deliberate act),
-    and a message naming who changed what since `loaded`."""
+    and a message naming who changed what since `loaded`. A field the analyst left as loaded takes the current
+    value, so saving again does not undo the other change."""
     data = request.POST.copy()
+    for field, before in loaded_values.items():
+        if str(data.get(field, "")).replace("\r\n", "\n") == str(before) and field in current_values:
+            data[field] = str(current_values[field])
     current = newer[-1].version if newer else loaded
     data["version"] = str(current)
     data["token"] = new_token()
