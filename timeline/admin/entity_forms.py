@@ -8,7 +8,7 @@ from django import forms
 
 from timeline.admin.forms import DATE_HELP, TokenForm
 from timeline.shapes import EntityState
-from timeline.taxonomy import EntityType, RelationType
+from timeline.taxonomy import EntityType, LinkRelation, RelationType
 
 
 class VersionedForm(TokenForm):
@@ -94,3 +94,17 @@ class RelationshipCorrectForm(VersionedForm):
         data = self.cleaned_data
         wanted = {"relation": data["relation"], "date": data["date"].strip(), "note": data["note"].strip()}
         return {field: value for field, value in wanted.items() if str(state.get(field, "")) != value}
+
+
+class LinkAddForm(TokenForm):
+    source = forms.UUIDField(help_text="The development that links (its id).")
+    relation = forms.ChoiceField(choices=LinkRelation.choices)
+    target = forms.UUIDField(help_text="The development it links to (its id).")
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 90}))
+    reason = forms.CharField(required=False, max_length=2000, widget=forms.TextInput(attrs={"size": 90}))
+
+
+class LinkRemoveForm(VersionedForm):
+    """Removing a link changes the linking development: the form carries that development's version."""
+
+    reason = forms.CharField(max_length=2000, widget=forms.TextInput(attrs={"size": 90}), help_text="Why it goes.")
