@@ -7,6 +7,7 @@ says so, and the SVG keeps working.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +63,12 @@ FIGURE_PARAMETERS = [
         {"type": "integer", "minimum": MIN_WIDTH, "maximum": MAX_WIDTH},
         description=f"Figure width in px ({MIN_WIDTH}-{MAX_WIDTH}, default {DEFAULT_WIDTH}).",
     ),
+    OpenApiParameter(
+        "lanes",
+        {"type": "string", "enum": ["entity"]},
+        description="entity: one lane per `entity` asked (repeat entity, up to "
+        f"{figure.MAX_ENTITY_LANES}) on one time axis, to compare actors; a development of several is in each lane.",
+    ),
 ]
 
 
@@ -72,6 +79,8 @@ class _Prepared:
     width: int
     as_of: int | None
     validators: Validators
+    # lanes=entity: the filters, whose entities each get a lane
+    lane_filters: selectors.TimelineFilters | None = None
 
 
 class TimelineFigureView(ApiView):
@@ -98,9 +107,43 @@ class TimelineFigureView(ApiView):
         position = filterset.as_of_position
         if position is not None:  # the title in force then (the filters refused an as_of before the definition)
             named = selectors.named_timeline_at(slug, position) or named
-        return _Prepared(named, queryset, width, position, self.conditional(position, prefix=self.output))
+        lanes = (request.query_params.get("lanes") or "").strip()
+        lane_filters = None
+        if lanes:
+            if lanes != "entity":
+                raise exceptions.ValidationError({"lanes": ["lanes is 'entity' (one lane per entity asked)."]})
+            lane_filters = filterset.timeline_filters()
+            count = len(lane_filters.entity_ids) or int(bool(lane_filters.entity_id))
+            if not 1 <= count <= figure.MAX_ENTITY_LANES:
+                raise exceptions.ValidationError(
+                    {"lanes": [f"lanes=entity needs 1 to {figure.MAX_ENTITY_LANES} entities (repeat entity=)."]}
+                )
+        validators = self.conditional(position, prefix=self.output)
+        return _Prepared(named, queryset, width, position, validators, lane_filters)
+
+    def draw_lanes(self, request: Request, prepared: _Prepared, filters: selectors.TimelineFilters) -> str:
+        """One lane per entity: each lane is the same filters narrowed to that one entity."""
+        entity_ids = list(filters.entity_ids) or [filters.entity_id]
+        names = selectors.entity_names(entity_ids)
+        lanes = []
+        for entity_id in entity_ids:
+            one = dataclasses.replace(filters, entity_id=entity_id, entity_ids=())
+            rows = selectors.timeline_developments_at(one, prepared.as_of, prefetch=False)
+            items = figure.figure_items(rows[: figure.MAX_FIGURE_ITEMS + 1])
+            lanes.append(figure.EntityLane(entity_id, names.get(entity_id, entity_id), items))
+        subtitle = figure_subtitle(
+            len({i.id for lane in lanes for i in lane.items}), request.query_params, prepared.as_of
+        )
+        try:
+            return figure.render_entity_lanes_svg(
+                lanes, title=prepared.named.title, subtitle=subtitle, width=prepared.width
+            )
+        except figure.FigureError as error:
+            raise exceptions.ValidationError({"figure": [str(error)]}) from error
 
     def draw(self, request: Request, prepared: _Prepared) -> str:
+        if prepared.lane_filters is not None:
+            return self.draw_lanes(request, prepared, prepared.lane_filters)
         items = figure.figure_items(prepared.queryset[: figure.MAX_FIGURE_ITEMS + 1])
         subtitle = figure_subtitle(len(items), request.query_params, prepared.as_of)
         try:

@@ -37,6 +37,19 @@ class CommaMultipleChoiceField(forms.MultipleChoiceField):
         return [part.strip() for item in values for part in str(item).split(",") if part.strip()]
 
 
+class RepeatedTextField(forms.Field):
+    """Several values as repeated parameters (?entity=a&entity=b); not comma-split, since names hold commas."""
+
+    widget = forms.MultipleHiddenInput
+
+    def clean(self, value: Any) -> list[str]:
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        texts = [str(item).strip() for item in values if str(item or "").strip()]
+        if any(len(text) > 200 for text in texts):
+            raise forms.ValidationError("A value is at most 200 characters.")
+        return texts
+
+
 class FuzzyDateField(forms.CharField):
     """An EDTF date (2023, 2023-10, 2024-36, 2022-10-07 ...), parsed into its bounds."""
 
@@ -100,6 +113,12 @@ class KindFilter(django_filters.MultipleChoiceFilter):
     field_class = CommaMultipleChoiceField
 
 
+class EntitiesFilter(django_filters.MultipleChoiceFilter):
+    """A MultipleChoiceFilter only so that the schema says "repeat it"; its values are free text, not choices."""
+
+    field_class = RepeatedTextField
+
+
 class FuzzyDateFilter(django_filters.Filter):
     field_class = FuzzyDateField
 
@@ -125,13 +144,14 @@ class TimelineFilterForm(forms.Form):
         high: FuzzyDate | None = data.get("to")
         if low and high and low.lower > high.upper:
             self.add_error("to", "'to' lies before 'from'.")
-        entity = (data.get("entity") or "").strip()
-        if entity:
+        resolved = []
+        for entity in data.get("entity") or []:
             found = entity_resolve(entity)
             if found is None:
                 self.add_error("entity", f"no entity is called '{entity}' (id, name or alias).")
-            else:
-                data["entity"] = found.pk
+            elif found.pk not in resolved:
+                resolved.append(found.pk)
+        data["entity"] = resolved
         if data.get("ordering") == "relevance" and not (data.get("q") or "").strip():
             self.add_error("ordering", "ordering=relevance ranks the matches of q: give q too.")
         return data
@@ -144,7 +164,10 @@ class TimelineFilterSet(django_filters.FilterSet):
         choices=Category.choices, help_text="One or several of Figure 1's categories (repeat or comma-separate)."
     )
     kind = KindFilter(choices=Kind.choices, help_text="One or several kinds (repeat or comma-separate).")
-    entity = django_filters.CharFilter(help_text="An entity by id, name or alias in any language (深度求索).")
+    entity = EntitiesFilter(
+        help_text="An entity by id, name or alias in any language (深度求索); repeat it to compare actors: "
+        "?entity=A&entity=B gives the developments of A or B."
+    )
     tag = django_filters.CharFilter(help_text="A tag.")
     date_from = FuzzyDateFilter(
         help_text="EDTF date: developments whose fuzzy date overlaps [from, to] (2023, 2023-10, 2023-01-01)."
@@ -181,10 +204,13 @@ class TimelineFilterSet(django_filters.FilterSet):
         high: FuzzyDate | None = data.get("to")
         date_from: date | None = low.lower if low else None
         date_to: date | None = high.upper if high else None
+        entities = list(data.get("entity") or [])
         return TimelineFilters(
             categories=tuple(data.get("category") or ()),
             kinds=tuple(data.get("kind") or ()),
-            entity_id=str(data.get("entity") or ""),  # resolved to its id by TimelineFilterForm.clean
+            # Resolved to ids by TimelineFilterForm.clean: one is `entity_id`, several are any of `entity_ids`.
+            entity_id=entities[0] if len(entities) == 1 else "",
+            entity_ids=tuple(entities) if len(entities) > 1 else (),
             tag=str(data.get("tag") or ""),
             date_from=date_from,
             date_to=date_to,
@@ -225,6 +251,7 @@ AS_OF_SCHEMA: dict[str, Any] = {
 
 _SCHEMAS: dict[type, dict[str, Any]] = {
     CategoryFilter: {"type": "string", "enum": list(Category.values)},
+    EntitiesFilter: {"type": "string"},
     KindFilter: {"type": "string", "enum": list(Kind.values)},
     StrictBooleanFilter: {"type": "boolean"},
     ReliabilityFilter: {"type": "string", "enum": list(RELIABILITY)},

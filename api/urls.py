@@ -26,6 +26,7 @@ from api.views.entities import (
     RelationshipDetailView,
     RelationshipListView,
 )
+from api.views.entity_history import EntityHistoryView, RelationshipCitationsView, RelationshipHistoryView
 from api.views.references import DevelopmentCitationsView, DevelopmentLinkDetailView, DevelopmentLinksView
 from api.views.root import ApiRootView
 from api.views.stream import ChangeStreamView
@@ -49,10 +50,13 @@ urlpatterns = [
     path("entities/<str:pk>/", EntityDetailView.as_view(), name="entity-detail"),
     path("entities/<str:pk>/developments/", EntityDevelopmentsView.as_view(), name="entity-developments"),
     path("entities/<str:pk>/graph/", EntityGraphView.as_view(), name="entity-graph"),
+    path("entities/<str:pk>/history/", EntityHistoryView.as_view(), name="entity-history"),
     path("entities/<str:pk>/merge/", EntityMergeView.as_view(), name="entity-merge"),
     path("entities/<str:pk>/unmerge/", EntityUnmergeView.as_view(), name="entity-unmerge"),
     path("relationships/", RelationshipListView.as_view(), name="relationship-list"),
     path("relationships/<str:pk>/", RelationshipDetailView.as_view(), name="relationship-detail"),
+    path("relationships/<str:pk>/history/", RelationshipHistoryView.as_view(), name="relationship-history"),
+    path("relationships/<str:pk>/citations/", RelationshipCitationsView.as_view(), name="relationship-citations"),
     path("timelines/", TimelineListView.as_view(), name="timeline-list"),
     path("timelines/<str:slug>/", TimelineDetailView.as_view(), name="timeline-detail"),
     path("timelines/<str:slug>/feed/", TimelineFeedView.as_view(), {"format": "atom"}, name="timeline-feed"),

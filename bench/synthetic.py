@@ -61,6 +61,10 @@ NAMED_TIMELINES = {
     "technology-well-sourced": {"category": ["technology"], "min_reliability": "B"},
     "chips": {"kind": ["chip_launch", "fab_milestone"]},
 }
+# An entity's columns past its name and type, at their projected defaults (an empty snapshot: the API falls back
+# to the columns, as for entities projected before snapshots were kept).
+ENTITY_COLUMNS = "id, name, entity_type, version, country, description, identifiers, last_position, snapshot"
+ENTITY_DEFAULTS = "1, '', '', '{}'::jsonb, 0, '{}'::jsonb"
 TABLES = [
     "timeline_developmentversionentity",
     "timeline_developmentversion",

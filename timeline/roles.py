@@ -32,6 +32,7 @@ _VIEWABLE = (
     "timeline.citation",
     "timeline.entity",
     "timeline.entityalias",
+    "timeline.relationship",
     "timeline.namedtimeline",
     "events.storedevent",
     "events.projectioncheckpoint",
@@ -43,11 +44,15 @@ _VIEWABLE = (
     "sources.watchpattern",
 )
 # Analysts curate: record and revise developments (retract, restore, cite and merge are changes too), register
-# entities, and decide on candidates. Nobody gets delete on developments: they are retracted, never deleted.
+# and revise entities and their relationships, and decide on candidates. Nobody gets delete on developments: they
+# are retracted, never deleted.
 _ANALYST = (
     "timeline.add_development",
     "timeline.change_development",
     "timeline.add_entity",
+    "timeline.change_entity",
+    "timeline.add_relationship",
+    "timeline.change_relationship",
     "sources.change_candidate",
 )
 # Editors also shape named timelines, the feeds and the watch-list.

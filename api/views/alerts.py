@@ -98,6 +98,8 @@ def parse_query(query: str) -> alert_services.SavedSearchChanges:
     if not filterset.is_valid():
         raise form_errors(filterset.errors)
     filters = filterset.timeline_filters()
+    if filters.entity_ids:  # a saved search keeps one entity (alerts.services.filters_as_mapping)
+        raise exceptions.ValidationError({"entity": ["a saved search follows one entity; save one per entity."]})
     if filters.timeline and selectors.named_timeline_get(filters.timeline) is None:
         raise exceptions.ValidationError({"timeline": [f"no named timeline '{filters.timeline}'."]})
     return alert_services.SavedSearchChanges(query=params.urlencode(), filters=filters)

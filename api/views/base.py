@@ -67,7 +67,7 @@ class ReadSchema(AutoSchema):
 
 # Query parameters that may be repeated (?category=a&category=b); any other given twice is refused, as the
 # schema declares it a single value.
-REPEATABLE_PARAMETERS = frozenset({"category", "kind"})
+REPEATABLE_PARAMETERS = frozenset({"category", "kind", "entity"})
 # Query parameters whose empty value means "no filter"; any other given empty (?format=, ?as_of=) is refused:
 # the schema gives it a type, an enum or a pattern that "" does not meet.
 FREE_TEXT_PARAMETERS = frozenset({"q", "entity", "tag", "timeline", "cursor", "reason"})

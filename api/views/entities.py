@@ -33,6 +33,7 @@ from api.views.developments import (
     TimelineReadMixin,
     format_responses,
 )
+from api.views.entity_history import RelationshipCorrectSerializer, relationship_conflict
 from events.store import ConcurrencyError, IdempotencyConflictError
 from timeline import selectors, services
 from timeline.taxonomy import EntityType
@@ -320,6 +321,38 @@ class RelationshipDetailView(ApiView):
                 status=status.HTTP_409_CONFLICT,
             )
         return Response(es.relationship_row(relationship, base_url=self.base_url()))
+
+    @extend_schema(
+        summary="Correct a relationship's type, date or note (needs the version you read; the old one stays)",
+        request=RelationshipCorrectSerializer,
+        parameters=[IF_MATCH_HEADER, IDEMPOTENCY_HEADER],
+        responses={200: es.RelationshipSerializer, **WRITE_ERRORS},
+    )
+    def patch(self, request: Request, pk: str) -> Response:
+        relationship = self._current(pk)
+        body = RelationshipCorrectSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        changes = dict(body.validated_data)
+        reason = changes.pop("reason", "")
+        expected = self.expected_version(changes.pop("expected_version", None), required=True)
+        try:
+            corrected = services.relationship_correct(
+                relationship_id=relationship.pk,
+                changes=changes,
+                expected_version=expected,
+                actor=self.actor(),
+                reason=reason,
+                event_id=self.idempotency_event_id(),
+                request_hash=self.request_hash,
+            )
+        except ConcurrencyError as error:
+            return relationship_conflict(self, pk, error)
+        except IdempotencyConflictError as error:
+            raise IdempotencyKeyReusedError() from error
+        response = Response(es.relationship_row(corrected, base_url=self.base_url()))
+        if corrected.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
 
 
 class GraphForm(forms.Form):

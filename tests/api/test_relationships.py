@@ -5,7 +5,6 @@ No servers: the test database (SQLite, or PostgreSQL with DATABASE_URL)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -15,6 +14,9 @@ from tests.api.conftest import citation
 from timeline import services
 
 pytestmark = pytest.mark.django_db
+
+# A depth-2 graph: the log's head (ETag), the entity and its names, one query per hop, the nodes' names.
+GRAPH_QUERIES = 6
 
 
 def test_an_analyst_records_a_relationship_that_both_entities_show(analyst: Any, anon: Any, entities: None) -> None:
@@ -81,13 +83,19 @@ def test_the_graph_holds_the_entities_within_the_depth_asked_and_their_typed_edg
     assert anon.get("/api/entities/deepseek/graph/?depth=9").status_code == 400
 
 
-def test_a_depth_2_graph_of_an_entity_with_500_relationships_takes_under_100_ms(anon: Any, entities: None) -> None:
+def test_a_depth_2_graph_of_an_entity_with_500_relationships_is_complete_in_a_fixed_number_of_queries(
+    anon: Any, entities: None, django_assert_max_num_queries: Any
+) -> None:
+    # The time it takes is bench/entities.py's figure (aim: under 100 ms); here, what keeps it so: the graph is
+    # whole, and its queries are per hop, not per relationship or entity.
     for index in range(500):
         services.entity_register(entity_id=f"supplier-{index}", name=f"Supplier {index}", entity_type="company")
         services.relationship_record(source=f"supplier-{index}", relation="supplier_to", target="huawei")
-    anon.get("/api/entities/huawei/graph/")  # warm up
-    started = time.perf_counter()
-    graph = anon.get("/api/entities/huawei/graph/?depth=2").json()
-    elapsed = time.perf_counter() - started
-    assert len(graph["nodes"]) == 501 and len(graph["edges"]) == 500
-    assert elapsed < 0.1, f"{elapsed * 1000:.0f} ms"
+    for index in range(0, 500, 50):
+        services.relationship_record(source=f"supplier-{index}", relation="customer_of", target="smic")
+    services.relationship_record(source="smic", relation="partner_of", target="nvidia")  # three hops away
+    with django_assert_max_num_queries(GRAPH_QUERIES):
+        graph = anon.get("/api/entities/huawei/graph/?depth=2").json()
+    assert len(graph["nodes"]) == 502 and len(graph["edges"]) == 510
+    hops = {node["id"]: node["hops"] for node in graph["nodes"]}
+    assert hops["huawei"] == 0 and hops["supplier-499"] == 1 and hops["smic"] == 2 and "nvidia" not in hops

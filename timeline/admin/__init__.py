@@ -4,6 +4,6 @@ Every page writes through timeline.services; the read models are never saved dir
 Django permissions held by the groups of timeline/roles.py.
 """
 
-from timeline.admin import developments, entities, timelines
+from timeline.admin import developments, entities, links, relationships, timelines
 
-__all__ = ["developments", "entities", "timelines"]
+__all__ = ["developments", "entities", "links", "relationships", "timelines"]

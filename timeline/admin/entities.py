@@ -5,15 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from timeline import services
+from events.store import ConcurrencyError
+from timeline import selectors, services
 from timeline.admin.common import actor_of, add_service_errors, new_token, page_context
+from timeline.admin.entity_forms import EntityChangeForm
 from timeline.admin.forms import EntityForm
+from timeline.admin.streams import keep_input_after_conflict, version_rows
 from timeline.models import Entity, EntityAlias
 from timeline.selectors import normalize_name
 
@@ -41,6 +45,94 @@ class EntityAdmin(admin.ModelAdmin):
     inlines = (EntityAliasInline,)
     readonly_fields = ("id", "name", "entity_type", "version")
 
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        entity = self.get_object(request, unquote(object_id))
+        if not isinstance(entity, Entity):
+            raise Http404("No such entity.")
+        if not self.has_view_or_change_permission(request, entity):
+            raise PermissionDenied
+        can_change = self.has_change_permission(request, entity)
+        state = entity.snapshot or selectors.entity_history(entity.pk)[-1].state
+        conflict: list[dict[str, Any]] = []
+        if request.method == "POST":
+            if not can_change:
+                raise PermissionDenied
+            form = EntityChangeForm(request.POST)
+            if form.is_valid():
+                loaded = form.cleaned_data["version"]
+                versions = selectors.entity_history(entity.pk)
+                # Compared with what the analyst loaded, so that only their own edits count as changes.
+                base = next((v.state for v in versions if v.version == loaded), state)
+                changes = form.changes(base)
+                try:
+                    if not changes:
+                        raise ValidationError({"__all__": ["Nothing to save: every value equals the one you loaded."]})
+                    services.entity_revise(
+                        entity_id=entity.pk,
+                        changes=changes,
+                        expected_version=loaded,
+                        actor=actor_of(request),
+                        reason=form.cleaned_data["reason"],
+                        event_id=form.cleaned_data["token"],
+                    )
+                except ConcurrencyError:
+                    newer = [v for v in selectors.entity_history(entity.pk) if v.version > loaded]
+                    form = keep_input_after_conflict(
+                        request,
+                        EntityChangeForm,
+                        "entity",
+                        loaded,
+                        newer,
+                        loaded_values=EntityChangeForm.initial_from(base),
+                        current_values=EntityChangeForm.initial_from(newer[-1].state if newer else base),
+                    )
+                    conflict = version_rows(newer)
+                except ValidationError as error:
+                    add_service_errors(error, {"": form})
+                else:
+                    messages.success(request, f"Saved {entity.pk}: the change is on the record.")
+                    return HttpResponseRedirect(reverse("admin:timeline_entity_change", args=[entity.pk]))
+        else:
+            form = EntityChangeForm(
+                initial={**EntityChangeForm.initial_from(state), "version": entity.version, "token": new_token()}
+            )
+        if not can_change:
+            for field in form.fields.values():
+                field.disabled = True
+        context = page_context(
+            request,
+            self,
+            f"{'Change' if can_change else 'View'} entity {entity.pk}",
+            original=entity,
+            form=form,
+            legend="Entity",
+            can_change=can_change,
+            conflict=conflict,
+            summary=f"Version {entity.version}.",
+            history_url=reverse("admin:timeline_entity_history", args=[entity.pk]),
+        )
+        return TemplateResponse(request, "admin/timeline/stream_edit.html", context)
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        versions = selectors.entity_history(unquote(object_id))
+        if not versions:
+            raise Http404("No such entity.")
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        context = page_context(
+            request,
+            self,
+            f"History of {versions[-1].state['name']}",
+            versions=version_rows(versions),
+            noun="entity",
+            log_url=reverse("admin:events_storedevent_changelist") + f"?stream=entity-{unquote(object_id)}",
+        )
+        return TemplateResponse(request, "admin/timeline/stream_history.html", context)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Entity]:
         return super().get_queryset(request).prefetch_related("aliases")
 
@@ -59,10 +151,7 @@ class EntityAdmin(admin.ModelAdmin):
     def alias_names(self, obj: Entity) -> str:
         return ", ".join(alias.name for alias in obj.aliases.all() if alias.name != obj.name)
 
-    # Entities change only through events; the service registers them, nothing edits or deletes rows here.
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
+    # Entities change only through events: the services register and revise them, nothing saves or deletes rows.
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 

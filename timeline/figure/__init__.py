@@ -9,6 +9,7 @@ month, quarter, year or interval) and a label in a lane above or below, joined b
 Lanes are assigned so that no two label boxes intersect and no leader line runs through another label.
 """
 
+from timeline.figure.entity_lanes import MAX_ENTITY_LANES, EntityLane, render_entity_lanes_svg
 from timeline.figure.layout import layout_figure
 from timeline.figure.model import Box, FigureError, FigureItem, Layout, PlacedLabel, figure_items
 from timeline.figure.png import PngUnavailableError, render_png
@@ -20,8 +21,10 @@ __all__ = [
     "CATEGORY_COLOURS",
     "CATEGORY_LABELS",
     "CATEGORY_SHAPES",
+    "MAX_ENTITY_LANES",
     "MAX_FIGURE_ITEMS",
     "Box",
+    "EntityLane",
     "FigureError",
     "FigureItem",
     "Layout",
@@ -30,6 +33,7 @@ __all__ = [
     "describe",
     "figure_items",
     "layout_figure",
+    "render_entity_lanes_svg",
     "render_png",
     "render_svg",
     "text_width",

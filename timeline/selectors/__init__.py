@@ -38,6 +38,7 @@ from timeline.selectors.entities import (
     ListingChange,
     ListingStatus,
     OtherName,
+    RelationshipVersion,
     entities_filtered,
     entity_as_of,
     entity_get,
@@ -51,6 +52,7 @@ from timeline.selectors.entities import (
     entity_resolve,
     normalize_name,
     relationship_get,
+    relationship_history,
 )
 from timeline.selectors.links import (
     LinkView,
@@ -72,6 +74,7 @@ __all__ = [
     "ListingStatus",
     "OtherName",
     "PriorWrite",
+    "RelationshipVersion",
     "SelectorError",
     "TimelineFilters",
     "changes_after",
@@ -101,6 +104,7 @@ __all__ = [
     "named_timelines",
     "normalize_name",
     "relationship_get",
+    "relationship_history",
     "resolve_as_of",
     "timeline_developments",
     "timeline_developments_at",

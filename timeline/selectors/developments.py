@@ -44,6 +44,8 @@ class TimelineFilters:
     entity: str = ""
     # The id `entity` was already resolved to (by a caller that validated it): saves looking it up again.
     entity_id: str = ""
+    # Developments of any of these entities (ids): comparing actors. Applies on top of `entity`.
+    entity_ids: tuple[str, ...] = ()
     tag: str = ""
     date_from: date | None = None
     date_to: date | None = None
@@ -96,6 +98,21 @@ def _timeline_query(slug: str, position: int | None) -> Q:
     return query
 
 
+def _entities_query(entity_ids: list[str], position: int | None) -> Q:
+    """Developments of any of these entities. A subquery, not a join: a join repeats a development once per linked
+    entity when OR-ed with pinned ids, and a second entity condition (a named timeline's saved filter) would have
+    to hold on the same link row."""
+    if not entity_ids:
+        return Q(pk__in=[])
+    links = DevelopmentEntity.objects if position is None else DevelopmentVersionEntity.objects
+    owner = "development_id" if position is None else "version_id"
+    # An entity merged into one of these is the same actor: its developments count too.
+    merged = list(Entity.objects.filter(merged_into_id__in=entity_ids).values_list("pk", flat=True))
+    ids = [*entity_ids, *merged]
+    same = Q(entity_id__in=ids) if len(ids) > 1 else Q(entity_id=ids[0])
+    return Q(pk__in=links.filter(same).values(owner))
+
+
 def _filter_query(
     filters: TimelineFilters, position: int | None, searched: search.SearchQuery | None = None, *, text: bool = True
 ) -> Q:
@@ -108,15 +125,10 @@ def _filter_query(
         query &= Q(kind__in=filters.kinds)
     if filters.entity_id or filters.entity:
         entity_id = filters.entity_id or getattr(entity_resolve(filters.entity), "pk", None)
-        # An unknown entity matches nothing rather than everything. A subquery, not a join: a join repeats a
-        # development once per linked entity when OR-ed with pinned ids, and a second entity condition (a
-        # named timeline's saved filter) would have to hold on the same link row.
-        links = DevelopmentEntity.objects if position is None else DevelopmentVersionEntity.objects
-        owner = "development_id" if position is None else "version_id"
-        # An entity merged into this one is the same actor: its developments count too.
-        merged = list(Entity.objects.filter(merged_into_id=entity_id).values_list("pk", flat=True)) if entity_id else []
-        same = Q(entity_id__in=[entity_id, *merged]) if merged else Q(entity_id=entity_id)
-        query &= Q(pk__in=links.filter(same).values(owner)) if entity_id else Q(pk__in=[])
+        # An unknown entity matches nothing rather than everything.
+        query &= _entities_query([entity_id] if entity_id else [], position)
+    if filters.entity_ids:
+        query &= _entities_query(list(filters.entity_ids), position)
     if filters.tag:
         query &= Q(tags_key__contains=f"|{filters.tag.strip().lower()}|")
     # Overlap: the development's span [lower, upper] meets the asked range.

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
@@ -19,7 +20,7 @@ from timeline.models import (
     EntityAlias,
     Relationship,
 )
-from timeline.shapes import EntityState
+from timeline.shapes import EntityState, RelationshipState
 
 
 def normalize_name(name: str) -> str:
@@ -211,6 +212,41 @@ def entity_relationships(entity_id: str) -> list[Relationship]:
         .select_related("source", "target")
         .order_by(F("date_lower").asc(nulls_last=True), "relation", "pk")
     )
+
+
+@dataclass(frozen=True)
+class RelationshipVersion:
+    """One version of a relationship: what its event left, and when."""
+
+    version: int
+    position: int
+    recorded_at: datetime
+    event_type: str
+    state: RelationshipState
+    data: dict[str, Any]
+    reason: str
+    actor: str
+
+
+def relationship_history(relationship_id: str) -> list[RelationshipVersion]:
+    """The relationship's versions, replayed from its own stream: recorded, corrected, cited, retracted."""
+    versions: list[RelationshipVersion] = []
+    state: RelationshipState | None = None
+    for event in store.read_stream(domain.relationship_stream(relationship_id)):
+        state = domain.evolve_relationship(state, event.event_type, event.data)
+        versions.append(
+            RelationshipVersion(
+                version=event.version,
+                position=event.position,
+                recorded_at=event.recorded_at,
+                event_type=event.event_type,
+                state=state,
+                data=dict(event.data),
+                reason=str(event.metadata.get("reason") or ""),
+                actor=str(event.metadata.get("actor") or ""),
+            )
+        )
+    return versions
 
 
 def relationship_get(relationship_id: str) -> Relationship | None:

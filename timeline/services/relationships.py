@@ -127,6 +127,16 @@ def _current_relationship(relationship_id: uuid.UUID | str) -> Relationship:
         raise ValidationError({"relationship": [f"no relationship {relationship_id}"]}) from error
 
 
+def _replayed(relationship: Relationship, event_id: uuid.UUID | None, request_hash: str) -> Relationship | None:
+    """The relationship, marked replayed, if this command was already recorded under `event_id` (a retry);
+    checked before validation, which a retry would fail (its change is already made)."""
+    stream = domain.relationship_stream(str(relationship.pk))
+    if prior_event(event_id, request_hash, stream_ok=lambda s: s == stream) is None:
+        return None
+    relationship.replayed = True
+    return relationship
+
+
 def _append_relationship(relationship: Relationship, event: NewEvent, expected_version: int | None) -> Relationship:
     recorded = store.append(
         domain.relationship_stream(str(relationship.pk)), [event], expected_version=expected_version
@@ -148,6 +158,8 @@ def relationship_correct(
 ) -> Relationship:
     """Correct a relationship's type, date or note; the earlier version stays in its stream."""
     relationship = _current_relationship(relationship_id)
+    if (replay := _replayed(relationship, event_id, request_hash)) is not None:
+        return replay
     errors: dict[str, list[str]] = {}
     for field in sorted(set(changes) - {"relation", "date", "note"}):
         errors.setdefault(field, []).append(f"'{field}' cannot be corrected; record another relationship.")
@@ -186,6 +198,8 @@ def relationship_cite(
     request_hash: str = "",
 ) -> Relationship:
     relationship = _current_relationship(relationship_id)
+    if (replay := _replayed(relationship, event_id, request_hash)) is not None:
+        return replay
     errors: dict[str, list[str]] = {}
     event_id = event_id or uuid.uuid4()
     cleaned = clean_citation({**citation, "id": citation.get("id") or uuid.uuid5(event_id, "citation")}, errors)
@@ -212,6 +226,8 @@ def relationship_retract(
 ) -> Relationship:
     """Withdraw a relationship: it leaves the entity's page and graph, and stays in the log."""
     relationship = _current_relationship(relationship_id)
+    if (replay := _replayed(relationship, event_id, request_hash)) is not None:
+        return replay
     errors: dict[str, list[str]] = {}
     reason = clean_text(reason, "reason", errors, required=True, limit=2000)
     if relationship.status != "current":
