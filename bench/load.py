@@ -17,6 +17,10 @@ stored that no writer was told about. Latency is measured at the client (connect
 p50/p95/p99 per kind. The API's anonymous throttle is raised for the run (every reader shares 127.0.0.1, so
 the default per-address limit would measure the throttle, not the service). The machine's load average is
 recorded: the clients run on the same cores as the server.
+
+`--cache-url redis://127.0.0.1:6379/15` gives the server a CACHE_URL: the throttles count in that Redis and the
+response cache (api/response_cache.py) is on, unless `--no-response-cache`. Without it, as before the response
+cache: each process counts in its own memory and nothing is cached. The readers are anonymous, as the public is.
 """
 
 from __future__ import annotations
@@ -363,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--cache-url",
         default="",
-        help="CACHE_URL for the server (redis://127.0.0.1:6379/13): throttles and the response cache in Redis; "
+        help="CACHE_URL for the server (redis://127.0.0.1:6379/15): throttles and the response cache in Redis; "
         "default: none, each process counts in its own memory and the response cache is off",
     )
     parser.add_argument(

@@ -2,7 +2,7 @@
 a write is seen by the next read through every cached endpoint, and analysts' answers are never kept.
 
 Each test runs with the cache in this process's memory and, when this machine's Redis on 127.0.0.1:6379 answers,
-in Redis (database 12, a key prefix of the test's own, removed afterwards)."""
+in Redis (database 15, a key prefix of the test's own, removed afterwards)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from timeline import services
 
 pytestmark = pytest.mark.django_db
 
-REDIS_DB_URL = "redis://127.0.0.1:6379/12"
+REDIS_DB_URL = "redis://127.0.0.1:6379/15"
 
 
 def _redis_up() -> bool:
