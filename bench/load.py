@@ -17,6 +17,10 @@ stored that no writer was told about. Latency is measured at the client (connect
 p50/p95/p99 per kind. The API's anonymous throttle is raised for the run (every reader shares 127.0.0.1, so
 the default per-address limit would measure the throttle, not the service). The machine's load average is
 recorded: the clients run on the same cores as the server.
+
+`--cache-url redis://127.0.0.1:6379/15` gives the server a CACHE_URL: the throttles count in that Redis and the
+response cache (api/response_cache.py) is on, unless `--no-response-cache`. Without it, as before the response
+cache: each process counts in its own memory and nothing is cached. The readers are anonymous, as the public is.
 """
 
 from __future__ import annotations
@@ -360,6 +364,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--writers", type=int, default=4, help="analysts writing at once (default 4)")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long (default 60)")
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3, as compose)")
+    parser.add_argument(
+        "--cache-url",
+        default="",
+        help="CACHE_URL for the server (redis://127.0.0.1:6379/15): throttles and the response cache in Redis; "
+        "default: none, each process counts in its own memory and the response cache is off",
+    )
+    parser.add_argument(
+        "--no-response-cache", action="store_true", help="API_RESPONSE_CACHE=0 (the cache is on with --cache-url)"
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument("--no-output", action="store_true", help="print, do not write the JSON")
     parser.add_argument("--keep-db", action="store_true")
@@ -378,8 +391,12 @@ def main(argv: list[str] | None = None) -> int:
         "DB_CONN_MAX_AGE": os.environ.get("DB_CONN_MAX_AGE", "60"),
         "STATIC_ROOT": str(ROOT / "var" / "bench-static"),
         "PYTHONUNBUFFERED": "1",
+        "CACHE_URL": args.cache_url,
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("API_RESPONSE_CACHE", None)
+    if args.no_response_cache:
+        env["API_RESPONSE_CACHE"] = "0"
     print(f"bench.load: preparing {urlsplit(args.database_url).path.lstrip('/') or args.database_url}", flush=True)
     tokens, ids = prepare_database(args.database_url, env, args.writers)
     subprocess.run(
@@ -414,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
         "gunicorn_worker_class": "sync",
         "database": "postgresql" if args.database_url.startswith("postgres") else "sqlite",
         "db_conn_max_age": env["DB_CONN_MAX_AGE"],
+        "cache_url": args.cache_url,
+        "response_cache": bool(args.cache_url) and not args.no_response_cache,
         "developments_at_start": len(ids),
         "read_mix": READ_PATHS,
     }

@@ -218,6 +218,15 @@ CACHES = {
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
+# Whole answers to anonymous API reads, each valid while the log's head stays where it was built
+# (api/response_cache.py): on by default with CACHE_URL, whose Redis every web process shares; off on the
+# embedded default unless API_RESPONSE_CACHE=1 (then each process keeps its own, in memory).
+API_RESPONSE_CACHE = env_bool("API_RESPONSE_CACHE", bool(CACHE_URL))
+CACHES["responses"] = (
+    {**CACHES["default"], "KEY_PREFIX": "timeline-responses"}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "responses"}
+)
 
 # Failed admin logins (config/login_throttle.py): in each window, this many failures for one username (from
 # anywhere) answer 429 for that username, and this many from one client address on names that exist answer 429

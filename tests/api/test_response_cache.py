@@ -1,0 +1,159 @@
+"""The response cache (api/response_cache.py): an anonymous read is answered from it while the log's head stays,
+a write is seen by the next read through every cached endpoint, and analysts' answers are never kept.
+
+Each test runs with the cache in this process's memory and, when this machine's Redis on 127.0.0.1:6379 answers,
+in Redis (database 15, a key prefix of the test's own, removed afterwards)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+
+from api.response_cache import CACHE_ALIAS
+from tests.api.conftest import citation, record
+from timeline import services
+
+pytestmark = pytest.mark.django_db
+
+REDIS_DB_URL = "redis://127.0.0.1:6379/15"
+
+
+def _redis_up() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_DB_URL, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(params=["memory", "redis"])
+def response_cache(request: pytest.FixtureRequest, settings: Any) -> Iterator[None]:
+    prefix = f"test-response-cache-{uuid.uuid4().hex}"
+    if request.param == "redis":
+        if not _redis_up():
+            pytest.skip("no Redis on 127.0.0.1:6379")
+        backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_DB_URL}
+    else:
+        backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": prefix}
+    settings.CACHES = {**settings.CACHES, CACHE_ALIAS: {**backend, "KEY_PREFIX": prefix}}
+    settings.API_RESPONSE_CACHE = True
+    yield
+    if request.param == "redis":
+        client = redis.Redis.from_url(REDIS_DB_URL)
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+
+
+@pytest.fixture
+def world(entities: None) -> dict[str, Any]:
+    """A development on a named timeline, citing a source and naming an entity, and a relationship."""
+    development = record(entities=["deepseek"], citations=[citation()])
+    services.timeline_define(slug="fig", title="Figure 1", pinned=[development.pk])
+    relationship = services.relationship_record(source="deepseek", relation="subsidiary_of", target="high-flyer")
+    return {"development": development, "relationship": relationship}
+
+
+def read_urls(world: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    """Every anonymous read, with the request headers that choose its format."""
+    pk = world["development"].pk
+    urls = [
+        "/api/",
+        "/api/developments/",
+        "/api/developments/?category=government&page_size=20",
+        "/api/developments/?q=controls",
+        *(f"/api/developments/?format={fmt}" for fmt in ("csv", "atom", "ics", "timelinejs", "stix")),
+        "/api/developments/feed/",
+        f"/api/developments/{pk}/",
+        f"/api/developments/{pk}/?format=stix",
+        f"/api/developments/{pk}/history/",
+        "/api/entities/",
+        "/api/entities/deepseek/",
+        "/api/entities/deepseek/developments/",
+        "/api/entities/deepseek/graph/",
+        f"/api/relationships/{world['relationship'].pk}/",
+        "/api/timelines/",
+        "/api/timelines/fig/",
+        "/api/timelines/fig/feed/",
+        "/api/timelines/fig/figure.svg",
+        "/api/changes/",
+        "/api/changes/?after=0&limit=200",
+        "/api/feed/",
+    ]
+    return [(url, {}) for url in urls] + [("/api/developments/", {"HTTP_ACCEPT": "text/csv"})]
+
+
+def answer(response: Any) -> tuple[int, bytes, str]:
+    return response.status_code, response.content, response.get("ETag", "")
+
+
+def test_a_write_is_seen_by_the_next_read_through_every_cached_endpoint(
+    anon: Any, world: dict[str, Any], response_cache: None, settings: Any, django_assert_num_queries: Any
+) -> None:
+    cached = []
+    for url, headers in read_urls(world):
+        first = anon.get(url, **headers)
+        assert first.status_code == 200, (url, first.content[:300])
+        if first.has_header("ETag"):
+            cached.append((url, headers))
+            # The second read is the cached answer: one query (the log's head), the same bytes.
+            with django_assert_num_queries(1):
+                again = anon.get(url, **headers)
+            assert answer(again) == answer(first), url
+    assert len(cached) >= 20, cached  # every read that has an ETag is kept
+
+    development = world["development"]
+    services.development_revise(
+        development_id=development.pk, changes={"title": "Revised while cached"}, expected_version=development.version
+    )
+
+    after = {url + repr(headers): answer(anon.get(url, **headers)) for url, headers in cached}
+    settings.API_RESPONSE_CACHE = False
+    for url, headers in cached:
+        uncached = answer(anon.get(url, **headers))
+        assert after[url + repr(headers)] == uncached, url  # what the service answers without the cache
+    for url in ("/api/developments/", f"/api/developments/{development.pk}/", "/api/timelines/fig/", "/api/feed/"):
+        assert b"Revised while cached" in after[url + "{}"][1], url
+
+
+def test_an_analysts_answer_is_never_kept_nor_served_from_the_cache(
+    anon: Any, analyst: Any, world: dict[str, Any], response_cache: None, django_assert_max_num_queries: Any
+) -> None:
+    public = anon.get("/api/changes/")
+    assert public.json()["results"][0]["hash"] is None  # the chain hash is for analysts only
+    staff = analyst.get("/api/changes/")
+    assert staff.json()["results"][0]["hash"] is not None
+    assert staff["Cache-Control"].startswith("private")
+    # An analyst's read warms nothing for the public, and the public's slot is what it was.
+    analyst.get("/api/developments/")
+    with django_assert_max_num_queries(1):
+        assert anon.get("/api/changes/").content == public.content
+
+
+def test_answers_with_absolute_links_are_kept_per_host(anon: Any, world: dict[str, Any], response_cache: None) -> None:
+    here = anon.get("/api/developments/", HTTP_HOST="testserver").json()
+    there = anon.get("/api/developments/", HTTP_HOST="localhost").json()
+    assert here["results"][0]["url"].startswith("http://testserver/")
+    assert there["results"][0]["url"].startswith("http://localhost/")
+
+
+def test_a_conditional_read_is_answered_304_by_the_view(anon: Any, world: dict[str, Any], response_cache: None) -> None:
+    etag = anon.get("/api/developments/")["ETag"]
+    assert anon.get("/api/developments/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_reads_go_on_when_the_cache_is_down(anon: Any, world: dict[str, Any], settings: Any, caplog: Any) -> None:
+    settings.API_RESPONSE_CACHE = True
+    settings.CACHES = {
+        **settings.CACHES,
+        CACHE_ALIAS: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # the discard port: nothing answers
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        },
+    }
+    response = anon.get("/api/developments/")
+    assert response.status_code == 200 and response.json()["results"]
+    assert "the cache is unavailable" in caplog.text
