@@ -72,6 +72,13 @@ IF_MATCH_REQUIRED = OpenApiParameter(
     required=True,
     description="The development's ETag (or version) as you read it; or send expected_version in the body.",
 )
+# A retraction or removal says why: required, not blank (it may come in the body instead).
+REASON_REQUIRED = OpenApiParameter(
+    "reason",
+    {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": r"\S"},
+    required=True,
+    description="Why: required, not blank (it may come in the body instead).",
+)
 NOT_MODIFIED = OpenApiResponse(description="Not modified since the ETag / Last-Modified you sent")
 
 
@@ -408,12 +415,7 @@ class DevelopmentDetailView(DevelopmentResource):
         summary="Retract a development (it stays in the log and in as_of answers)",
         request=s.RetractSerializer,
         parameters=[
-            OpenApiParameter(
-                "reason",
-                {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": r"\S"},
-                required=True,
-                description="Why it is retracted: required, not blank (it may come in the body instead).",
-            ),
+            REASON_REQUIRED,
             IF_MATCH_HEADER,
             IDEMPOTENCY_HEADER,
         ],

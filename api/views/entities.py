@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -19,13 +19,17 @@ from rest_framework.response import Response
 from api import entity_serializers as es
 from api import serializers as s
 from api.exceptions import IdempotencyKeyReusedError, form_errors
-from api.filters import AsOfField, DevelopmentFilterSet, StrictBooleanField
+from api.filters import AS_OF_SCHEMA, AsOfField, DevelopmentFilterSet, StrictBooleanField
+from api.schema import COUNTRY
 from api.views.base import ApiView, created
 from api.views.developments import (
     ERRORS,
     IDEMPOTENCY_HEADER,
     IF_MATCH_HEADER,
+    IF_MATCH_REQUIRED,
+    JSON,
     NOT_MODIFIED,
+    REASON_REQUIRED,
     WRITE_ERRORS,
     TimelineReadMixin,
     format_responses,
@@ -33,6 +37,25 @@ from api.views.developments import (
 from events.store import ConcurrencyError, IdempotencyConflictError
 from timeline import selectors, services
 from timeline.taxonomy import EntityType
+
+# A stale version, or a change the entity's (relationship's) state rules out: a 409 with the current one.
+ENTITY_WRITE_ERRORS: dict[Any, Any] = {
+    **WRITE_ERRORS,
+    (404, JSON): OpenApiResponse(s.ErrorSerializer, description="No such entity"),
+    (409, JSON): OpenApiResponse(
+        es.EntityConflictSerializer,
+        description="Stale version, or a change the entity's state rules out (merging it twice, unmerging an "
+        "entity that is not merged): the body holds the current entity",
+    ),
+}
+RELATIONSHIP_WRITE_ERRORS: dict[Any, Any] = {
+    **WRITE_ERRORS,
+    (404, JSON): OpenApiResponse(s.ErrorSerializer, description="No such relationship"),
+    (409, JSON): OpenApiResponse(
+        es.RelationshipConflictSerializer,
+        description="Stale version, or the relationship is retracted already: the body holds the current one",
+    ),
+}
 
 
 class EntityListForm(forms.Form):
@@ -62,9 +85,13 @@ class EntityListView(ApiView):
         operation_id="entities_list",
         summary="Entities: companies, labs, government bodies, people, fabs, products, countries",
         parameters=[
-            OpenApiParameter("q", str, description="A part of any of its names, in any language (华为)."),
+            OpenApiParameter(
+                "q", {"type": "string", "maxLength": 200}, description="A part of any of its names, in any language."
+            ),
             OpenApiParameter("type", str, enum=list(EntityType.values)),
-            OpenApiParameter("country", str, description="ISO 3166-1 alpha-2, e.g. CN"),
+            OpenApiParameter(
+                "country", {"type": "string", "pattern": COUNTRY}, description="ISO 3166-1 alpha-2, e.g. CN"
+            ),
             OpenApiParameter("listed", bool, description="On the Entity List as its developments say"),
         ],
         responses={200: es.EntityListSerializer, 304: NOT_MODIFIED, **ERRORS},
@@ -88,7 +115,7 @@ class EntityListView(ApiView):
         summary="Register an entity",
         request=es.EntityCreateSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: es.EntitySerializer, **WRITE_ERRORS},
+        responses={201: es.EntitySerializer, **ENTITY_WRITE_ERRORS},
     )
     def post(self, request: Request) -> Response:
         body = es.EntityCreateSerializer(data=request.data)
@@ -121,7 +148,7 @@ class EntityDetailView(ApiView):
 
     @extend_schema(
         summary="One entity (or what it was as_of a time or position), with its Entity List status",
-        parameters=[OpenApiParameter("as_of", OpenApiTypes.STR, description="A log position or an ISO time")],
+        parameters=[OpenApiParameter("as_of", AS_OF_SCHEMA, description="A log position or an ISO time")],
         responses={200: es.EntitySerializer, 304: NOT_MODIFIED, 404: s.ErrorSerializer, **ERRORS},
     )
     def get(self, request: Request, pk: str) -> Response:
@@ -153,8 +180,12 @@ class EntityDetailView(ApiView):
     @extend_schema(
         summary="Revise an entity (needs the version you read)",
         request=es.EntityReviseSerializer,
-        parameters=[IF_MATCH_HEADER, IDEMPOTENCY_HEADER],
-        responses={200: es.EntitySerializer, **WRITE_ERRORS},
+        parameters=[IF_MATCH_REQUIRED, IDEMPOTENCY_HEADER],
+        responses={
+            200: es.EntitySerializer,
+            (428, JSON): OpenApiResponse(s.ErrorSerializer, description="No version sent"),
+            **ENTITY_WRITE_ERRORS,
+        },
     )
     def patch(self, request: Request, pk: str) -> Response:
         entity = _entity_or_404(pk)
@@ -225,7 +256,7 @@ class RelationshipListView(ApiView):
         summary="Record a typed, dated relationship between two entities, with graded citations",
         request=es.RelationshipCreateSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: es.RelationshipSerializer, **WRITE_ERRORS},
+        responses={201: es.RelationshipSerializer, **RELATIONSHIP_WRITE_ERRORS},
     )
     def post(self, request: Request) -> Response:
         body = es.RelationshipCreateSerializer(data=request.data)
@@ -269,8 +300,8 @@ class RelationshipDetailView(ApiView):
     @extend_schema(
         summary="Retract a relationship (it stays in the log)",
         request=s.RetractSerializer,
-        parameters=[OpenApiParameter("reason", str, description="Why (or send it in the body)."), IF_MATCH_HEADER],
-        responses={200: es.RelationshipSerializer, **WRITE_ERRORS},
+        parameters=[REASON_REQUIRED, IF_MATCH_HEADER],
+        responses={200: es.RelationshipSerializer, **RELATIONSHIP_WRITE_ERRORS},
     )
     def delete(self, request: Request, pk: str) -> Response:
         relationship = self._current(pk)
@@ -296,6 +327,18 @@ class RelationshipDetailView(ApiView):
                 },
                 status=status.HTTP_409_CONFLICT,
             )
+        except DjangoValidationError as error:
+            if _state_messages(error) is None:
+                raise
+            current = self._current(pk)
+            return Response(
+                {
+                    "detail": _state_messages(error),
+                    "current_version": current.version,
+                    "current": es.relationship_row(current, base_url=self.base_url()),
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         return Response(es.relationship_row(relationship, base_url=self.base_url()))
 
 
@@ -308,7 +351,13 @@ class EntityGraphView(ApiView):
 
     @extend_schema(
         summary="The entities within `depth` relationships of this one, and the typed edges between them",
-        parameters=[OpenApiParameter("depth", int, description=f"1 to {selectors.MAX_GRAPH_DEPTH} (default 2)")],
+        parameters=[
+            OpenApiParameter(
+                "depth",
+                {"type": "integer", "minimum": 1, "maximum": selectors.MAX_GRAPH_DEPTH},
+                description=f"1 to {selectors.MAX_GRAPH_DEPTH} (default 2)",
+            )
+        ],
         responses={200: es.GraphSerializer, 304: NOT_MODIFIED, 404: s.ErrorSerializer, **ERRORS},
     )
     def get(self, request: Request, pk: str) -> Response:
@@ -330,7 +379,7 @@ class EntityMergeView(ApiView):
         summary="Merge this entity into another (the same actor); undo with unmerge",
         request=es.EntityMergeSerializer,
         parameters=[IF_MATCH_HEADER],
-        responses={200: es.EntitySerializer, **WRITE_ERRORS},
+        responses={200: es.EntitySerializer, **ENTITY_WRITE_ERRORS},
     )
     def post(self, request: Request, pk: str) -> Response:
         _entity_or_404(pk)
@@ -360,7 +409,7 @@ class EntityUnmergeView(ApiView):
         summary="Undo a merge: the entity is an actor of its own again",
         request=es.EntityUnmergeSerializer,
         parameters=[IF_MATCH_HEADER],
-        responses={200: es.EntitySerializer, **WRITE_ERRORS},
+        responses={200: es.EntitySerializer, **ENTITY_WRITE_ERRORS},
     )
     def post(self, request: Request, pk: str) -> Response:
         _entity_or_404(pk)
@@ -395,6 +444,25 @@ def _entity_write(view: ApiView, pk: str, command: Callable[[], Any]) -> Respons
             },
             status=status.HTTP_409_CONFLICT,
         )
+    except DjangoValidationError as error:
+        if _state_messages(error, key="entity") is None:
+            raise
+        current = _entity_or_404(pk)
+        return Response(
+            {
+                "detail": _state_messages(error, key="entity"),
+                "current_version": current.version,
+                "current": es.entity_row(current, base_url=view.base_url()),
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
     except IdempotencyConflictError as error:
         raise IdempotencyKeyReusedError() from error
     return Response(es.entity_row(entity, base_url=view.base_url()))
+
+
+def _state_messages(error: DjangoValidationError, *, key: str = "status") -> str | None:
+    """The messages of an error about the resource's state alone (the one key the service files them under),
+    which conflicts with the resource as it is, like a stale version; None for bad input (a 400)."""
+    errors = getattr(error, "error_dict", {})
+    return " ".join(error.message_dict[key]) if errors.keys() == {key} else None
