@@ -24,6 +24,7 @@ from bench.load import running_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 HOOKS_MODULE = "bench.contract_hooks"
+CONFIG_FILE = ROOT / "bench" / "schemathesis.toml"
 NAMED_TIMELINE = "deepseek-development"
 
 _MAKE_ANALYST = """
@@ -98,7 +99,7 @@ def schemathesis_command(server: ContractServer, *, examples: int, phases: str, 
     """`schemathesis run` with every check, as the analyst (reads are also tried without the token by the
     ignored_auth check), with the hooks that give it the data the schema cannot name."""
     command = [
-        sys.executable, "-m", "schemathesis.cli", "run", server.schema_url,
+        sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG_FILE), "run", server.schema_url,
         "--checks", "all",
         # use_after_free expects a GET of a DELETEd development to be a 404; here DELETE retracts it, and a
         # retracted development stays readable (status "retracted", its history, as_of answers) by design.
