@@ -152,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
             text=True,
         )
         seconds = time.monotonic() - started
-    summary = run.stdout[run.stdout.rfind("SUMMARY") - 40 :] if "SUMMARY" in run.stdout else run.stdout[-3000:]
+    # The failures (each with its curl to reproduce) and the summary; all of it when the run ended early.
+    marker = "FAILURES" if "FAILURES" in run.stdout else "SUMMARY"
+    summary = run.stdout[run.stdout.rfind(marker) - 40 :] if marker in run.stdout else run.stdout[-3000:]
     print(summary + run.stderr[-2000:])
     generated = re.search(r"(\d+) generated", run.stdout)
     figures = {
