@@ -101,7 +101,7 @@ class DevelopmentLinkDetailView(DevelopmentResource):
         self._current(pk)
         body = s.RetractSerializer(data=request.data if isinstance(request.data, dict) else {})
         body.is_valid(raise_exception=True)
-        reason = body.validated_data.get("reason") or request.query_params.get("reason", "")
+        reason = self.reason(body.validated_data.get("reason"))
         expected = self.expected_version(body.validated_data.get("expected_version"), required=False)
         try:
             return self._unlink(pk, link_id, reason, expected)

@@ -94,3 +94,10 @@ def test_the_schema_states_what_the_entity_and_alert_services_enforce(anon: Any)
         assert paths[path]["post"]["responses"]["201"]["links"], path
     unmerge = paths["/api/entities/{id}/unmerge/"]["post"]["responses"]["409"]["content"]["application/json"]
     assert unmerge["schema"]["$ref"].endswith("/EntityConflict")
+
+
+def test_a_reason_with_a_nul_is_a_400_and_retracts_nothing(analyst: Any, entities: None) -> None:
+    row = analyst.post("/api/relationships/", {"source": "smic", "relation": "partner_of", "target": "huawei"}).json()
+    response = analyst.delete(f"/api/relationships/{row['id']}/?reason=%11%00%15")
+    assert response.status_code == 400 and list(response.json()) == ["reason"], response.content
+    assert analyst.get(f"/api/relationships/{row['id']}/").json()["status"] == "current"
