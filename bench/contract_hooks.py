@@ -79,6 +79,8 @@ def map_case(context: Any, case: Any) -> Any:
         if "timeline" in query:
             query["timeline"] = NAMED_TIMELINE
         query.pop("cursor", None)  # cursors are the server's own signed tokens, not made up
+        if query.get("ordering") == "relevance" and not query.get("q"):
+            query["q"] = "DeepSeek"  # relevance ranks the matches of q: without q it is a 400 no schema can show
         if "from" in query and "to" in query:
             query["to"] = query["from"]  # 'to' before 'from' is a 400 that no single parameter's schema shows
     body = case.body
