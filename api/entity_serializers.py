@@ -254,3 +254,15 @@ class EntityMergeSerializer(StrictSerializer):
 class EntityUnmergeSerializer(StrictSerializer):
     expected_version = serializers.IntegerField(required=False, min_value=0)
     reason = serializers.CharField(max_length=2000)
+
+
+class EntityConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    current_version = serializers.IntegerField()
+    current = EntitySerializer()
+
+
+class RelationshipConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    current_version = serializers.IntegerField()
+    current = RelationshipSerializer()

@@ -23,11 +23,10 @@ from api.views.entities import (
     EntityListView,
     EntityMergeView,
     EntityUnmergeView,
-    RelationshipDetailView,
-    RelationshipListView,
 )
 from api.views.entity_history import EntityHistoryView, RelationshipCitationsView, RelationshipHistoryView
 from api.views.references import DevelopmentCitationsView, DevelopmentLinkDetailView, DevelopmentLinksView
+from api.views.relationships import RelationshipDetailView, RelationshipListView
 from api.views.root import ApiRootView
 from api.views.stream import ChangeStreamView
 from api.views.timelines import TimelineDetailView, TimelineFeedView, TimelineListView

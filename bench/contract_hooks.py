@@ -2,13 +2,19 @@
 
 A schema states shapes; whether a value names something that exists is the data's business. So schema-valid
 (positive) cases get values that exist on the contract server: a registered entity, the named timeline, an
-as_of position the log has reached (when the named timeline was defined), a fresh Idempotency-Key. Negative
-cases are left as generated, so the service is still shown to refuse what the schema rules out.
+as_of position the log has reached (when the named timeline was defined), a fresh Idempotency-Key, a new
+entity's unused id, a development or entity made for the case to link, relate or merge into (registered through
+the API, as a client would first), a saved search's filters and a webhook receiver's address (loopback, where
+nothing listens, so no delivery leaves the machine). Negative cases are left as generated, so the service is
+still shown to refuse what the schema rules out.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import random
+import urllib.request
 import uuid
 from typing import Any
 
@@ -17,6 +23,40 @@ from schemathesis.generation import GenerationMode
 
 ENTITY = "deepseek"
 NAMED_TIMELINE = "deepseek-development"
+# Saved searches' filters, as /api/developments/ takes them (a free-text field the schema cannot enumerate).
+SAVED_QUERIES = [
+    "",
+    "category=government",
+    f"entity={ENTITY}&kind=chip_launch",
+    "q=export&disputed=true",
+    "tag=export-controls",
+]
+WEBHOOK_RECEIVER = "http://127.0.0.1:9/contract-webhook"  # the discard port: refused at once, on this machine
+
+
+def _post(path: str, body: dict[str, Any]) -> str:
+    """Make something through the API as the analyst; the id it answers."""
+    request = urllib.request.Request(
+        os.environ["CONTRACT_URL"] + path,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Authorization": f"Token {os.environ['CONTRACT_TOKEN']}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        return str(json.load(answer)["id"])
+
+
+def _new_entity_id() -> str:
+    return f"contract-{uuid.uuid4().hex[:12]}"
+
+
+def _fresh_entity() -> str:
+    return _post("/api/entities/", {"id": _new_entity_id(), "name": f"Contract {uuid.uuid4()}", "entity_type": "other"})
+
+
+def _fresh_development() -> str:
+    body = {"title": f"Linked by the contract run {uuid.uuid4()}", "date": "2025", "category": "technology"}
+    return _post("/api/developments/", {**body, "kind": "other"})
 
 
 def _positive(case: Any) -> bool:
@@ -30,8 +70,8 @@ def map_case(context: Any, case: Any) -> Any:
         return case
     query = case.query
     if isinstance(query, dict):
-        if "as_of" in query and case.operation.path == "/api/developments/{id}/":
-            del query["as_of"]  # a development recorded during the run has no earlier state to show
+        if "as_of" in query and case.operation.path in ("/api/developments/{id}/", "/api/entities/{id}/"):
+            del query["as_of"]  # a development or entity recorded during the run has no earlier state to show
         elif "as_of" in query:  # a position the log has reached, after the named timeline was defined
             query["as_of"] = os.environ.get("CONTRACT_LOG_HEAD", "1")
         if "entity" in query:
@@ -39,15 +79,37 @@ def map_case(context: Any, case: Any) -> Any:
         if "timeline" in query:
             query["timeline"] = NAMED_TIMELINE
         query.pop("cursor", None)  # cursors are the server's own signed tokens, not made up
+        if query.get("ordering") == "relevance" and not query.get("q"):
+            query["q"] = "DeepSeek"  # relevance ranks the matches of q: without q it is a 400 no schema can show
         if "from" in query and "to" in query:
             query["to"] = query["from"]  # 'to' before 'from' is a 400 that no single parameter's schema shows
     body = case.body
     if isinstance(body, dict) and isinstance(body.get("entities"), list):
         body["entities"] = [ENTITY] * min(len(body["entities"]), 1)
-    if isinstance(body, dict) and case.method == "PATCH":
-        # A revision that changes nothing is refused (400): make every one change the summary.
-        body["summary"] = f"Revised by the contract run {uuid.uuid4()}."
+    if isinstance(body, dict):
+        _make_body_real(case.method, case.operation.path, body)
     return case
+
+
+def _make_body_real(method: str, path: str, body: dict[str, Any]) -> None:
+    """A body the schema allows that names things that exist and changes something (a no-op revision is a 400)."""
+    if method == "PATCH" and path == "/api/developments/{id}/":
+        body["summary"] = f"Revised by the contract run {uuid.uuid4()}."
+    elif method == "PATCH" and path == "/api/entities/{id}/":
+        body["description"] = f"Revised by the contract run {uuid.uuid4()}."
+    elif method == "POST" and path == "/api/entities/":
+        body["id"] = _new_entity_id()  # an id registered already is refused
+    elif method == "POST" and path == "/api/relationships/":
+        body["source"], body["target"] = ENTITY, _fresh_entity()  # a pair not related yet
+    elif method == "POST" and path == "/api/entities/{id}/merge/":
+        body["into"] = _fresh_entity()  # an entity not merged itself
+    elif method == "POST" and path == "/api/developments/{id}/links/":
+        body["target"] = _fresh_development()  # not linked yet
+    elif path.startswith("/api/saved-searches/"):
+        if "query" in body:
+            body["query"] = random.choice(SAVED_QUERIES)
+        if body.get("channel") == "webhook" or "webhook_url" in body:
+            body["webhook_url"] = WEBHOOK_RECEIVER
 
 
 @schemathesis.hook

@@ -35,7 +35,7 @@ OWN_ERRORS: dict[Any, Any] = {
 }
 
 
-class SavedSearchWriteSerializer(serializers.Serializer):
+class SavedSearchWriteSerializer(s.StrictSerializer):
     name = serializers.CharField(max_length=200)
     query = serializers.CharField(
         max_length=2000,
@@ -185,6 +185,8 @@ class SavedSearchDetailView(ApiView):
 
 
 class SavedSearchSecretView(SavedSearchDetailView):
+    http_method_names = ["post", "options"]  # the secret is rotated, not read, changed or deleted here
+
     @extend_schema(
         summary="Rotate the webhook secret",
         description="The new secret is in this answer only.",

@@ -210,6 +210,14 @@ class ApiView(GenericAPIView):
         ]
         return hashlib.sha256(json.dumps(described, sort_keys=True, default=str).encode()).hexdigest()
 
+    def reason(self, body_reason: str | None) -> str:
+        """Why, for a retraction or a removal: from the body, else ?reason=. A NUL is refused there as DRF's
+        fields refuse it in a body (PostgreSQL stores none)."""
+        reason = body_reason or self.request.query_params.get("reason", "")
+        if "\x00" in reason:
+            raise exceptions.ValidationError({"reason": ["Null characters are not allowed."]})
+        return reason
+
     def expected_version(self, body_value: int | None, *, required: bool) -> int | None:
         """The version the caller read: expected_version in the body, else If-Match ("v3-..." or "3")."""
         if body_value is not None:

@@ -21,6 +21,7 @@ from api.exceptions import IdempotencyKeyReusedError, form_errors
 from api.filters import AS_OF_SCHEMA, DevelopmentFilterSet, TimelineFilterSet
 from api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, KeysetPagination, page_size_from
 from api.renderers import AtomRenderer, CSVRenderer, ICalendarRenderer, STIXRenderer, TimelineJSRenderer
+from api.schema import NOT_BLANK
 from api.views.base import ApiView, created
 from events.store import ConcurrencyError, IdempotencyConflictError
 from interop.spreadsheet import CSV_COLUMNS
@@ -71,6 +72,13 @@ IF_MATCH_REQUIRED = OpenApiParameter(
     OpenApiParameter.HEADER,
     required=True,
     description="The development's ETag (or version) as you read it; or send expected_version in the body.",
+)
+# A retraction or removal says why: required, not blank (it may come in the body instead).
+REASON_REQUIRED = OpenApiParameter(
+    "reason",
+    {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": NOT_BLANK},
+    required=True,
+    description="Why: required, not blank (it may come in the body instead).",
 )
 NOT_MODIFIED = OpenApiResponse(description="Not modified since the ETag / Last-Modified you sent")
 
@@ -408,12 +416,7 @@ class DevelopmentDetailView(DevelopmentResource):
         summary="Retract a development (it stays in the log and in as_of answers)",
         request=s.RetractSerializer,
         parameters=[
-            OpenApiParameter(
-                "reason",
-                {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": r"\S"},
-                required=True,
-                description="Why it is retracted: required, not blank (it may come in the body instead).",
-            ),
+            REASON_REQUIRED,
             IF_MATCH_HEADER,
             IDEMPOTENCY_HEADER,
         ],
@@ -423,7 +426,7 @@ class DevelopmentDetailView(DevelopmentResource):
         self._current(pk)
         body = s.RetractSerializer(data=request.data if isinstance(request.data, dict) else {})
         body.is_valid(raise_exception=True)
-        reason = body.validated_data.get("reason") or request.query_params.get("reason", "")
+        reason = self.reason(body.validated_data.get("reason"))
         expected = self.expected_version(body.validated_data.get("expected_version"), required=False)
         return self._write(
             "DevelopmentRetracted",

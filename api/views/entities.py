@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -19,13 +20,15 @@ from rest_framework.response import Response
 from api import entity_serializers as es
 from api import serializers as s
 from api.exceptions import IdempotencyKeyReusedError, form_errors
-from api.filters import AsOfField, DevelopmentFilterSet, StrictBooleanField
+from api.filters import AS_OF_SCHEMA, AsOfField, DevelopmentFilterSet, StrictBooleanField
 from api.renderers import EntitySTIXRenderer
+from api.schema import COUNTRY
 from api.views.base import ApiView, created
 from api.views.developments import (
     ERRORS,
     IDEMPOTENCY_HEADER,
     IF_MATCH_HEADER,
+    IF_MATCH_REQUIRED,
     JSON,
     NOT_FOUND,
     NOT_MODIFIED,
@@ -33,10 +36,20 @@ from api.views.developments import (
     TimelineReadMixin,
     format_responses,
 )
-from api.views.entity_history import RelationshipCorrectSerializer, relationship_conflict
 from events.store import ConcurrencyError, IdempotencyConflictError
 from timeline import selectors, services
 from timeline.taxonomy import EntityType
+
+# A stale version, or a change the entity's (relationship's) state rules out: a 409 with the current one.
+ENTITY_WRITE_ERRORS: dict[Any, Any] = {
+    **WRITE_ERRORS,
+    (404, JSON): OpenApiResponse(s.ErrorSerializer, description="No such entity"),
+    (409, JSON): OpenApiResponse(
+        es.EntityConflictSerializer,
+        description="Stale version, or a change the entity's state rules out (merging it twice, unmerging an "
+        "entity that is not merged): the body holds the current entity",
+    ),
+}
 
 
 class EntityListForm(forms.Form):
@@ -75,9 +88,13 @@ class EntityListView(ApiView):
         operation_id="entities_list",
         summary="Entities: companies, labs, government bodies, people, fabs, products, countries",
         parameters=[
-            OpenApiParameter("q", str, description="A part of any of its names, in any language (华为)."),
+            OpenApiParameter(
+                "q", {"type": "string", "maxLength": 200}, description="A part of any of its names, in any language."
+            ),
             OpenApiParameter("type", str, enum=list(EntityType.values)),
-            OpenApiParameter("country", str, description="ISO 3166-1 alpha-2, e.g. CN"),
+            OpenApiParameter(
+                "country", {"type": "string", "pattern": COUNTRY}, description="ISO 3166-1 alpha-2, e.g. CN"
+            ),
             OpenApiParameter("listed", bool, description="On the Entity List as its developments say"),
         ],
         responses={
@@ -106,7 +123,7 @@ class EntityListView(ApiView):
         summary="Register an entity",
         request=es.EntityCreateSerializer,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: es.EntitySerializer, **WRITE_ERRORS},
+        responses={201: es.EntitySerializer, **ENTITY_WRITE_ERRORS},
     )
     def post(self, request: Request) -> Response:
         body = es.EntityCreateSerializer(data=request.data)
@@ -139,7 +156,7 @@ class EntityDetailView(ApiView):
 
     @extend_schema(
         summary="One entity (or what it was as_of a time or position), with its Entity List status",
-        parameters=[OpenApiParameter("as_of", OpenApiTypes.STR, description="A log position or an ISO time")],
+        parameters=[OpenApiParameter("as_of", AS_OF_SCHEMA, description="A log position or an ISO time")],
         responses={
             (200, JSON): es.EntitySerializer,
             (200, EntitySTIXRenderer.media_type): STIX_ENTITIES,
@@ -177,8 +194,12 @@ class EntityDetailView(ApiView):
     @extend_schema(
         summary="Revise an entity (needs the version you read)",
         request=es.EntityReviseSerializer,
-        parameters=[IF_MATCH_HEADER, IDEMPOTENCY_HEADER],
-        responses={200: es.EntitySerializer, **WRITE_ERRORS},
+        parameters=[IF_MATCH_REQUIRED, IDEMPOTENCY_HEADER],
+        responses={
+            200: es.EntitySerializer,
+            (428, JSON): OpenApiResponse(s.ErrorSerializer, description="No version sent"),
+            **ENTITY_WRITE_ERRORS,
+        },
     )
     def patch(self, request: Request, pk: str) -> Response:
         entity = _entity_or_404(pk)
@@ -242,119 +263,6 @@ class EntityDevelopmentsView(TimelineReadMixin):
         return self.page()
 
 
-class RelationshipListView(ApiView):
-    renderer_classes = [JSONRenderer]
-
-    @extend_schema(
-        summary="Record a typed, dated relationship between two entities, with graded citations",
-        request=es.RelationshipCreateSerializer,
-        parameters=[IDEMPOTENCY_HEADER],
-        responses={201: es.RelationshipSerializer, **WRITE_ERRORS},
-    )
-    def post(self, request: Request) -> Response:
-        body = es.RelationshipCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        fields = dict(body.validated_data)
-        try:
-            relationship = services.relationship_record(
-                source=fields["source"],
-                relation=fields["relation"],
-                target=fields["target"],
-                date=fields.get("date", ""),
-                note=fields.get("note", ""),
-                citations=[dict(c) for c in fields.get("citations", [])],
-                actor=self.actor(),
-                reason=fields.get("reason", ""),
-                event_id=self.idempotency_event_id(),
-                request_hash=self.request_hash,
-            )
-        except IdempotencyConflictError as error:
-            raise IdempotencyKeyReusedError() from error
-        row = es.relationship_row(relationship, base_url=self.base_url())
-        return created(row, row["url"], replayed=relationship.replayed)
-
-
-class RelationshipDetailView(ApiView):
-    renderer_classes = [JSONRenderer]
-
-    def _current(self, pk: str) -> Any:
-        relationship = selectors.relationship_get(pk)
-        if relationship is None:
-            raise Http404("No such relationship.")
-        return relationship
-
-    @extend_schema(
-        summary="One relationship with its citations",
-        responses={200: es.RelationshipSerializer, 404: s.ErrorSerializer, **ERRORS},
-    )
-    def get(self, request: Request, pk: str) -> Response:
-        return Response(es.relationship_row(self._current(pk), base_url=self.base_url()))
-
-    @extend_schema(
-        summary="Retract a relationship (it stays in the log)",
-        request=s.RetractSerializer,
-        parameters=[OpenApiParameter("reason", str, description="Why (or send it in the body)."), IF_MATCH_HEADER],
-        responses={200: es.RelationshipSerializer, **WRITE_ERRORS},
-    )
-    def delete(self, request: Request, pk: str) -> Response:
-        relationship = self._current(pk)
-        body = s.RetractSerializer(data=request.data if isinstance(request.data, dict) else {})
-        body.is_valid(raise_exception=True)
-        reason = body.validated_data.get("reason") or request.query_params.get("reason", "")
-        expected = self.expected_version(body.validated_data.get("expected_version"), required=False)
-        try:
-            relationship = services.relationship_retract(
-                relationship_id=relationship.pk,
-                reason=reason,
-                expected_version=expected,
-                actor=self.actor(),
-                event_id=self.idempotency_event_id(),
-                request_hash=self.request_hash,
-            )
-        except ConcurrencyError as error:
-            return Response(
-                {
-                    "detail": f"The relationship is at version {error.actual}, not {error.expected}.",
-                    "current_version": error.actual,
-                    "current": es.relationship_row(self._current(pk), base_url=self.base_url()),
-                },
-                status=status.HTTP_409_CONFLICT,
-            )
-        return Response(es.relationship_row(relationship, base_url=self.base_url()))
-
-    @extend_schema(
-        summary="Correct a relationship's type, date or note (needs the version you read; the old one stays)",
-        request=RelationshipCorrectSerializer,
-        parameters=[IF_MATCH_HEADER, IDEMPOTENCY_HEADER],
-        responses={200: es.RelationshipSerializer, **WRITE_ERRORS},
-    )
-    def patch(self, request: Request, pk: str) -> Response:
-        relationship = self._current(pk)
-        body = RelationshipCorrectSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        changes = dict(body.validated_data)
-        reason = changes.pop("reason", "")
-        expected = self.expected_version(changes.pop("expected_version", None), required=True)
-        try:
-            corrected = services.relationship_correct(
-                relationship_id=relationship.pk,
-                changes=changes,
-                expected_version=expected,
-                actor=self.actor(),
-                reason=reason,
-                event_id=self.idempotency_event_id(),
-                request_hash=self.request_hash,
-            )
-        except ConcurrencyError as error:
-            return relationship_conflict(self, pk, error)
-        except IdempotencyConflictError as error:
-            raise IdempotencyKeyReusedError() from error
-        response = Response(es.relationship_row(corrected, base_url=self.base_url()))
-        if corrected.replayed:
-            response["Idempotent-Replayed"] = "true"
-        return response
-
-
 class GraphForm(forms.Form):
     depth = forms.IntegerField(required=False, min_value=1, max_value=selectors.MAX_GRAPH_DEPTH)
 
@@ -364,7 +272,13 @@ class EntityGraphView(ApiView):
 
     @extend_schema(
         summary="The entities within `depth` relationships of this one, and the typed edges between them",
-        parameters=[OpenApiParameter("depth", int, description=f"1 to {selectors.MAX_GRAPH_DEPTH} (default 2)")],
+        parameters=[
+            OpenApiParameter(
+                "depth",
+                {"type": "integer", "minimum": 1, "maximum": selectors.MAX_GRAPH_DEPTH},
+                description=f"1 to {selectors.MAX_GRAPH_DEPTH} (default 2)",
+            )
+        ],
         responses={200: es.GraphSerializer, 304: NOT_MODIFIED, 404: s.ErrorSerializer, **ERRORS},
     )
     def get(self, request: Request, pk: str) -> Response:
@@ -386,7 +300,7 @@ class EntityMergeView(ApiView):
         summary="Merge this entity into another (the same actor); undo with unmerge",
         request=es.EntityMergeSerializer,
         parameters=[IF_MATCH_HEADER],
-        responses={200: es.EntitySerializer, **WRITE_ERRORS},
+        responses={200: es.EntitySerializer, **ENTITY_WRITE_ERRORS},
     )
     def post(self, request: Request, pk: str) -> Response:
         _entity_or_404(pk)
@@ -416,7 +330,7 @@ class EntityUnmergeView(ApiView):
         summary="Undo a merge: the entity is an actor of its own again",
         request=es.EntityUnmergeSerializer,
         parameters=[IF_MATCH_HEADER],
-        responses={200: es.EntitySerializer, **WRITE_ERRORS},
+        responses={200: es.EntitySerializer, **ENTITY_WRITE_ERRORS},
     )
     def post(self, request: Request, pk: str) -> Response:
         _entity_or_404(pk)
@@ -451,6 +365,25 @@ def _entity_write(view: ApiView, pk: str, command: Callable[[], Any]) -> Respons
             },
             status=status.HTTP_409_CONFLICT,
         )
+    except DjangoValidationError as error:
+        if state_messages(error, key="entity") is None:
+            raise
+        current = _entity_or_404(pk)
+        return Response(
+            {
+                "detail": state_messages(error, key="entity"),
+                "current_version": current.version,
+                "current": es.entity_row(current, base_url=view.base_url()),
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
     except IdempotencyConflictError as error:
         raise IdempotencyKeyReusedError() from error
     return Response(es.entity_row(entity, base_url=view.base_url()))
+
+
+def state_messages(error: DjangoValidationError, *, key: str = "status") -> str | None:
+    """The messages of an error about the resource's state alone (the one key the service files them under),
+    which conflicts with the resource as it is, like a stale version; None for bad input (a 400)."""
+    errors = getattr(error, "error_dict", {})
+    return " ".join(error.message_dict[key]) if errors.keys() == {key} else None

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import serializers as s
-from api.views.developments import IDEMPOTENCY_HEADER, IF_MATCH_HEADER, WRITE_ERRORS, DevelopmentResource
+from api.views.developments import (
+    IDEMPOTENCY_HEADER,
+    IF_MATCH_HEADER,
+    REASON_REQUIRED,
+    WRITE_ERRORS,
+    DevelopmentResource,
+)
 from timeline import services
 
 
@@ -86,15 +94,24 @@ class DevelopmentLinkDetailView(DevelopmentResource):
     @extend_schema(
         summary="Remove a development's link (the log keeps it; as_of answers before now still show it)",
         request=s.RetractSerializer,
-        parameters=[OpenApiParameter("reason", str, description="Why (or send it in the body)."), IF_MATCH_HEADER],
+        parameters=[REASON_REQUIRED, IF_MATCH_HEADER],
         responses={200: s.DevelopmentSerializer, **WRITE_ERRORS},
     )
     def delete(self, request: Request, pk: str, link_id: str) -> Response:
         self._current(pk)
         body = s.RetractSerializer(data=request.data if isinstance(request.data, dict) else {})
         body.is_valid(raise_exception=True)
-        reason = body.validated_data.get("reason") or request.query_params.get("reason", "")
+        reason = self.reason(body.validated_data.get("reason"))
         expected = self.expected_version(body.validated_data.get("expected_version"), required=False)
+        try:
+            return self._unlink(pk, link_id, reason, expected)
+        except DjangoValidationError as error:
+            # The address names a link the development does not have: a 404, as for any missing resource.
+            if getattr(error, "error_dict", {}).keys() == {"link_id"}:
+                raise Http404("The development has no such link.") from error
+            raise
+
+    def _unlink(self, pk: str, link_id: str, reason: str, expected: int | None) -> Response:
         return self._write(
             "DevelopmentUnlinked",
             pk,

@@ -10,7 +10,6 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.http import StreamingHttpResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -35,6 +34,10 @@ SSE_MESSAGE = {
 }
 
 
+# A log position: a whole number ≥ 0.
+POSITION = {"type": "integer", "minimum": 0}
+
+
 class EventStreamRenderer(BaseRenderer):
     """Lets content negotiation accept `Accept: text/event-stream`; the view streams the body itself."""
 
@@ -47,13 +50,18 @@ class EventStreamRenderer(BaseRenderer):
 
 
 def _start_after(request: Request) -> int:
-    """Where to resume: Last-Event-ID (what an EventSource sends on reconnecting), else ?after=, else the head."""
-    raw = request.headers.get("Last-Event-ID") or request.query_params.get("after")
-    if raw in (None, ""):
-        return store.last_position()
-    if not raw.strip().isdecimal():
-        raise exceptions.ValidationError({"Last-Event-ID": ["Last-Event-ID (or after) is a log position ≥ 0."]})
-    return int(raw.strip())
+    """Where to resume: Last-Event-ID (what an EventSource sends on reconnecting), else ?after=, else the head.
+    Each one given is a log position, whichever wins: a malformed one is a 400 naming it."""
+    given = {"after": request.query_params.getlist("after"), "Last-Event-ID": []}
+    if (header := request.headers.get("Last-Event-ID")) is not None:
+        given["Last-Event-ID"] = [header]
+    positions: dict[str, int] = {}
+    for name, values in given.items():
+        if len(values) > 1 or any(not value.strip().isdecimal() for value in values):
+            raise exceptions.ValidationError({name: [f"{name} is one log position, a whole number ≥ 0."]})
+        if values:
+            positions[name] = int(values[0].strip())
+    return positions.get("Last-Event-ID", positions.get("after", store.last_position()))
 
 
 def event_stream(after: int, *, staff: bool, show_identity: bool) -> Iterator[bytes]:
@@ -96,8 +104,13 @@ class ChangeStreamView(ApiView):
         "(browsers' EventSource does) to miss nothing. A connection ends after "
         f"{settings.ALERTS_STREAM_MAX_SECONDS:g} s; reconnect.",
         parameters=[
-            OpenApiParameter("after", OpenApiTypes.INT, description="Start after this position (default: the head)."),
-            OpenApiParameter("Last-Event-ID", OpenApiTypes.INT, location=OpenApiParameter.HEADER),
+            OpenApiParameter("after", POSITION, description="Start after this log position (default: the head)."),
+            OpenApiParameter(
+                "Last-Event-ID",
+                POSITION,
+                location=OpenApiParameter.HEADER,
+                description="The id of the last message received (wins over `after`).",
+            ),
         ],
         responses={
             (200, "text/event-stream"): OpenApiResponse(SSE_MESSAGE, description="Server-Sent Events"),
