@@ -396,7 +396,13 @@ def _json_type_error(field: Any, value: Any) -> str | None:
     for kind, types, message in _JSON_TYPES:
         if isinstance(field, kind):
             wrong = not isinstance(value, types) or (kind is serializers.IntegerField and isinstance(value, bool))
-            return message if wrong else None
+            if wrong:
+                return message
+            # The schema's maxLength counts the text as sent; DRF would count it after trimming the whitespace.
+            limit = getattr(field, "max_length", None) if isinstance(field, serializers.CharField) else None
+            if limit is not None and len(value) > limit:
+                return f"Ensure this field has no more than {limit} characters."
+            return None
     return None
 
 

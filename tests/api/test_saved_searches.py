@@ -90,3 +90,14 @@ def test_rotating_the_secret_shows_the_new_one_once(settings: Any) -> None:
     created = olga.post("/api/saved-searches/", body, format="json").json()
     rotated = olga.post(f"/api/saved-searches/{created['id']}/secret/").json()
     assert rotated["webhook_secret"].startswith("whsec_") and rotated["webhook_secret"] != created["webhook_secret"]
+
+
+def test_a_name_over_the_schemas_max_length_is_a_400_even_when_padded_with_whitespace() -> None:
+    """The schema's maxLength counts the text as sent; trimming it first would accept what the schema refuses."""
+    olga = client_for("olga")
+    padded = olga.post("/api/saved-searches/", {"name": "\n " + "x" * 199, "query": ""}, format="json")
+    assert padded.status_code == 400 and "name" in padded.json()
+    assert not SavedSearch.objects.exists()
+    fits = olga.post("/api/saved-searches/", {"name": " " + "x" * 199, "query": ""}, format="json")
+    assert fits.status_code == 201, fits.json()
+    assert fits.json()["name"] == "x" * 199
