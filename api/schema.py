@@ -29,6 +29,7 @@ _COMPONENT_FIELDS: dict[tuple[str, str], dict[str, Any]] = {
     ("EntityCreateRequest", "entity_type"): {"enum": list(EntityType.values)},
     ("EntityReviseRequest", "entity_type"): {"enum": list(EntityType.values)},  # PatchedEntityReviseRequest
     ("RelationshipCreateRequest", "relation"): {"enum": list(RelationType.values)},
+    ("RelationshipCorrectRequest", "relation"): {"enum": list(RelationType.values)},
     ("LinkCreateRequest", "relation"): {"enum": list(LinkRelation.values)},
     ("IdentifiersInputRequest", "wikidata"): {"pattern": "^$|^Q[1-9][0-9]*$"},
     ("IdentifiersInputRequest", "lei"): {"pattern": "^$|^[A-Z0-9]{18}[0-9]{2}$"},
@@ -55,6 +56,9 @@ _WRITE_LINKS: dict[tuple[str, str], dict[str, str]] = {
     },
     ("/api/relationships/", "post"): {
         "GetRelationship": "relationships_retrieve",
+        "CorrectRelationship": "relationships_partial_update",
+        "CiteRelationship": "relationships_citations_create",
+        "GetRelationshipHistory": "relationships_history_retrieve",
         "RetractRelationship": "relationships_destroy",
     },
     ("/api/saved-searches/", "post"): {

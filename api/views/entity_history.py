@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -17,10 +17,19 @@ from api import serializers as s
 from api.exceptions import IdempotencyKeyReusedError
 from api.serializers import StrictSerializer
 from api.views.base import ApiView, created
-from api.views.developments import ERRORS, IDEMPOTENCY_HEADER, IF_MATCH_HEADER, NOT_MODIFIED, WRITE_ERRORS
+from api.views.developments import ERRORS, IDEMPOTENCY_HEADER, IF_MATCH_HEADER, JSON, NOT_MODIFIED, WRITE_ERRORS
 from events.store import ConcurrencyError, IdempotencyConflictError
 from timeline import selectors, services
 from timeline.taxonomy import RelationType
+
+RELATIONSHIP_WRITE_ERRORS: dict[Any, Any] = {
+    **WRITE_ERRORS,
+    (404, JSON): OpenApiResponse(s.ErrorSerializer, description="No such relationship"),
+    (409, JSON): OpenApiResponse(
+        es.RelationshipConflictSerializer,
+        description="Stale version, or the relationship is retracted already: the body holds the current one",
+    ),
+}
 
 
 class EntityVersionSerializer(serializers.Serializer):
@@ -119,7 +128,7 @@ class RelationshipCitationsView(ApiView):
         summary="Cite a source for a relationship, with its Admiralty grading",
         request=s.CitationCreateSerializer,
         parameters=[IF_MATCH_HEADER, IDEMPOTENCY_HEADER],
-        responses={201: es.RelationshipSerializer, **WRITE_ERRORS},
+        responses={201: es.RelationshipSerializer, **RELATIONSHIP_WRITE_ERRORS},
     )
     def post(self, request: Request, pk: str) -> Response:
         relationship = _relationship_or_404(pk)

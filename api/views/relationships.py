@@ -21,23 +21,14 @@ from api.views.developments import (
     ERRORS,
     IDEMPOTENCY_HEADER,
     IF_MATCH_HEADER,
+    IF_MATCH_REQUIRED,
     JSON,
     REASON_REQUIRED,
-    WRITE_ERRORS,
 )
 from api.views.entities import state_messages
-from api.views.entity_history import RelationshipCorrectSerializer, relationship_conflict
+from api.views.entity_history import RELATIONSHIP_WRITE_ERRORS, RelationshipCorrectSerializer, relationship_conflict
 from events.store import ConcurrencyError, IdempotencyConflictError
 from timeline import selectors, services
-
-RELATIONSHIP_WRITE_ERRORS: dict[Any, Any] = {
-    **WRITE_ERRORS,
-    (404, JSON): OpenApiResponse(s.ErrorSerializer, description="No such relationship"),
-    (409, JSON): OpenApiResponse(
-        es.RelationshipConflictSerializer,
-        description="Stale version, or the relationship is retracted already: the body holds the current one",
-    ),
-}
 
 
 class RelationshipListView(ApiView):
@@ -135,8 +126,12 @@ class RelationshipDetailView(ApiView):
     @extend_schema(
         summary="Correct a relationship's type, date or note (needs the version you read; the old one stays)",
         request=RelationshipCorrectSerializer,
-        parameters=[IF_MATCH_HEADER, IDEMPOTENCY_HEADER],
-        responses={200: es.RelationshipSerializer, **WRITE_ERRORS},
+        parameters=[IF_MATCH_REQUIRED, IDEMPOTENCY_HEADER],
+        responses={
+            200: es.RelationshipSerializer,
+            **RELATIONSHIP_WRITE_ERRORS,
+            (428, JSON): OpenApiResponse(s.ErrorSerializer, description="No version sent"),
+        },
     )
     def patch(self, request: Request, pk: str) -> Response:
         relationship = self._current(pk)
