@@ -81,6 +81,8 @@ def map_case(context: Any, case: Any) -> Any:
         query.pop("cursor", None)  # cursors are the server's own signed tokens, not made up
         if query.get("ordering") == "relevance" and not query.get("q"):
             query["q"] = "DeepSeek"  # relevance ranks the matches of q: without q it is a 400 no schema can show
+        if query.get("lanes") == "entity" and not query.get("entity"):
+            query["entity"] = ENTITY  # a lane per entity compared: with none named it is a 400 no schema can show
         if "from" in query and "to" in query:
             query["to"] = query["from"]  # 'to' before 'from' is a 400 that no single parameter's schema shows
     body = case.body
@@ -95,6 +97,8 @@ def _make_body_real(method: str, path: str, body: dict[str, Any]) -> None:
     """A body the schema allows that names things that exist and changes something (a no-op revision is a 400)."""
     if method == "PATCH" and path == "/api/developments/{id}/":
         body["summary"] = f"Revised by the contract run {uuid.uuid4()}."
+    elif method == "PATCH" and path == "/api/relationships/{id}/":
+        body["note"] = f"Corrected by the contract run {uuid.uuid4()}."
     elif method == "PATCH" and path == "/api/entities/{id}/":
         body["description"] = f"Revised by the contract run {uuid.uuid4()}."
     elif method == "POST" and path == "/api/entities/":
