@@ -11,7 +11,7 @@ from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -185,6 +185,16 @@ ATOM_RESPONSES: dict[Any, Any] = {
 }
 
 
+# The feed routes fix the format: a ?format= naming another one is refused, not silently answered as Atom.
+FEED_FORMAT = OpenApiParameter("format", str, enum=["atom"], description="Atom only, at this address")
+
+
+def refuse_other_feed_format(request: Request) -> None:
+    asked = request.query_params.getlist("format")
+    if asked and asked != ["atom"]:
+        raise exceptions.ValidationError({"format": ["This address serves Atom only: format=atom or none."]})
+
+
 class DevelopmentFeedView(TimelineReadMixin):
     """/api/developments/feed/: the list as Atom at a URL of its own (the route fixes the format), for feed
     readers that are given a feed's address rather than a format."""
@@ -192,9 +202,11 @@ class DevelopmentFeedView(TimelineReadMixin):
     @extend_schema(
         operation_id="developments_feed",
         summary="Developments as an Atom feed, latest changes first (the same filters as the list)",
+        parameters=[FEED_FORMAT],
         responses=ATOM_RESPONSES,
     )
     def get(self, request: Request, format: str = "atom") -> Response:
+        refuse_other_feed_format(request)
         return self.page()
 
 

@@ -13,7 +13,15 @@ from rest_framework.response import Response
 from api import serializers as s
 from api.filters import TimelineFilterSet
 from api.views.base import ApiView
-from api.views.developments import ATOM_RESPONSES, ERRORS, NOT_MODIFIED, TimelineReadMixin, format_responses
+from api.views.developments import (
+    ATOM_RESPONSES,
+    ERRORS,
+    FEED_FORMAT,
+    NOT_MODIFIED,
+    TimelineReadMixin,
+    format_responses,
+    refuse_other_feed_format,
+)
 from timeline import selectors
 from timeline.models import NamedTimeline
 
@@ -65,7 +73,9 @@ class TimelineFeedView(TimelineDetailView):
     @extend_schema(
         operation_id="timelines_feed",
         summary="A named timeline as an Atom feed, latest changes first (the same filters as the timeline)",
+        parameters=[FEED_FORMAT],
         responses={**ATOM_RESPONSES, (404, "application/json"): s.ErrorSerializer},
     )
     def get(self, request: Request, slug: str, format: str = "atom") -> Response:
+        refuse_other_feed_format(request)
         return super().get(request, slug)

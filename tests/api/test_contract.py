@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from openapi_spec_validator import validate
 
 from bench.contract import NAMED_TIMELINE, ContractServer, contract_server, schemathesis_command, schemathesis_env
@@ -200,3 +201,14 @@ def test_the_schema_states_the_constraints_the_service_enforces(anon: Any) -> No
     assert {link["operationId"] for link in links.values()} >= {"developments_partial_update", "developments_destroy"}
     csv = paths["/api/developments/"]["get"]["responses"]["200"]["content"]["text/csv"]
     assert csv["schema"]["pattern"].startswith("^id,date,display_date,")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api/developments/feed/", "/api/timelines/deepseek-development/feed/"])
+def test_a_feed_address_refuses_another_format_instead_of_answering_atom(anon: Any, path: str) -> None:
+    if "timelines" in path:
+        call_command("load_deepseek_timeline", verbosity=0)
+    refused = anon.get(path, {"format": "csv"})
+    assert refused.status_code == 400 and "format" in refused.json()
+    assert anon.get(path, {"format": "atom"}).status_code == 200
+    assert anon.get(path).status_code == 200
