@@ -101,14 +101,7 @@ class RelationshipDetailView(ApiView):
                 request_hash=self.request_hash,
             )
         except ConcurrencyError as error:
-            return Response(
-                {
-                    "detail": f"The relationship is at version {error.actual}, not {error.expected}.",
-                    "current_version": error.actual,
-                    "current": es.relationship_row(self._current(pk), base_url=self.base_url()),
-                },
-                status=status.HTTP_409_CONFLICT,
-            )
+            return relationship_conflict(self, pk, error)
         except DjangoValidationError as error:
             if state_messages(error) is None:
                 raise
