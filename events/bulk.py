@@ -74,6 +74,12 @@ def insert_rows(model: type[Row], rows: Iterable[Row]) -> None:
     values = [_copy_value(field) for field in fields]
     columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
     table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+    # The driver's own cursor bypasses Django's error translation: wrap it, so that a dropped connection is
+    # django.db's OperationalError (a 503 and a connection Django knows to replace), not a bare psycopg error.
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row([value(row) for value in values])
