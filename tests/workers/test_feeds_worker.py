@@ -22,6 +22,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
+from config.celery import QUEUES
 from config.celery import app as project_app
 from sources.flagging.defaults import seed_watchlist
 from sources.flagging.learned import Example
@@ -285,12 +286,17 @@ def test_two_workers_score_with_the_same_model_version_from_the_database(
     server.routes["/b"] = _slow(rss(ITEMS[1]), 0.8)
     sources = [source_add(url=server.url(path), name=path) for path in ("/a", "/b")]
     logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
-    # One task at a time each (solo pool, acks_late, prefetch 1): the two polls go to the two workers.
-    workers = [_start_worker(log, pool="solo", extra_args=("--prefetch-multiplier=1",)) for log in logs]
+    # Each worker also listens on a queue of its own, and each poll is sent to one of them: two workers sharing one
+    # queue may both take from it, but nothing stops one of them from taking both polls (CI saw it happen).
+    queues = [f"feeds-test-{n}-{time.time_ns()}" for n in range(2)]
+    workers = [
+        _start_worker(log, pool="solo", extra_args=("--prefetch-multiplier=1", "-Q", ",".join((*QUEUES, queue))))
+        for log, queue in zip(logs, queues, strict=True)
+    ]
     try:
         time.sleep(3)  # both workers connected before the polls are sent
-        for source in sources:
-            broker.send_task("workers.feeds.poll_source", args=[source.pk])
+        for source, queue in zip(sources, queues, strict=True):
+            broker.send_task("workers.feeds.poll_source", args=[source.pk], queue=queue)
         _wait_for(lambda: not Source.objects.filter(last_success_at__isnull=True).exists(), 90, "both polls", logs[0])
         for log in logs:
             assert "poll_source" in log.read_text(errors="replace").split("ready.", 1)[-1], "each worker polled"
