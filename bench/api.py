@@ -28,6 +28,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -129,6 +130,77 @@ def _placeholder_log(last_position: int) -> None:
         cursor.execute("ANALYZE events_storedevent")
 
 
+@dataclass(frozen=True)
+class SyntheticDatabase:
+    """A read benchmark's database, ready to measure: created (or reused), migrated, filled by bench.synthetic."""
+
+    dsn: str
+    reused: bool
+    store: Any  # bench.synthetic's store, imported only once Django is set up
+    generation_s: float
+    load_start: float
+
+
+def _parser(description: str, *, db_name: str, requests: int, warmup: int, output: Path) -> argparse.ArgumentParser:
+    """The options every PostgreSQL read benchmark takes (bench.api, bench.entities), with its own defaults."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--db-name", default=db_name)
+    parser.add_argument("--developments", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=requests)
+    parser.add_argument("--warmup", type=int, default=warmup)
+    parser.add_argument("--keep-db", action="store_true", help="keep (and reuse) the database")
+    parser.add_argument("--output", type=Path, default=output)
+    parser.add_argument("--no-output", action="store_true")
+    return parser
+
+
+def _synthetic_database(args: argparse.Namespace, name: str) -> SyntheticDatabase | None:
+    """Create (or, with --keep-db, reuse) the database, set Django up on it as a deployment runs, migrate it and
+    fill it with --developments synthetic developments. None, said on stderr, when --server is not PostgreSQL."""
+    if urlsplit(args.server).scheme not in ("postgres", "postgresql"):
+        print(f"{name}: --server must be a postgres:// URL", file=sys.stderr)
+        return None
+    dsn = f"{args.server.rstrip('/')}/{args.db_name}"
+    reused = _create_database(args.server, args.db_name, reuse=args.keep_db)
+    os.environ["DATABASE_URL"] = dsn
+    os.environ.setdefault("DEBUG", "0")
+    # Persistent connections, as a deployment runs them (and as the raw SQL side has): no connect per request.
+    os.environ.setdefault("DB_CONN_MAX_AGE", "600")
+    os.environ["API_THROTTLE_ANON"] = "100000000/minute"
+    os.environ["API_THROTTLE_USER"] = "100000000/minute"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bench import synthetic
+
+    load_start = os.getloadavg()[0]
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    store = synthetic.existing(args.developments) if reused else None
+    if store is None:
+        synthetic.reset()
+        store = synthetic.generate(developments=args.developments)
+    _placeholder_log(store.window_end)
+    return SyntheticDatabase(dsn, reused, store, time.perf_counter() - started, load_start)
+
+
+def _finish(args: argparse.Namespace, result: dict[str, Any]) -> None:
+    """Write the result (unless --no-output) and drop the database (unless --keep-db)."""
+    if not args.no_output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"wrote {args.output}")
+    if not args.keep_db:
+        from django.db import connections
+
+        connections.close_all()
+        _drop_database(args.server, args.db_name)
+
+
 def _time_api(client: Any, url: str, *, requests: int, warmup: int) -> tuple[dict[str, float], dict[str, Any]]:
     def get() -> Any:
         response = client.get(url)
@@ -156,50 +228,17 @@ def _time_raw(dsn: str, *, requests: int, warmup: int) -> tuple[dict[str, float]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--db-name", default="bench_api")
-    parser.add_argument("--developments", type=int, default=1_000_000)
-    parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--warmup", type=int, default=20)
-    parser.add_argument("--keep-db", action="store_true", help="keep (and reuse) the database")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-    parser.add_argument("--no-output", action="store_true")
+    parser = _parser(__doc__, db_name="bench_api", requests=200, warmup=20, output=DEFAULT_OUTPUT)
     args = parser.parse_args(argv)
-
-    if urlsplit(args.server).scheme not in ("postgres", "postgresql"):
-        print("bench.api: --server must be a postgres:// URL", file=sys.stderr)
+    database = _synthetic_database(args, "bench.api")
+    if database is None:
         return 2
-    dsn = f"{args.server.rstrip('/')}/{args.db_name}"
-    reused = _create_database(args.server, args.db_name, reuse=args.keep_db)
-    os.environ["DATABASE_URL"] = dsn
-    os.environ.setdefault("DEBUG", "0")
-    # Persistent connections, as a deployment runs them (and as the raw SQL side has): no connect per request.
-    os.environ.setdefault("DB_CONN_MAX_AGE", "600")
-    os.environ["API_THROTTLE_ANON"] = "100000000/minute"
-    os.environ["API_THROTTLE_USER"] = "100000000/minute"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
     from django.test import Client
 
-    from bench import synthetic
-
-    load_start = os.getloadavg()[0]
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    store = synthetic.existing(args.developments) if reused else None
-    if store is None:
-        synthetic.reset()
-        store = synthetic.generate(developments=args.developments)
-    _placeholder_log(store.window_end)
-    generation_s = time.perf_counter() - started
     print(
-        f"bench.api: {store.developments:,} synthetic developments in PostgreSQL ({generation_s:.0f} s); read models "
-        "generated directly by SQL (bench/synthetic.py), not through the projectors; the log holds placeholder "
-        "rows for positions only."
+        f"bench.api: {database.store.developments:,} synthetic developments in PostgreSQL "
+        f"({database.generation_s:.0f} s); read models generated directly by SQL (bench/synthetic.py), not through "
+        "the projectors; the log holds placeholder rows for positions only."
     )
 
     # Measure on a fresh connection, as the raw SQL side does: the server process that just counted or generated
@@ -209,12 +248,12 @@ def main(argv: list[str] | None = None) -> int:
 
     connections.close_all()
     client = Client()
-    as_of = store.window_start
+    as_of = database.store.window_start
     current_url = f"/api/developments/?{QUERY}"
     as_of_url = f"{current_url}&as_of={as_of}"
     api, api_page = _time_api(client, current_url, requests=args.requests, warmup=args.warmup)
     past, past_page = _time_api(client, as_of_url, requests=args.requests, warmup=args.warmup)
-    raw, raw_page = _time_raw(dsn, requests=args.requests, warmup=args.warmup)
+    raw, raw_page = _time_raw(database.dsn, requests=args.requests, warmup=args.warmup)
     # A second API round after raw SQL, so drift on a shared machine shows up.
     api_again, _ = _time_api(client, current_url, requests=args.requests, warmup=0)
 
@@ -237,17 +276,17 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
-            "load_1m_start": load_start,
+            "load_1m_start": database.load_start,
             "load_1m_end": os.getloadavg()[0],
         },
         "data": {
-            "developments": store.developments,
-            "entities": store.entities,
-            "log_positions": store.window_end,
+            "developments": database.store.developments,
+            "entities": database.store.entities,
+            "log_positions": database.store.window_end,
             "how": "read models generated in PostgreSQL by bench/synthetic.py (not through projectors); "
             "placeholder log rows for positions",
-            "generation_s": round(generation_s, 1),
-            "reused_database": reused,
+            "generation_s": round(database.generation_s, 1),
+            "reused_database": database.reused,
         },
         "query": QUERY,
         "as_of_position": as_of,
@@ -272,13 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         f"as_of/current: p50 {ratios['as_of_over_current_p50']}x, p95 {ratios['as_of_over_current_p95']}x "
         "(aim <= 1.5x)"
     )
-    if not args.no_output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"wrote {args.output}")
-    if not args.keep_db:
-        connections.close_all()
-        _drop_database(args.server, args.db_name)
+    _finish(args, result)
     return 0
 
 

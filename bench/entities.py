@@ -21,8 +21,6 @@ The two pages alternate in rounds of 10 requests, so drift on a shared machine f
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import platform
 import sys
@@ -30,9 +28,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from bench.api import _create_database, _drop_database, _percentiles, _placeholder_log, _timed
+from bench.api import _finish, _parser, _percentiles, _synthetic_database, _timed
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_OUTPUT = BENCH_DIR / "results" / "entities.json"
@@ -95,50 +92,19 @@ def _queries(client: Any, url: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--db-name", default="bench_entities")
-    parser.add_argument("--developments", type=int, default=1_000_000)
-    parser.add_argument("--requests", type=int, default=100)
-    parser.add_argument("--warmup", type=int, default=10)
-    parser.add_argument("--keep-db", action="store_true", help="keep (and reuse) the database")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
-    parser.add_argument("--no-output", action="store_true")
+    parser = _parser(__doc__, db_name="bench_entities", requests=100, warmup=10, output=DEFAULT_OUTPUT)
     args = parser.parse_args(argv)
-
-    if urlsplit(args.server).scheme not in ("postgres", "postgresql"):
-        print("bench.entities: --server must be a postgres:// URL", file=sys.stderr)
+    database = _synthetic_database(args, "bench.entities")
+    if database is None:
         return 2
-    dsn = f"{args.server.rstrip('/')}/{args.db_name}"
-    reused = _create_database(args.server, args.db_name, reuse=args.keep_db)
-    os.environ["DATABASE_URL"] = dsn
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("DB_CONN_MAX_AGE", "600")
-    os.environ["API_THROTTLE_ANON"] = "100000000/minute"
-    os.environ["API_THROTTLE_USER"] = "100000000/minute"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
     from django.db import connections
     from django.test import Client
 
-    from bench import synthetic
-
-    load_start = os.getloadavg()[0]
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    store = synthetic.existing(args.developments) if reused else None
-    if store is None:
-        synthetic.reset()
-        store = synthetic.generate(developments=args.developments)
-    _placeholder_log(store.window_end)
-    generation_s = time.perf_counter() - started
     graph_s = _build_graph()
     print(
-        f"bench.entities: {store.developments:,} synthetic developments in PostgreSQL ({generation_s:.0f} s; read "
-        "models by SQL, bench/synthetic.py, not through the projectors); the graph through the services "
+        f"bench.entities: {database.store.developments:,} synthetic developments in PostgreSQL "
+        f"({database.generation_s:.0f} s; read models by SQL, bench/synthetic.py, not through the projectors); the "
+        "graph through the services "
         f"({graph_s:.0f} s): {SUPPLIERS} relationships of {HUB}, {SUPPLIERS} more to {SECOND_TIER} second-tier "
         "entities."
     )
@@ -171,17 +137,17 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
-            "load_1m_start": load_start,
+            "load_1m_start": database.load_start,
             "load_1m_end": os.getloadavg()[0],
         },
         "data": {
-            "developments": store.developments,
-            "entities": store.entities,
+            "developments": database.store.developments,
+            "entities": database.store.entities,
             "how": "developments by bench/synthetic.py (SQL, not through the projectors); the graph's entities and "
             "relationships through the services",
-            "generation_s": round(generation_s, 1),
+            "generation_s": round(database.generation_s, 1),
             "graph_s": round(graph_s, 1),
-            "reused_database": reused,
+            "reused_database": database.reused,
         },
         "graph": {**graph_stats, "url": GRAPH_URL, "nodes": len(graph["nodes"]), "edges": len(graph["edges"])},
         "entity_page": {**entity_page, "url": ENTITY_PAGE_URL, "rows": len(entity_rows)},
@@ -190,13 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         "ratios": ratios,
         "aims": {"graph_p95_ms": 100, "entity_over_filter": 1.5},
     }
-    if not args.no_output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"wrote {args.output}")
-    if not args.keep_db:
-        connections.close_all()
-        _drop_database(args.server, args.db_name)
+    _finish(args, result)
     return 0
 
 

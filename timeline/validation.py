@@ -150,6 +150,12 @@ def clean_citation(fields: Mapping[str, Any], errors: dict[str, list[str]], pref
     return citation
 
 
+def clean_new_citation(citation: Mapping[str, Any], event_id: uuid.UUID, errors: dict[str, list[str]]) -> CitationData:
+    """A citation a command adds to a development or a relationship. Without an id of its own it takes one
+    derived from the command's event id, so a retried command adds the same citation, never a second."""
+    return clean_citation({**citation, "id": citation.get("id") or uuid.uuid5(event_id, "citation")}, errors)
+
+
 def prior_event(
     event_id: uuid.UUID | None, request_hash: str, *, stream_ok: Callable[[str], bool] = lambda _: True
 ) -> StoredEvent | None:

@@ -55,7 +55,9 @@ class SavedSearchSerializer(serializers.Serializer):
     filters = serializers.DictField()
     channel = serializers.CharField()
     webhook_url = serializers.CharField()
-    webhook_secret = serializers.CharField(required=False, help_text="Only in the answer that created it.")
+    webhook_secret = serializers.CharField(
+        required=False, help_text="Only in the answer that created, first gave (a change to a webhook) or rotated it."
+    )
     webhook_disabled_at = serializers.DateTimeField(allow_null=True)
     active = serializers.BooleanField()
     matches = serializers.CharField(help_text="The matching developments now, in the API.")
@@ -164,7 +166,8 @@ class SavedSearchDetailView(ApiView):
 
     @extend_schema(
         summary="Change a saved search",
-        description="New filters alert from now on, not on the past.",
+        description="New filters alert from now on, not on the past. A search changed into a webhook gets its "
+        "`webhook_secret` in this answer only.",
         request=SavedSearchWriteSerializer,
         responses={200: SavedSearchSerializer, **OWN_ERRORS},
     )
@@ -172,11 +175,13 @@ class SavedSearchDetailView(ApiView):
         body = SavedSearchWriteSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         search = self.get_search(pk)
+        had_secret = bool(search.webhook_secret)
         try:
             search = alert_services.saved_search_change(search=search, changes=_changes(dict(body.validated_data)))
         except alert_services.SavedSearchError as error:
             raise exceptions.ValidationError(error.errors) from error
-        return Response(saved_search_row(search, base_url=self.base_url()))
+        # Turned into a webhook: the secret it was just given is shown now, as on creation, or never.
+        return Response(saved_search_row(search, base_url=self.base_url(), with_secret=not had_secret))
 
     @extend_schema(summary="Delete a saved search (and its delivery log)", responses={204: None, **OWN_ERRORS})
     def delete(self, request: Request, pk: str) -> Response:

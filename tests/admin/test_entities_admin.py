@@ -80,3 +80,16 @@ def test_an_entity_history_lists_every_event(analyst: Client, smic: Entity) -> N
         (2, "EntityRevised", "colleague"),
     ]
     assert "HQ" in response.content.decode()
+
+
+def test_an_unchanged_form_or_a_refused_value_saves_nothing_and_says_why(analyst: Client, smic: Entity) -> None:
+    data = form_data(analyst.get(change_url(smic)), "stream_form")
+    unchanged = analyst.post(change_url(smic), {**data, "reason": "no edit"})
+    assert unchanged.status_code == 200
+    assert "Nothing to save" in str(unchanged.context["form"].non_field_errors())
+    # The form takes two characters; the service wants two letters, and its refusal stands by the field.
+    refused = analyst.post(change_url(smic), {**data, "country": "c1", "reason": "typo"})
+    assert refused.status_code == 200
+    assert "two-letter" in str(refused.context["form"].errors["country"])
+    assert refused.context["form"]["country"].value() == "c1"
+    assert len(events_of(smic)) == 1

@@ -79,3 +79,15 @@ def test_a_stale_correction_keeps_the_input_and_the_history_lists_it(analyst: Cl
         (2, "RelationshipCorrected"),
         (3, "RelationshipCorrected"),
     ]
+
+
+def test_an_unchanged_correction_or_a_refused_date_saves_nothing_and_says_why(analyst: Client, actors: None) -> None:
+    relationship = services.relationship_record(source="hisilicon", relation="subsidiary_of", target="huawei")
+    data = form_data(analyst.get(change_url(relationship)), "stream_form")
+    unchanged = analyst.post(change_url(relationship), {**data, "reason": "no edit"})
+    assert unchanged.status_code == 200
+    assert "Nothing to save" in str(unchanged.context["form"].non_field_errors())
+    refused = analyst.post(change_url(relationship), {**data, "date": "the autumn", "reason": "vague"})
+    assert refused.status_code == 200 and refused.context["form"].errors["date"]
+    assert refused.context["form"]["date"].value() == "the autumn"
+    assert len(events_of(relationship)) == 1

@@ -92,6 +92,19 @@ def test_rotating_the_secret_shows_the_new_one_once(settings: Any) -> None:
     assert rotated["webhook_secret"].startswith("whsec_") and rotated["webhook_secret"] != created["webhook_secret"]
 
 
+def test_a_search_turned_into_a_webhook_shows_its_first_secret_in_that_answer_only(settings: Any) -> None:
+    settings.ALERTS_ALLOW_LOOPBACK = True
+    olga = client_for("olga")
+    created = olga.post("/api/saved-searches/", {"name": "x", "channel": "email"}, format="json").json()
+    assert "webhook_secret" not in created
+    url = f"/api/saved-searches/{created['id']}/"
+    hooked = olga.patch(url, {"channel": "webhook", "webhook_url": "http://127.0.0.1:9/hook"}, format="json").json()
+    stored = SavedSearch.objects.get(pk=created["id"]).webhook_secret
+    assert stored.startswith("whsec_") and hooked["webhook_secret"] == stored
+    assert "webhook_secret" not in olga.patch(url, {"name": "y"}, format="json").json()
+    assert SavedSearch.objects.get(pk=created["id"]).webhook_secret == stored
+
+
 def test_a_name_over_the_schemas_max_length_is_a_400_even_when_padded_with_whitespace() -> None:
     """The schema's maxLength counts the text as sent; trimming it first would accept what the schema refuses."""
     olga = client_for("olga")

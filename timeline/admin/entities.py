@@ -12,12 +12,11 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from events.store import ConcurrencyError
 from timeline import selectors, services
 from timeline.admin.common import actor_of, add_service_errors, new_token, page_context
 from timeline.admin.entity_forms import EntityChangeForm
 from timeline.admin.forms import EntityForm
-from timeline.admin.streams import keep_input_after_conflict, version_rows
+from timeline.admin.streams import save_from_loaded_version, version_rows
 from timeline.models import Entity, EntityAlias
 from timeline.selectors import normalize_name
 
@@ -59,41 +58,26 @@ class EntityAdmin(admin.ModelAdmin):
         if request.method == "POST":
             if not can_change:
                 raise PermissionDenied
-            form = EntityChangeForm(request.POST)
-            if form.is_valid():
-                loaded = form.cleaned_data["version"]
-                versions = selectors.entity_history(entity.pk)
-                # Compared with what the analyst loaded, so that only their own edits count as changes.
-                base = next((v.state for v in versions if v.version == loaded), state)
-                changes = form.changes(base)
-                try:
-                    if not changes:
-                        raise ValidationError({"__all__": ["Nothing to save: every value equals the one you loaded."]})
-                    services.entity_revise(
-                        entity_id=entity.pk,
-                        changes=changes,
-                        expected_version=loaded,
-                        actor=actor_of(request),
-                        reason=form.cleaned_data["reason"],
-                        event_id=form.cleaned_data["token"],
-                    )
-                except ConcurrencyError:
-                    newer = [v for v in selectors.entity_history(entity.pk) if v.version > loaded]
-                    form = keep_input_after_conflict(
-                        request,
-                        EntityChangeForm,
-                        "entity",
-                        loaded,
-                        newer,
-                        loaded_values=EntityChangeForm.initial_from(base),
-                        current_values=EntityChangeForm.initial_from(newer[-1].state if newer else base),
-                    )
-                    conflict = version_rows(newer)
-                except ValidationError as error:
-                    add_service_errors(error, {"": form})
-                else:
-                    messages.success(request, f"Saved {entity.pk}: the change is on the record.")
-                    return HttpResponseRedirect(reverse("admin:timeline_entity_change", args=[entity.pk]))
+            outcome = save_from_loaded_version(
+                request,
+                EntityChangeForm,
+                "entity",
+                history=lambda: selectors.entity_history(entity.pk),
+                current_state=state,
+                values=EntityChangeForm.initial_from,
+                save=lambda form, changes, loaded: services.entity_revise(
+                    entity_id=entity.pk,
+                    changes=changes,
+                    expected_version=loaded,
+                    actor=actor_of(request),
+                    reason=form.cleaned_data["reason"],
+                    event_id=form.cleaned_data["token"],
+                ),
+            )
+            if outcome.saved:
+                messages.success(request, f"Saved {entity.pk}: the change is on the record.")
+                return HttpResponseRedirect(reverse("admin:timeline_entity_change", args=[entity.pk]))
+            form, conflict = outcome.form, outcome.conflict
         else:
             form = EntityChangeForm(
                 initial={**EntityChangeForm.initial_from(state), "version": entity.version, "token": new_token()}

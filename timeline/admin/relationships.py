@@ -12,11 +12,10 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from events.store import ConcurrencyError
 from timeline import selectors, services
 from timeline.admin.common import actor_of, add_service_errors, new_token, page_context
 from timeline.admin.entity_forms import RelationshipAddForm, RelationshipCorrectForm
-from timeline.admin.streams import keep_input_after_conflict, version_rows
+from timeline.admin.streams import save_from_loaded_version, version_rows
 from timeline.models import Relationship
 
 
@@ -79,40 +78,26 @@ class RelationshipAdmin(admin.ModelAdmin):
         if request.method == "POST":
             if not can_change:
                 raise PermissionDenied
-            form = RelationshipCorrectForm(request.POST)
-            if form.is_valid():
-                loaded = form.cleaned_data["version"]
-                versions = selectors.relationship_history(str(relationship.pk))
-                base = next((v.state for v in versions if v.version == loaded), relationship.snapshot)
-                changes = form.changes(dict(base))
-                try:
-                    if not changes:
-                        raise ValidationError({"__all__": ["Nothing to save: every value equals the one you loaded."]})
-                    services.relationship_correct(
-                        relationship_id=relationship.pk,
-                        changes=changes,
-                        expected_version=loaded,
-                        actor=actor_of(request),
-                        reason=form.cleaned_data["reason"],
-                        event_id=form.cleaned_data["token"],
-                    )
-                except ConcurrencyError:
-                    newer = [v for v in versions if v.version > loaded]
-                    form = keep_input_after_conflict(
-                        request,
-                        RelationshipCorrectForm,
-                        "relationship",
-                        loaded,
-                        newer,
-                        loaded_values=_values(base),
-                        current_values=_values(newer[-1].state if newer else base),
-                    )
-                    conflict = version_rows(newer)
-                except ValidationError as error:
-                    add_service_errors(error, {"": form})
-                else:
-                    messages.success(request, "Corrected: the change is on the record.")
-                    return HttpResponseRedirect(self._change_url(relationship))
+            outcome = save_from_loaded_version(
+                request,
+                RelationshipCorrectForm,
+                "relationship",
+                history=lambda: selectors.relationship_history(str(relationship.pk)),
+                current_state=relationship.snapshot,
+                values=_values,
+                save=lambda form, changes, loaded: services.relationship_correct(
+                    relationship_id=relationship.pk,
+                    changes=changes,
+                    expected_version=loaded,
+                    actor=actor_of(request),
+                    reason=form.cleaned_data["reason"],
+                    event_id=form.cleaned_data["token"],
+                ),
+            )
+            if outcome.saved:
+                messages.success(request, "Corrected: the change is on the record.")
+                return HttpResponseRedirect(self._change_url(relationship))
+            form, conflict = outcome.form, outcome.conflict
         else:
             form = RelationshipCorrectForm(
                 initial={**_values(relationship.snapshot), "version": relationship.version, "token": new_token()}

@@ -1,16 +1,22 @@
-"""What the entity and relationship admin pages share: their versions for a template, and the answer to a save
-made against a version someone else has moved past (the form keeps what was typed; a message names the change)."""
+"""What the entity and relationship admin pages share: their versions for a template, the save of a change form
+against the version it was loaded at, and the answer to a save made against a version someone else has moved past
+(the form keeps what was typed; a message names the change)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from timeline.admin.common import new_token
+from events.store import ConcurrencyError
+from timeline.admin.common import add_service_errors, new_token
+from timeline.admin.entity_forms import EntityChangeForm, RelationshipCorrectForm
 
 # State keys not worth a line in a version's summary.
 _HIDDEN = {"id", "merged_into"}
@@ -82,3 +88,58 @@ def keep_input_after_conflict(
     form = form_class(data)
     form.is_valid()
     return form
+
+
+ChangeFormT = TypeVar("ChangeFormT", EntityChangeForm, RelationshipCorrectForm)
+
+
+@dataclass
+class VersionedSave(Generic[ChangeFormT]):
+    """A change form's POST: saved, or the form to show again (with the versions a conflict found)."""
+
+    form: ChangeFormT
+    saved: bool = False
+    conflict: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+
+def save_from_loaded_version(
+    request: HttpRequest,
+    form_class: type[ChangeFormT],
+    noun: str,
+    *,
+    history: Callable[[], Sequence[Any]],
+    current_state: Mapping[str, Any],
+    values: Callable[[Any], Mapping[str, Any]],
+    save: Callable[[ChangeFormT, dict[str, Any], int], object],
+) -> VersionedSave[ChangeFormT]:
+    """Save the posted form through `save(form, changes, loaded version)`. The changes are the analyst's edits
+    against the version they loaded (`history()`'s, or `current_state`); a save that a newer version refuses
+    keeps the input (keep_input_after_conflict) and lists what came since; a service's refusal goes to its
+    field. `values` shows a state as the form's fields."""
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return VersionedSave(form)
+    loaded = form.cleaned_data["version"]
+    # Compared with what the analyst loaded, so that only their own edits count as changes.
+    base: Any = next((v.state for v in history() if v.version == loaded), current_state)
+    changes = form.changes(base)
+    try:
+        if not changes:
+            raise ValidationError({"__all__": ["Nothing to save: every value equals the one you loaded."]})
+        save(form, changes, loaded)
+    except ConcurrencyError:
+        newer = [v for v in history() if v.version > loaded]
+        kept = keep_input_after_conflict(
+            request,
+            form_class,
+            noun,
+            loaded,
+            newer,
+            loaded_values=values(base),
+            current_values=values(newer[-1].state if newer else base),
+        )
+        return VersionedSave(kept, conflict=version_rows(newer))
+    except ValidationError as error:
+        add_service_errors(error, {"": form})
+        return VersionedSave(form)
+    return VersionedSave(form, saved=True)

@@ -14,6 +14,7 @@ from events.shapes import EventMetadata
 from events.store import NewEvent
 from timeline import domain
 from timeline.models import Citation, Development
+from timeline.services.writing import append_and_read, current_row
 from timeline.shapes import (
     CitationAddedData,
     CitationData,
@@ -32,6 +33,7 @@ from timeline.validation import (
     clean_date,
     clean_entities,
     clean_media,
+    clean_new_citation,
     clean_tags,
     clean_text,
     event_metadata,
@@ -41,10 +43,7 @@ from timeline.validation import (
 
 
 def current_development(development_id: uuid.UUID | str) -> Development:
-    try:
-        return Development.objects.get(pk=development_id)
-    except (Development.DoesNotExist, ValidationError, ValueError) as error:
-        raise ValidationError({"development": [f"no development {development_id}"]}) from error
+    return current_row(Development, development_id)
 
 
 def replay_of(event_id: uuid.UUID | None, request_hash: str = "") -> Development | None:
@@ -64,10 +63,9 @@ def replay_of(event_id: uuid.UUID | None, request_hash: str = "") -> Development
 
 
 def append_development(development_id: str, events: Sequence[NewEvent], expected_version: int | None) -> Development:
-    recorded = store.append(domain.development_stream(development_id), events, expected_version=expected_version)
-    development = Development.objects.get(pk=development_id)
-    development.replayed = all(event.replayed for event in recorded)
-    return development
+    return append_and_read(
+        Development, domain.development_stream(development_id), development_id, events, expected_version
+    )
 
 
 def development_record(
@@ -321,7 +319,7 @@ def citation_add(
         return replayed
     errors: dict[str, list[str]] = {}
     event_id = event_id or uuid.uuid4()
-    cleaned = clean_citation({**citation, "id": citation.get("id") or uuid.uuid5(event_id, "citation")}, errors)
+    cleaned = clean_new_citation(citation, event_id, errors)
     if any(c["id"] == cleaned["id"] for c in development.snapshot["citations"]):
         errors.setdefault("id", []).append("the development already has this citation.")
     elif is_uuid(cleaned["id"]) and Citation.objects.filter(pk=cleaned["id"]).exists():

@@ -13,6 +13,7 @@ from events.store import NewEvent
 from timeline import domain
 from timeline.models import Relationship
 from timeline.selectors import entity_resolve
+from timeline.services.writing import append_and_read, current_row
 from timeline.shapes import (
     RelationshipChanges,
     RelationshipCitedData,
@@ -25,6 +26,7 @@ from timeline.validation import (
     clean_choice,
     clean_citation,
     clean_date,
+    clean_new_citation,
     clean_text,
     event_metadata,
     prior_event,
@@ -120,13 +122,6 @@ def relationship_record(
     return Relationship.objects.get(pk=relationship_id)
 
 
-def _current_relationship(relationship_id: uuid.UUID | str) -> Relationship:
-    try:
-        return Relationship.objects.get(pk=relationship_id)
-    except (Relationship.DoesNotExist, ValidationError, ValueError) as error:
-        raise ValidationError({"relationship": [f"no relationship {relationship_id}"]}) from error
-
-
 def _replayed(relationship: Relationship, event_id: uuid.UUID | None, request_hash: str) -> Relationship | None:
     """The relationship, marked replayed, if this command was already recorded under `event_id` (a retry);
     checked before validation, which a retry would fail (its change is already made)."""
@@ -138,12 +133,8 @@ def _replayed(relationship: Relationship, event_id: uuid.UUID | None, request_ha
 
 
 def _append_relationship(relationship: Relationship, event: NewEvent, expected_version: int | None) -> Relationship:
-    recorded = store.append(
-        domain.relationship_stream(str(relationship.pk)), [event], expected_version=expected_version
-    )
-    fresh = Relationship.objects.get(pk=relationship.pk)
-    fresh.replayed = all(e.replayed for e in recorded)
-    return fresh
+    stream = domain.relationship_stream(str(relationship.pk))
+    return append_and_read(Relationship, stream, str(relationship.pk), [event], expected_version)
 
 
 def relationship_correct(
@@ -157,7 +148,7 @@ def relationship_correct(
     request_hash: str = "",
 ) -> Relationship:
     """Correct a relationship's type, date or note; the earlier version stays in its stream."""
-    relationship = _current_relationship(relationship_id)
+    relationship = current_row(Relationship, relationship_id)
     if (replay := _replayed(relationship, event_id, request_hash)) is not None:
         return replay
     errors: dict[str, list[str]] = {}
@@ -197,12 +188,12 @@ def relationship_cite(
     event_id: uuid.UUID | None = None,
     request_hash: str = "",
 ) -> Relationship:
-    relationship = _current_relationship(relationship_id)
+    relationship = current_row(Relationship, relationship_id)
     if (replay := _replayed(relationship, event_id, request_hash)) is not None:
         return replay
     errors: dict[str, list[str]] = {}
     event_id = event_id or uuid.uuid4()
-    cleaned = clean_citation({**citation, "id": citation.get("id") or uuid.uuid5(event_id, "citation")}, errors)
+    cleaned = clean_new_citation(citation, event_id, errors)
     if any(c["id"] == cleaned["id"] for c in relationship.snapshot["citations"]):
         errors.setdefault("id", []).append("the relationship already has this citation.")
     raise_if(errors)
@@ -225,7 +216,7 @@ def relationship_retract(
     request_hash: str = "",
 ) -> Relationship:
     """Withdraw a relationship: it leaves the entity's page and graph, and stays in the log."""
-    relationship = _current_relationship(relationship_id)
+    relationship = current_row(Relationship, relationship_id)
     if (replay := _replayed(relationship, event_id, request_hash)) is not None:
         return replay
     errors: dict[str, list[str]] = {}

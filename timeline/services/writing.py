@@ -1,0 +1,36 @@
+"""What the development and relationship writes share: the row a command changes, and the row it answers with."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import TypeVar
+
+from django.core.exceptions import ValidationError
+
+from events import store
+from events.store import NewEvent
+from timeline.models import Development, Relationship
+
+Row = TypeVar("Row", Development, Relationship)
+
+
+def current_row(model: type[Row], pk: uuid.UUID | str) -> Row:
+    """The row a command changes. An unknown or malformed id is bad input like any other, keyed by the noun
+    ({"development": ["no development …"]}), not a 500."""
+    try:
+        return model.objects.get(pk=pk)
+    except (model.DoesNotExist, ValidationError, ValueError) as error:
+        noun = model._meta.model_name
+        raise ValidationError({str(noun): [f"no {noun} {pk}"]}) from error
+
+
+def append_and_read(
+    model: type[Row], stream: str, pk: str, events: Sequence[NewEvent], expected_version: int | None
+) -> Row:
+    """Append to the row's stream and answer the row as projected, marked `replayed` when every event was
+    already recorded (a retry), so the API can answer a retry as it answered the first attempt."""
+    recorded = store.append(stream, events, expected_version=expected_version)
+    row = model.objects.get(pk=pk)
+    row.replayed = all(event.replayed for event in recorded)
+    return row
