@@ -975,8 +975,9 @@ def main(argv: list[str] | None = None) -> int:
                 "ours: each append calls events_append_begin (a transaction-level advisory lock, then the last "
                 "position and hash, the stream versions and already stored ids), checks the stream version, "
                 "computes a sha256 hash chain, inserts the events, the head witness and the checkpoint moves in "
-                "one statement and runs three projectors (entities, developments with version history, "
-                "timelines) in the same transaction; service commands also validate and re-read the development",
+                "one statement and runs six projectors (entities, developments with version history, the "
+                "search index, development links, relationships, timelines) in the same transaction; service "
+                "commands also validate and re-read the development",
                 "eventsourcing: PostgresApplicationRecorder only stores: LOCK TABLE ... IN EXCLUSIVE MODE (also "
                 "serialising writers so notification ids follow commit order), NOTIFY, one INSERT ... unnest() "
                 "RETURNING notification_id (bigserial: no gap-free guarantee after a rollback), through psycopg 3 "

@@ -22,9 +22,10 @@ class TimelineConfig(AppConfig):
         domain.register_event_types()
         # Order matters: developments link to entities, so entities are projected first (and reset last).
         registry.register_projector(EntityProjector())
-        registry.register_projector(DevelopmentProjector())
+        developments = DevelopmentProjector()
+        registry.register_projector(developments)
         # The search index reads the history rows the developments projector has just written.
-        registry.register_projector(SearchProjector())
+        registry.register_projector(SearchProjector(developments))
         registry.register_projector(DevelopmentLinkProjector())
         registry.register_projector(RelationshipProjector())
         registry.register_projector(TimelineProjector())

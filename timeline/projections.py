@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import date
 from typing import TypedDict, cast
 
-from events.bulk import delete_all, insert_rows
+from events.bulk import delete_all, insert_rows, insert_values
 from events.store import RecordedEvent
 from timeline import domain
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
@@ -172,7 +173,13 @@ class EntityProjector:
 class DevelopmentProjector:
     name = "developments"
 
+    def __init__(self) -> None:
+        # The history rows the last apply or apply_batch wrote, by the id of the event that made each, as they
+        # are in the database until the next call: the search projector, which runs next, reads them here.
+        self.written: dict[uuid.UUID, DevelopmentVersion] = {}
+
     def apply(self, event: RecordedEvent) -> None:
+        self.written = {}
         if event.event_type not in domain.DEVELOPMENT_EVENTS:
             return
         development_id = event.stream.removeprefix("development-")
@@ -213,6 +220,7 @@ class DevelopmentProjector:
         self._sync_entities(development, before, after)
         version = history_row(event, development_id, before, columns)
         version.save(force_insert=True)
+        self.written = {event.event_id: version}
         DevelopmentVersionEntity.objects.bulk_create(
             DevelopmentVersionEntity(version=version, entity_id=entity_id) for entity_id in after["entities"]
         )
@@ -223,6 +231,7 @@ class DevelopmentProjector:
         States are evolved in memory; only each development's state at the start and at the end of the batch
         is compared to decide which citations and entity links change. Rebuilds and batched appends use it.
         """
+        self.written = {}
         relevant = [event for event in events if event.event_type in domain.DEVELOPMENT_EVENTS]
         if not relevant:
             return
@@ -236,6 +245,7 @@ class DevelopmentProjector:
         start = {development_id: row.snapshot for development_id, row in open_rows.items()}
         state: dict[str, DevelopmentState] = dict(start)
         versions: list[DevelopmentVersion] = []
+        written: dict[uuid.UUID, DevelopmentVersion] = {}
         latest: dict[str, DevelopmentVersion] = {}
         closed: list[DevelopmentVersion] = []
         recorded: dict[str, RecordedEvent] = {}
@@ -254,6 +264,7 @@ class DevelopmentProjector:
                     closed.append(previous)
             version = history_row(event, development_id, before, columns)
             versions.append(version)
+            written[event.event_id] = version
             latest[development_id] = version
             known = {c["id"] for c in before["citations"]} if before else set()
             added_at.update((c["id"], event.position) for c in after["citations"] if c["id"] not in known)
@@ -266,15 +277,13 @@ class DevelopmentProjector:
         if closed:
             DevelopmentVersion.objects.bulk_update(closed, ["valid_to_position", "valid_to_time"], batch_size=1000)
         insert_rows(DevelopmentVersion, versions)
-        insert_rows(
+        insert_values(
             DevelopmentVersionEntity,
-            (
-                DevelopmentVersionEntity(version_id=version.id, entity_id=entity_id)
-                for version in versions
-                for entity_id in version.snapshot["entities"]
-            ),
+            ("version_id", "entity_id"),
+            ((version.id, entity_id) for version in versions for entity_id in version.snapshot["entities"]),
         )
         self._write_citations_and_links(start, state, added_at)
+        self.written = written
 
     @staticmethod
     def _write_developments(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection
@@ -24,10 +24,13 @@ from django.db.models.fields import Field
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils.html import escape
 
-from events.bulk import insert_rows
+from events.bulk import insert_values
 from events.store import RecordedEvent
 from timeline import domain
 from timeline.models import DevelopmentVersion, DevelopmentVersionEntity, EntityAlias, SearchDocument
+
+if TYPE_CHECKING:
+    from timeline.projections import DevelopmentProjector
 
 # Scripts written without spaces between words: a tsvector sees a whole sentence as one word, so terms in them
 # are matched as substrings (pg_trgm on PostgreSQL; the trigram table does so for every term on SQLite).
@@ -375,43 +378,62 @@ def _citation_text(citations: Iterable[Mapping[str, Any]]) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _document(version: DevelopmentVersion, names: dict[str, list[str]]) -> SearchDocument:
+# SearchDocument's columns in the order _document gives their values.
+_DOCUMENT_FIELDS = ("version_id", "development_id", "is_current", "title", "body", "citations", "entities")
+
+
+def _document(version: DevelopmentVersion, names: dict[str, list[str]]) -> tuple[object, ...]:
+    """The values of a history row's search document, in _DOCUMENT_FIELDS order."""
     snapshot = version.snapshot
     entities = [name for entity_id in snapshot.get("entities", []) for name in names.get(entity_id, [])]
-    return SearchDocument(
-        version_id=version.pk,
-        development_id=version.development_id,
-        is_current=version.valid_to_position is None,
-        title=version.title,
-        body=version.summary,
-        citations=_citation_text(snapshot.get("citations", [])),
-        entities="\n".join(dict.fromkeys(entities)),
+    return (
+        version.pk,
+        version.development_id,
+        version.valid_to_position is None,
+        version.title,
+        version.summary,
+        _citation_text(snapshot.get("citations", [])),
+        "\n".join(dict.fromkeys(entities)),
     )
 
 
 class SearchProjector:
-    """The search index: a document per history row, written after the developments projector's rows."""
+    """The search index: a document per history row, written after the developments projector's rows.
+
+    `developments` is that projector: the rows it has just written are taken from it rather than read back.
+    """
 
     name = "search"
+
+    def __init__(self, developments: DevelopmentProjector | None = None) -> None:
+        self._developments = developments
 
     def apply(self, event: RecordedEvent) -> None:
         self.apply_batch([event])
 
     def apply_batch(self, events: Sequence[RecordedEvent]) -> None:
-        positions = [event.position for event in events if event.event_type in domain.DEVELOPMENT_EVENTS]
-        if positions:
-            versions = list(
-                DevelopmentVersion.objects.filter(pk__in=positions).only(
-                    "id", "development_id", "title", "summary", "snapshot", "valid_to_position"
-                )
-            )
+        relevant = [event for event in events if event.event_type in domain.DEVELOPMENT_EVENTS]
+        if relevant:
+            versions = self._versions(relevant)
             names = _entity_texts(e for version in versions for e in version.snapshot.get("entities", []))
             developments = {version.development_id for version in versions}
             SearchDocument.objects.filter(development_id__in=developments, is_current=True).update(is_current=False)
-            insert_rows(SearchDocument, (_document(version, names) for version in versions))
+            insert_values(SearchDocument, _DOCUMENT_FIELDS, (_document(version, names) for version in versions))
         renamed = {str(event.data["id"]) for event in events if event.event_type == domain.ENTITY_REVISED}
         if renamed:
             self._rename(renamed)
+
+    def _versions(self, events: Sequence[RecordedEvent]) -> list[DevelopmentVersion]:
+        """The history rows `events` made: as the developments projector wrote them in this transaction when it
+        holds them all (keyed by event id, which no other event shares), else read from the database."""
+        written = self._developments.written if self._developments is not None else {}
+        if all(event.event_id in written for event in events):
+            return [written[event.event_id] for event in events]
+        return list(
+            DevelopmentVersion.objects.filter(pk__in=[event.position for event in events]).only(
+                "id", "development_id", "title", "summary", "snapshot", "valid_to_position"
+            )
+        )
 
     @staticmethod
     def _rename(entity_ids: set[str]) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from events import store
+from events import registry, store
 from events.maintenance import rebuild_projections
 from tests.timeline.factories import citation, projection_rows, record, register_entities
 from timeline import domain, search, selectors, services
-from timeline.models import Development
+from timeline.models import Development, SearchDocument
 from timeline.selectors import TimelineFilters
 
 pytestmark = pytest.mark.django_db
@@ -146,6 +146,25 @@ def test_the_rebuilt_index_equals_the_live_one_row_for_row(corpus: dict[str, str
     rebuild_projections()
     assert projection_rows() == live
     assert found("FT") == {corpus["yield"]}
+
+
+def test_the_index_reads_back_the_history_rows_the_developments_projector_did_not_just_write(db: None) -> None:
+    """The search projector takes the rows the developments projector has just written from it; for any other
+    event it reads them from the database rather than index what that projector holds."""
+    first = record(title="Fab yields reach 50 percent")
+    record(title="Lithography tools are delivered")  # the developments projector now holds this one's row
+    (event,) = store.read_stream(domain.development_stream(str(first.pk)))
+    SearchDocument.objects.filter(version_id=event.position).delete()
+    searcher = next(p for p in registry.projectors() if p.name == "search")
+
+    searcher.apply(event)
+
+    document = SearchDocument.objects.get(version_id=event.position)
+    assert (document.title, document.development_id, document.is_current) == (
+        "Fab yields reach 50 percent",
+        first.pk,
+        True,
+    )
 
 
 def test_snippets_mark_the_hits_and_escape_the_stored_text(db: None) -> None:
