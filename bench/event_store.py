@@ -237,7 +237,7 @@ def bench_service_commands(n: int) -> tuple[Result, Result, Result]:
             )
             revise_time += time.perf_counter() - start
             revises += 1
-    note = "services: validate, 1 append transaction (advisory lock, hash, 3 projectors), re-read"
+    note = "services: validate, 1 append transaction (advisory lock, hash, 6 projectors), re-read"
     return (
         Result("service commands (record+revise)", n, record_time + revise_time, n, note),
         Result("  of which development_record", records, record_time, records),
