@@ -122,13 +122,14 @@ class KeysetPagination(BasePagination):
         next_url = replace_query_param(request.build_absolute_uri(), "cursor", next_cursor)
         return Page(rows, next_cursor, next_url)
 
-    def paginate_relevance(self, blocks: BlockSource, request: Request, *, page_size: int) -> Page:
+    def paginate_relevance(self, blocks: BlockSource, request: Request, *, page_size: int, head: int) -> Page:
         """ordering=relevance: each block's matches in rank order, block after block (newest written first), a
-        page running on into the next block where one ends. The cursor holds the block's bounds, then the key."""
+        page running on into the next block where one ends. The cursor holds the block's bounds, then the key.
+        The first block starts at the log's `head` that the answer reflects, and so do the pages after it."""
         keys = SORT_KEYS["relevance"]
         fingerprint = filters_fingerprint(request)
         token = request.query_params.get("cursor")
-        high: int | None = None
+        high: int | None = head + 1
         low: int | None = None
         after: list[Any] | None = None
         if token:

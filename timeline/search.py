@@ -50,6 +50,8 @@ _TRIGRAM = 3
 # Shorter terms are not widened to similar entity names: too many names resemble a three-letter word.
 _FUZZY_MIN_LENGTH = 4
 SNIPPET_CHARS = 200
+# A search document's texts, in the order a snippet is looked for in them.
+_SNIPPET_COLUMNS = ("title", "body", "citations", "entities")
 _SQLITE_FTS = "timeline_search_fts"
 # Every RawSQL below is fixed text built from these constants; what a user typed goes only into its params.
 # `{doc}` is the search document's alias (see _OnDocument); the expression is the trigram index's.
@@ -400,8 +402,12 @@ def relevance_block(
         # The block's rows are known: rank them by position, without matching them again.
         positions = _block_positions(rows, query, as_of=as_of, high=top)
         low = positions[-1] if len(positions) == settings.SEARCH_RANK_BLOCK else 0
-        found = _joined(rows, as_of=as_of)[0] if connection.vendor == "postgresql" else rows
-        found = found.filter(**{f"{recency}__in": positions})
+        if connection.vendor == "postgresql":
+            # One array parameter rather than 500 placeholders, each resolved and bound on its own.
+            found, anchor = _joined(rows, as_of=as_of)
+            found = found.filter(_OnDocument(anchor, "{doc}.version_id = ANY(%s)", [positions], BooleanField()))
+        else:
+            found = rows.filter(**{f"{recency}__in": positions})
     else:
         narrow = low > 0 and top - low <= settings.SEARCH_RANK_BLOCK * _MAX_WINDOW_BLOCKS
         found = _matching(rows, query, as_of=as_of, indexed=not narrow, low=low, high=high)
@@ -409,7 +415,9 @@ def relevance_block(
         return found.annotate(search_rank=_sqlite_rank(query, as_of=as_of)), Block(high, low)
     sql, params = _rank_sql(query)
     rank = _OnDocument(F(f"{_JOINED}__version_id"), sql, params, FloatField())
-    return found.annotate(search_rank=rank), Block(high, low)
+    # The joined document's texts come along for the page's snippets, which then need no query of their own.
+    texts = {f"searched_{column}": F(f"{_JOINED}__{column}") for column in _SNIPPET_COLUMNS}
+    return found.annotate(search_rank=rank, **texts), Block(high, low)
 
 
 # --- snippets ---------------------------------------------------------------------------------------------
@@ -441,28 +449,40 @@ def _snippet(text: str, texts: Sequence[str]) -> str | None:
 
 def snippets(query: SearchQuery, rows: Iterable[Any]) -> dict[Any, str]:
     """A highlighted snippet per row (keyed by the row's pk): from its title, summary, citations or entity names,
-    whichever first holds a searched text. Escaped HTML whose only markup is <mark>."""
+    whichever first holds a searched text. Escaped HTML whose only markup is <mark>. From the document's texts
+    the rows carry (relevance_block's), else from their documents, read here."""
     rows = list(rows)
     if not rows:
         return {}
-    as_of = hasattr(rows[0], "valid_from_position")
-    keys = [row.pk for row in rows]
-    documents = (
-        SearchDocument.objects.filter(version_id__in=keys)
-        if as_of
-        else SearchDocument.objects.filter(development_id__in=keys, is_current=True)
-    )
-    texts = query.positive_texts
+    if hasattr(rows[0], "searched_title"):
+        documents = {row.pk: [getattr(row, f"searched_{column}") for column in _SNIPPET_COLUMNS] for row in rows}
+    else:
+        as_of = hasattr(rows[0], "valid_from_position")
+        keys = [row.pk for row in rows]
+        read = (
+            SearchDocument.objects.filter(version_id__in=keys)
+            if as_of
+            else SearchDocument.objects.filter(development_id__in=keys, is_current=True)
+        )
+        documents = {
+            (document.version_id if as_of else document.development_id): [
+                getattr(document, column) for column in _SNIPPET_COLUMNS
+            ]
+            for document in read
+        }
     found: dict[Any, str] = {}
-    for document in documents:
-        key = document.version_id if as_of else document.development_id
-        for text in (document.title, document.body, document.citations, document.entities):
-            if (snippet := _snippet(text.replace("\n", " · "), texts)) is not None:
-                found[key] = snippet
-                break
-        else:
-            found[key] = _snippet_start(document.body or document.title)
+    for key, texts in documents.items():
+        found[key] = _document_snippet(texts, query.positive_texts)
     return found
+
+
+def _document_snippet(texts: Sequence[str], searched: Sequence[str]) -> str:
+    """The first of a document's texts (title, body, citations, entities) that holds a searched text."""
+    for text in texts:
+        if (snippet := _snippet(text.replace("\n", " · "), searched)) is not None:
+            return snippet
+    title, body = texts[0], texts[1]
+    return _snippet_start(body or title)
 
 
 def _snippet_start(text: str) -> str:

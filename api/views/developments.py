@@ -160,7 +160,9 @@ class TimelineReadMixin(ApiView):
         if (unchanged := self.not_modified(validators)) is not None:
             return unchanged
         if ordering == "relevance":
-            page = KeysetPagination().paginate_relevance(filterset.search_block, request, page_size=page_size)
+            page = KeysetPagination().paginate_relevance(
+                filterset.search_block, request, page_size=page_size, head=validators.position
+            )
         else:
             page = KeysetPagination().paginate(queryset, request, ordering=ordering, page_size=page_size)
         names = selectors.entity_names(entity for row in page.rows for entity in row.snapshot["entities"])
