@@ -7,6 +7,7 @@ The FilterSet only parses and validates; `filter_queryset` hands a TimelineFilte
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 import django_filters
@@ -14,8 +15,15 @@ from django import forms
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 
+from timeline import search
 from timeline.dates import FuzzyDate, FuzzyDateError, parse_fuzzy_date
-from timeline.selectors import TimelineFilters, entity_resolve, resolve_as_of, timeline_developments_at
+from timeline.selectors import (
+    TimelineFilters,
+    entity_resolve,
+    resolve_as_of,
+    timeline_developments_at,
+    timeline_search_block,
+)
 from timeline.taxonomy import RELIABILITY, Category, Kind
 
 ORDERING_CHOICES = [
@@ -225,7 +233,20 @@ class TimelineFilterSet(django_filters.FilterSet):
         # as_of was resolved (and checked) once, in timeline_filters. No prefetch: the API's rows read citations
         # and entity ids from each row's snapshot.
         filters = self.timeline_filters()
-        return timeline_developments_at(filters, self.as_of_position, prefetch=False)
+        return timeline_developments_at(filters, self.as_of_position, prefetch=False, searched=self.search_query)
+
+    @cached_property
+    def search_query(self) -> search.SearchQuery | None:
+        """`q` parsed, once a request (parsing looks up the entity names a term resembles)."""
+        text = str(self.form.cleaned_data.get("q") or "")
+        return search.parse(text) if text.strip() else None
+
+    def search_block(self, high: int | None, low: int | None) -> tuple[QuerySet[Any], search.Block]:
+        """One block of ordering=relevance (timeline.search.relevance_block), for KeysetPagination."""
+        searched = self.search_query
+        assert searched is not None, "ordering=relevance is refused without q (TimelineFilterForm.clean)"
+        filters = self.timeline_filters()
+        return timeline_search_block(filters, self.as_of_position, searched, high=high, low=low)
 
     @property
     def sort_order(self) -> str:

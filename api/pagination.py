@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,6 +22,8 @@ from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.utils.urls import replace_query_param
 
+from timeline.search import Block
+
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 _SALT = "api.cursor.v1"
@@ -32,9 +34,13 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "date": ("date_lower", "date_upper", "title", "pk"),
     "recorded": ("recorded_position", "pk"),
     "changed": ("last_position", "pk"),
-    # search_rank is annotated by the selector when q is given, lower first (timeline.search); ties by date.
+    # search_rank is annotated by the selector when q is given, lower first (timeline.search); ties by date. Ranked
+    # a block at a time (paginate_relevance): a relevance cursor also carries its block's bounds.
     "relevance": ("search_rank", "date_lower", "date_upper", "title", "pk"),
 }
+# A block of ordering=relevance from its bounds (high, low), the low one found when None: the search block's rows
+# with their search_rank, and the block (timeline.search.relevance_block).
+BlockSource = Callable[[int | None, int | None], tuple[QuerySet[Any], Block]]
 _DATE_KEYS = {"date_lower", "date_upper"}
 
 
@@ -116,21 +122,58 @@ class KeysetPagination(BasePagination):
         next_url = replace_query_param(request.build_absolute_uri(), "cursor", next_cursor)
         return Page(rows, next_cursor, next_url)
 
+    def paginate_relevance(self, blocks: BlockSource, request: Request, *, page_size: int, head: int) -> Page:
+        """ordering=relevance: each block's matches in rank order, block after block (newest written first), a
+        page running on into the next block where one ends. The cursor holds the block's bounds, then the key.
+        The first block starts at the log's `head` that the answer reflects, and so do the pages after it."""
+        keys = SORT_KEYS["relevance"]
+        fingerprint = filters_fingerprint(request)
+        token = request.query_params.get("cursor")
+        high: int | None = head + 1
+        low: int | None = None
+        after: list[Any] | None = None
+        if token:
+            high, low, *after = self._decode(token, ordering="relevance", fingerprint=fingerprint, keys=keys, extra=2)
+            if not all(isinstance(bound, int | None) for bound in (high, low)):
+                raise ValidationError({"cursor": ["This cursor is not one this API issued (altered or truncated)."]})
+        found: list[tuple[Any, Block]] = []
+        while True:
+            queryset, block = blocks(high, low)
+            queryset = queryset.order_by(*keys)
+            if after is not None:
+                queryset = queryset.filter(_after(keys, after, False))
+            found += [(row, block) for row in queryset[: page_size + 1 - len(found)]]
+            if len(found) > page_size or block.low == 0:
+                break
+            high, low, after = block.low, None, None
+        rows = [row for row, _ in found[:page_size]]
+        if len(found) <= page_size:
+            return Page(rows, None, None)
+        last, block = found[page_size - 1]
+        bounds = [block.high, block.low]
+        payload = {"o": "relevance", "f": fingerprint, "k": bounds + [_plain(getattr(last, key)) for key in keys]}
+        next_cursor = signing.dumps(payload, salt=_SALT, compress=True)
+        next_url = replace_query_param(request.build_absolute_uri(), "cursor", next_cursor)
+        return Page(rows, next_cursor, next_url)
+
     @staticmethod
-    def _decode(token: str, *, ordering: str, fingerprint: str, keys: Sequence[str]) -> list[Any]:
+    def _decode(token: str, *, ordering: str, fingerprint: str, keys: Sequence[str], extra: int = 0) -> list[Any]:
+        """The cursor's values: `extra` leading ones as they are (a relevance block's bounds), then the keys'."""
         try:
             payload = signing.loads(token, salt=_SALT)
         except signing.BadSignature as error:
             raise ValidationError(
                 {"cursor": ["This cursor is not one this API issued (altered or truncated)."]}
             ) from error
-        if not isinstance(payload, dict) or payload.get("o") != ordering or len(payload.get("k") or ()) != len(keys):
+        expected = len(keys) + extra
+        if not isinstance(payload, dict) or payload.get("o") != ordering or len(payload.get("k") or ()) != expected:
             raise ValidationError({"cursor": ["This cursor belongs to another ordering; start from the first page."]})
         if payload.get("f") != fingerprint:
             raise ValidationError({"cursor": ["This cursor belongs to other filters; start from the first page."]})
-        return [
+        values = payload["k"]
+        return values[:extra] + [
             date.fromisoformat(value) if key in _DATE_KEYS else value
-            for key, value in zip(keys, payload["k"], strict=True)
+            for key, value in zip(keys, values[extra:], strict=True)
         ]
 
     # --- what drf-spectacular reads ---

@@ -385,6 +385,10 @@ FEEDS_FLAG_MIN_ACTION = 2.0
 # at least this similar to it (pg_trgm's similarity, 0 to 1), so "Huawai" finds Huawei and "Nvidea" Nvidia.
 # 0.4 lets one or two letters differ in a name of six or more, and keeps short words from matching names.
 SEARCH_NAME_SIMILARITY = float(os.environ.get("SEARCH_NAME_SIMILARITY", "0.4"))
+# ordering=relevance ranks the matches this many at a time, the most recently written first (timeline.search,
+# relevance_block): ranking all 100,000 matches of a common word reads every one of them. A query with no more
+# matches than this is ranked as a whole; 500 is ten default pages.
+SEARCH_RANK_BLOCK = int(os.environ.get("SEARCH_RANK_BLOCK", "500"))
 
 # Django's cap on the body of a form request, and the API's on a JSON body (api/parsers.py): Django's own default
 # (2.5 MB), written out because the API depends on it.

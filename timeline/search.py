@@ -10,6 +10,7 @@ development had then; entity names are always the current ones, as the pages and
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,12 +19,23 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import BooleanField, F, FilteredRelation, FloatField, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.expressions import Expression, OuterRef, RawSQL
 from django.db.models.fields import Field
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils.html import escape
 
+from events import store
 from events.bulk import insert_values
 from events.store import RecordedEvent
 from timeline import domain
@@ -41,6 +53,8 @@ _TRIGRAM = 3
 # Shorter terms are not widened to similar entity names: too many names resemble a three-letter word.
 _FUZZY_MIN_LENGTH = 4
 SNIPPET_CHARS = 200
+# A search document's texts, in the order a snippet is looked for in them.
+_SNIPPET_COLUMNS = ("title", "body", "citations", "entities")
 _SQLITE_FTS = "timeline_search_fts"
 # Every RawSQL below is fixed text built from these constants; what a user typed goes only into its params.
 # `{doc}` is the search document's alias (see _OnDocument); the expression is the trigram index's.
@@ -195,8 +209,12 @@ class _OnDocument(Expression):
         return self.sql.replace("{doc}", alias), tuple(self.params)
 
 
-def _text_matches(text: str, anchor: Any) -> Q:
-    """Where a SearchDocument holds `text` (a word, a phrase or a name), on this backend."""
+def _text_matches(text: str, anchor: Any, *, indexed: bool = True) -> Q:
+    """Where a SearchDocument holds `text` (a word, a phrase or a name), on this backend.
+
+    indexed=False (PostgreSQL) writes the same test so that no index can answer it: for a narrow range of
+    documents read in recency order (relevance_block), where a GIN index would read every match of a common word
+    to intersect them with the range."""
     if connection.vendor == "postgresql":
         if _UNSPACED.search(text):
             sql, params = f"{_PG_TEXT} ILIKE %s", [_like_pattern(text)]
@@ -204,6 +222,7 @@ def _text_matches(text: str, anchor: Any) -> Q:
             quoted = '"' + text.replace('"', "") + '"'
             sql = "{doc}.document @@ (websearch_to_tsquery('english', %s) || websearch_to_tsquery('simple', %s))"
             params = [quoted, quoted]
+        sql = sql if indexed else f"({sql}) IS TRUE"
         return Q(_OnDocument(anchor, sql, params, BooleanField()))
     if len(text) >= _TRIGRAM:
         fts = f"SELECT rowid FROM {_SQLITE_FTS} WHERE {_SQLITE_FTS} MATCH %s"
@@ -214,14 +233,14 @@ def _text_matches(text: str, anchor: Any) -> Q:
     return Q(RawSQL(f"({sql})", [pattern] * len(columns), output_field=BooleanField()))  # noqa: S611
 
 
-def _term_matches(term: Term, anchor: Any) -> Q:
-    found = _text_matches(term.text, anchor)
+def _term_matches(term: Term, anchor: Any, *, indexed: bool) -> Q:
+    found = _text_matches(term.text, anchor, indexed=indexed)
     for name in term.similar:
-        found |= _text_matches(name, anchor)
+        found |= _text_matches(name, anchor, indexed=indexed)
     return ~found if term.negated else found
 
 
-def document_matches(query: SearchQuery, anchor: Any = None) -> Q:
+def document_matches(query: SearchQuery, anchor: Any = None, *, indexed: bool = True) -> Q:
     """The SearchDocuments the query finds; on PostgreSQL, `anchor` names the document (default: the row's own,
     in a query on SearchDocument)."""
     anchor = F("version_id") if anchor is None else anchor
@@ -229,7 +248,7 @@ def document_matches(query: SearchQuery, anchor: Any = None) -> Q:
     for clause in query.clauses:
         either = Q()
         for term in clause:
-            either |= _term_matches(term, anchor)
+            either |= _term_matches(term, anchor, indexed=indexed)
         matches &= either
     return matches
 
@@ -278,27 +297,130 @@ def _sqlite_rank(query: SearchQuery, *, as_of: bool) -> Subquery:
     return Subquery(ranked, output_field=FloatField())
 
 
-def ranked_matches(rows: QuerySet[Any], query: SearchQuery, *, as_of: bool) -> QuerySet[Any]:
-    """The rows (developments, or history rows when `as_of`) the query finds, each annotated with its relevance
-    as `search_rank` (lower first), what ordering=relevance sorts by.
-
-    PostgreSQL joins each row to its search document once and both matches and ranks on that joined row, so a
-    broad query reads each matching document once and sorts (top-k, under a LIMIT) by ts_rank, rather than
-    ranking every match again in a subquery of its own."""
-    if connection.vendor != "postgresql":
-        found = rows.filter(search_filter(query, as_of=as_of))
-        ranked: QuerySet[Any] = found.annotate(search_rank=_sqlite_rank(query, as_of=as_of))
-        return ranked
+def _joined(rows: QuerySet[Any], *, as_of: bool) -> tuple[QuerySet[Any], Any]:
+    """PostgreSQL: the rows each joined to their search document (the current one, or the history row's own)."""
     if as_of:
         joined = FilteredRelation("search_document")
     else:
         joined = FilteredRelation("search_documents", condition=Q(search_documents__is_current=True))
-    rows = rows.alias(**{_JOINED: joined})
-    anchor = F(f"{_JOINED}__version_id")
+    return rows.alias(**{_JOINED: joined}), F(f"{_JOINED}__version_id")
+
+
+def ranked_matches(rows: QuerySet[Any], query: SearchQuery, *, as_of: bool) -> QuerySet[Any]:
+    """The rows (developments, or history rows when `as_of`) the query finds, each annotated with its relevance
+    as `search_rank` (lower first).
+
+    Every match, ranked: what the pages and the other orderings list. ordering=relevance pages through
+    relevance_block instead, which ranks a bounded set at a time.
+
+    PostgreSQL joins each row to its search document once and both matches and ranks on that joined row, so a
+    broad query reads each matching document once, rather than ranking every match again in a subquery of its
+    own."""
+    if connection.vendor != "postgresql":
+        found = rows.filter(search_filter(query, as_of=as_of))
+        ranked: QuerySet[Any] = found.annotate(search_rank=_sqlite_rank(query, as_of=as_of))
+        return ranked
+    rows, anchor = _joined(rows, as_of=as_of)
     sql, params = _rank_sql(query)
     matched: QuerySet[Any] = rows.filter(document_matches(query, anchor))
     ranked = matched.annotate(search_rank=_OnDocument(anchor, sql, params, FloatField()))
     return ranked
+
+
+# --- relevance in blocks ----------------------------------------------------------------------------------
+#
+# Ranking every match of a common word means reading every matching document (100,000 of a million for a word
+# in a tenth of them), which no index avoids without an extension that orders a GIN index's matches (RUM). So
+# ordering=relevance ranks the matches a block at a time: the SEARCH_RANK_BLOCK matches most recently written
+# (their version's log position, newest first), ordered by ts_rank (bm25 on SQLite), then the next block, and so
+# on. A query with no more matches than a block is ranked exactly as a whole. A block is found by reading the
+# documents newest first in windows of log positions, each bounded, sized from the density of matches so far;
+# where matches are too sparse for that to pay, by the full-text index over everything older.
+
+# The first window, in blocks' worth of log positions: a word in one document in eight fills it.
+_FIRST_WINDOW_BLOCKS = 8
+# No window reads more log positions than this many blocks' worth; sparser matches go through the index.
+_MAX_WINDOW_BLOCKS = 40
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of ordering=relevance: the matches whose version lies in positions [low, high) (high None: no
+    upper bound). low 0: the last block, holding every older match."""
+
+    high: int | None
+    low: int
+
+
+def _recency(rows: QuerySet[Any], *, as_of: bool) -> str:
+    """The field holding the log position of each row's document (its version): what blocks are cut by."""
+    if connection.vendor == "postgresql":
+        return f"{_JOINED}__version_id"
+    return "pk" if as_of else "last_position"
+
+
+def _matching(
+    rows: QuerySet[Any], query: SearchQuery, *, as_of: bool, indexed: bool, low: int, high: int | None
+) -> QuerySet[Any]:
+    """The rows the query finds among the matches written in [low, high) (high None: no upper bound)."""
+    recency = _recency(rows, as_of=as_of)
+    bounds = {f"{recency}__gte": low, **({f"{recency}__lt": high} if high is not None else {})}
+    if connection.vendor != "postgresql":
+        return rows.filter(search_filter(query, as_of=as_of), **bounds)
+    joined, anchor = _joined(rows, as_of=as_of)
+    # One filter() call: conditions on a joined relation in separate calls would each join it again.
+    return joined.filter(document_matches(query, anchor, indexed=indexed), **bounds)
+
+
+def _block_positions(rows: QuerySet[Any], query: SearchQuery, *, as_of: bool, high: int) -> list[int]:
+    """The log positions of the SEARCH_RANK_BLOCK matches written last below `high`, newest first (fewer: all)."""
+    size = settings.SEARCH_RANK_BLOCK
+    recency = _recency(rows, as_of=as_of)
+    top, window = high, size * _FIRST_WINDOW_BLOCKS
+    positions: list[int] = []
+    while True:
+        bottom = max(top - window, 0)
+        # A bounded window is read newest first without the full-text index; the rest of the log through it.
+        narrow = bottom > 0
+        found = _matching(rows, query, as_of=as_of, indexed=not narrow, low=bottom, high=top)
+        order = F(recency).desc() if narrow else ExpressionWrapper(F(recency) + 0, IntegerField()).desc()
+        positions += found.order_by(order).values_list(recency, flat=True)[: size - len(positions)]
+        if len(positions) == size or not narrow:
+            return positions
+        need = size - len(positions)
+        # Where the matches so far say the rest lies, with a margin; no further than the cap.
+        expected = need * (high - bottom) / len(positions) * 1.5 if positions else math.inf
+        window = max(int(expected), size) if expected <= size * _MAX_WINDOW_BLOCKS else top
+        top = bottom
+
+
+def relevance_block(
+    rows: QuerySet[Any], query: SearchQuery, *, as_of: bool, high: int | None, low: int | None = None
+) -> tuple[QuerySet[Any], Block]:
+    """The matches of one block of ordering=relevance (see above), each annotated with `search_rank` (lower
+    first), and the block's bounds; `low` known (from a cursor) skips finding it again."""
+    recency = _recency(rows, as_of=as_of)
+    top = high if high is not None else store.last_position() + 1
+    if low is None:
+        # The block's rows are known: rank them by position, without matching them again.
+        positions = _block_positions(rows, query, as_of=as_of, high=top)
+        low = positions[-1] if len(positions) == settings.SEARCH_RANK_BLOCK else 0
+        if connection.vendor == "postgresql":
+            # One array parameter rather than 500 placeholders, each resolved and bound on its own.
+            found, anchor = _joined(rows, as_of=as_of)
+            found = found.filter(_OnDocument(anchor, "{doc}.version_id = ANY(%s)", [positions], BooleanField()))
+        else:
+            found = rows.filter(**{f"{recency}__in": positions})
+    else:
+        narrow = low > 0 and top - low <= settings.SEARCH_RANK_BLOCK * _MAX_WINDOW_BLOCKS
+        found = _matching(rows, query, as_of=as_of, indexed=not narrow, low=low, high=high)
+    if connection.vendor != "postgresql":
+        return found.annotate(search_rank=_sqlite_rank(query, as_of=as_of)), Block(high, low)
+    sql, params = _rank_sql(query)
+    rank = _OnDocument(F(f"{_JOINED}__version_id"), sql, params, FloatField())
+    # The joined document's texts come along for the page's snippets, which then need no query of their own.
+    texts = {f"searched_{column}": F(f"{_JOINED}__{column}") for column in _SNIPPET_COLUMNS}
+    return found.annotate(search_rank=rank, **texts), Block(high, low)
 
 
 # --- snippets ---------------------------------------------------------------------------------------------
@@ -330,28 +452,40 @@ def _snippet(text: str, texts: Sequence[str]) -> str | None:
 
 def snippets(query: SearchQuery, rows: Iterable[Any]) -> dict[Any, str]:
     """A highlighted snippet per row (keyed by the row's pk): from its title, summary, citations or entity names,
-    whichever first holds a searched text. Escaped HTML whose only markup is <mark>."""
+    whichever first holds a searched text. Escaped HTML whose only markup is <mark>. From the document's texts
+    the rows carry (relevance_block's), else from their documents, read here."""
     rows = list(rows)
     if not rows:
         return {}
-    as_of = hasattr(rows[0], "valid_from_position")
-    keys = [row.pk for row in rows]
-    documents = (
-        SearchDocument.objects.filter(version_id__in=keys)
-        if as_of
-        else SearchDocument.objects.filter(development_id__in=keys, is_current=True)
-    )
-    texts = query.positive_texts
+    if hasattr(rows[0], "searched_title"):
+        documents = {row.pk: [getattr(row, f"searched_{column}") for column in _SNIPPET_COLUMNS] for row in rows}
+    else:
+        as_of = hasattr(rows[0], "valid_from_position")
+        keys = [row.pk for row in rows]
+        read = (
+            SearchDocument.objects.filter(version_id__in=keys)
+            if as_of
+            else SearchDocument.objects.filter(development_id__in=keys, is_current=True)
+        )
+        documents = {
+            (document.version_id if as_of else document.development_id): [
+                getattr(document, column) for column in _SNIPPET_COLUMNS
+            ]
+            for document in read
+        }
     found: dict[Any, str] = {}
-    for document in documents:
-        key = document.version_id if as_of else document.development_id
-        for text in (document.title, document.body, document.citations, document.entities):
-            if (snippet := _snippet(text.replace("\n", " · "), texts)) is not None:
-                found[key] = snippet
-                break
-        else:
-            found[key] = _snippet_start(document.body or document.title)
+    for key, texts in documents.items():
+        found[key] = _document_snippet(texts, query.positive_texts)
     return found
+
+
+def _document_snippet(texts: Sequence[str], searched: Sequence[str]) -> str:
+    """The first of a document's texts (title, body, citations, entities) that holds a searched text."""
+    for text in texts:
+        if (snippet := _snippet(text.replace("\n", " · "), searched)) is not None:
+            return snippet
+    title, body = texts[0], texts[1]
+    return _snippet_start(body or title)
 
 
 def _snippet_start(text: str) -> str:

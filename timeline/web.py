@@ -289,12 +289,14 @@ def timeline_page(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such named timeline.")
     form = TimelineFilterForm(request.GET)
     rows: list[Any] = []
+    searched: search.SearchQuery | None = None
     if form.is_valid():
         try:
             filters = form.timeline_filters(slug)
             position = selectors.resolve_as_of(filters.as_of)
+            searched = search.parse(filters.text) if filters.text.strip() else None
             # Entities are named from the rows' snapshots with entity_labels, so the rows come without them.
-            rows = list(selectors.timeline_developments_at(filters, position, prefetch=False))
+            rows = list(selectors.timeline_developments_at(filters, position, prefetch=False, searched=searched))
             # With as_of, the title and description in force then, as the rows are.
             named = selectors.named_timeline_at(slug, position) or named
         except SelectorError as error:
@@ -315,8 +317,8 @@ def timeline_page(request: HttpRequest, slug: str) -> HttpResponse:
             figure_error = str(error)
     query = _query_string(request)
     labels = selectors.entity_labels(entity_id for row in rows for entity_id in row.snapshot.get("entities", []))
-    searched = str(form.cleaned_data.get("q") or "").strip() if not form.errors else ""
-    found = search.snippets(search.parse(searched), rows) if searched and rows else {}
+    # q parsed once, with the rows (parsing looks up the entity names a term resembles).
+    found = search.snippets(searched, rows) if searched is not None and rows and not form.errors else {}
     context = {
         "named": named,
         "form": form,

@@ -151,17 +151,26 @@ class TimelineReadMixin(ApiView):
         searched = str(filterset.form.cleaned_data.get("q") or "").strip()
         ordering = filterset.sort_order or ("-changed" if fmt == "atom" else "relevance" if searched else "date")
         page_size = page_size_from(request, MAX_PAGE_SIZE if fmt in EXPORT_FORMATS else DEFAULT_PAGE_SIZE)
-        queryset = filterset.qs
+        if ordering == "relevance":
+            filterset.timeline_filters()  # resolves as_of, which conditional() needs first
+        else:
+            queryset = filterset.qs
         position = filterset.as_of_position
         validators = self.conditional(position)
         if (unchanged := self.not_modified(validators)) is not None:
             return unchanged
-        page = KeysetPagination().paginate(queryset, request, ordering=ordering, page_size=page_size)
+        if ordering == "relevance":
+            page = KeysetPagination().paginate_relevance(
+                filterset.search_block, request, page_size=page_size, head=validators.position
+            )
+        else:
+            page = KeysetPagination().paginate(queryset, request, ordering=ordering, page_size=page_size)
         names = selectors.entity_names(entity for row in page.rows for entity in row.snapshot["entities"])
         base_url = self.base_url()
         results = [s.development_row(row, base_url=base_url, entity_names=names) for row in page.rows]
         if searched:
-            found = search.snippets(search.parse(searched), page.rows)
+            assert filterset.search_query is not None
+            found = search.snippets(filterset.search_query, page.rows)
             for row, result in zip(page.rows, results, strict=True):
                 result["search_snippet"] = found.get(row.pk, "")
         data = {

@@ -87,3 +87,33 @@ def test_q_with_as_of_searches_the_timeline_as_it_was(anon: Any, sample: dict[st
     assert [(row["title"], row["search_snippet"]) for row in rows] == [
         ("DeepSeek releases R1", "DeepSeek releases <mark>R1</mark>")
     ]
+
+
+def test_relevance_ranks_a_block_of_the_latest_written_matches_at_a_time(
+    anon: Any, sample: dict[str, Any], settings: Any
+) -> None:
+    settings.SEARCH_RANK_BLOCK = 2
+    # Blocks of two, the latest written first: this one and the citation's, then the title's and the summary's.
+    # Ranked as a whole, the older title hit would come second; in blocks it leads the second block.
+    record(title="Huawei Huawei results", date="2020-01", summary="Huawei again.")
+    titles = []
+    url = "/api/developments/?q=huawei&page_size=1"
+    for _ in range(10):
+        body = anon.get(url).json()
+        titles += [row["title"] for row in body["results"]]
+        if not body["next"]:
+            break
+        url = body["next"]
+    assert titles == [
+        "Huawei Huawei results",
+        "Export licences revoked",
+        "Huawei ships the Ascend 910C",
+        "SMIC expands capacity",
+    ]
+
+
+def test_a_relevance_cursor_whose_block_bounds_were_altered_is_refused(anon: Any, sample: dict[str, Any]) -> None:
+    first = anon.get("/api/developments/?q=huawei&page_size=1").json()
+    assert first["next"]
+    tampered = first["next"].replace("cursor=", "cursor=x")
+    assert anon.get(tampered).status_code == 400

@@ -27,6 +27,7 @@ from timeline.selectors.developments import (
     resolve_as_of,
     timeline_developments,
     timeline_developments_at,
+    timeline_search_block,
 )
 from timeline.selectors.entities import (
     LISTING_KINDS,
@@ -108,4 +109,5 @@ __all__ = [
     "resolve_as_of",
     "timeline_developments",
     "timeline_developments_at",
+    "timeline_search_block",
 ]

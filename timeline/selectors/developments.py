@@ -182,14 +182,44 @@ def timeline_developments(filters: TimelineFilters) -> QuerySet[Development] | Q
 
 
 def timeline_developments_at(
-    filters: TimelineFilters, position: int | None, *, prefetch: bool = True
+    filters: TimelineFilters,
+    position: int | None,
+    *,
+    prefetch: bool = True,
+    searched: search.SearchQuery | None = None,
 ) -> QuerySet[Development] | QuerySet[DevelopmentVersion]:
     """timeline_developments at a position already checked by resolve_as_of (None: now); filters.as_of unused.
 
     With prefetch=False, rows come without their entities: a caller that names them from the rows' snapshots
-    (the API, with `entity_names`) saves the prefetch query.
+    (the API, with `entity_names`) saves the prefetch query. `searched`: filters.text already parsed (parsing
+    looks up similar entity names), else parsed here.
     """
-    searched = search.parse(filters.text) if filters.text.strip() else None
+    if searched is None and filters.text.strip():
+        searched = search.parse(filters.text)
+    queryset = _timeline_rows(filters, position, prefetch=prefetch)
+    if searched is not None:
+        # Only the rows `q` finds, with `search_rank` (lower first).
+        queryset = search.ranked_matches(queryset, searched, as_of=position is not None)
+    # No DISTINCT needed: the entity filter joins one link row per development (unique per pair).
+    return queryset.order_by("date_lower", "date_upper", "title", "pk")
+
+
+def timeline_search_block(
+    filters: TimelineFilters,
+    position: int | None,
+    searched: search.SearchQuery,
+    *,
+    high: int | None,
+    low: int | None = None,
+) -> tuple[QuerySet[Any], search.Block]:
+    """One block of ordering=relevance (timeline.search.relevance_block): the rows of the timeline_developments_at
+    answer that `searched` finds among the matches written in [low, high), with `search_rank`; no entities."""
+    rows = _timeline_rows(filters, position, prefetch=False)
+    return search.relevance_block(rows, searched, as_of=position is not None, high=high, low=low)
+
+
+def _timeline_rows(filters: TimelineFilters, position: int | None, *, prefetch: bool) -> QuerySet[Any]:
+    """The rows every filter but the text keeps, current or as of `position`."""
     query = _filter_query(filters, position, text=False)
     if filters.timeline:
         query &= _timeline_query(filters.timeline, position)
@@ -197,8 +227,6 @@ def timeline_developments_at(
     queryset: QuerySet[Any]
     if position is None:
         queryset = Development.objects.filter(query, status__in=statuses)
-        if prefetch:
-            queryset = queryset.prefetch_related("entities")
     else:
         queryset = DevelopmentVersion.objects.filter(
             query,
@@ -206,13 +234,7 @@ def timeline_developments_at(
             valid_from_position__lte=position,
             status__in=statuses,
         )
-        if prefetch:
-            queryset = queryset.prefetch_related("entities")
-    if searched is not None:
-        # Only the rows `q` finds, with `search_rank` (lower first): what ordering=relevance sorts by.
-        queryset = search.ranked_matches(queryset, searched, as_of=position is not None)
-    # No DISTINCT needed: the entity filter joins one link row per development (unique per pair).
-    return queryset.order_by("date_lower", "date_upper", "title", "pk")
+    return queryset.prefetch_related("entities") if prefetch else queryset
 
 
 def named_timeline_get(slug: str) -> NamedTimeline | None:
