@@ -9,6 +9,8 @@ What is measured, in one run against one server:
      transaction each, with hash chain and synchronous projectors; and store.append with one event per call;
   2. batches of 100 events per append_many call (100 DevelopmentRecorded in 100 streams; and one stream
      receiving 100 CitationAdded), with projection;
+     and one DevelopmentRevised per append to a stream at version 10 and to one at version 1,000, alternately:
+     whether an event's cost grows with its stream's length;
   3. the same numbers of events through eventsourcing's PostgresApplicationRecorder (one insert_events per
      event, and per 100 events);
   4. rebuild_projections() over a log of --rebuild-events real timeline events (topped up with mixed
@@ -307,6 +309,59 @@ def bench_batches_one_stream(n: int, batch: int) -> Result:
         seconds,
         calls,
         "each event adds a version row holding the whole (growing) snapshot",
+    )
+
+
+def _grow_stream(stream: str, development_id: str, index: int, version: int) -> None:
+    """Record a development and grow its stream to `version` events, 100 per append, in the mix a long-curated
+    development collects: per 10 events 3 citations added and 1 removed, 6 revisions."""
+    from events import store
+    from events.store import NewEvent
+
+    store.append(stream, [NewEvent("DevelopmentRecorded", recorded_data(index, development_id))], expected_version=0)
+    current = 1
+    citations: list[str] = []
+    while current < version:
+        events = []
+        for k in range(min(100, version - current)):
+            step = (current + k) % 10
+            if step in (1, 4, 7):
+                citation = citation_data(index * 1000 + current + k)
+                citations.append(citation["id"])
+                events.append(NewEvent("CitationAdded", {"citation": citation}))
+            elif step == 9 and citations:
+                events.append(
+                    NewEvent("CitationRemoved", {"citation_id": citations.pop(0), "reason": "bench: superseded"})
+                )
+            else:
+                events.append(NewEvent("DevelopmentRevised", {"changes": {"title": f"Bench long {index} v{step}"}}))
+        store.append(stream, events, expected_version=current)
+        current += len(events)
+
+
+def bench_stream_length(short: int, long: int, samples: int) -> tuple[Result, Result]:
+    """One DevelopmentRevised per append to a stream at version `short` and to one at `long`, alternately (so
+    both see the same load): whether an event's cost grows with its stream's length. Growing them is untimed."""
+    from events import store
+    from events.store import NewEvent
+
+    streams = []
+    for index, version in enumerate((short, long)):
+        development_id = str(uuid.uuid4())
+        stream = f"development-{development_id}"
+        _grow_stream(stream, development_id, index, version)
+        streams.append((stream, version))
+    seconds = [0.0, 0.0]
+    for i in range(samples):
+        for which, (stream, version) in enumerate(streams):
+            change = NewEvent("DevelopmentRevised", {"changes": {"summary": f"{SUMMARY} (sample {i})"}})
+            start = time.perf_counter()
+            store.append(stream, [change], expected_version=version + i)
+            seconds[which] += time.perf_counter() - start
+    note = "DevelopmentRevised, 1 event/call, alternating between the two streams; projected"
+    return (
+        Result(f"append to a stream at version {short}", samples, seconds[0], samples, note),
+        Result(f"append to a stream at version {long}", samples, seconds[1], samples, note),
     )
 
 
@@ -870,12 +925,25 @@ def main(argv: list[str] | None = None) -> int:
             many_streams = bench_batches_many_streams(args.events, args.batch)
         with phase("batches_one_stream"):
             one_stream = bench_batches_one_stream(args.events, args.batch)
+        with phase("stream_length"):
+            short_stream, long_stream = bench_stream_length(10, 1000, 50)
         print("… eventsourcing", flush=True)
         es_recorder = eventsourcing_recorder(server, args.db_name)
         es_single, es_batch = bench_eventsourcing(es_recorder, args.events, args.batch)
         queries = queries_per_call(20)
 
-        results = [service, record, revise, store_single, many_streams, one_stream, es_single, es_batch]
+        results = [
+            service,
+            record,
+            revise,
+            store_single,
+            many_streams,
+            one_stream,
+            short_stream,
+            long_stream,
+            es_single,
+            es_batch,
+        ]
         rebuild_info: dict[str, Any] = {}
         if not args.skip_rebuild:
             from events import store
@@ -920,6 +988,8 @@ def main(argv: list[str] | None = None) -> int:
             f"batch_{args.batch}_append_many_vs_eventsourcing": round(many_streams.rate / es_batch.rate, 3),
             f"batch_{args.batch}_one_stream_vs_eventsourcing": round(one_stream.rate / es_batch.rate, 3),
             "diagnostic_single_store_only_vs_eventsourcing": round(store_only_single.rate / es_single.rate, 3),
+            # Not against eventsourcing: an event's cost on a long stream over its cost on a short one (1 = flat).
+            "stream_version_1000_over_version_10_ms_per_event": round(short_stream.rate / long_stream.rate, 3),
             f"diagnostic_batch_{args.batch}_store_only_vs_eventsourcing": round(
                 store_only_batch.rate / es_batch.rate, 3
             ),
