@@ -550,8 +550,12 @@ class SearchProjector:
         if relevant:
             versions = self._versions(relevant)
             names = _entity_texts(e for version in versions for e in version.snapshot.get("entities", []))
-            developments = {version.development_id for version in versions}
-            SearchDocument.objects.filter(development_id__in=developments, is_current=True).update(is_current=False)
+            # Only a development that had events before this batch has a current document to retire.
+            first_versions: dict[str, int] = {}
+            for event in relevant:
+                first_versions.setdefault(event.stream.removeprefix("development-"), event.version)
+            if older := [development_id for development_id, version in first_versions.items() if version > 1]:
+                SearchDocument.objects.filter(development_id__in=older, is_current=True).update(is_current=False)
             insert_values(SearchDocument, _DOCUMENT_FIELDS, (_document(version, names) for version in versions))
         renamed = {str(event.data["id"]) for event in events if event.event_type == domain.ENTITY_REVISED}
         if renamed:
