@@ -74,6 +74,10 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous API reads answered whole while the log's head stays (api/response_cache.py): inside the
+    # middleware above, whose headers every answer gets, and before sessions, authentication and DRF, which a
+    # hit skips.
+    "api.response_cache.ResponseCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -12,10 +12,14 @@ from typing import Any
 
 import pytest
 import redis
+from django.contrib.auth.models import Group, User
+from django.core.cache import cache
+from rest_framework.test import APIClient
 
 from api.response_cache import CACHE_ALIAS
 from tests.api.conftest import citation, record
 from timeline import services
+from timeline.roles import ANALYST
 
 pytestmark = pytest.mark.django_db
 
@@ -98,10 +102,11 @@ def test_a_write_is_seen_by_the_next_read_through_every_cached_endpoint(
         assert first.status_code == 200, (url, first.content[:300])
         if first.has_header("ETag"):
             cached.append((url, headers))
-            # The second read is the cached answer: one query (the log's head), the same bytes.
+            # The second read is the cached answer: one query (the log's head), the same bytes and headers.
             with django_assert_num_queries(1):
                 again = anon.get(url, **headers)
             assert answer(again) == answer(first), url
+            assert sorted(again.items()) == sorted(first.items()), url
     assert len(cached) >= 20, cached  # every read that has an ETag is kept
 
     development = world["development"]
@@ -157,3 +162,59 @@ def test_reads_go_on_when_the_cache_is_down(anon: Any, world: dict[str, Any], se
     response = anon.get("/api/developments/")
     assert response.status_code == 200 and response.json()["results"]
     assert "the cache is unavailable" in caplog.text
+
+
+def test_a_hit_carries_every_header_the_site_adds_to_an_answer(
+    anon: Any, world: dict[str, Any], response_cache: None, django_assert_num_queries: Any
+) -> None:
+    """The middleware outside the cache (security, CORS, CSP) decorates a hit; what is inside is kept with it."""
+    first = anon.get("/api/developments/", HTTP_ORIGIN="https://example.org")
+    with django_assert_num_queries(1):
+        hit = anon.get("/api/developments/", HTTP_ORIGIN="https://example.org")
+    assert sorted(hit.items()) == sorted(first.items())
+    assert hit["Access-Control-Allow-Origin"] == "*"
+    for header in ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "ETag", "Vary"):
+        assert hit.has_header(header), header
+    assert "Access-Control-Allow-Origin" not in anon.get("/api/developments/")  # no Origin, no CORS answer
+
+
+def test_answers_in_other_formats_are_kept_apart(anon: Any, world: dict[str, Any], response_cache: None) -> None:
+    as_json = anon.get("/api/developments/", HTTP_ACCEPT="application/json")
+    as_csv = anon.get("/api/developments/", HTTP_ACCEPT="text/csv")
+    assert as_json["Content-Type"].startswith("application/json") and as_csv["Content-Type"].startswith("text/csv")
+    assert anon.get("/api/developments/", HTTP_ACCEPT="application/json").content == as_json.content
+    assert anon.get("/api/developments/", HTTP_ACCEPT="text/csv").content == as_csv.content
+
+
+def test_a_request_with_credentials_is_never_answered_from_the_cache(
+    anon: Any, world: dict[str, Any], response_cache: None
+) -> None:
+    public = anon.get("/api/changes/")
+    assert public.json()["results"][0]["hash"] is None
+    # A token that is no token: the view refuses it, the cached public answer does not stand in for it.
+    forged = APIClient()
+    forged.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    assert forged.get("/api/changes/").status_code == 401
+    # An analyst signed in to the admin reads through a session cookie: the staff answer, not the public one.
+    user = User.objects.create_user("sam", password="unused")
+    user.groups.add(Group.objects.get_or_create(name=ANALYST)[0])
+    session = APIClient()
+    session.force_login(user)
+    staff = session.get("/api/changes/")
+    assert staff.status_code == 200 and staff.json()["results"][0]["hash"] is not None
+    assert staff["Cache-Control"].startswith("private")
+    assert anon.get("/api/changes/").content == public.content
+
+
+def test_a_hit_counts_against_the_anonymous_throttle(
+    anon: Any, world: dict[str, Any], response_cache: None, settings: Any
+) -> None:
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "100/minute"},
+    }
+    cache.clear()
+    statuses = [anon.get("/api/timelines/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]  # the second and third are hits, counted all the same
+    throttled = anon.get("/api/timelines/")
+    assert throttled.status_code == 429 and int(throttled["Retry-After"]) > 0
