@@ -214,7 +214,8 @@ if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     sys.exit("config.settings: CACHE_URL must be a redis://, rediss:// or unix:// URL (or unset for local memory)")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's, reusing its redis-py client (config/redis_cache.py).
+        "BACKEND": "config.redis_cache.RedisCache",
         "LOCATION": CACHE_URL,
         "KEY_PREFIX": "timeline",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},

@@ -39,7 +39,7 @@ def response_cache(request: pytest.FixtureRequest, settings: Any) -> Iterator[No
     if request.param == "redis":
         if not _redis_up():
             pytest.skip("no Redis on 127.0.0.1:6379")
-        backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_DB_URL}
+        backend = {"BACKEND": "config.redis_cache.RedisCache", "LOCATION": REDIS_DB_URL}
     else:
         backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": prefix}
     settings.CACHES = {**settings.CACHES, CACHE_ALIAS: {**backend, "KEY_PREFIX": prefix}}
@@ -154,7 +154,7 @@ def test_reads_go_on_when_the_cache_is_down(anon: Any, world: dict[str, Any], se
     settings.CACHES = {
         **settings.CACHES,
         CACHE_ALIAS: {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.redis_cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:9/0",  # the discard port: nothing answers
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         },
