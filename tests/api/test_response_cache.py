@@ -16,7 +16,8 @@ from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from api.response_cache import CACHE_ALIAS
+from api.response_cache import CACHE_ALIAS, current_head
+from events import store
 from tests.api.conftest import citation, record
 from timeline import services
 from timeline.roles import ANALYST
@@ -218,3 +219,12 @@ def test_a_hit_counts_against_the_anonymous_throttle(
     assert statuses == [200, 200, 200, 429]  # the second and third are hits, counted all the same
     throttled = anon.get("/api/timelines/")
     assert throttled.status_code == 429 and int(throttled["Retry-After"]) > 0
+
+
+def test_the_head_a_slot_is_checked_against_is_the_stores(world: dict[str, Any]) -> None:
+    assert current_head() == str(store.head())
+    development = world["development"]
+    services.development_revise(
+        development_id=development.pk, changes={"title": "Moved"}, expected_version=development.version
+    )
+    assert current_head() == str(store.head()) != "0:" + store.GENESIS_HASH
