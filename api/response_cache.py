@@ -33,6 +33,7 @@ A cache that stops answering costs a miss, as for the throttles (config/shared_c
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -54,6 +55,12 @@ CACHE_ALIAS = "responses"
 SLOT_SECONDS = 600
 # Where the cached reads live; the rest of the site (pages, the admin, TAXII) is not looked up.
 PATH_PREFIX = "/api/"
+# After a write every reader of a list misses at once. One request builds each answer (it claims it in the cache
+# for up to BUILD_SECONDS); the others asking the same at the same head poll for it every POLL_SECONDS, for up to
+# WAIT_SECONDS, then build it themselves. The answer they get was built after the head they read, as a hit's is.
+BUILD_SECONDS = 10
+WAIT_SECONDS = 2.0
+POLL_SECONDS = 0.02
 # Set by the view on an answer to an anonymous GET: the only answers the middleware may keep.
 SHAREABLE = "_response_cache_shareable"
 
@@ -86,7 +93,7 @@ def _looked_up(request: HttpRequest) -> bool:
     )
 
 
-def _key(request: HttpRequest) -> str | None:
+def slot_key(request: HttpRequest) -> str | None:
     try:
         host = request.get_host()
     except DisallowedHost:
@@ -150,6 +157,45 @@ def _throttles_allow(request: HttpRequest) -> bool:
     return all(throttle.allow_request(anonymous, view) for throttle in view.get_throttles())
 
 
+def _claim_key(key: str, head: str) -> str:
+    return f"{key}:building:{head}"
+
+
+def _claim(key: str, head: str) -> bool:
+    """True when this request is the one to build the answer for (request, head); also when the cache is down."""
+    try:
+        return bool(caches[CACHE_ALIAS].add(_claim_key(key, head), 1, BUILD_SECONDS))
+    except CACHE_ERRORS as error:
+        log_unavailable("Claiming an answer to build", error)
+        return True
+
+
+def _release(key: str, head: str) -> None:
+    try:
+        caches[CACHE_ALIAS].delete(_claim_key(key, head))
+    except CACHE_ERRORS as error:
+        log_unavailable("Releasing an answer's claim", error)
+
+
+def _wait_for(key: str, head: str) -> Slot | None:
+    """The answer another request is building for (request, head), once kept; None if it gives up or keeps none."""
+    claim = _claim_key(key, head)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+        try:
+            found = caches[CACHE_ALIAS].get_many([key, claim])
+        except CACHE_ERRORS as error:
+            log_unavailable("Waiting for an answer being built", error)
+            return None
+        slot = found.get(key)
+        if isinstance(slot, Slot) and slot.head == head:
+            return slot
+        if claim not in found:
+            return None  # built and not kept (not a 200, a cookie) or its builder died: build it here
+    return None
+
+
 def _answer(slot: Slot) -> HttpResponse:
     response = HttpResponse(slot.content, status=slot.status)
     for name, value in slot.headers:
@@ -164,11 +210,20 @@ class ResponseCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if not _looked_up(request) or (key := _key(request)) is None:
+        if not _looked_up(request) or (key := slot_key(request)) is None:
             return self.get_response(request)
         head = current_head()
         slot = _read(key)
-        if slot is not None and slot.head == head and _throttles_allow(request):
+        if slot is None or slot.head != head:
+            if _claim(key, head):
+                try:
+                    response = self.get_response(request)
+                    _keep(key, head, response)
+                finally:
+                    _release(key, head)
+                return response
+            slot = _wait_for(key, head)
+        if slot is not None and _throttles_allow(request):
             return _answer(slot)
         response = self.get_response(request)
         _keep(key, head, response)

@@ -6,6 +6,7 @@ in Redis (database 15, a key prefix of the test's own, removed afterwards)."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -13,10 +14,12 @@ from typing import Any
 import pytest
 import redis
 from django.contrib.auth.models import Group, User
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.test import RequestFactory
 from rest_framework.test import APIClient
 
-from api.response_cache import CACHE_ALIAS, current_head
+from api import response_cache as response_cache_module
+from api.response_cache import CACHE_ALIAS, current_head, slot_key
 from events import store
 from tests.api.conftest import citation, record
 from timeline import services
@@ -228,3 +231,56 @@ def test_the_head_a_slot_is_checked_against_is_the_stores(world: dict[str, Any])
         development_id=development.pk, changes={"title": "Moved"}, expected_version=development.version
     )
     assert current_head() == str(store.head()) != "0:" + store.GENESIS_HASH
+
+
+def _slot_key(url: str) -> str:
+    key = slot_key(RequestFactory().get(url))
+    assert key is not None
+    return key
+
+
+def _later(seconds: float, action: Any) -> threading.Thread:
+    thread = threading.Timer(seconds, action)
+    thread.start()
+    return thread
+
+
+def test_a_read_that_finds_its_answer_being_built_waits_for_it_instead_of_building_it(
+    anon: Any, world: dict[str, Any], response_cache: None, django_assert_num_queries: Any
+) -> None:
+    built = anon.get("/api/developments/")
+    cache, key, head = caches[CACHE_ALIAS], _slot_key("/api/developments/"), current_head()
+    slot = cache.get(key)
+    cache.delete(key)
+    # Another request claimed the answer at this head; it keeps it a moment later.
+    assert cache.add(f"{key}:building:{head}", 1, 10)
+
+    def keep() -> None:
+        cache.set(key, slot)
+        cache.delete(f"{key}:building:{head}")
+
+    thread = _later(0.2, keep)
+    with django_assert_num_queries(1):  # the head only: nothing built here
+        waited = anon.get("/api/developments/")
+    thread.join()
+    assert answer(waited) == answer(built)
+
+
+def test_a_read_builds_its_answer_itself_when_the_one_building_it_keeps_nothing(
+    anon: Any, world: dict[str, Any], response_cache: None, monkeypatch: Any
+) -> None:
+    key, head = _slot_key("/api/developments/"), current_head()
+    cache = caches[CACHE_ALIAS]
+    assert cache.add(f"{key}:building:{head}", 1, 10)
+    thread = _later(0.2, lambda: cache.delete(f"{key}:building:{head}"))  # gave up: an error, a 404
+    assert anon.get("/api/developments/").status_code == 200
+    thread.join()
+    # A claim nobody releases (its builder died) holds a read back for WAIT_SECONDS at most.
+    monkeypatch.setattr(response_cache_module, "WAIT_SECONDS", 0.2)
+    development = world["development"]
+    services.development_revise(
+        development_id=development.pk, changes={"title": "Moved on"}, expected_version=development.version
+    )
+    assert cache.add(f"{key}:building:{current_head()}", 1, 10)
+    moved = anon.get("/api/developments/")
+    assert moved.status_code == 200 and b"Moved on" in moved.content
