@@ -2,8 +2,8 @@
 
 Run: `.venv/bin/python -m bench.load` (see `--help`). It creates its own PostgreSQL database (timeline_load by
 default; `--database-url sqlite:///path` works too), migrates it, loads the report's timeline, makes 4 analysts
-with API tokens, starts gunicorn (`config.wsgi`, sync workers; docker-compose.yml now runs gevent ones, against
-slow clients) on a free 127.0.0.1 port, and runs for `--seconds`:
+with API tokens, starts gunicorn (`config.wsgi`, sync workers unless `--worker-class gthread --threads N`;
+docker-compose.yml runs gevent ones, against slow clients) on a free 127.0.0.1 port, and runs for `--seconds`:
 
   readers  `--clients` threads, each a loop of GETs over a fixed mix (filtered lists, a named timeline, one
            development, its history, the change feed, CSV and Atom), one new connection per request
@@ -377,7 +377,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--worker-class",
         default="sync",
-        choices=["sync", "gthread", "gevent"],
+        # Not gevent: with the run's persistent connections every greenlet keeps one, and PostgreSQL runs out.
+        choices=["sync", "gthread"],
         help="gunicorn's worker class (default sync, as every earlier run; docker-compose.yml runs gevent)",
     )
     parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker (default 1)")
