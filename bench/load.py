@@ -2,8 +2,8 @@
 
 Run: `.venv/bin/python -m bench.load` (see `--help`). It creates its own PostgreSQL database (timeline_load by
 default; `--database-url sqlite:///path` works too), migrates it, loads the report's timeline, makes 4 analysts
-with API tokens, starts gunicorn (`config.wsgi`, sync workers; docker-compose.yml now runs gevent ones, against
-slow clients) on a free 127.0.0.1 port, and runs for `--seconds`:
+with API tokens, starts gunicorn (`config.wsgi`, sync workers unless `--worker-class gthread --threads N`;
+docker-compose.yml runs gevent ones, against slow clients) on a free 127.0.0.1 port, and runs for `--seconds`:
 
   readers  `--clients` threads, each a loop of GETs over a fixed mix (filtered lists, a named timeline, one
            development, its history, the change feed, CSV and Atom), one new connection per request
@@ -31,6 +31,7 @@ import json
 import os
 import platform
 import random
+import resource
 import signal
 import socket
 import statistics
@@ -100,13 +101,16 @@ class Gunicorn:
                 self.process.wait(timeout=10)
 
 
-def start_gunicorn(env: dict[str, str], *, workers: int, log: Path, timeout: float = 60) -> Gunicorn:
+def start_gunicorn(
+    env: dict[str, str], *, workers: int, log: Path, worker_class: str = "sync", threads: int = 1, timeout: float = 60
+) -> Gunicorn:
     """gunicorn config.wsgi on a free loopback port, in its own process group; waits for /health/live."""
     port = free_port()
     handle = log.open("ab")
     process = subprocess.Popen(
         [
             GUNICORN, "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+            "--worker-class", worker_class, "--threads", str(threads),
             "--timeout", "60", "--backlog", "2048", "--access-logfile", "-", "--error-logfile", "-",
         ],
         cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
@@ -125,8 +129,10 @@ def start_gunicorn(env: dict[str, str], *, workers: int, log: Path, timeout: flo
 
 
 @contextmanager
-def running_gunicorn(env: dict[str, str], *, workers: int, log: Path) -> Iterator[Gunicorn]:
-    server = start_gunicorn(env, workers=workers, log=log)
+def running_gunicorn(
+    env: dict[str, str], *, workers: int, log: Path, worker_class: str = "sync", threads: int = 1
+) -> Iterator[Gunicorn]:
+    server = start_gunicorn(env, workers=workers, log=log, worker_class=worker_class, threads=threads)
     try:
         yield server
     finally:
@@ -353,6 +359,10 @@ def stored_in(env: dict[str, str]) -> Callable[[list[str]], dict[str, tuple[str,
     return stored
 
 
+def cpu(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime
+
+
 def load_average() -> float:
     return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else float("nan")
 
@@ -363,7 +373,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=50, help="concurrent readers (default 50)")
     parser.add_argument("--writers", type=int, default=4, help="analysts writing at once (default 4)")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long (default 60)")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3, as compose)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (default 3, as compose)")
+    parser.add_argument(
+        "--worker-class",
+        default="sync",
+        # Not gevent: with the run's persistent connections every greenlet keeps one, and PostgreSQL runs out.
+        choices=["sync", "gthread"],
+        help="gunicorn's worker class (default sync, as every earlier run; docker-compose.yml runs gevent)",
+    )
+    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker (default 1)")
     parser.add_argument(
         "--cache-url",
         default="",
@@ -406,15 +424,27 @@ def main(argv: list[str] | None = None) -> int:
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text("")
     load_before = load_average()
-    with running_gunicorn(env, workers=args.workers, log=log) as server:
+    # CPU seconds of this process (the clients) and of gunicorn (master and workers, counted once they exit).
+    clients_before = resource.getrusage(resource.RUSAGE_SELF)
+    server_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with running_gunicorn(
+        env, workers=args.workers, log=log, worker_class=args.worker_class, threads=args.threads
+    ) as server:
         print(
             f"bench.load: {args.clients} readers + {args.writers} writers for {args.seconds:.0f} s against "
-            f"gunicorn ({args.workers} sync workers) at {server.url}",
+            f"gunicorn ({args.workers} {args.worker_class} workers) at {server.url}",
             flush=True,
         )
         tally, wall = run_load(server.url, tokens=tokens, detail_ids=ids, clients=args.clients, seconds=args.seconds)
     load_after = load_average()
+    clients_after = resource.getrusage(resource.RUSAGE_SELF)
+    server_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = summary(tally, wall)
+    result["cpu_seconds"] = {
+        "clients": round(cpu(clients_after) - cpu(clients_before), 1),
+        "gunicorn": round(cpu(server_after) - cpu(server_before), 1),
+        "note": "user + system; PostgreSQL and Redis are not counted, nor anything else on the machine",
+    }
     result["writes"] = lost_writes(tally, stored_in(env))
     result["ok"] = (
         result["server_errors_5xx"] == 0
@@ -428,7 +458,8 @@ def main(argv: list[str] | None = None) -> int:
         "writers": args.writers,
         "seconds": args.seconds,
         "gunicorn_workers": args.workers,
-        "gunicorn_worker_class": "sync",
+        "gunicorn_worker_class": args.worker_class,
+        "gunicorn_threads": args.threads,
         "database": "postgresql" if args.database_url.startswith("postgres") else "sqlite",
         "db_conn_max_age": env["DB_CONN_MAX_AGE"],
         "cache_url": args.cache_url,

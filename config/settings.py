@@ -74,6 +74,10 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous API reads answered whole while the log's head stays (api/response_cache.py): inside the
+    # middleware above, whose headers every answer gets, and before sessions, authentication and DRF, which a
+    # hit skips.
+    "api.response_cache.ResponseCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -210,7 +214,8 @@ if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     sys.exit("config.settings: CACHE_URL must be a redis://, rediss:// or unix:// URL (or unset for local memory)")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's, reusing its redis-py client (config/redis_cache.py).
+        "BACKEND": "config.redis_cache.RedisCache",
         "LOCATION": CACHE_URL,
         "KEY_PREFIX": "timeline",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},

@@ -108,32 +108,6 @@ class ApiView(GenericAPIView):
         super().initial(request, *args, **kwargs)
         check_query_shape(request)
 
-    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        # DRF's dispatch with one step more: after initial() (authentication, throttles, format), an anonymous
-        # read whose answer was built at the log's current head is answered from the response cache.
-        self.args = args
-        self.kwargs = kwargs
-        request = self.initialize_request(request, *args, **kwargs)
-        self.request = request
-        self.headers = self.default_response_headers
-        cached = None
-        try:
-            self.initial(request, *args, **kwargs)
-            cached = response_cache.lookup(request)
-            response = cached.hit if cached is not None and cached.hit is not None else self.call_handler(request)
-        except Exception as exc:
-            response = self.handle_exception(exc)
-        self.response = self.finalize_response(request, response, *args, **kwargs)
-        if cached is not None:
-            response_cache.keep(cached, self.response)
-        return self.response
-
-    def call_handler(self, request: Request) -> Any:
-        method = request.method.lower() if request.method else ""
-        if method in self.http_method_names:
-            return getattr(self, method, self.http_method_not_allowed)(request, *self.args, **self.kwargs)
-        return self.http_method_not_allowed(request, *self.args, **self.kwargs)
-
     def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[BaseRenderer, str]:
         try:
             return super().perform_content_negotiation(request, force)
@@ -151,7 +125,10 @@ class ApiView(GenericAPIView):
             if renderer is None or renderer.format != "json":
                 request.accepted_renderer = JSONRenderer()
                 request.accepted_media_type = JSONRenderer.media_type
-        return super().finalize_response(request, response, *args, **kwargs)
+        finalized = super().finalize_response(request, response, *args, **kwargs)
+        # Only the view knows whom it answered: the response cache keeps nothing it did not mark.
+        response_cache.shareable(request, finalized)
+        return finalized
 
     # --- helpers shared by the resources ---
 
