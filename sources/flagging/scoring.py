@@ -148,14 +148,15 @@ def flag_text(
     def topic_evidence(source: str, source_lowered: str, starts: list[tuple[int, Alias]]) -> float:
         for start, end, index in _entity_matches(source, starts):
             note(("entity", str(index)), start, source[start:end], rules.entities[index].weight)
-        for rule in rules.topics:
-            if rule.may_match(present):
+        for bit, rule in scan.topics:
+            if candidates & bit:
                 search(rule, source, source_lowered)
         return sum(weight for (role, _), (weight, _, _) in best.items() if role in {"entity", "topic"})
 
     # Which rules could match at all (a probe of theirs occurs), and where watched aliases may start.
     lowered = _lower(text)
-    present = rules.prefilter.probes_in(lowered)
+    scan = rules.scan
+    candidates = scan.masks.candidates(lowered)
     starts = rules.prefilter.alias_starts(lowered)
 
     # Topic first, on the text as it is: masking false friends can only take evidence away, so an item short
@@ -164,8 +165,8 @@ def flag_text(
         return _result(best, rules, flagged=False, title=title, summary=summary, published=published)
 
     spans: list[tuple[int, int]] = []
-    for rule in rules.negatives:
-        if rule.may_match(present):
+    for bit, rule in scan.negatives:
+        if candidates & bit:
             matches = rule.lowered.finditer(lowered) if rule.lowered else rule.regex.finditer(text)
             for negative in matches:
                 if negative.end() > negative.start():
@@ -182,8 +183,8 @@ def flag_text(
             return _result(best, rules, flagged=False, title=title, summary=summary, published=published)
     else:
         masked, masked_lowered = text, lowered
-    for rule in rules.actions:
-        if rule.may_match(present):
+    for bit, rule in scan.actions:
+        if candidates & bit:
             search(rule, masked, masked_lowered)
     return _result(best, rules, flagged=None, title=title, summary=summary, published=published)
 
