@@ -121,9 +121,15 @@ def _short(text: str) -> str:
 
 
 def flag_text(
-    *, title: str, summary: str = "", published: datetime | date | None = None, rules: RuleSet | None = None
+    *,
+    title: str,
+    summary: str = "",
+    published: datetime | date | None = None,
+    rules: RuleSet | None = None,
+    with_date: bool = True,
 ) -> FlagResult:
-    """Score one item's plain text against the rules and suggest category, kind, entities and date."""
+    """Score one item's plain text against the rules and suggest category, kind, entities and date (with_date=False:
+    no date, for a caller that only needs it for some items; rules_date() gives it then)."""
     rules = rules or default_rules()
     # One text, title first: the first match of a rule is in the title whenever the title has one, so each
     # rule is searched once. The separator ends a line and a sentence, so no pattern matches across it.
@@ -186,7 +192,13 @@ def flag_text(
     for bit, rule in scan.actions:
         if candidates & bit:
             search(rule, masked, masked_lowered)
-    return _result(best, rules, flagged=None, title=title, summary=summary, published=published)
+    return _result(best, rules, flagged=None, title=title, summary=summary, published=published, with_date=with_date)
+
+
+def rules_date(title: str, summary: str, published: datetime | date | None) -> str:
+    """The date flag_text gives a flagged item."""
+    found = extract_date(title, summary[:SUMMARY_CHARS], published=published)
+    return found.edtf if found else ""
 
 
 def _result(
@@ -197,6 +209,7 @@ def _result(
     title: str,
     summary: str,
     published: datetime | date | None,
+    with_date: bool = True,
 ) -> FlagResult:
     """Add up what matched: scores, category and kind, entities, reasons; the date when flagged."""
     if not best:
@@ -265,7 +278,7 @@ def _result(
     for reason in reasons:
         reason["weight"] = round(reason["weight"], 2)
     # The date is a suggestion for candidates: only flagged items get one.
-    found_date = extract_date(title, summary, published=published) if flagged else None
+    found_date = extract_date(title, summary, published=published) if flagged and with_date else None
     return FlagResult(
         flagged=flagged,
         score=round(score, 2),
