@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from sources.flagging.learned import HEAD_CONFIDENCE, LearnedModel, Scored, item_text
 from sources.flagging.rules import RuleSet
-from sources.flagging.scoring import FlagResult, flag_text
+from sources.flagging.scoring import FlagResult, flag_text, rules_date
 from sources.flagging.textdates import extract_date
 from timeline.taxonomy import KIND_CATEGORY
 
@@ -50,10 +50,13 @@ def _merge(item: ItemText, rules_result: FlagResult, scored: Scored, sha256: str
     kind = rules_result.kind if _fits(rules_result.kind, category) else ""
     if not kind and _fits(scored.kind, category) and scored.kind_confidence >= HEAD_CONFIDENCE:
         kind = scored.kind
-    found_date = rules_result.date
-    if scored.flagged and not found_date:
-        extracted = extract_date(item.title, item.summary, published=item.published)
-        found_date = extracted.edtf if extracted else ""
+    # The rules' date (flag_text was asked for none: only a flag by the model needs one), else the whole summary's.
+    found_date = ""
+    if scored.flagged:
+        found_date = rules_date(item.title, item.summary, item.published) if rules_result.flagged else ""
+        if not found_date:
+            extracted = extract_date(item.title, item.summary, published=item.published)
+            found_date = extracted.edtf if extracted else ""
     reasons = [
         *rules_result.reasons,
         {
@@ -89,8 +92,10 @@ def _merge(item: ItemText, rules_result: FlagResult, scored: Scored, sha256: str
 
 def flag_items(items: Sequence[ItemText], *, rules: RuleSet, current: CurrentModel | None) -> list[FlagResult]:
     """Each item's flag; the model scores the whole batch at once (vectorising per item would cost far more)."""
+    with_date = current is None  # with a model, the model's flags get a date (in _merge)
     results = [
-        flag_text(title=item.title, summary=item.summary, published=item.published, rules=rules) for item in items
+        flag_text(title=item.title, summary=item.summary, published=item.published, rules=rules, with_date=with_date)
+        for item in items
     ]
     if current is None or not items:
         return results

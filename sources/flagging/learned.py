@@ -286,10 +286,9 @@ class LearnedModel:
         probabilities = self.probabilities(features)
         categories, category_confidences = self.category.predict(features)
         kinds, kind_confidences = self.kind.predict(features)
-        # Every entry's push (coefficient x value) at once: a flagged item's explanation reads its row's.
-        pushes = (
-            features.data * self.relevance_coef[features.indices] if probabilities.max() >= self.threshold else None
-        )
+        flagged = probabilities >= self.threshold
+        # Explained where it matters (a flag) and only there: it is the costliest step per item.
+        explanations = self._contributions(features, flagged) if flagged.any() else {}
         scored = []
         for row, probability in enumerate(probabilities.tolist()):
             scored.append(
@@ -300,31 +299,33 @@ class LearnedModel:
                     category_confidence=category_confidences[row],
                     kind=kinds[row],
                     kind_confidence=kind_confidences[row],
-                    # Explained where it matters (a flag) and only there: it is the costliest step per item.
-                    contributions=self._contributions(features, row, pushes)
-                    if pushes is not None and probability >= self.threshold
-                    else [],
+                    contributions=explanations.get(row, []),
                 )
             )
         return scored
 
-    def _contributions(self, features: sp.csr_matrix, row: int, pushes: np.ndarray) -> list[dict[str, Any]]:
-        """What pushed this item's score up most (coefficient x feature value): the top words and character
-        n-grams, then the rule signals that pushed it up (listed apart, so the rules' weight cannot crowd out
-        the text's). Ties keep the columns' order (the sorts are stable)."""
-        start, end = features.indptr[row], features.indptr[row + 1]
-        text_columns = len(self.word_vocabulary) + len(self.char_vocabulary)
-        text: list[tuple[float, int]] = []
-        signals: list[tuple[float, int]] = []
-        # A row has a few hundred entries: plain Python over them costs less than a dozen numpy calls.
-        for push, column in zip(pushes[start:end].tolist(), features.indices[start:end].tolist(), strict=True):
-            if push > 0:
-                (text if column < text_columns else signals).append((push, column))
-        found: list[dict[str, Any]] = []
-        for group, limit in ((text, TOP_CONTRIBUTIONS), (signals, len(RULE_SIGNALS))):
-            for push, column in sorted(group, key=lambda pair: -pair[0])[:limit]:
-                kind, term = self.feature_name(column)
-                found.append({"feature": kind, "term": term, "weight": round(push, 3)})
+    def _contributions(self, features: sp.csr_matrix, flagged: np.ndarray) -> dict[int, list[dict[str, Any]]]:
+        """What pushed each flagged row's score up most (coefficient x feature value): the top words and character
+        n-grams, then the rule signals that pushed it up (listed apart, so the rules' weight cannot crowd out the
+        text's). Ties keep the columns' order within the row. All flagged rows at once: one stable sort of their
+        entries by (row, group, push descending) instead of a sort per row."""
+        pushes = features.data * self.relevance_coef[features.indices]
+        rows = np.repeat(np.arange(features.shape[0]), np.diff(features.indptr))
+        chosen = np.flatnonzero((pushes > 0) & flagged[rows])
+        columns = features.indices[chosen]
+        is_signal = columns >= len(self.word_vocabulary) + len(self.char_vocabulary)
+        groups = rows[chosen] * 2 + is_signal  # a row's text entries, then its rule signals
+        order = np.lexsort((-pushes[chosen], groups))  # stable: equal pushes keep the row's column order
+        groups, columns, pushes, is_signal = groups[order], columns[order], pushes[chosen][order], is_signal[order]
+        group_start = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if len(groups) else groups
+        rank = np.arange(len(groups)) - np.repeat(group_start, np.diff(np.r_[group_start, len(groups)]))
+        kept = np.flatnonzero(rank < np.where(is_signal, len(RULE_SIGNALS), TOP_CONTRIBUTIONS))
+        found: dict[int, list[dict[str, Any]]] = {int(row): [] for row in np.flatnonzero(flagged)}
+        for group, column, push in zip(
+            groups[kept].tolist(), columns[kept].tolist(), pushes[kept].tolist(), strict=True
+        ):
+            kind, term = self.feature_name(column)
+            found[group // 2].append({"feature": kind, "term": term, "weight": round(push, 3)})
         return found
 
     # --- storage ---------------------------------------------------------------------------------------------

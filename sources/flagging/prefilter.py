@@ -317,6 +317,66 @@ class Prefilter:
         return found
 
 
+@dataclass(frozen=True)
+class RuleMasks:
+    """Which of a list of rules can match a text, as the bits of one int (rule i: bit i), set where the text holds
+    one of the rule's probes, or always for a rule without any. The same answer as
+    `rule.may_match(prefilter.probes_in(text))` rule by rule, for one regex scan and a few integer ORs instead of
+    a set of probes and a set test per rule."""
+
+    word_regex: re.Pattern[str] | None
+    word_masks: Mapping[str, int]  # a word the prefilter's trie matches -> the rules one of its prefixes anchors
+    substrings_ascii: tuple[tuple[str, int], ...]
+    substrings_other: Mapping[str, tuple[tuple[str, int], ...]]  # by first character
+    always: int
+
+    @classmethod
+    def build(cls, prefilter: Prefilter, probes_per_rule: Iterable[frozenset[Probe] | None]) -> RuleMasks:
+        known = {("w", word) for word in prefilter.word_prefixes}
+        known.update(("s", text) for text in prefilter.substrings_ascii)
+        known.update(("s", text) for texts in prefilter.substrings_other.values() for text in texts)
+        by_probe: dict[Probe, int] = defaultdict(int)
+        always = 0
+        for index, probes in enumerate(probes_per_rule):
+            if probes is None or not probes <= known:  # a probe this prefilter does not look for: always tried
+                always |= 1 << index
+                continue
+            for probe in probes:
+                by_probe[probe] |= 1 << index
+        word_masks = {}
+        for word, prefixes in prefilter.word_prefixes.items():
+            mask = 0
+            for probe in prefixes:
+                mask |= by_probe.get(probe, 0)
+            word_masks[word] = mask
+        return cls(
+            word_regex=prefilter.word_regex,
+            word_masks=word_masks,
+            substrings_ascii=tuple((text, by_probe.get(("s", text), 0)) for text in prefilter.substrings_ascii),
+            substrings_other={
+                first: tuple((text, by_probe.get(("s", text), 0)) for text in texts)
+                for first, texts in prefilter.substrings_other.items()
+            },
+            always=always,
+        )
+
+    def candidates(self, lowered: str) -> int:
+        found = self.always
+        if self.word_regex is not None:
+            masks = self.word_masks
+            for word in set(self.word_regex.findall(lowered)):  # no group in the regex: the matched words
+                found |= masks[word]
+        for text, mask in self.substrings_ascii:
+            if text in lowered:
+                found |= mask
+        if not lowered.isascii():
+            for first in set(lowered).intersection(self.substrings_other):
+                for text, mask in self.substrings_other[first]:
+                    if text in lowered:
+                        found |= mask
+        return found
+
+
 def lowered_pattern(regex: re.Pattern[str]) -> re.Pattern[str] | None:
     """`regex` for lower-cased text: its literals lower-cased, case-sensitive; None when that is not safe."""
     source = regex.pattern

@@ -13,9 +13,10 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
-from sources.flagging.prefilter import Alias, Prefilter, Probe, lowered_pattern, required_probes
+from sources.flagging.prefilter import Alias, Prefilter, Probe, RuleMasks, lowered_pattern, required_probes
 from timeline.taxonomy import KIND_CATEGORY
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,16 @@ class PatternRule:
 
 
 @dataclass(frozen=True)
+class RuleScan:
+    """The rules in scoring order, each with its bit in `masks.candidates(lowered text)`."""
+
+    masks: RuleMasks
+    topics: tuple[tuple[int, PatternRule], ...]
+    actions: tuple[tuple[int, PatternRule], ...]
+    negatives: tuple[tuple[int, PatternRule], ...]
+
+
+@dataclass(frozen=True)
 class RuleSet:
     entities: tuple[EntityRule, ...]
     topics: tuple[PatternRule, ...]
@@ -71,6 +82,18 @@ class RuleSet:
     threshold: float = DEFAULT_THRESHOLD
     min_topic: float = DEFAULT_MIN_TOPIC
     min_action: float = DEFAULT_MIN_ACTION
+
+    @cached_property
+    def scan(self) -> RuleScan:
+        # Built from this set's own rules on first use (dataclasses.replace makes a new set, which builds its own).
+        ordered = (*self.topics, *self.actions, *self.negatives)
+        bits = iter([1 << index for index in range(len(ordered))])
+        return RuleScan(
+            masks=RuleMasks.build(self.prefilter, [rule.probes for rule in ordered]),
+            topics=tuple((next(bits), rule) for rule in self.topics),
+            actions=tuple((next(bits), rule) for rule in self.actions),
+            negatives=tuple((next(bits), rule) for rule in self.negatives),
+        )
 
 
 def is_ascii_alnum(char: str) -> bool:

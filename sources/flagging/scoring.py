@@ -121,9 +121,15 @@ def _short(text: str) -> str:
 
 
 def flag_text(
-    *, title: str, summary: str = "", published: datetime | date | None = None, rules: RuleSet | None = None
+    *,
+    title: str,
+    summary: str = "",
+    published: datetime | date | None = None,
+    rules: RuleSet | None = None,
+    with_date: bool = True,
 ) -> FlagResult:
-    """Score one item's plain text against the rules and suggest category, kind, entities and date."""
+    """Score one item's plain text against the rules and suggest category, kind, entities and date (with_date=False:
+    no date, for a caller that only needs it for some items; rules_date() gives it then)."""
     rules = rules or default_rules()
     # One text, title first: the first match of a rule is in the title whenever the title has one, so each
     # rule is searched once. The separator ends a line and a sentence, so no pattern matches across it.
@@ -148,14 +154,15 @@ def flag_text(
     def topic_evidence(source: str, source_lowered: str, starts: list[tuple[int, Alias]]) -> float:
         for start, end, index in _entity_matches(source, starts):
             note(("entity", str(index)), start, source[start:end], rules.entities[index].weight)
-        for rule in rules.topics:
-            if rule.may_match(present):
+        for bit, rule in scan.topics:
+            if candidates & bit:
                 search(rule, source, source_lowered)
         return sum(weight for (role, _), (weight, _, _) in best.items() if role in {"entity", "topic"})
 
     # Which rules could match at all (a probe of theirs occurs), and where watched aliases may start.
     lowered = _lower(text)
-    present = rules.prefilter.probes_in(lowered)
+    scan = rules.scan
+    candidates = scan.masks.candidates(lowered)
     starts = rules.prefilter.alias_starts(lowered)
 
     # Topic first, on the text as it is: masking false friends can only take evidence away, so an item short
@@ -164,8 +171,8 @@ def flag_text(
         return _result(best, rules, flagged=False, title=title, summary=summary, published=published)
 
     spans: list[tuple[int, int]] = []
-    for rule in rules.negatives:
-        if rule.may_match(present):
+    for bit, rule in scan.negatives:
+        if candidates & bit:
             matches = rule.lowered.finditer(lowered) if rule.lowered else rule.regex.finditer(text)
             for negative in matches:
                 if negative.end() > negative.start():
@@ -182,10 +189,16 @@ def flag_text(
             return _result(best, rules, flagged=False, title=title, summary=summary, published=published)
     else:
         masked, masked_lowered = text, lowered
-    for rule in rules.actions:
-        if rule.may_match(present):
+    for bit, rule in scan.actions:
+        if candidates & bit:
             search(rule, masked, masked_lowered)
-    return _result(best, rules, flagged=None, title=title, summary=summary, published=published)
+    return _result(best, rules, flagged=None, title=title, summary=summary, published=published, with_date=with_date)
+
+
+def rules_date(title: str, summary: str, published: datetime | date | None) -> str:
+    """The date flag_text gives a flagged item."""
+    found = extract_date(title, summary[:SUMMARY_CHARS], published=published)
+    return found.edtf if found else ""
 
 
 def _result(
@@ -196,6 +209,7 @@ def _result(
     title: str,
     summary: str,
     published: datetime | date | None,
+    with_date: bool = True,
 ) -> FlagResult:
     """Add up what matched: scores, category and kind, entities, reasons; the date when flagged."""
     if not best:
@@ -264,7 +278,7 @@ def _result(
     for reason in reasons:
         reason["weight"] = round(reason["weight"], 2)
     # The date is a suggestion for candidates: only flagged items get one.
-    found_date = extract_date(title, summary, published=published) if flagged else None
+    found_date = extract_date(title, summary, published=published) if flagged and with_date else None
     return FlagResult(
         flagged=flagged,
         score=round(score, 2),

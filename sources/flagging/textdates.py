@@ -66,6 +66,10 @@ _LOOKAHEAD = re.compile(
 _MONTH_NAME = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|June?|July?|Aug|Sep|Oct|Nov|Dec)")
 # Every pattern needs a digit, a weekday or a Chinese week word: texts without any are skipped at once.
 _MAY_HOLD_DATE = re.compile(r"\d|day\b|[周星礼]")
+# A pattern with a year matches only where the year does: a text without one skips them all (most of those with
+# a digit have none).
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_WITH_YEAR = frozenset({"ymd", "cn_ymd", "mdy", "dmy", "cn_ym", "my", "quarter", "year"})
 _LOOKAHEAD_AFTER = re.compile(r"^\s*(?:起|开始|生效|前|之前|以前)")
 
 
@@ -140,6 +144,8 @@ def extract_date(*texts: str, published: datetime | date | None = None) -> TextD
             wanted.add("quarter")
         if "day" in text:
             wanted.add("weekday")
+        if _YEAR.search(text) is None:
+            wanted -= _WITH_YEAR
         found: list[tuple[int, int, TextDate]] = []
         for rank, (kind, pattern) in enumerate(PATTERNS):
             if kind not in wanted:
