@@ -196,17 +196,23 @@ class ApiView(GenericAPIView):
         return reason
 
     def expected_version(self, body_value: int | None, *, required: bool) -> int | None:
-        """The version the caller read: expected_version in the body, else If-Match ("v3-..." or "3")."""
-        if body_value is not None:
-            return body_value
+        """The version the caller read: expected_version in the body, else If-Match ("v3-..." or "3").
+
+        A malformed If-Match is a 400 even beside a version in the body: the schema's pattern says so, and a
+        header that names no version is a client's mistake worth telling, not something to ignore."""
         header = self.request.headers.get("If-Match")
+        from_header: int | None = None
         if header is not None:  # sent empty, it names no version: a 400, as the schema's pattern says
             match = _IF_MATCH_VERSION.match(header.strip())
             if match is None:
                 raise exceptions.ValidationError(
                     {"If-Match": ["Send the ETag of the development you read, or its version number."]}
                 )
-            return int(match.group(1))
+            from_header = int(match.group(1))
+        if body_value is not None:
+            return body_value
+        if from_header is not None:
+            return from_header
         if required:
             from api.exceptions import PreconditionRequiredError
 

@@ -101,3 +101,15 @@ def test_an_entity_history_lists_its_versions(analyst: Any, anon: Any, entities:
     assert rows[0]["state"]["country"] != "CN" and rows[1]["state"]["country"] == "CN"
     assert rows[1]["reason"] == "headquarters" and rows[1]["actor"] is None
     assert anon.get("/api/entities/nobody/history/").status_code == 404
+
+
+def test_an_empty_if_match_is_refused_even_beside_a_version_in_the_body(analyst: Any, partner: dict[str, Any]) -> None:
+    """The schema's pattern makes an If-Match that names no version a bad request, whatever else the body says
+    (the contract run sent an empty one beside expected_version, and it was accepted)."""
+    count = StoredEvent.objects.count()
+    body = {**citation(), "expected_version": 1}
+    response = analyst.post(f"{partner['url']}citations/", body, format="json", HTTP_IF_MATCH="")
+    assert response.status_code == 400 and list(response.json()) == ["If-Match"], response.content
+    assert StoredEvent.objects.count() == count
+    cited = analyst.post(f"{partner['url']}citations/", body, format="json", HTTP_IF_MATCH='"v1"')
+    assert cited.status_code == 201, cited.content
