@@ -27,7 +27,6 @@ What is measured, in one run, each after a warm-up, N requests in sequence, for 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -40,7 +39,7 @@ from urllib.parse import quote, urlsplit
 
 import psycopg
 
-from bench.api import _create_database, _drop_database, _placeholder_log, _timed
+from bench.api import _create_database, _finish, _placeholder_log, _timed
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_OUTPUT = BENCH_DIR / "results" / "search.json"
@@ -303,13 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         "queries": rows,
         "aims": {"api_p95_ms": 100, "api_over_raw_p95": 2.0},
     }
-    if not args.no_output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"wrote {args.output}")
-    if not args.keep_db:
-        connections.close_all()
-        _drop_database(args.server, args.db_name)
+    _finish(args, result)
     return 0
 
 
