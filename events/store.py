@@ -423,11 +423,15 @@ def last_position() -> int:
 
 
 def head(upto: int | None = None) -> Head:
-    """The log's head, or its last event at or before `upto` (an answer built up to that position)."""
-    rows = StoredEvent.objects.order_by("-position")
-    if upto is not None:
-        rows = rows.filter(position__lte=upto)
-    last = rows.values_list("position", "hash").first()
+    """The log's head, or its last event at or before `upto` (an answer built up to that position).
+
+    One raw statement on the primary key's index: every read's ETag asks for the head, and the ORM's building
+    of this query was a sixth of a cached answer's CPU."""
+    table = connection.ops.quote_name(StoredEvent._meta.db_table)
+    where, params = ("WHERE position <= %s", [upto]) if upto is not None else ("", [])
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT position, hash FROM {table} {where} ORDER BY position DESC LIMIT 1", params)
+        last = cursor.fetchone()
     return Head(int(last[0]), str(last[1])) if last else Head(0, GENESIS_HASH)
 
 
