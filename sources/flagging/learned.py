@@ -155,10 +155,9 @@ def is_chinese(text: str) -> bool:
     return any("\u4e00" <= char <= "\u9fff" for char in text)
 
 
-def rule_signals(results: Sequence[FlagResult]) -> np.ndarray:
-    """The rules' evidence as columns of about RULE_SIGNAL_SCALE (tf-idf rows are unit length)."""
+def rule_signals(results: Sequence[FlagResult], signal: float = RULE_SIGNAL_SCALE) -> np.ndarray:
+    """The rules' evidence as columns of about `signal` (tf-idf rows are unit length)."""
     rows = np.zeros((len(results), len(RULE_SIGNALS)), dtype=np.float64)
-    signal = RULE_SIGNAL_SCALE
     for index, result in enumerate(results):
         rows[index, 0] = signal if result.flagged else 0.0
         rows[index, 1] = signal * min(result.topic / 4.0, 1.5)
@@ -259,6 +258,9 @@ class LearnedModel:
     kind: _Head
     threshold: float
     meta: dict[str, Any] = field(default_factory=dict)
+    # The scale its rule signals were trained at: models stored before RULE_SIGNAL_SCALE existed saw them at 1.0 and
+    # must be scored so, or a deployment's current model would change its answers on upgrade.
+    rule_signal_scale: float = 1.0
     _vectorizers: tuple[TfidfVectorizer, TfidfVectorizer] | None = None
     _transforms: tuple[Transform, Transform] | None = None
 
@@ -282,7 +284,7 @@ class LearnedModel:
 
     def features(self, texts: Sequence[str], results: Sequence[FlagResult]) -> sp.csr_matrix:
         word, char = self.transforms()
-        return hstack([word(texts), char(char_texts(texts)), rule_signals(results)])
+        return hstack([word(texts), char(char_texts(texts)), rule_signals(results, self.rule_signal_scale)])
 
     def feature_name(self, index: int) -> tuple[str, str]:
         words, chars = len(self.word_vocabulary), len(self.char_vocabulary)
@@ -373,6 +375,7 @@ class LearnedModel:
             "kind_classes": self.kind.classes,
             "threshold": self.threshold,
             "meta": self.meta,
+            "rule_signal_scale": self.rule_signal_scale,
             "arrays": layout,
         }
         encoded = json.dumps(header, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
@@ -412,4 +415,5 @@ def model_from_bytes(blob: bytes, *, sha256: str | None = None) -> LearnedModel:
         kind=_Head(header["kind_classes"], arrays["kind_coef"], arrays["kind_intercept"]),
         threshold=float(header["threshold"]),
         meta=header["meta"],
+        rule_signal_scale=float(header.get("rule_signal_scale", 1.0)),
     )

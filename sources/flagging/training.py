@@ -21,6 +21,7 @@ from sources.flagging.learned import (
     RANDOM_STATE,
     RELEVANCE_C,
     RELEVANT_SHARE,
+    RULE_SIGNAL_SCALE,
     CurvePoint,
     Example,
     Figures,
@@ -87,7 +88,11 @@ def _fit(
 ) -> tuple[LearnedModel, sp.csr_matrix]:
     word, char = word_vectorizer(), char_vectorizer()
     features = sp.hstack(
-        [word.fit_transform(texts), char.fit_transform(char_texts(texts)), sp.csr_matrix(rule_signals(results))],
+        [
+            word.fit_transform(texts),
+            char.fit_transform(char_texts(texts)),
+            sp.csr_matrix(rule_signals(results, RULE_SIGNAL_SCALE)),
+        ],
         format="csr",
     )
     labels = np.array([1 if example.relevant else 0 for example in examples])
@@ -113,6 +118,7 @@ def _fit(
         category=category,
         kind=kind,
         threshold=threshold,
+        rule_signal_scale=RULE_SIGNAL_SCALE,
     )
     return model, features
 
