@@ -415,14 +415,11 @@ SCREENING_LIST_MAX_DROP = float(os.environ.get("SCREENING_LIST_MAX_DROP", "0.5")
 # only if its precision and recall on eval.jsonl are each no lower than the current model's minus
 # FLAGGER_GATE_TOLERANCE: 0.01 is about one item of the 113 relevant ones there, so a single borderline item
 # cannot block a model, while any real loss does. Fewer than FLAGGER_MIN_TRAINING_ITEMS labelled items cannot
-# cross-validate a threshold (5 folds need a few of each class in each). The threshold reaches the editors' target
-# precision on a feed FLAGGER_RELEVANT_SHARE relevant (sources.flagging.learned.RELEVANT_SHARE says how 0.25 was
-# chosen); raise it for feeds richer in relevant news (more recall, more noise), lower it for general news.
+# cross-validate a threshold (5 folds need a few of each class in each).
 FLAGGER_ENABLED = env_bool("FLAGGER_ENABLED", True)
 FLAGGER_RETRAIN_AFTER_DECISIONS = int(os.environ.get("FLAGGER_RETRAIN_AFTER_DECISIONS", "25"))
 FLAGGER_GATE_TOLERANCE = float(os.environ.get("FLAGGER_GATE_TOLERANCE", "0.01"))
 FLAGGER_MIN_TRAINING_ITEMS = int(os.environ.get("FLAGGER_MIN_TRAINING_ITEMS", "40"))
-FLAGGER_RELEVANT_SHARE = float(os.environ.get("FLAGGER_RELEVANT_SHARE", "0.25"))
 
 # Readiness (config.health): the last heartbeat may be this old (default: four missed beats of
 # workers/schedule.py's HEARTBEAT_SECONDS), and a projection may trail the log by this many events (default 0:

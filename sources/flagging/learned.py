@@ -58,23 +58,6 @@ HEAD_CONFIDENCE = 0.6
 # full scale, C 8, confidence 0.5 (before): 0.854; a tenth, C 32: 0.894 at confidence 0.5, 0.895 at 0.6;
 # a fifth: 0.892 / 0.888; none: 0.887 / 0.894.
 HEAD_RULE_SCALE = 0.1
-# The rule signals enter the relevance model at a quarter of their unit scale. At full scale a watched entity named
-# and the topic evidence outweighed everything the text said (an intercept near -5 that only they could overcome), so
-# a launch by a lab not on the watch-list scored near 0 whatever its words, and a tutorial naming a watched model near
-# 1. A quarter makes their coefficients four times dearer under the penalty, so the words count for more. Chosen on the
-# training side only (seed.jsonl with a first draft of the fourth round, threshold for a relevant share of 0.3; full
-# scale, a half, a quarter): cross-validated recall 0.935, 0.941, 0.959; shifted.jsonl's train part recall 0.879,
-# 0.879, 0.919; flags on noise_tuning.jsonl 2, 2, 3 of 420. The category and kind heads see the signals at
-# HEAD_RULE_SCALE as before.
-RULE_SIGNAL_SCALE = 0.25
-# The share of relevant items the threshold's precision is computed for (training.threshold_for): the seed set is
-# about half relevant, the news a deployment reads far less, and precision at half is no guide to the noise there.
-# Chosen with noise_tuning.jsonl (never trained on: 420 items of ordinary news, 266 of them hard negatives) and the
-# training side, by a rule fixed beforehand: the largest share on a 0.05 grid at which the seed model flags at most 1%
-# of that set's hard negatives (if a tenth of real news is of those kinds, about 1 noise flag per 1,000). Flags at
-# 0.5, 0.4, 0.35, 0.3, 0.25: 7, 4, 4, 3, 1; cross-validated recall at 0.25 0.945 (0.979 at the seed set's own mix),
-# shifted.jsonl's train part recall 0.879 (0.944). The default of settings.FLAGGER_RELEVANT_SHARE.
-RELEVANT_SHARE = 0.25
 # How much one example from the deployment's own feeds (an analyst's decision, a labelled feed) weighs against
 # one seed item: they are the news this deployment actually reads, and a few of them should be able to move a model
 # fitted on a thousand seed items. Measured on shifted.jsonl's train part only (3 random splits: seed + 50 or 150
@@ -155,18 +138,18 @@ def is_chinese(text: str) -> bool:
     return any("\u4e00" <= char <= "\u9fff" for char in text)
 
 
-def rule_signals(results: Sequence[FlagResult], signal: float = RULE_SIGNAL_SCALE) -> np.ndarray:
-    """The rules' evidence as columns of about `signal` (tf-idf rows are unit length)."""
+def rule_signals(results: Sequence[FlagResult]) -> np.ndarray:
+    """The rules' evidence as columns of about unit scale (tf-idf rows are unit length)."""
     rows = np.zeros((len(results), len(RULE_SIGNALS)), dtype=np.float64)
     for index, result in enumerate(results):
-        rows[index, 0] = signal if result.flagged else 0.0
-        rows[index, 1] = signal * min(result.topic / 4.0, 1.5)
-        rows[index, 2] = signal * min(result.action / 6.0, 1.5)
-        rows[index, 3] = signal * min(result.penalty / 4.0, 1.5)
-        rows[index, 4] = signal * max(min(result.score / 10.0, 1.0), -1.0)
-        rows[index, 5] = signal if result.entities else 0.0
+        rows[index, 0] = 1.0 if result.flagged else 0.0
+        rows[index, 1] = min(result.topic / 4.0, 1.5)
+        rows[index, 2] = min(result.action / 6.0, 1.5)
+        rows[index, 3] = min(result.penalty / 4.0, 1.5)
+        rows[index, 4] = max(min(result.score / 10.0, 1.0), -1.0)
+        rows[index, 5] = 1.0 if result.entities else 0.0
         if result.category in CATEGORIES:
-            rows[index, 6 + CATEGORIES.index(result.category)] = signal
+            rows[index, 6 + CATEGORIES.index(result.category)] = 1.0
     return rows
 
 
@@ -233,7 +216,7 @@ def fit_head(features: sp.csr_matrix, labels: list[str], weights: np.ndarray | N
     # The rule signals are the last columns: fit on them damped, then fold the damping into their coefficients, so
     # the head scores the undamped features it is given at prediction time.
     scale = np.ones(features.shape[1])
-    scale[features.shape[1] - len(RULE_SIGNALS) :] = HEAD_RULE_SCALE / RULE_SIGNAL_SCALE
+    scale[features.shape[1] - len(RULE_SIGNALS) :] = HEAD_RULE_SCALE
     # saga: lbfgs took ten times as long on these sparse rows for the same answer.
     model = LogisticRegression(C=HEAD_C, solver="saga", tol=1e-3, max_iter=300, random_state=RANDOM_STATE)
     model.fit(features @ sp.diags(scale), labels, sample_weight=weights)
@@ -258,9 +241,6 @@ class LearnedModel:
     kind: _Head
     threshold: float
     meta: dict[str, Any] = field(default_factory=dict)
-    # The scale its rule signals were trained at: models stored before RULE_SIGNAL_SCALE existed saw them at 1.0 and
-    # must be scored so, or a deployment's current model would change its answers on upgrade.
-    rule_signal_scale: float = 1.0
     _vectorizers: tuple[TfidfVectorizer, TfidfVectorizer] | None = None
     _transforms: tuple[Transform, Transform] | None = None
 
@@ -284,7 +264,7 @@ class LearnedModel:
 
     def features(self, texts: Sequence[str], results: Sequence[FlagResult]) -> sp.csr_matrix:
         word, char = self.transforms()
-        return hstack([word(texts), char(char_texts(texts)), rule_signals(results, self.rule_signal_scale)])
+        return hstack([word(texts), char(char_texts(texts)), rule_signals(results)])
 
     def feature_name(self, index: int) -> tuple[str, str]:
         words, chars = len(self.word_vocabulary), len(self.char_vocabulary)
@@ -375,7 +355,6 @@ class LearnedModel:
             "kind_classes": self.kind.classes,
             "threshold": self.threshold,
             "meta": self.meta,
-            "rule_signal_scale": self.rule_signal_scale,
             "arrays": layout,
         }
         encoded = json.dumps(header, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
@@ -415,5 +394,4 @@ def model_from_bytes(blob: bytes, *, sha256: str | None = None) -> LearnedModel:
         kind=_Head(header["kind_classes"], arrays["kind_coef"], arrays["kind_intercept"]),
         threshold=float(header["threshold"]),
         meta=header["meta"],
-        rule_signal_scale=float(header.get("rule_signal_scale", 1.0)),
     )

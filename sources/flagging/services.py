@@ -158,11 +158,7 @@ def flagger_train(
     rule_results = [flag_text(title=e.title, summary=e.summary, rules=rules) for e in examples]
     target = flagger_target_precision()
     trained = model_train(
-        examples,
-        target_precision=target,
-        min_items=settings.FLAGGER_MIN_TRAINING_ITEMS,
-        rule_results=rule_results,
-        relevant_share=settings.FLAGGER_RELEVANT_SHARE,
+        examples, target_precision=target, min_items=settings.FLAGGER_MIN_TRAINING_ITEMS, rule_results=rule_results
     )
     blob = trained.model.to_bytes()
     sha256 = model_sha256(blob)

@@ -20,8 +20,6 @@ from sklearn.model_selection import StratifiedKFold
 from sources.flagging.learned import (
     RANDOM_STATE,
     RELEVANCE_C,
-    RELEVANT_SHARE,
-    RULE_SIGNAL_SCALE,
     CurvePoint,
     Example,
     Figures,
@@ -88,11 +86,7 @@ def _fit(
 ) -> tuple[LearnedModel, sp.csr_matrix]:
     word, char = word_vectorizer(), char_vectorizer()
     features = sp.hstack(
-        [
-            word.fit_transform(texts),
-            char.fit_transform(char_texts(texts)),
-            sp.csr_matrix(rule_signals(results, RULE_SIGNAL_SCALE)),
-        ],
+        [word.fit_transform(texts), char.fit_transform(char_texts(texts)), sp.csr_matrix(rule_signals(results))],
         format="csr",
     )
     labels = np.array([1 if example.relevant else 0 for example in examples])
@@ -118,48 +112,20 @@ def _fit(
         category=category,
         kind=kind,
         threshold=threshold,
-        rule_signal_scale=RULE_SIGNAL_SCALE,
     )
     return model, features
 
 
-def threshold_for(
-    labels: np.ndarray, probabilities: np.ndarray, target_precision: float, relevant_share: float | None = None
-) -> float:
-    """The threshold with the best recall among those reaching the target precision (else the most precise).
-
-    With `relevant_share`, precision is the one these cross-validated scores would give on a feed where that share of
-    the items is relevant: recall and the false-positive rate do not depend on the mix, precision does, and the
-    training set (about half relevant) is far richer in relevant items than the news a deployment reads."""
-    if relevant_share is None:
-        precision, recall, thresholds = precision_recall_curve(labels, probabilities)
-        best: tuple[float, float] | None = None
-        for p, r, t in zip(precision[:-1], recall[:-1], thresholds, strict=True):
-            if p >= target_precision and (best is None or r > best[0] or (r == best[0] and t < best[1])):
-                best = (float(r), float(t))
-        if best is not None:
-            return best[1]
-        return float(thresholds[int(np.argmax(precision[:-1]))])
-    candidates = np.unique(probabilities)
-    positives = max(1, int(np.sum(labels == 1)))
-    negatives = max(1, int(np.sum(labels == 0)))
-    order = np.argsort(-probabilities, kind="stable")
-    ranked, ranked_labels = probabilities[order], labels[order]
-    true_above = np.cumsum(ranked_labels == 1)
-    false_above = np.cumsum(ranked_labels == 0)
-    best_shifted: tuple[float, float] | None = None
-    most_precise: tuple[float, float] = (-1.0, float(candidates[-1]))
-    for threshold in candidates:
-        at = int(np.searchsorted(-ranked, -threshold, side="right"))  # items scored >= threshold
-        true_rate = true_above[at - 1] / positives
-        false_rate = false_above[at - 1] / negatives
-        flagged = relevant_share * true_rate + (1 - relevant_share) * false_rate
-        precision = relevant_share * true_rate / flagged if flagged else 0.0
-        if precision > most_precise[0]:
-            most_precise = (precision, float(threshold))
-        if precision >= target_precision and (best_shifted is None or true_rate > best_shifted[0]):
-            best_shifted = (float(true_rate), float(threshold))
-    return best_shifted[1] if best_shifted is not None else most_precise[1]
+def threshold_for(labels: np.ndarray, probabilities: np.ndarray, target_precision: float) -> float:
+    """The threshold with the best recall among those reaching the target precision (else the most precise)."""
+    precision, recall, thresholds = precision_recall_curve(labels, probabilities)
+    best: tuple[float, float] | None = None
+    for p, r, t in zip(precision[:-1], recall[:-1], thresholds, strict=True):
+        if p >= target_precision and (best is None or r > best[0] or (r == best[0] and t < best[1])):
+            best = (float(r), float(t))
+    if best is not None:
+        return best[1]
+    return float(thresholds[int(np.argmax(precision[:-1]))])
 
 
 def curve_points(labels: np.ndarray, probabilities: np.ndarray, steps: int = 19) -> list[CurvePoint]:
@@ -181,12 +147,9 @@ def model_train(
     target_precision: float,
     min_items: int,
     rule_results: Sequence[FlagResult],
-    relevant_share: float | None = RELEVANT_SHARE,
 ) -> Trained:
     """Fit on `examples` (their rule results in the same order); cross-validate to report figures and pick the
-    threshold: the best recall whose precision reaches `target_precision` on a feed `relevant_share` relevant (None:
-    on the training set's own mix). Raises TrainingError with a one-line reason for data that cannot make a useful
-    model."""
+    threshold. Raises TrainingError with a one-line reason for data that cannot make a useful model."""
     problem = training_problem(examples, min_items=min_items)
     if problem:
         raise TrainingError(problem)
@@ -221,7 +184,7 @@ def model_train(
             for n, guess in zip(relevant_test, predicted, strict=True):
                 category_total += 1
                 category_right += int(guess == ordered[test_rows[n]].category)
-    threshold = threshold_for(labels, out_of_fold, target_precision, relevant_share)
+    threshold = threshold_for(labels, out_of_fold, target_precision)
     flagged = out_of_fold >= threshold
     true = int(np.sum(flagged & (labels == 1)))
     figures: Figures = {
@@ -239,7 +202,6 @@ def model_train(
         "cross_validated": dict(figures),
         "training_hash": training_hash,
         "target_precision": target_precision,
-        "relevant_share": relevant_share,
         "curve": curve,
     }
     return Trained(

@@ -14,8 +14,6 @@ import pytest
 
 from sources.training.make_general_news import build as build_general_news
 from sources.training.make_noise_tuning import build as build_noise_tuning
-from sources.training.make_seed_round4 import FIRST_ID as ROUND4_FIRST_ID
-from sources.training.make_seed_round4 import build as build_seed_round4
 from timeline.taxonomy import KIND_CATEGORY, Category, Kind
 
 HERE = Path(__file__).resolve().parent
@@ -154,8 +152,3 @@ def test_general_news_file_is_what_its_script_writes() -> None:
 
 def test_noise_tuning_file_is_what_its_script_writes() -> None:
     assert SETS["noise_tuning"] == build_noise_tuning()
-
-
-def test_the_seed_sets_fourth_round_is_what_its_script_writes() -> None:
-    fourth = [row for row in SETS["seed"] if int(str(row["id"]).split("-")[1]) >= ROUND4_FIRST_ID]
-    assert fourth == build_seed_round4()
