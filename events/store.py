@@ -388,21 +388,24 @@ def _append_postgresql(batches: Batches, names: list[str]) -> tuple[list[Recorde
         if state.stored_ids:
             return _replayed(batches, [event.event_id for _, events, _ in batches for event in events]), None
         plan = _plan(batches, state)
-        moved, moved_state = _call_append(plan, names, batches)
+        moved, moved_state = _call_append(plan, names, batches, strict=True)
         if moved_state is not None:
-            raise RuntimeError("the log moved while the append held its lock")
+            raise RuntimeError(f"the log is not as read under the append lock: {moved_state}")
     last = plan.recorded[-1]
     _assumed_heads[alias] = (last.position, last.hash, plan.now)
     return plan.recorded, moved
 
 
-def _call_append(plan: _Plan, names: list[str], batches: Batches) -> tuple[int, None] | tuple[None, _LogState]:
+def _call_append(
+    plan: _Plan, names: list[str], batches: Batches, *, strict: bool = False
+) -> tuple[int, None] | tuple[None, _LogState]:
     """Call events_append with `plan`: how many checkpoints moved, or, when the log was not in the state the plan
-    assumed, the state it is in (and nothing written)."""
+    assumed, the state it is in (and nothing written). `strict`: the plan was computed under the lock, so a
+    unique violation is an error to raise, not a sign of a moved log."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT * FROM events_append(%s, %s, %s::jsonb, %s::text[])",
-            [_APPEND_LOCK_KEY, plan.chained_from, "[" + ",".join(plan.pairs) + "]", names],
+            "SELECT * FROM events_append(%s, %s, %s::jsonb, %s::text[], %s)",
+            [_APPEND_LOCK_KEY, plan.chained_from, "[" + ",".join(plan.pairs) + "]", names, strict],
         )
         moved, position, chain_hash, recorded_at, stored_ids, versions = cursor.fetchone()
     if moved is not None:
