@@ -380,7 +380,7 @@ def projectors_off() -> Iterator[None]:
 
 def bench_store_without_projection(n: int, batch: int) -> tuple[Result, Result]:
     """store.append (1 event) and append_many (batch streams x 1 event) with the projectors switched off:
-    lock with idempotency check, last position and stream versions (one call), sha256 chain, insert, commit."""
+    sha256 chain from the head last written, then one call (lock, check the head, versions and ids, insert), commit."""
     from events import store
     from events.store import NewEvent
 
@@ -1042,10 +1042,11 @@ def main(argv: list[str] | None = None) -> int:
             "sql_statements_per_call": queries,
             **rebuild_info,
             "what_differs": [
-                "ours: each append calls events_append_begin (a transaction-level advisory lock, then the last "
-                "position and hash, the stream versions and already stored ids), checks the stream version, "
-                "computes a sha256 hash chain, inserts the events, the head witness and the checkpoint moves in "
-                "one statement and runs six projectors (entities, developments with version history, the "
+                "ours: each append computes positions, versions and a sha256 hash chain from the head the "
+                "process last wrote and calls events_append once (a transaction-level advisory lock, then a "
+                "check of that head, the stream versions and the event ids, and the insert of the events, the "
+                "head witness and the checkpoint moves; when the head moved, a second call under the lock), "
+                "and runs six projectors (entities, developments with version history, the "
                 "search index, development links, relationships, timelines) in the same transaction; service "
                 "commands also validate and re-read the development",
                 "eventsourcing: PostgresApplicationRecorder only stores: LOCK TABLE ... IN EXCLUSIVE MODE (also "

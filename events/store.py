@@ -13,13 +13,11 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
 
 import orjson
 from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
-from psycopg.types.json import Jsonb
 
 from events import registry
 from events.models import LogHead, ProjectionCheckpoint, StoredEvent
@@ -135,6 +133,29 @@ def canonical_json(value: object) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+_PLAIN_LEAVES = frozenset({str, int, bool, type(None)})
+
+
+def _plain(value: object) -> bool:
+    """Whether `value` is made of dicts with str keys, lists, str, int, bool and None alone (exact types): JSON
+    that orjson writes exactly as canonical_json does. Floats are not (orjson writes 1e-05 as 0.00001), nor
+    subclasses or anything canonical_json would pass through str()."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is dict:
+            for key in item:  # type: ignore[attr-defined]
+                if type(key) is not str:
+                    return False
+            pending.extend(item.values())  # type: ignore[attr-defined]
+        elif kind is list:
+            pending.extend(item)  # type: ignore[arg-type]
+        elif kind not in _PLAIN_LEAVES:
+            return False
+    return True
+
+
 def stored_fields(row: StoredEvent) -> StoredEventFields:
     """Everything stored about an event but its hash: what the hash covers, and (with the hash) an export line."""
     return {
@@ -157,7 +178,12 @@ def event_hash(previous_hash: str, row: StoredEvent) -> str:
 
 def fields_hash(previous_hash: str, fields: StoredEventFields) -> str:
     """The chain hash of an event given as its stored fields (the definition: canonical_json)."""
-    return hashlib.sha256((previous_hash + canonical_json(fields)).encode("utf-8")).hexdigest()
+    return _chain(previous_hash, canonical_json(fields))
+
+
+def _chain(previous_hash: str, canonical_text: str) -> str:
+    """sha256 over the previous hash and an event's canonical JSON."""
+    return hashlib.sha256((previous_hash + canonical_text).encode("utf-8")).hexdigest()
 
 
 def hash_matches(previous_hash: str, fields: StoredEventFields, stored_hash: str) -> bool:
@@ -174,6 +200,23 @@ def hash_matches(previous_hash: str, fields: StoredEventFields, stored_hash: str
     if body is not None and hashlib.sha256(previous_hash.encode("utf-8") + body).hexdigest() == stored_hash:
         return True
     return fields_hash(previous_hash, fields) == stored_hash
+
+
+def _stored_text(fields: StoredEventFields) -> str:
+    """The canonical JSON of a new event's stored fields: what its hash covers and, on PostgreSQL, what is sent.
+
+    canonical_json's text, several times faster for plain values (_plain): orjson writes those byte for byte the
+    same (sorted keys, no spaces, non-ASCII as it is, the same escapes); anything else goes the defining way.
+    Data and metadata must be JSON values, as the ORM writes them: anything canonical_json would pass through
+    str() (a datetime, a UUID) is refused with the TypeError json.dumps raises, on every database alike."""
+    if _plain(fields):
+        try:
+            return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS).decode()
+        except orjson.JSONEncodeError:
+            pass  # an integer beyond 64 bits
+    else:
+        json.dumps([fields["data"], fields["metadata"]])
+    return canonical_json(fields)
 
 
 @dataclass(frozen=True)
@@ -221,43 +264,12 @@ def _locked_state(streams: set[str], event_ids: list[uuid.UUID]) -> _LogState:
     )
 
 
-# The one-statement append on PostgreSQL: the events arrive as one array per column (a statement of ten
-# parameters whatever the batch's size, rather than ten placeholders per event for the driver to fill in).
-_PG_WRITE = (
-    "WITH logged AS (INSERT INTO events_storedevent (position, event_id, stream, version, event_type,"
-    " schema_version, data, metadata, recorded_at, hash) SELECT * FROM unnest(%s::bigint[], %s::uuid[],"
-    " %s::varchar[], %s::integer[], %s::varchar[], %s::smallint[], %s::jsonb[], %s::jsonb[], %s::timestamptz[],"
-    " %s::varchar[])), witnessed AS (INSERT INTO events_loghead (position, hash) VALUES (%s, %s)),"
-    " moved AS (UPDATE events_projectioncheckpoint SET position = %s WHERE name = ANY(%s::text[]) RETURNING 1)"
-    " SELECT count(*) FROM moved"
-)
-
-
-def _write(rows: list[StoredEvent], head_: Head, names: list[str]) -> int:
-    """Insert the events and the head's witness and move the projectors' checkpoints; return how many
-    checkpoints moved (fewer than the projectors when one has no row yet).
-
-    PostgreSQL: one statement (data-modifying CTEs). SQLite: the ORM, three statements.
-    """
-    if connection.vendor != "postgresql":
-        StoredEvent.objects.bulk_create(rows)
-        LogHead.objects.create(position=head_.position, hash=head_.hash)
-        return ProjectionCheckpoint.objects.filter(name__in=names).update(position=head_.position)
-    columns: list[list[Any]] = [
-        [row.position for row in rows],
-        [row.event_id for row in rows],
-        [row.stream for row in rows],
-        [row.version for row in rows],
-        [row.event_type for row in rows],
-        [row.schema_version for row in rows],
-        [Jsonb(row.data) for row in rows],
-        [Jsonb(row.metadata) for row in rows],
-        [row.recorded_at for row in rows],
-        [row.hash for row in rows],
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(_PG_WRITE, [*columns, head_.position, head_.hash, head_.position, names])
-        return int(cursor.fetchone()[0])
+def _sqlite_write(rows: list[StoredEvent], head_: Head, names: list[str]) -> int:
+    """Insert the events and the head's witness and move the projectors' checkpoints with the ORM (SQLite: three
+    statements); return how many checkpoints moved (fewer than the projectors when one has no row yet)."""
+    StoredEvent.objects.bulk_create(rows)
+    LogHead.objects.create(position=head_.position, hash=head_.hash)
+    return ProjectionCheckpoint.objects.filter(name__in=names).update(position=head_.position)
 
 
 def stream_version(stream: str) -> int:
@@ -274,56 +286,179 @@ def append(stream: str, events: Sequence[NewEvent], *, expected_version: int | N
     return append_many([(stream, events, expected_version)])
 
 
-def append_many(
-    batches: Sequence[tuple[str, Sequence[NewEvent], int | None]],
-) -> list[RecordedEvent]:
+Batches = Sequence[tuple[str, Sequence[NewEvent], int | None]]
+
+# The head each database's appends in this process last saw: (position, chain hash, recorded time). An append on
+# PostgreSQL assumes it chains from there; events_append checks that under the lock, and a wrong guess (another
+# process wrote, a transaction rolled back) costs one more call, never a wrong chain.
+_assumed_heads: dict[str, tuple[int, str, datetime | None]] = {}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """An append computed from a state of the log: the events as they will be recorded, and for PostgreSQL each
+    one's `[hash, canonical JSON of its stored fields]`, the text its hash covers."""
+
+    chained_from: str
+    recorded: list[RecordedEvent]
+    pairs: list[str]
+    now: datetime
+
+
+def _plan(batches: Batches, state: _LogState) -> _Plan:
+    """Number, time and hash the events after `state`; ConcurrencyError when a stream is not where its caller
+    expected it."""
+    position = state.last_position
+    previous_hash = state.last_hash
+    # Recorded times never go backwards along the log, so "as of a time" maps to one position.
+    now = timezone.now()
+    if state.last_recorded_at is not None and state.last_recorded_at > now:
+        now = state.last_recorded_at
+    recorded_at = now.isoformat()
+    recorded: list[RecordedEvent] = []
+    pairs: list[str] = []
+    # A stream named in two batches continues from the first's.
+    versions = dict(state.versions)
+    for stream, events, expected_version in batches:
+        version = versions[stream]
+        if expected_version is not None and expected_version != version:
+            raise ConcurrencyError(stream, expected_version, version)
+        for event in events:
+            position += 1
+            version += 1
+            schema_version = registry.schema_version_of(event.event_type)
+            fields: StoredEventFields = {
+                "position": position,
+                "event_id": str(event.event_id),
+                "stream": stream,
+                "version": version,
+                "event_type": event.event_type,
+                "schema_version": schema_version,
+                "data": event.data,
+                "metadata": event.metadata,
+                "recorded_at": recorded_at,
+            }
+            text = _stored_text(fields)
+            previous_hash = _chain(previous_hash, text)
+            pairs.append(f'["{previous_hash}",{text}]')
+            # At the current schema version already: nothing to upcast.
+            recorded.append(
+                RecordedEvent(
+                    position,
+                    event.event_id,
+                    stream,
+                    version,
+                    event.event_type,
+                    schema_version,
+                    event.data,
+                    event.metadata,
+                    now,
+                    previous_hash,
+                )
+            )
+        versions[stream] = version
+    return _Plan(state.last_hash, recorded, pairs, now)
+
+
+def append_many(batches: Batches) -> list[RecordedEvent]:
     """Append to several streams in one transaction (a merge touches two): all or nothing."""
     if not batches or not any(events for _, events, _ in batches):
         return []
+    names = [projector.name for projector in registry.projectors()]
     with transaction.atomic():
-        all_ids = [event.event_id for _, events, _ in batches for event in events]
-        state = _locked_state({stream for stream, _, _ in batches}, all_ids)
-        if state.stored_ids:
-            return _replayed(batches, {row.event_id: row for row in StoredEvent.objects.filter(event_id__in=all_ids)})
-
-        position = state.last_position
-        previous_hash = state.last_hash
-        # Recorded times never go backwards along the log, so "as of a time" maps to one position.
-        now = timezone.now()
-        if state.last_recorded_at is not None and state.last_recorded_at > now:
-            now = state.last_recorded_at
-
-        rows: list[StoredEvent] = []
-        # A stream named in two batches continues from the first's.
-        versions = dict(state.versions)
-        for stream, events, expected_version in batches:
-            version = versions[stream]
-            if expected_version is not None and expected_version != version:
-                raise ConcurrencyError(stream, expected_version, version)
-            for event in events:
-                position += 1
-                version += 1
-                row = StoredEvent(
-                    position=position,
-                    event_id=event.event_id,
-                    stream=stream,
-                    version=version,
-                    event_type=event.event_type,
-                    schema_version=registry.schema_version_of(event.event_type),
-                    data=event.data,
-                    metadata=event.metadata,
-                    recorded_at=now,
-                )
-                row.hash = event_hash(previous_hash, row)
-                previous_hash = row.hash
-                rows.append(row)
-            versions[stream] = version
-        names = [projector.name for projector in registry.projectors()]
-        # The head's witness, apart from the log: what verify_log checks so that a cut-off tail shows.
-        moved = _write(rows, Head(position, previous_hash), names)
-        recorded = [RecordedEvent.from_row(row) for row in rows]
+        if connection.vendor == "postgresql":
+            recorded, moved = _append_postgresql(batches, names)
+        else:
+            recorded, moved = _append_sqlite(batches, names)
+        if moved is None:
+            return recorded  # a retry: every event was stored already
         project(recorded, checkpoints_moved=moved == len(names))
         return recorded
+
+
+def _append_sqlite(batches: Batches, names: list[str]) -> tuple[list[RecordedEvent], int | None]:
+    """The append under SQLite's write lock (taken on BEGIN): read the state, then write (the ORM)."""
+    all_ids = [event.event_id for _, events, _ in batches for event in events]
+    state = _locked_state({stream for stream, _, _ in batches}, all_ids)
+    if state.stored_ids:
+        return _replayed(batches, all_ids), None
+    plan = _plan(batches, state)
+    rows = [
+        StoredEvent(
+            position=event.position,
+            event_id=event.event_id,
+            stream=event.stream,
+            version=event.version,
+            event_type=event.event_type,
+            schema_version=event.schema_version,
+            data=event.data,
+            metadata=event.metadata,
+            recorded_at=event.recorded_at,
+            hash=event.hash,
+        )
+        for event in plan.recorded
+    ]
+    # The head's witness, apart from the log: what verify_log checks so that a cut-off tail shows.
+    last = plan.recorded[-1]
+    return plan.recorded, _sqlite_write(rows, Head(last.position, last.hash), names)
+
+
+def _append_postgresql(batches: Batches, names: list[str]) -> tuple[list[RecordedEvent], int | None]:
+    """The append as one call of events_append (migration 0005) when the head this process last saw is still the
+    head and every stream is where its caller expected it; otherwise the call answers the log's state (or, with
+    no head to assume or a stream without an expected version, events_append_begin does), and a second call
+    under the lock so taken writes the events computed from it."""
+    alias = connection.alias
+    assumed = _assumed_heads.get(alias)
+    state: _LogState | None = None
+    plan: _Plan | None = None
+    if assumed is not None and all(expected is not None for _, _, expected in batches):
+        first_versions: dict[str, int] = {}
+        for stream, _, expected in batches:
+            first_versions.setdefault(stream, int(expected or 0))
+        try:
+            plan = _plan(batches, _LogState(*assumed, versions=first_versions, stored_ids=0))
+        except ConcurrencyError:
+            plan = None  # a stream named twice, expected inconsistently: the log's own state says which is stale
+    if plan is not None:
+        moved, state = _call_append(plan, names, batches)
+    if plan is None or state is not None:
+        if state is None:
+            all_ids = [event.event_id for _, events, _ in batches for event in events]
+            state = _locked_state({stream for stream, _, _ in batches}, all_ids)
+        if state.stored_ids:
+            return _replayed(batches, [event.event_id for _, events, _ in batches for event in events]), None
+        plan = _plan(batches, state)
+        moved, moved_state = _call_append(plan, names, batches, strict=True)
+        if moved_state is not None:
+            raise RuntimeError(f"the log is not as read under the append lock: {moved_state}")
+    last = plan.recorded[-1]
+    _assumed_heads[alias] = (last.position, last.hash, plan.now)
+    return plan.recorded, moved
+
+
+def _call_append(
+    plan: _Plan, names: list[str], batches: Batches, *, strict: bool = False
+) -> tuple[int, None] | tuple[None, _LogState]:
+    """Call events_append with `plan`: how many checkpoints moved, or, when the log was not in the state the plan
+    assumed, the state it is in (and nothing written). `strict`: the plan was computed under the lock, so a
+    unique violation is an error to raise, not a sign of a moved log."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT * FROM events_append(%s, %s, %s::jsonb, %s::text[], %s)",
+            [_APPEND_LOCK_KEY, plan.chained_from, "[" + ",".join(plan.pairs) + "]", names, strict],
+        )
+        moved, position, chain_hash, recorded_at, stored_ids, versions = cursor.fetchone()
+    if moved is not None:
+        return int(moved), None
+    found = json.loads(versions) if isinstance(versions, str) else versions
+    return None, _LogState(
+        last_position=int(position or 0),
+        last_hash=chain_hash or GENESIS_HASH,
+        last_recorded_at=recorded_at,
+        versions={stream: int(found.get(stream, 0)) for stream, _, _ in batches},
+        stored_ids=int(stored_ids),
+    )
 
 
 def same_request(recorded: EventMetadata, claimed: EventMetadata) -> bool:
@@ -337,14 +472,13 @@ def same_request(recorded: EventMetadata, claimed: EventMetadata) -> bool:
     return not first or first == (claimed.get("request_hash") or "")
 
 
-def _replayed(
-    batches: Sequence[tuple[str, Sequence[NewEvent], int | None]], already: dict[uuid.UUID, StoredEvent]
-) -> list[RecordedEvent]:
+def _replayed(batches: Batches, event_ids: list[uuid.UUID]) -> list[RecordedEvent]:
     """A retried append: every id must be stored already, for the same stream, type and request.
 
     This runs under the append lock, so it is where concurrent retries of one key meet: the first writes, every
     later one lands here and is either the same request (answered with the stored events) or refused.
     """
+    already = {row.event_id: row for row in StoredEvent.objects.filter(event_id__in=event_ids)}
     result = []
     for stream, events, _ in batches:
         for event in events:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from events import maintenance, store
 from events.models import StoredEvent
@@ -98,3 +101,43 @@ def test_verify_log_accepts_data_whose_numbers_a_fast_json_writer_spells_differe
     result = maintenance.verify_log()
 
     assert (result.ok, result.checked) == (True, 2)
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@pytest.mark.django_db(transaction=False)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=_JSON, metadata=st.dictionaries(st.text(max_size=6), _JSON, max_size=3), stream=st.text(max_size=10))
+def test_the_text_an_append_hashes_is_the_defining_canonical_json_whatever_the_values(
+    data: object, metadata: dict[str, object], stream: str
+) -> None:
+    """append writes orjson's text where it is the same bytes and canonical_json's elsewhere (floats, integers
+    beyond 64 bits): either way the text must be the definition's, spelled here independently."""
+    fields = {
+        "position": 7,
+        "event_id": "4f2c7a8e-0000-4000-8000-000000000001",
+        "stream": stream,
+        "version": 3,
+        "event_type": "Noted",
+        "schema_version": 1,
+        "data": data,
+        "metadata": metadata,
+        "recorded_at": "2026-12-06T13:35:58.123456+00:00",
+    }
+    expected = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert store._stored_text(fields) == expected  # type: ignore[arg-type]
+
+
+def test_data_that_is_no_json_value_is_refused_and_nothing_is_written() -> None:
+    with pytest.raises(TypeError):
+        store.append("s", [NewEvent("Noted", {"when": datetime(2026, 1, 1, tzinfo=UTC)})], expected_version=0)
+    assert not StoredEvent.objects.exists()

@@ -1,0 +1,111 @@
+"""An append chains from the log's real head whatever head the process last saw.
+
+On PostgreSQL an append first assumes the head this process last wrote (store._assumed_heads) and the streams'
+expected versions; the server checks that under the lock. These tests make the assumption wrong in each way it
+can be (another writer moved the head, a rolled-back append left it ahead, a head of the same position with
+another hash) and check that positions, versions, the hash chain and the head's witnesses come out as if there
+had been no assumption. On SQLite nothing is assumed, and the same outcomes must hold.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from events import store
+from events.maintenance import verify_log
+from events.models import LogHead, StoredEvent
+from events.store import ConcurrencyError, NewEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def noted(n: int) -> NewEvent:
+    return NewEvent("Noted", {"n": n})
+
+
+def log_rows() -> list[tuple[int, str, int]]:
+    return list(StoredEvent.objects.order_by("position").values_list("position", "stream", "version"))
+
+
+def test_an_append_after_another_writer_moved_the_head_chains_from_the_real_head() -> None:
+    store.append("a", [noted(1)], expected_version=0)
+    seen = dict(store._assumed_heads)
+    store.append("b", [noted(2)], expected_version=0)
+    store._assumed_heads.clear()
+    store._assumed_heads.update(seen)  # as if another process had written "b"
+
+    recorded = store.append("a", [noted(3)], expected_version=1)
+
+    assert (recorded[0].position, recorded[0].version) == (3, 2)
+    assert recorded[0].hash == StoredEvent.objects.get(position=3).hash
+    assert log_rows() == [(1, "a", 1), (2, "b", 1), (3, "a", 2)]
+    assert verify_log().ok
+
+
+def test_an_append_after_a_rolled_back_one_takes_the_position_it_left_free() -> None:
+    store.append("a", [noted(1)], expected_version=0)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        store.append("a", [noted(2)], expected_version=1)
+        raise RuntimeError("the caller's transaction fails after the append")
+
+    recorded = store.append("a", [noted(3)], expected_version=1)
+
+    assert (recorded[0].position, recorded[0].version) == (2, 2)
+    assert log_rows() == [(1, "a", 1), (2, "a", 2)]
+    assert list(LogHead.objects.values_list("position", flat=True)) == [1, 2]
+    assert verify_log().ok
+
+
+def test_a_head_assumed_at_the_right_position_with_another_hash_is_not_chained_from() -> None:
+    store.append("a", [noted(1)], expected_version=0)
+    head = store.head()
+    store._assumed_heads[connection.alias] = (head.position, "f" * 64, None)
+
+    store.append("a", [noted(2)], expected_version=1)
+
+    assert verify_log().ok
+
+
+def test_a_stale_expected_version_is_refused_with_the_stream_s_real_version_whatever_head_was_assumed() -> None:
+    store.append("a", [noted(1), noted(2)], expected_version=0)
+    store._assumed_heads.clear()
+    store.append("b", [noted(3)], expected_version=0)  # no head assumed: the state is read first
+    with pytest.raises(ConcurrencyError) as raised:
+        store.append("a", [noted(4)], expected_version=1)  # the head assumed is right, the version is not
+    assert (raised.value.expected, raised.value.actual) == (1, 2)
+    assert log_rows() == [(1, "a", 1), (2, "a", 2), (3, "b", 1)]
+
+
+def test_a_retry_with_a_head_assumed_is_answered_from_the_log() -> None:
+    first = store.append("a", [noted(1)], expected_version=0)
+    retried = store.append("a", [NewEvent("Noted", {"n": 1}, event_id=first[0].event_id)], expected_version=0)
+    assert retried == first and retried[0].replayed
+    assert store.last_position() == 1
+
+
+def test_a_new_append_is_not_recorded_before_the_head_even_when_the_assumed_head_is_older(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store.append("a", [noted(1)], expected_version=0)
+    first = StoredEvent.objects.get(position=1).recorded_at
+    store._assumed_heads[connection.alias] = (0, store.GENESIS_HASH, first - timedelta(hours=2))
+    monkeypatch.setattr(store.timezone, "now", lambda: first - timedelta(hours=1))
+
+    store.append("a", [noted(2)], expected_version=1)
+
+    assert StoredEvent.objects.get(position=2).recorded_at == first
+    assert verify_log().ok
+
+
+@pytest.mark.postgres
+def test_on_postgresql_an_append_from_the_head_it_last_wrote_is_one_statement() -> None:
+    store.append("a", [noted(1)], expected_version=0)
+    with CaptureQueriesContext(connection) as captured:
+        store.append_many([("a", [noted(2)], 1), ("b", [noted(3), noted(4)], 0)])
+    calls = [query["sql"] for query in captured.captured_queries if "events_append" in query["sql"]]
+    assert len(calls) == 1
+    assert verify_log().ok
