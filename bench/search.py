@@ -147,7 +147,7 @@ def _raw_page(
     the same windows of log positions, then ranked by ts_rank, 51 rows."""
     from django.conf import settings
 
-    from timeline.search import _FIRST_WINDOW_BLOCKS, _MAX_WINDOW_BLOCKS
+    from timeline.search import _FIRST_WINDOW_BLOCKS, next_window, window_walks
 
     size = settings.SEARCH_RANK_BLOCK
     high = conn.execute("SELECT max(position) FROM events_storedevent").fetchone()[0] + 1
@@ -155,7 +155,7 @@ def _raw_page(
     positions: list[int] = []
     while True:
         bottom = max(top - window, 0)
-        if bottom > 0:
+        if window_walks(window) and bottom > 0:
             sql = (
                 f"SELECT s.version_id {RAW_FROM} AND (s.document @@ ({match})) IS TRUE AND s.version_id >= %s "
                 "AND s.version_id < %s ORDER BY s.version_id DESC LIMIT %s"
@@ -169,9 +169,7 @@ def _raw_page(
         positions += [row[0] for row in conn.execute(sql, [*match_params, bottom, top, need]).fetchall()]
         if len(positions) == size or bottom == 0:
             break
-        need = size - len(positions)
-        expected = need * (high - bottom) / len(positions) * 1.5 if positions else float("inf")
-        window = max(int(expected), size) if expected <= size * _MAX_WINDOW_BLOCKS else top
+        window = next_window(size=size, high=high, bottom=bottom, found=len(positions), window=window)
         top = bottom
     sql = (
         f"SELECT {RAW_COLUMNS}, -ts_rank(s.document, {rank}) AS rank {RAW_FROM} AND s.version_id = ANY(%s) "
