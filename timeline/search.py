@@ -11,7 +11,8 @@ development had then; entity names are always the current ones, as the pages and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -346,6 +347,8 @@ _FIRST_WINDOW_BLOCKS = 8
 _MAX_WINDOW_BLOCKS = 40
 # A window is this many times as wide as the matches so far say the rest of the block needs.
 _WINDOW_MARGIN = 1.5
+# A window through the index spans at most this fraction (1/n) of the positions left below it, else everything.
+_WIDEST_INDEXED_SHARE = 4
 
 
 def next_window(*, size: int, high: int, bottom: int, found: int, window: int) -> int:
@@ -359,7 +362,22 @@ def next_window(*, size: int, high: int, bottom: int, found: int, window: int) -
     wanted = max(int(expected), size)
     if not window_walks(wanted):
         wanted = max(wanted, 2 * window)
+        # A range over most of what is left costs more to combine than reading the matches outside it.
+        if wanted > bottom // _WIDEST_INDEXED_SHARE:
+            return bottom
     return min(wanted, bottom)
+
+
+@contextmanager
+def _bitmaps_only() -> Iterator[None]:
+    """PostgreSQL: plan without plain index scans, so that a window's range and the full-text index combine in a
+    BitmapAnd (the planner would otherwise read the range down the primary key, every document in it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_indexscan = off")
+        try:
+            yield
+        finally:
+            cursor.execute("RESET enable_indexscan")
 
 
 def window_walks(window: int) -> bool:
@@ -410,7 +428,12 @@ def _block_positions(rows: QuerySet[Any], query: SearchQuery, *, as_of: bool, hi
         walks = window_walks(window) and bottom > 0
         found = _matching(rows, query, as_of=as_of, indexed=not walks, low=bottom, high=top)
         order = F(recency).desc() if walks else ExpressionWrapper(F(recency) + 0, IntegerField()).desc()
-        positions += found.order_by(order).values_list(recency, flat=True)[: size - len(positions)]
+        wanted = found.order_by(order).values_list(recency, flat=True)[: size - len(positions)]
+        if walks or bottom == 0 or connection.vendor != "postgresql":
+            positions += wanted
+        else:
+            with _bitmaps_only():
+                positions += wanted
         if len(positions) == size or bottom == 0:
             return positions
         window = next_window(size=size, high=high, bottom=bottom, found=len(positions), window=window)

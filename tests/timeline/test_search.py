@@ -5,6 +5,8 @@ as_of searches, the index as a rebuildable projection, and escaped highlighted s
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from events import registry, store
 from events.maintenance import rebuild_projections
@@ -249,6 +251,26 @@ def test_a_window_grows_with_the_matches_it_lacks_and_through_the_index_at_least
     # left is near enough to walk.
     assert search.next_window(size=500, high=1_000_000, bottom=900_000, found=300, window=69_000) == 138_000
     assert search.next_window(size=500, high=1_000_000, bottom=900_000, found=499, window=69_000) == 500
+    # 8 matches in 4,000 (0.2%): a window over more than a quarter of what is left costs more to combine with the
+    # index than reading the matches outside it, so everything below goes through the index.
+    assert search.next_window(size=500, high=1_000_000, bottom=996_000, found=8, window=4_000) == 996_000
     # No match yet, or a window wider than what is left: everything below.
     assert search.next_window(size=500, high=1_000_000, bottom=996_000, found=0, window=4_000) == 996_000
     assert search.next_window(size=500, high=1_000_000, bottom=50_000, found=10, window=4_000) == 50_000
+
+
+def test_a_window_through_the_index_leaves_the_connection_planning_as_before(
+    spread: None, settings: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the planner settings are PostgreSQL's")
+    settings.SEARCH_RANK_BLOCK = 2  # type: ignore[attr-defined]
+    monkeypatch.setattr(search, "_MAX_WINDOW_BLOCKS", 0)
+    monkeypatch.setattr(search, "_FIRST_WINDOW_BLOCKS", 1)
+    rows = Development.objects.filter(status="current")
+    with CaptureQueriesContext(connection) as queries:
+        search._block_positions(rows, search.parse("third"), as_of=False, high=store.last_position() + 1)
+    assert any(query["sql"] == "SET enable_indexscan = off" for query in queries.captured_queries)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_indexscan")
+        assert cursor.fetchone() == ("on",)
