@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
     BooleanField,
@@ -377,7 +377,13 @@ def _bitmaps_only() -> Iterator[None]:
         try:
             yield
         finally:
-            cursor.execute("RESET enable_indexscan")
+            try:
+                cursor.execute("RESET enable_indexscan")
+            except DatabaseError:
+                # A statement failed inside a transaction, which now only takes a rollback: the rollback undoes
+                # the SET too. Outside one, the connection's session would keep it: that must not pass quietly.
+                if not connection.in_atomic_block:
+                    raise
 
 
 def window_walks(window: int) -> bool:

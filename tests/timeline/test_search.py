@@ -4,8 +4,10 @@ as_of searches, the index as a rebuildable projection, and escaped highlighted s
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from django.db import connection
+from django.db import DataError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from events import registry, store
@@ -271,6 +273,29 @@ def test_a_window_through_the_index_leaves_the_connection_planning_as_before(
     with CaptureQueriesContext(connection) as queries:
         search._block_positions(rows, search.parse("third"), as_of=False, high=store.last_position() + 1)
     assert any(query["sql"] == "SET enable_indexscan = off" for query in queries.captured_queries)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_indexscan")
+        assert cursor.fetchone() == ("on",)
+
+
+def test_a_window_through_the_index_that_fails_in_a_transaction_raises_its_own_error(
+    spread: None, settings: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the planner settings are PostgreSQL's")
+    settings.SEARCH_RANK_BLOCK = 2  # type: ignore[attr-defined]
+    monkeypatch.setattr(search, "_MAX_WINDOW_BLOCKS", 0)
+    monkeypatch.setattr(search, "_FIRST_WINDOW_BLOCKS", 1)
+    matching = search._matching
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        return matching(*args, **kwargs).extra(where=["1 / 0 = 1"])
+
+    monkeypatch.setattr(search, "_matching", failing)
+    rows = Development.objects.filter(status="current")
+    # The division's error, not the aborted transaction's refusal of the RESET after it.
+    with pytest.raises(DataError), transaction.atomic():
+        search._block_positions(rows, search.parse("third"), as_of=False, high=store.last_position() + 1)
     with connection.cursor() as cursor:
         cursor.execute("SHOW enable_indexscan")
         assert cursor.fetchone() == ("on",)
