@@ -338,7 +338,7 @@ def ranked_matches(rows: QuerySet[Any], query: SearchQuery, *, as_of: bool) -> Q
 # document by document down the primary key, without the full-text index. Sparser matches go through the
 # full-text index within a window (a BitmapAnd of the GIN index and the primary key's range), so that only the
 # window's matches are read from the heap, not every match in the log: a word in 1% of a million documents reads
-# about 750 documents, not 10,000.
+# roughly 750 documents, not 10,000. A window over most of the log still goes through the index alone.
 
 # The first window, in blocks' worth of log positions: a word in one document in eight fills it.
 _FIRST_WINDOW_BLOCKS = 8
