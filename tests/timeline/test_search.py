@@ -4,7 +4,11 @@ as_of searches, the index as a rebuildable projection, and escaped highlighted s
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from django.db import DataError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from events import registry, store
 from events.maintenance import rebuild_projections
@@ -190,3 +194,108 @@ ODD = ["\x00", "a\x00b", "%", "_", "\\", '"', "-", "OR", '" OR ""="', "x" * 5000
 def test_odd_input_is_searched_as_text_and_never_an_error(corpus: dict[str, str], q: str) -> None:
     rows = list(selectors.timeline_developments(TimelineFilters(text=q)))
     assert len(rows) <= len(corpus)
+
+
+@pytest.fixture
+def spread() -> None:
+    """Forty developments, a word in each at a different density (every one, one in three, one in eleven), some
+    revised later, so that their current documents are written out of recording order."""
+    made = []
+    for number in range(40):
+        words = ["common"] + (["third"] if number % 3 == 0 else []) + (["rare"] if number % 11 == 0 else [])
+        made.append(record(title=f"Development {number}", summary=" ".join(words)))
+    for development in made[::7]:
+        services.development_revise(
+            development_id=development.pk, changes={"title": f"{development.title} revised"}, expected_version=1
+        )
+
+
+@pytest.mark.parametrize("first_blocks", [1, 8])
+@pytest.mark.parametrize("walk_blocks", [0, 1, 40])
+@pytest.mark.parametrize("block", [1, 2, 3, 7])
+def test_a_relevance_block_holds_the_latest_written_matches_whichever_windows_find_them(
+    spread: None,
+    settings: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    block: int,
+    walk_blocks: int,
+    first_blocks: int,
+) -> None:
+    # walk_blocks 0: every window goes through the full-text index; 40: every bounded one walks the documents.
+    # A first window of one block: most queries need several windows among forty developments.
+    settings.SEARCH_RANK_BLOCK = block  # type: ignore[attr-defined]
+    monkeypatch.setattr(search, "_MAX_WINDOW_BLOCKS", walk_blocks)
+    monkeypatch.setattr(search, "_FIRST_WINDOW_BLOCKS", first_blocks)
+    rows = Development.objects.filter(status="current")
+    high = store.last_position() + 1
+    recency = search._recency(rows, as_of=False)
+    for q in ("common", "third", "rare", "common -third", "third OR rare", "nomatch"):
+        query = search.parse(q)
+        every = search.ranked_matches(rows, query, as_of=False).values_list(recency, flat=True)
+        latest = sorted(every, reverse=True)
+        assert search._block_positions(rows, query, as_of=False, high=high) == latest[:block], q
+        # A block below another: what a cursor's next block asks for.
+        if len(latest) > block:
+            below = [position for position in latest if position < latest[block - 1]]
+            got = search._block_positions(rows, query, as_of=False, high=latest[block - 1])
+            assert got == below[:block], q
+
+
+def test_a_window_grows_with_the_matches_it_lacks_and_through_the_index_at_least_doubles(settings: object) -> None:
+    settings.SEARCH_RANK_BLOCK = 500  # type: ignore[attr-defined]
+    # 400 matches in the first 4,000 positions: the other 100 in about 1,500 more (a margin of half), walked.
+    assert search.next_window(size=500, high=10_000, bottom=6_000, found=400, window=4_000) == 1_500
+    assert search.window_walks(1_500)
+    # 40 matches in 4,000 (1%): 69,000 positions more, through the index.
+    assert search.next_window(size=500, high=1_000_000, bottom=996_000, found=40, window=4_000) == 69_000
+    assert not search.window_walks(69_000)
+    # Through the index, a window that came up short is followed by one at least twice as wide, unless what is
+    # left is near enough to walk.
+    assert search.next_window(size=500, high=1_000_000, bottom=900_000, found=300, window=69_000) == 138_000
+    assert search.next_window(size=500, high=1_000_000, bottom=900_000, found=499, window=69_000) == 500
+    # 8 matches in 4,000 (0.2%): a window over more than a quarter of what is left costs more to combine with the
+    # index than reading the matches outside it, so everything below goes through the index.
+    assert search.next_window(size=500, high=1_000_000, bottom=996_000, found=8, window=4_000) == 996_000
+    # No match yet, or a window wider than what is left: everything below.
+    assert search.next_window(size=500, high=1_000_000, bottom=996_000, found=0, window=4_000) == 996_000
+    assert search.next_window(size=500, high=1_000_000, bottom=50_000, found=10, window=4_000) == 50_000
+
+
+def test_a_window_through_the_index_leaves_the_connection_planning_as_before(
+    spread: None, settings: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the planner settings are PostgreSQL's")
+    settings.SEARCH_RANK_BLOCK = 2  # type: ignore[attr-defined]
+    monkeypatch.setattr(search, "_MAX_WINDOW_BLOCKS", 0)
+    monkeypatch.setattr(search, "_FIRST_WINDOW_BLOCKS", 1)
+    rows = Development.objects.filter(status="current")
+    with CaptureQueriesContext(connection) as queries:
+        search._block_positions(rows, search.parse("third"), as_of=False, high=store.last_position() + 1)
+    assert any(query["sql"] == "SET enable_indexscan = off" for query in queries.captured_queries)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_indexscan")
+        assert cursor.fetchone() == ("on",)
+
+
+def test_a_window_through_the_index_that_fails_in_a_transaction_raises_its_own_error(
+    spread: None, settings: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the planner settings are PostgreSQL's")
+    settings.SEARCH_RANK_BLOCK = 2  # type: ignore[attr-defined]
+    monkeypatch.setattr(search, "_MAX_WINDOW_BLOCKS", 0)
+    monkeypatch.setattr(search, "_FIRST_WINDOW_BLOCKS", 1)
+    matching = search._matching
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        return matching(*args, **kwargs).extra(where=["1 / 0 = 1"])
+
+    monkeypatch.setattr(search, "_matching", failing)
+    rows = Development.objects.filter(status="current")
+    # The division's error, not the aborted transaction's refusal of the RESET after it.
+    with pytest.raises(DataError), transaction.atomic():
+        search._block_positions(rows, search.parse("third"), as_of=False, high=store.last_position() + 1)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_indexscan")
+        assert cursor.fetchone() == ("on",)
