@@ -142,10 +142,13 @@ def _ends_at_word_start(items: Any) -> bool:
     return False
 
 
-def _probe_rank(probes: frozenset[Probe]) -> tuple[bool, bool, bool, int, int]:
+def _probe_rank(probes: frozenset[Probe]) -> tuple[bool, bool, int, int, bool]:
+    """How well a set of probes tells texts apart, higher is better: a longer shortest probe first, then fewer
+    probes; only then word probes over substrings (a substring costs a check of its own, but one search avoided
+    where a short word probe would have let the rule in saves more: "attention" beats "self" or "multi")."""
     shortest = min(len(text) for _, text in probes)
     common = any(text in _COMMON_WORDS for _, text in probes)
-    return shortest >= 3, not common, all(kind == "w" for kind, _ in probes), shortest, -len(probes)
+    return shortest >= 3, not common, shortest, -len(probes), all(kind == "w" for kind, _ in probes)
 
 
 def _required(items: Any, starts_word: bool) -> frozenset[Probe] | None:
