@@ -50,9 +50,11 @@ def _run_probe(run: str, starts_word: bool) -> Probe | None:
     for index, match in enumerate(_TOKEN.finditer(run)):
         if match.start() > 0 or (index == 0 and starts_word):
             words.append(match.group(0))
-    best = max(words, key=len, default="")
-    if len(best) >= 3 or (best and len(run) < 3):
+    # A word common in news ("new fab", "first wafer") says little: the run's other word, if it has one, says more.
+    best = max(words, key=lambda word: (word not in _COMMON_WORDS, len(word)), default="")
+    if len(best) >= 3 or (best and len(run) == len(best)):
         return ("w", best)
+    # A word too short to tell much ("n" of "n+"): the whole run, a rarer string, as a substring.
     return ("s", run)
 
 
@@ -140,10 +142,13 @@ def _ends_at_word_start(items: Any) -> bool:
     return False
 
 
-def _probe_rank(probes: frozenset[Probe]) -> tuple[bool, bool, bool, int, int]:
+def _probe_rank(probes: frozenset[Probe]) -> tuple[bool, bool, int, int, bool]:
+    """How well a set of probes tells texts apart, higher is better: a longer shortest probe first, then fewer
+    probes; only then word probes over substrings (a substring costs a check of its own, but one search avoided
+    where a short word probe would have let the rule in saves more: "attention" beats "self" or "multi")."""
     shortest = min(len(text) for _, text in probes)
     common = any(text in _COMMON_WORDS for _, text in probes)
-    return shortest >= 3, not common, all(kind == "w" for kind, _ in probes), shortest, -len(probes)
+    return shortest >= 3, not common, shortest, -len(probes), all(kind == "w" for kind, _ in probes)
 
 
 def _required(items: Any, starts_word: bool) -> frozenset[Probe] | None:
@@ -175,12 +180,23 @@ def _required(items: Any, starts_word: bool) -> frozenset[Probe] | None:
             continue
         if op is _c.BRANCH and run:
             # The parser moves a prefix common to all branches in front ("nm|nanometre" is "n" + "m|anometre"):
-            # glue it back to each branch's leading literals, which makes far better probes than "n".
+            # glue it back to each branch's leading literals, which makes far better probes than "n". Where a
+            # branch's own probes are better still ("ai data cent(?:er|re)": "center" or "centre", not "cent"),
+            # they stand for that branch.
             leads = [_leading_literals(branch) for branch in value[1]]
             if all(leads):
-                glued = [_run_probe("".join(run) + lead, run_starts_word) for lead in leads]
-                if all(probe is not None for probe in glued):
-                    candidates.append(frozenset(probe for probe in glued if probe is not None))
+                chosen: list[frozenset[Probe]] = []
+                for branch, lead in zip(value[1], leads, strict=True):
+                    glued = _run_probe("".join(run) + lead, run_starts_word)
+                    own = _required(branch, at_word_start)
+                    options = [frozenset({glued})] if glued is not None else []
+                    if own is not None:
+                        options.append(own)
+                    if not options:
+                        break
+                    chosen.append(max(options, key=_probe_rank))
+                else:
+                    candidates.append(frozenset().union(*chosen))
         flush()
         found: frozenset[Probe] | None = None
         if op is _c.IN:

@@ -146,8 +146,9 @@ def extract_date(*texts: str, published: datetime | date | None = None) -> TextD
             wanted.add("weekday")
         if _YEAR.search(text) is None:
             wanted -= _WITH_YEAR
-        found: list[tuple[int, int, TextDate]] = []
-        for rank, (kind, pattern) in enumerate(PATTERNS):
+        # The most precise kind of date wins (PATTERNS' order), and within a kind the first: so the first kind that
+        # gives a date decides, and the kinds after it need not be sought.
+        for kind, pattern in PATTERNS:
             if kind not in wanted:
                 continue
             for match in pattern.finditer(text):
@@ -160,9 +161,5 @@ def extract_date(*texts: str, published: datetime | date | None = None) -> TextD
                     continue
                 if published_day is not None and parse_fuzzy_date(edtf).lower > published_day + timedelta(days=2):
                     continue
-                found.append((match.start(), rank, TextDate(edtf, match.group(0).strip())))
-                break
-        if found:
-            # The most precise kind of date wins; between equals, the one that comes first.
-            return min(found, key=lambda entry: (entry[1], entry[0]))[2]
+                return TextDate(edtf, match.group(0).strip())
     return None

@@ -162,6 +162,13 @@ def test_the_second_held_out_set_meets_the_targets() -> None:
         (r"\d+ ?nm\b", {("s", "nm")}),
         (r"\bfoo|\d+", None),
         (r"(?:alpha)?beta", {("s", "beta")}),
+        # A word too short to tell much is replaced by its whole run; a common word by the run's other word.
+        (r"\bn\+\d\b", {("s", "n+")}),
+        (r"\bnew fabs?\b|\bmet with\b", {("w", "fab"), ("w", "met")}),
+        # A long substring tells more than a set of short words.
+        (r"\b(?:self|multi-head)-?attention\b", {("s", "attention")}),
+        # A glued branch keeps its own probes where they are better than the glued run's.
+        (r"\bai (?:chips?|data cent(?:er|re)s?)\b", {("w", "chip"), ("w", "center"), ("w", "centre")}),
     ],
 )
 def test_required_probes_are_read_from_the_parsed_regex(pattern: str, probes: set[tuple[str, str]] | None) -> None:
