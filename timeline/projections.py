@@ -9,7 +9,7 @@ from typing import TypedDict, cast
 
 from events.bulk import delete_all, insert_rows, insert_values
 from events.store import RecordedEvent
-from timeline import domain
+from timeline import domain, search
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
 from timeline.models import (
     Citation,
@@ -111,12 +111,22 @@ def _published_lower(published: str) -> date | None:
 
 
 def history_row(
-    event: RecordedEvent, development_id: str, before: DevelopmentState | None, columns: DevelopmentColumnValues
+    event: RecordedEvent,
+    development_id: str,
+    before: DevelopmentState | None,
+    columns: DevelopmentColumnValues,
+    previous: DevelopmentVersion | None,
 ) -> DevelopmentVersion:
-    """The (unsaved) version-history row an event leaves: `apply` saves it at once, `apply_batch` in bulk."""
+    """The (unsaved) version-history row an event leaves: `apply` saves it at once, `apply_batch` in bulk.
+
+    `previous` is the row it follows (None for a stream's first event): its search document is this row's too
+    when the event left the searchable text as it was (the search projector then writes none)."""
+    after = columns["snapshot"]
+    same_text = previous is not None and before is not None and search.same_searched_text(before, after)
     return DevelopmentVersion(
         id=event.position,
         development_id=development_id,
+        document_id=previous.document_id if same_text and previous is not None else event.position,
         valid_from_position=event.position,
         valid_from_time=event.recorded_at,
         event_type=event.event_type,
@@ -188,7 +198,7 @@ class DevelopmentProjector:
             None
             if event.version == 1
             else DevelopmentVersion.objects.filter(development_id=development_id, valid_to_position__isnull=True)
-            .only("id", "snapshot")
+            .only("id", "snapshot", "document_id")
             .first()
         )
         before = current.snapshot if current else None
@@ -218,7 +228,7 @@ class DevelopmentProjector:
 
         self._sync_citations(development, before, after, event.position)
         self._sync_entities(development, before, after)
-        version = history_row(event, development_id, before, columns)
+        version = history_row(event, development_id, before, columns, current)
         version.save(force_insert=True)
         self.written = {event.event_id: version}
         DevelopmentVersionEntity.objects.bulk_create(
@@ -239,7 +249,7 @@ class DevelopmentProjector:
         open_rows = {
             str(row.development_id): row
             for row in DevelopmentVersion.objects.filter(development_id__in=ids, valid_to_position__isnull=True).only(
-                "id", "development_id", "snapshot"
+                "id", "development_id", "snapshot", "document_id"
             )
         }
         start = {development_id: row.snapshot for development_id, row in open_rows.items()}
@@ -262,7 +272,7 @@ class DevelopmentProjector:
                 previous.valid_to_time = event.recorded_at
                 if development_id not in latest:
                     closed.append(previous)
-            version = history_row(event, development_id, before, columns)
+            version = history_row(event, development_id, before, columns, previous)
             versions.append(version)
             written[event.event_id] = version
             latest[development_id] = version
