@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TypedDict, cast
 
+from django.db.models import Subquery
+
 from events.bulk import delete_all, insert_rows, insert_values
 from events.store import RecordedEvent
 from timeline import domain, search
@@ -205,6 +207,7 @@ class DevelopmentProjector:
         after = domain.evolve(before, event.event_type, event.data)
         columns = development_columns(after, event.version)
 
+        version = history_row(event, development_id, before, columns, current)
         if current is None:
             development = Development.objects.create(
                 id=development_id,
@@ -214,12 +217,18 @@ class DevelopmentProjector:
                 last_position=event.position,
                 **columns,
             )
+            insert_rows(DevelopmentVersion, [version])
         else:
+            # COPY (on PostgreSQL) sends the state as orjson's bytes rather than as an escaped literal in an
+            # INSERT, and the development's row takes it from the history row rather than be sent it again: on
+            # a long-curated development the state is most of an event's cost.
+            insert_rows(DevelopmentVersion, [version])
+            state = DevelopmentVersion.objects.filter(pk=version.pk).values("snapshot")
             Development.objects.filter(pk=development_id).update(
                 updated_at=event.recorded_at,
                 last_position=event.position,
                 merged_into_id=after["merged_into"],
-                **columns,
+                **{**columns, "snapshot": Subquery(state)},
             )
             development = Development(pk=development_id)
             current.valid_to_position = event.position
@@ -228,8 +237,6 @@ class DevelopmentProjector:
 
         self._sync_citations(development, before, after, event.position)
         self._sync_entities(development, before, after)
-        version = history_row(event, development_id, before, columns, current)
-        version.save(force_insert=True)
         self.written = {event.event_id: version}
         DevelopmentVersionEntity.objects.bulk_create(
             DevelopmentVersionEntity(version=version, entity_id=entity_id) for entity_id in after["entities"]
