@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
-from typing import TypedDict, cast
+from typing import Any, TypedDict, cast
 
 from django.db.models import Subquery
 
@@ -125,18 +125,27 @@ def history_row(
     when the event left the searchable text as it was (the search projector then writes none)."""
     after = columns["snapshot"]
     same_text = previous is not None and before is not None and search.same_searched_text(before, after)
-    return DevelopmentVersion(
-        id=event.position,
-        development_id=development_id,
-        document_id=previous.document_id if same_text and previous is not None else event.position,
-        valid_from_position=event.position,
-        valid_from_time=event.recorded_at,
-        event_type=event.event_type,
-        change=domain.describe_change(before, event.event_type, event.data),
-        reason=str(event.metadata.get("reason") or ""),
-        actor=str(event.metadata.get("actor") or ""),
+    values: dict[str, object] = {
         **columns,
-    )
+        "id": event.position,
+        "development_id": development_id,
+        "valid_from_position": event.position,
+        "valid_to_position": None,
+        "valid_from_time": event.recorded_at,
+        "valid_to_time": None,
+        "event_type": event.event_type,
+        "change": domain.describe_change(before, event.event_type, event.data),
+        "reason": str(event.metadata.get("reason") or ""),
+        "actor": str(event.metadata.get("actor") or ""),
+        "document_id": previous.document_id if same_text and previous is not None else event.position,
+    }
+    # Positional, in the model's column order: half the cost of keyword arguments, once per event in a rebuild.
+    positional: Any = [values[name] for name in _VERSION_ATTNAMES]
+    return DevelopmentVersion(*positional)
+
+
+# DevelopmentVersion's columns in the order its constructor takes them positionally.
+_VERSION_ATTNAMES = tuple(field.attname for field in DevelopmentVersion._meta.concrete_fields)
 
 
 class EntityProjector:
