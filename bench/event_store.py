@@ -534,6 +534,12 @@ def _expected_growth(items: list[tuple[str, list[Any], int]]) -> dict[str, int]:
         growth["timeline_citation"] += kinds.count("CitationAdded") - kinds.count("CitationRemoved")
         growth["timeline_developmententity"] += 2
         growth["timeline_developmentversionentity"] += 2 * len(events)
+        # A search document per event that changes the searched text (every generated citation has an excerpt).
+        growth["timeline_searchdocument"] += sum(
+            event.event_type in ("DevelopmentRecorded", "CitationAdded", "CitationRemoved")
+            or (event.event_type == "DevelopmentRevised" and bool({"title", "summary"} & set(event.data["changes"])))
+            for event in events
+        )
     return growth
 
 
@@ -618,7 +624,8 @@ READ_MODEL_FINGERPRINTS = {
         "recorded_position <= %(upto)s",
     ),
     "timeline_developmentversion": (
-        "id, development_id, version, valid_from_position, valid_to_position, event_type, change::text, snapshot::text",
+        "id, development_id, version, valid_from_position, valid_to_position, event_type, change::text, "
+        "snapshot::text, document_id",
         "valid_from_position <= %(upto)s",
     ),
     "timeline_citation": (
@@ -630,6 +637,10 @@ READ_MODEL_FINGERPRINTS = {
         "development_id IN (SELECT id FROM timeline_development WHERE recorded_position <= %(upto)s)",
     ),
     "timeline_developmentversionentity": ("version_id, entity_id", "version_id <= %(upto)s"),
+    "timeline_searchdocument": (
+        "version_id, development_id, is_current, title, body, citations, entities",
+        "version_id <= %(upto)s",
+    ),
     "timeline_entity": ("id, name, version", "TRUE"),
     "timeline_entityalias": ("entity_id, name, normalized, lang", "TRUE"),
 }

@@ -254,10 +254,10 @@ def generate(
             INSERT INTO timeline_developmentversion (id, development_id, title, summary, edtf, date_lower,
                 date_upper, precision, display_date, category, kind, tags_key, disputed, status,
                 best_reliability, version, snapshot, valid_from_position, valid_to_position, valid_from_time,
-                valid_to_time, event_type, change, reason, actor)
+                valid_to_time, event_type, change, reason, actor, document_id)
             SELECT gx.i, gx.id, gx.title, 'Generated for benchmarks.', gx.edtf, gx.day, gx.day, 'day', gx.display,
                    gx.category, gx.kind, '', false, 'current', gx.best, 1, {v1}, gx.i, NULL, gx.recorded_at,
-                   NULL, 'DevelopmentRecorded', '{{"recorded": true}}'::jsonb, '', 'synthetic'
+                   NULL, 'DevelopmentRecorded', '{{"recorded": true}}'::jsonb, '', 'synthetic', gx.i
             FROM gx
             """
         )
@@ -334,10 +334,10 @@ def generate(
             INSERT INTO timeline_developmentversion (id, development_id, title, summary, edtf, date_lower,
                 date_upper, precision, display_date, category, kind, tags_key, disputed, status,
                 best_reliability, version, snapshot, valid_from_position, valid_to_position, valid_from_time,
-                valid_to_time, event_type, change, reason, actor)
+                valid_to_time, event_type, change, reason, actor, document_id)
             SELECT position, id, title, 'Generated for benchmarks.', to_char(day, 'YYYY-MM-DD'), day, day, 'day',
                    to_char(day, 'Mon FMDD, YYYY'), category, kind, '', false, status, best, 2, snapshot, position,
-                   NULL, at, NULL, event_type, change, reason, 'synthetic'
+                   NULL, at, NULL, event_type, change, reason, 'synthetic', position
             FROM v2
             """
         )

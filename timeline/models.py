@@ -161,6 +161,11 @@ class DevelopmentVersion(DevelopmentColumns):
     change = models.JSONField(default=dict)
     reason = models.TextField(blank=True)
     actor = models.CharField(max_length=150, blank=True)
+    # The search document holding this version's searchable text (timeline.search): its own, keyed by this
+    # row's position, when the event changed that text (title, summary, citations' claims and excerpts,
+    # entities), else its predecessor's; a retraction or a new date writes no document. No database
+    # constraint: the search projector writes the document after this row, and may not run at all.
+    document = models.ForeignKey("SearchDocument", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
 
     class Meta:
         ordering = ["development_id", "version"]
@@ -204,12 +209,14 @@ class NamedTimeline(models.Model):
 
 
 class SearchDocument(models.Model):
-    """The searchable text of one version of a development (timeline.search keeps it; the search index's rows).
+    """The searchable text of one or more consecutive versions of a development (timeline.search keeps it; the
+    search index's rows).
 
-    One row per history row, so `as_of` searches the words a development had then; `is_current` marks the
-    rows of the current versions. Each backend indexes these columns its own way (the 0004 migration):
-    PostgreSQL a trigger-maintained weighted tsvector (`document`) with GIN and a pg_trgm index, SQLite an
-    FTS5 trigram table kept in step by triggers.
+    Written by the version whose event changed that text (its primary key) and shared by the versions after it
+    until the text changes again (DevelopmentVersion.document), so `as_of` searches the words a development had
+    then; `is_current` marks the documents of the current versions. Each backend indexes these columns its own way
+    (the 0005 migration): PostgreSQL a trigger-maintained weighted tsvector (`document`) with GIN and a pg_trgm
+    index, SQLite an FTS5 trigram table kept in step by triggers.
     """
 
     version = models.OneToOneField(

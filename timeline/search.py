@@ -4,7 +4,8 @@ One query language on both backends (words, "quoted phrases", OR, -exclusions), 
 for each: PostgreSQL matches words through a weighted tsvector of the 'english' and 'simple' configurations
 (websearch_to_tsquery per term) and text without spaces (Chinese) through pg_trgm; SQLite matches through an FTS5
 trigram table. Misspelt entity names are widened to the names they resemble (pg_trgm's similarity, or the same
-measure computed here on SQLite). The index has one document per history row, so `as_of` searches the words a
+measure computed here on SQLite). The index has a document per change of a development's searchable text, which
+the history rows until the next change share (DevelopmentVersion.document), so `as_of` searches the words a
 development had then; entity names are always the current ones, as the pages and the API name them.
 """
 
@@ -40,6 +41,7 @@ from events.bulk import insert_values
 from events.store import RecordedEvent
 from timeline import domain
 from timeline.models import DevelopmentVersion, DevelopmentVersionEntity, EntityAlias, SearchDocument
+from timeline.shapes import DevelopmentState
 
 if TYPE_CHECKING:
     from timeline.projections import DevelopmentProjector
@@ -59,7 +61,7 @@ _SQLITE_FTS = "timeline_search_fts"
 # Every RawSQL below is fixed text built from these constants; what a user typed goes only into its params.
 # `{doc}` is the search document's alias (see _OnDocument); the expression is the trigram index's.
 _PG_TEXT = "({doc}.title || ' ' || {doc}.body || ' ' || {doc}.citations || ' ' || {doc}.entities)"
-# The search document a searched list joins, one per row (the current one, or the history row's own).
+# The search document a searched list joins, one per row (the current one, or the history row's).
 _JOINED = "searched_document"
 
 
@@ -279,7 +281,7 @@ def search_filter(query: SearchQuery, *, as_of: bool) -> Q:
     """The condition on Development rows (as_of False) or history rows (True) that the query finds."""
     documents = SearchDocument.objects.filter(document_matches(query))
     if as_of:
-        return Q(pk__in=documents.values("version_id"))
+        return Q(document_id__in=documents.values("version_id"))
     return Q(pk__in=documents.filter(is_current=True).values("development_id"))
 
 
@@ -288,7 +290,7 @@ def _sqlite_rank(query: SearchQuery, *, as_of: bool) -> Subquery:
     lists are small, and FTS5's rank is only known inside a MATCH on its own table)."""
     sql, params = _rank_sql(query)
     documents = (
-        SearchDocument.objects.filter(version_id=OuterRef("pk"))
+        SearchDocument.objects.filter(version_id=OuterRef("document_id"))
         if as_of
         else SearchDocument.objects.filter(development_id=OuterRef("pk"), is_current=True)
     )
@@ -298,9 +300,9 @@ def _sqlite_rank(query: SearchQuery, *, as_of: bool) -> Subquery:
 
 
 def _joined(rows: QuerySet[Any], *, as_of: bool) -> tuple[QuerySet[Any], Any]:
-    """PostgreSQL: the rows each joined to their search document (the current one, or the history row's own)."""
+    """PostgreSQL: the rows each joined to their search document (the current one, or the history row's)."""
     if as_of:
-        joined = FilteredRelation("search_document")
+        joined = FilteredRelation("document")
     else:
         joined = FilteredRelation("search_documents", condition=Q(search_documents__is_current=True))
     return rows.alias(**{_JOINED: joined}), F(f"{_JOINED}__version_id")
@@ -401,10 +403,12 @@ class Block:
 
 
 def _recency(rows: QuerySet[Any], *, as_of: bool) -> str:
-    """The field holding the log position of each row's document (its version): what blocks are cut by."""
+    """The field holding the log position of each row's document (the version that wrote it): what blocks are cut
+    by. SQLite's current rows use their last position (their document's, or a later one that left the text
+    as it was): the order of blocks past the first may differ between the backends."""
     if connection.vendor == "postgresql":
         return f"{_JOINED}__version_id"
-    return "pk" if as_of else "last_position"
+    return "document_id" if as_of else "last_position"
 
 
 def _matching(
@@ -513,14 +517,15 @@ def snippets(query: SearchQuery, rows: Iterable[Any]) -> dict[Any, str]:
         documents = {row.pk: [getattr(row, f"searched_{column}") for column in _SNIPPET_COLUMNS] for row in rows}
     else:
         as_of = hasattr(rows[0], "valid_from_position")
-        keys = [row.pk for row in rows]
+        # The history rows' documents (shared by rows whose text is the same), else the developments' current ones.
+        keys = {row.document_id: row.pk for row in rows} if as_of else {row.pk: row.pk for row in rows}
         read = (
             SearchDocument.objects.filter(version_id__in=keys)
             if as_of
             else SearchDocument.objects.filter(development_id__in=keys, is_current=True)
         )
         documents = {
-            (document.version_id if as_of else document.development_id): [
+            keys[document.version_id if as_of else document.development_id]: [
                 getattr(document, column) for column in _SNIPPET_COLUMNS
             ]
             for document in read
@@ -564,18 +569,31 @@ def _citation_text(citations: Iterable[Mapping[str, Any]]) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def same_searched_text(before: DevelopmentState, after: DevelopmentState) -> bool:
+    """Whether two states of a development give the same search document: the same title, summary, entities and
+    citation text (claims and excerpts). A history row whose event left it so shares its predecessor's document."""
+    if before["title"] != after["title"] or before["summary"] != after["summary"]:
+        return False
+    if before["entities"] != after["entities"]:
+        return False
+    # States share their unchanged parts: the same list is the same text without reading it.
+    return before["citations"] is after["citations"] or _citation_text(before["citations"]) == _citation_text(
+        after["citations"]
+    )
+
+
 # SearchDocument's columns in the order _document gives their values.
 _DOCUMENT_FIELDS = ("version_id", "development_id", "is_current", "title", "body", "citations", "entities")
 
 
-def _document(version: DevelopmentVersion, names: dict[str, list[str]]) -> tuple[object, ...]:
-    """The values of a history row's search document, in _DOCUMENT_FIELDS order."""
+def _document(version: DevelopmentVersion, names: dict[str, list[str]], *, is_current: bool) -> tuple[object, ...]:
+    """The values of the search document a history row writes, in _DOCUMENT_FIELDS order."""
     snapshot = version.snapshot
     entities = [name for entity_id in snapshot.get("entities", []) for name in names.get(entity_id, [])]
     return (
         version.pk,
         version.development_id,
-        version.valid_to_position is None,
+        is_current,
         version.title,
         version.summary,
         _citation_text(snapshot.get("citations", [])),
@@ -584,7 +602,9 @@ def _document(version: DevelopmentVersion, names: dict[str, list[str]]) -> tuple
 
 
 class SearchProjector:
-    """The search index: a document per history row, written after the developments projector's rows.
+    """The search index: a document for each history row that changed its development's searchable text (the rows
+    that left it as it was share their predecessor's: DevelopmentVersion.document), written after the
+    developments projector's rows.
 
     `developments` is that projector: the rows it has just written are taken from it rather than read back.
     """
@@ -601,36 +621,43 @@ class SearchProjector:
         relevant = [event for event in events if event.event_type in domain.DEVELOPMENT_EVENTS]
         if relevant:
             versions = self._versions(relevant)
-            names = _entity_texts(e for version in versions for e in version.snapshot.get("entities", []))
-            # Only a development that had events before this batch has a current document to retire.
+            # Each development's document after the batch: its last version's.
+            current = {str(version.development_id): version.document_id for version in versions}
+            own = [version for version in versions if version.document_id == version.pk]
+            names = _entity_texts(e for version in own for e in version.snapshot.get("entities", []))
+            # Only a development that had events before this batch has a current document to retire, and only a
+            # new document retires it.
             first_versions: dict[str, int] = {}
             for event in relevant:
                 first_versions.setdefault(event.stream.removeprefix("development-"), event.version)
-            if older := [development_id for development_id, version in first_versions.items() if version > 1]:
+            rewritten = {str(version.development_id) for version in own}
+            if older := [d for d in rewritten if first_versions[d] > 1]:
                 SearchDocument.objects.filter(development_id__in=older, is_current=True).update(is_current=False)
-            insert_values(SearchDocument, _DOCUMENT_FIELDS, (_document(version, names) for version in versions))
+            documents = (
+                _document(version, names, is_current=current[str(version.development_id)] == version.pk)
+                for version in own
+            )
+            insert_values(SearchDocument, _DOCUMENT_FIELDS, documents)
         renamed = {str(event.data["id"]) for event in events if event.event_type == domain.ENTITY_REVISED}
         if renamed:
             self._rename(renamed)
 
     def _versions(self, events: Sequence[RecordedEvent]) -> list[DevelopmentVersion]:
-        """The history rows `events` made: as the developments projector wrote them in this transaction when it
-        holds them all (keyed by event id, which no other event shares), else read from the database."""
+        """The history rows `events` made, in order: as the developments projector wrote them in this transaction
+        when it holds them all (keyed by event id, which no other event shares), else read from the database."""
         written = self._developments.written if self._developments is not None else {}
         if all(event.event_id in written for event in events):
             return [written[event.event_id] for event in events]
-        return list(
-            DevelopmentVersion.objects.filter(pk__in=[event.position for event in events]).only(
-                "id", "development_id", "title", "summary", "snapshot", "valid_to_position"
-            )
-        )
+        rows = DevelopmentVersion.objects.filter(pk__in=[event.position for event in events])
+        return list(rows.order_by("pk").only("id", "development_id", "title", "summary", "snapshot", "document_id"))
 
     @staticmethod
     def _rename(entity_ids: set[str]) -> None:
         """An entity's names changed: every document that names it, past versions too, names it anew (the pages
         and the API name entities as they are now, as_of included)."""
         linked = DevelopmentVersionEntity.objects.filter(entity_id__in=entity_ids).values("version_id")
-        versions = list(DevelopmentVersion.objects.filter(pk__in=linked).only("id", "snapshot"))
+        # The rows that wrote a document: the others share one of these.
+        versions = list(DevelopmentVersion.objects.filter(pk__in=linked, document_id=F("pk")).only("id", "snapshot"))
         names = _entity_texts(e for version in versions for e in version.snapshot.get("entities", []))
         documents = []
         for version in versions:

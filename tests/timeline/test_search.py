@@ -299,3 +299,100 @@ def test_a_window_through_the_index_that_fails_in_a_transaction_raises_its_own_e
     with connection.cursor() as cursor:
         cursor.execute("SHOW enable_indexscan")
         assert cursor.fetchone() == ("on",)
+
+
+def _documents_of(development_id: str) -> list[tuple[int, bool]]:
+    rows = SearchDocument.objects.filter(development_id=development_id).order_by("version_id")
+    return list(rows.values_list("version_id", "is_current"))
+
+
+def test_a_change_that_leaves_the_text_as_it_was_writes_no_document_and_shares_the_last(db: None) -> None:
+    register_entities()
+    development = record(title="Lithography tools are delivered", summary="Two scanners arrive.", entities=["smic"])
+    first = store.last_position()
+    services.development_revise(development_id=development.pk, changes={"date": "2023-05"}, expected_version=1)
+    services.development_retract(development_id=development.pk, reason="Unconfirmed.", expected_version=2)
+    services.development_restore(development_id=development.pk, reason="Confirmed.", expected_version=3)
+    # A citation with neither claim nor excerpt adds no searchable text either.
+    services.citation_add(development_id=development.pk, citation=citation(claim="", excerpt=""), expected_version=4)
+
+    versions = selectors.development_history(str(development.pk))
+    assert [(v.version, v.document_id) for v in versions] == [(n, first) for n in range(1, 6)]
+    assert _documents_of(str(development.pk)) == [(first, True)]
+
+    services.development_revise(
+        development_id=development.pk, changes={"summary": "Three scanners arrive."}, expected_version=5
+    )
+    revised = store.last_position()
+    assert selectors.development_history(str(development.pk)).last().document_id == revised  # type: ignore[union-attr]
+    assert _documents_of(str(development.pk)) == [(first, False), (revised, True)]
+    assert found("scanners") == {str(development.pk)}
+    # Every version before the revision answers with the first text, the retracted one aside.
+    assert found("two", as_of=first + 1) == {str(development.pk)}
+    assert found("two", as_of=first + 2, include_retracted=True) == {str(development.pk)}
+    assert found("two", as_of=first + 2) == set()
+    assert found("two", as_of=revised - 1) == {str(development.pk)}
+    assert found("two") == found("three", as_of=first + 1) == set()
+    assert found("three") == {str(development.pk)}
+
+
+def test_an_as_of_search_finds_a_citation_until_its_removal_through_shared_documents(db: None) -> None:
+    development = record(
+        title="Export licences revoked", citations=[citation(excerpt="Licences held by three suppliers ended.")]
+    )
+    cited = store.last_position()
+    development = Development.objects.get(pk=development.pk)
+    citation_id = development.snapshot["citations"][0]["id"]
+    services.development_revise(
+        development_id=development.pk, changes={"tags": ["export-controls"]}, expected_version=development.version
+    )
+    tagged = store.last_position()
+    services.citation_remove(
+        development_id=development.pk, citation_id=citation_id, reason="Superseded.", expected_version=None
+    )
+    removed = store.last_position()
+    services.development_revise(development_id=development.pk, changes={"date": "2023-01"}, expected_version=None)
+
+    assert found("suppliers", as_of=cited) == {str(development.pk)}
+    assert found("suppliers", as_of=tagged) == {str(development.pk)}
+    assert found("suppliers", as_of=removed) == set()
+    assert found("suppliers") == set()
+    rows = list(selectors.timeline_developments(TimelineFilters(text="suppliers", as_of=tagged)))
+    assert search.snippets(search.parse("suppliers"), rows) == {
+        rows[0].pk: "Licences held by three <mark>suppliers</mark> ended."
+    }
+    # The recording, its first citation, the tag, the removal, the date: the tag and the date share their
+    # predecessor's document.
+    history = selectors.development_history(str(development.pk))
+    assert [v.document_id for v in history] == [cited - 1, cited, cited, removed, removed]
+    assert _documents_of(str(development.pk)) == [(cited - 1, False), (cited, False), (removed, True)]
+
+
+def test_a_renamed_entity_is_found_as_of_a_version_that_shares_its_document(db: None) -> None:
+    register_entities()
+    development = record(title="Smuggling ring indicted", entities=["nvidia"])
+    services.development_retract(development_id=development.pk, reason="Sealed.", expected_version=1)
+    services.development_restore(development_id=development.pk, reason="Unsealed.", expected_version=2)
+    restored = store.last_position()
+    aliases = [{"name": "英伟达", "lang": "zh"}, {"name": "NVDA", "lang": ""}]
+    revised = store.NewEvent(domain.ENTITY_REVISED, {"id": "nvidia", "aliases": aliases})
+    store.append(domain.entity_stream("nvidia"), [revised], expected_version=None)
+    assert found("NVDA", as_of=restored) == {str(development.pk)}
+    assert found("NVDA") == {str(development.pk)}
+
+
+def test_the_rebuilt_shared_documents_equal_the_live_ones_row_for_row(corpus: dict[str, str]) -> None:
+    services.development_retract(development_id=corpus["yield"], reason="Disputed.", expected_version=1)
+    services.development_restore(development_id=corpus["yield"], reason="Settled.", expected_version=2)
+    services.development_revise(development_id=corpus["yield"], changes={"disputed": True}, expected_version=3)
+    services.development_revise(
+        development_id=corpus["yield"], changes={"title": "SMIC 7nm yield at 40%"}, expected_version=4
+    )
+    services.development_revise(development_id=corpus["yield"], changes={"date": "2024"}, expected_version=5)
+    live = projection_rows()
+    # Seven documents as before, and one for the new title: the status, disputed and date changes wrote none.
+    assert len(live["search_document"]) == 8
+    assert len(live["development_version"]) == 12
+    rebuild_projections()
+    assert projection_rows() == live
+    assert found("40%") == found("40") == {corpus["yield"]}
