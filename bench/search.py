@@ -21,7 +21,9 @@ What is measured, in one run, each after a warm-up, N requests in sequence, for 
         the SEARCH_RANK_BLOCK matches most recently written), then that block ranked by ts_rank
         with the API's tie-breaks, then the rows' search documents for snippets; the tsquery is the API's (each
         term and the entity names it resembles, `websearch_to_tsquery` in the english and simple configurations),
-        built once before the timing.
+        built once before the timing. Text without spaces (Chinese) is matched term by term as the API writes it:
+        ILIKE on the whole text, a term of one or two such characters first through the index of characters and
+        pairs (migration 0012); it ranks 0, as in the API.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import platform
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -65,6 +68,10 @@ QUERIES = [
     ("entity name", "Huawei"),
     # About 4,000 matches (0.4%): too sparse to walk, so its block is found through the index in windows.
     ("two words", "CXMT lithography"),
+    # Text without spaces: two characters in 0.2% of the documents, which hold no whole trigram (through the
+    # index of characters and pairs), and four in 3.9% (through the trigram index).
+    ("zh, 2 chars", "华为"),
+    ("zh, 4 chars", "深度求索"),
 ]
 # A query with another filter: (name, q, category). A word in 10% of the documents among the quarter of the
 # developments in one category: 2.5% of the rows, too sparse to walk.
@@ -119,35 +126,91 @@ WHERE development_id = ANY(%s) AND is_current
 """
 
 
-def _tsqueries(q: str) -> tuple[str, list[str], str, list[str]]:
-    """The tsquery the API matches with, as one expression (each term and the entity names it resembles in the
-    english and simple configurations, clauses AND-ed, exclusions negated), and the one it ranks with (every
-    positive text OR-ed), each with its parameters. Parsed once, outside the timing: the raw side is given its
-    query; the API parses (and looks up similar names) on every request."""
+# A search document's whole text: the expression of its trigram index (timeline.search._PG_TEXT).
+RAW_TEXT = "(s.title || ' ' || s.body || ' ' || s.citations || ' ' || s.entities)"
+
+
+@dataclass(frozen=True)
+class RawQuery:
+    """The API's match as SQL conditions on a search document `s`: `indexed` for a window through the indexes,
+    `walked` for a window read in recency order (the same test, that no index answers); and its rank."""
+
+    indexed: str
+    indexed_params: list[str]
+    walked: str
+    walked_params: list[str]
+    rank: str
+    rank_params: list[str]
+
+
+def _either(text: str) -> tuple[str, list[str]]:
+    quoted = '"' + text.replace('"', "") + '"'
+    return "(websearch_to_tsquery('english', %s) || websearch_to_tsquery('simple', %s))", [quoted, quoted]
+
+
+def _unspaced_condition(parsed: Any, *, indexed: bool) -> tuple[str, list[str]]:
+    """A query with text without spaces, matched term by term as timeline.search does: ILIKE on the whole text
+    (a term of one or two such characters first through the index of characters and pairs), a tsquery else."""
     from timeline import search
 
-    def either(text: str) -> tuple[str, list[str]]:
-        quoted = '"' + text.replace('"', "") + '"'
-        return "(websearch_to_tsquery('english', %s) || websearch_to_tsquery('simple', %s))", [quoted, quoted]
-
-    parsed = search.parse(q)
     clauses, params = [], []
     for clause in parsed.clauses:
         alternatives = []
         for term in clause:
-            parts = [either(text) for text in (term.text, *term.similar)]
-            sql = "(" + " || ".join(part for part, _ in parts) + ")"
-            alternatives.append(f"!!{sql}" if term.negated else sql)
-            params += [param for _, part_params in parts for param in part_params]
-        clauses.append("(" + " || ".join(alternatives) + ")")
-    ranked = [either(text) for text in parsed.positive_texts]
-    rank_sql = " || ".join(part for part, _ in ranked)
-    return " && ".join(clauses), params, rank_sql, [param for _, part_params in ranked for param in part_params]
+            texts = []
+            for text in (term.text, *term.similar):
+                if search._UNSPACED.search(text):
+                    sql, text_params = f"{RAW_TEXT} ILIKE %s", [search._like_pattern(text)]
+                    if indexed and len(text) < search._TRIGRAM and search._UNSPACED_ONLY.fullmatch(text):
+                        sql, text_params = (
+                            f"{search._PG_GRAMS.format(doc='s')} @> ARRAY[%s]::text[] AND {sql}",
+                            [
+                                text,
+                                *text_params,
+                            ],
+                        )
+                else:
+                    tsquery, text_params = _either(text)
+                    sql = f"s.document @@ {tsquery}"
+                texts.append(f"({sql})")
+                params += text_params
+            either = " OR ".join(texts)
+            alternatives.append(f"NOT ({either})" if term.negated else f"({either})")
+        clauses.append("(" + " OR ".join(alternatives) + ")")
+    return " AND ".join(clauses), params
 
 
-def _raw_page(
-    conn: Any, match: str, match_params: list[str], rank: str, rank_params: list[str], category: str | None = None
-) -> tuple[list[Any], str, list[Any]]:
+def _tsqueries(q: str) -> RawQuery:
+    """The API's match as SQL: for words, one tsquery (each term and the entity names it resembles in the
+    english and simple configurations, clauses AND-ed, exclusions negated); with text without spaces, a condition
+    per term as the API writes it. And the tsquery it ranks with (every positive word OR-ed; none: rank 0). Parsed
+    once, outside the timing: the raw side is given its query; the API parses (and looks up similar names) on
+    every request."""
+    from timeline import search
+
+    parsed = search.parse(q)
+    if any(search._UNSPACED.search(term.text) for clause in parsed.clauses for term in clause):
+        indexed, indexed_params = _unspaced_condition(parsed, indexed=True)
+        walked, walked_params = _unspaced_condition(parsed, indexed=False)
+    else:
+        clauses, params = [], []
+        for clause in parsed.clauses:
+            alternatives = []
+            for term in clause:
+                parts = [_either(text) for text in (term.text, *term.similar)]
+                sql = "(" + " || ".join(part for part, _ in parts) + ")"
+                alternatives.append(f"!!{sql}" if term.negated else sql)
+                params += [param for _, part_params in parts for param in part_params]
+            clauses.append("(" + " || ".join(alternatives) + ")")
+        indexed, indexed_params = f"s.document @@ ({' && '.join(clauses)})", params
+        walked, walked_params = indexed, params
+    ranked = [_either(text) for text in parsed.positive_texts if not search._UNSPACED.search(text)]
+    rank_sql = f"-ts_rank(s.document, {' || '.join(part for part, _ in ranked)})" if ranked else "0.0::float8"
+    rank_params = [param for _, part_params in ranked for param in part_params]
+    return RawQuery(indexed, indexed_params, f"({walked}) IS TRUE", walked_params, rank_sql, rank_params)
+
+
+def _raw_page(conn: Any, query: RawQuery, category: str | None = None) -> tuple[list[Any], str, list[Any]]:
     """The API's first relevance page by hand (timeline.search, relevance_block): the block's matches found in
     the same windows of log positions, then ranked by ts_rank, 51 rows."""
     from django.conf import settings
@@ -162,13 +225,15 @@ def _raw_page(
     while True:
         bottom = max(top - window, 0)
         if window_walks(window) and bottom > 0:
+            match, match_params = query.walked, query.walked_params
             sql = (
-                f"SELECT s.version_id {RAW_FROM}{where} AND (s.document @@ ({match})) IS TRUE AND s.version_id >= %s "
+                f"SELECT s.version_id {RAW_FROM}{where} AND {match} AND s.version_id >= %s "
                 "AND s.version_id < %s ORDER BY s.version_id DESC LIMIT %s"
             )
         else:
+            match, match_params = query.indexed, query.indexed_params
             sql = (
-                f"SELECT s.version_id {RAW_FROM}{where} AND s.document @@ ({match}) AND s.version_id >= %s "
+                f"SELECT s.version_id {RAW_FROM}{where} AND {match} AND s.version_id >= %s "
                 "AND s.version_id < %s ORDER BY s.version_id + 0 DESC LIMIT %s"
             )
         need = size - len(positions)
@@ -184,10 +249,10 @@ def _raw_page(
         window = next_window(size=size, high=high, bottom=bottom, found=len(positions), window=window)
         top = bottom
     sql = (
-        f"SELECT {RAW_COLUMNS}, -ts_rank(s.document, {rank}) AS rank {RAW_FROM}{where} AND s.version_id = ANY(%s) "
+        f"SELECT {RAW_COLUMNS}, {query.rank} AS rank {RAW_FROM}{where} AND s.version_id = ANY(%s) "
         "ORDER BY rank, d.date_lower, d.date_upper, d.title, d.id LIMIT 51"
     )
-    params = [*rank_params, *where_params, positions]
+    params = [*query.rank_params, *where_params, positions]
     return conn.execute(sql, params).fetchall(), sql, params
 
 
@@ -205,18 +270,18 @@ def _time_api(
 def _time_raw(
     dsn: str, q: str, *, requests: int, warmup: int, category: str | None = None
 ) -> tuple[dict[str, float], list[str], list[str]]:
-    match, match_params, rank, rank_params = _tsqueries(q)
+    query = _tsqueries(q)
     # No prepared statements: their generic plans cannot see which range of positions a statement reads (Django,
     # binding values client-side, plans each statement with its values, as this does then).
     with psycopg.connect(dsn, prepare_threshold=None) as conn:
 
         def page() -> int:
-            rows, _, _ = _raw_page(conn, match, match_params, rank, rank_params, category)
+            rows, _, _ = _raw_page(conn, query, category)
             conn.execute(RAW_SNIPPETS, [[row[0] for row in rows[:50]]]).fetchall()
             return len(rows)
 
         stats, _ = _timed(page, requests=requests, warmup=warmup)
-        last, sql, params = _raw_page(conn, match, match_params, rank, rank_params, category)
+        last, sql, params = _raw_page(conn, query, category)
         plan = conn.execute("EXPLAIN (ANALYZE, FORMAT TEXT) " + sql, params).fetchall()
     return stats, [row[0].hex for row in last[:50]], [line[0] for line in plan]
 

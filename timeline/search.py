@@ -61,6 +61,10 @@ _SQLITE_FTS = "timeline_search_fts"
 # Every RawSQL below is fixed text built from these constants; what a user typed goes only into its params.
 # `{doc}` is the search document's alias (see _OnDocument); the expression is the trigram index's.
 _PG_TEXT = "({doc}.title || ' ' || {doc}.body || ' ' || {doc}.citations || ' ' || {doc}.entities)"
+# Each character and pair of adjacent characters of the text's unspaced runs (migration 0012), and its index's
+# expression: what finds a term of one or two such characters, which holds no whole trigram.
+_PG_GRAMS = f"timeline_search_unspaced_grams{_PG_TEXT}"
+_UNSPACED_ONLY = re.compile(_UNSPACED.pattern + "+")
 # The search document a searched list joins, one per row (the current one, or the history row's).
 _JOINED = "searched_document"
 
@@ -220,6 +224,10 @@ def _text_matches(text: str, anchor: Any, *, indexed: bool = True) -> Q:
     if connection.vendor == "postgresql":
         if _UNSPACED.search(text):
             sql, params = f"{_PG_TEXT} ILIKE %s", [_like_pattern(text)]
+            if indexed and len(text) < _TRIGRAM and _UNSPACED_ONLY.fullmatch(text):
+                # The trigram index would return every document for this term; the grams' index finds the few
+                # that can hold it, and ILIKE still decides (a read in recency order needs neither index).
+                sql, params = f"{_PG_GRAMS} @> ARRAY[%s]::text[] AND {sql}", [text, *params]
         else:
             quoted = '"' + text.replace('"', "") + '"'
             sql = "{doc}.document @@ (websearch_to_tsquery('english', %s) || websearch_to_tsquery('simple', %s))"

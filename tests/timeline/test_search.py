@@ -76,6 +76,14 @@ QUERY_TABLE = [
     # Chinese without spaces, in a summary and as an entity's alias.
     ("华为", {"ascend"}),
     ("昇腾", {"ascend"}),
+    # One or two characters without spaces (PostgreSQL: not through the trigram index), found only where they
+    # stand together: both characters of "华发" and of "腾华" are in the summary, never side by side.
+    ("华", {"ascend"}),
+    ("芯片", {"ascend"}),
+    ("华发", set()),
+    ("腾华", set()),
+    # A short term mixing scripts.
+    ("B芯", {"ascend"}),
     # A word found only in a citation's excerpt, and one only in a citation's claim.
     ("distilled", {"deepseek"}),
     ("Singapore", {"smuggling"}),
@@ -396,3 +404,21 @@ def test_the_rebuilt_shared_documents_equal_the_live_ones_row_for_row(corpus: di
     rebuild_projections()
     assert projection_rows() == live
     assert found("40%") == found("40") == {corpus["yield"]}
+
+
+def test_a_short_unspaced_term_goes_through_its_own_index_on_postgresql(corpus: dict[str, str]) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the index of characters and pairs is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT timeline_search_unspaced_grams(%s)", ["Ascend 华为发布 x 芯, 한국"])
+        grams = cursor.fetchone()[0]
+    assert sorted(grams) == sorted(["华", "为", "发", "布", "华为", "为发", "发布", "芯", "한", "국", "한국"])
+    documents = SearchDocument.objects.filter(search.document_matches(search.parse("华为")))
+    sql, params = documents.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Seven documents would be read whole; a million would not, which the planner is told here.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "searchdoc_unspaced_grams" in plan
+    assert {str(document.development_id) for document in documents} == {corpus["ascend"]}
