@@ -292,6 +292,8 @@ Batches = Sequence[tuple[str, Sequence[NewEvent], int | None]]
 # PostgreSQL assumes it chains from there; events_append checks that under the lock, and a wrong guess (another
 # process wrote, a transaction rolled back) costs one more call, never a wrong chain.
 _assumed_heads: dict[str, tuple[int, str, datetime | None]] = {}
+# The largest version StoredEvent.version holds on PostgreSQL (an integer column).
+_LAST_VERSION = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -412,7 +414,11 @@ def _append_postgresql(batches: Batches, names: list[str]) -> tuple[list[Recorde
     assumed = _assumed_heads.get(alias)
     state: _LogState | None = None
     plan: _Plan | None = None
-    if assumed is not None and all(expected is not None for _, _, expected in batches):
+    # A version past the column's range cannot be a stream's: such a caller is stale, which only the log's own
+    # state can say (sent to the server, it would be a cast error, not a conflict).
+    if assumed is not None and all(
+        expected is not None and 0 <= expected <= _LAST_VERSION - len(events) for _, events, expected in batches
+    ):
         first_versions: dict[str, int] = {}
         for stream, _, expected in batches:
             first_versions.setdefault(stream, int(expected or 0))

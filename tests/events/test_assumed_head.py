@@ -109,3 +109,11 @@ def test_on_postgresql_an_append_from_the_head_it_last_wrote_is_one_statement() 
     calls = [query["sql"] for query in captured.captured_queries if "events_append" in query["sql"]]
     assert len(calls) == 1
     assert verify_log().ok
+
+
+@pytest.mark.parametrize("expected", [2**31 - 1, 2**63, 76885596503294692654539741310586619843])
+def test_an_expected_version_past_any_a_stream_can_have_is_a_conflict(expected: int) -> None:
+    store.append("a", [noted(1)], expected_version=0)
+    with pytest.raises(ConcurrencyError):
+        store.append("a", [noted(2)], expected_version=expected)
+    assert log_rows() == [(1, "a", 1)]
