@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
-from django.db.models import Q, QuerySet
+from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from events import store
@@ -106,6 +106,13 @@ FEW_LINKS = 10_000
 ALL_LINKS = 2**62
 
 
+class _CountOf(Subquery):
+    """The number of rows a subquery returns (COUNT over it, so a LIMIT in it bounds the counting)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
+
+
 def _entities_query(entity_ids: list[str], position: int | None) -> Q:
     """Developments of any of these entities. A subquery, not a join: a join repeats a development once per linked
     entity when OR-ed with pinned ids, and a second entity condition (a named timeline's saved filter) would have
@@ -114,13 +121,23 @@ def _entities_query(entity_ids: list[str], position: int | None) -> Q:
         return Q(pk__in=[])
     links = DevelopmentEntity.objects if position is None else DevelopmentVersionEntity.objects
     owner = "development_id" if position is None else "version_id"
-    # An entity merged into one of these is the same actor: its developments count too.
-    merged = list(Entity.objects.filter(merged_into_id__in=entity_ids).values_list("pk", flat=True))
+    # An entity merged into one of these is the same actor: its developments count too. The same query counts
+    # each entity's links, up to FEW_LINKS (on the entity index alone: an index-only scan).
+    asked = set(entity_ids)
+    counted = (
+        Entity.objects.filter(Q(pk__in=entity_ids) | Q(merged_into_id__in=entity_ids))
+        .annotate(links=_CountOf(links.filter(entity_id=OuterRef("pk")).values("entity_id")[:FEW_LINKS]))
+        .order_by()
+        .values_list("pk", "merged_into_id", "links")
+    )
+    merged, total = [], 0
+    for pk, merged_into_id, count in counted:
+        merged += [pk] if merged_into_id in asked else []
+        total += count or 0  # None: an empty subquery (FEW_LINKS 0)
     ids = [*entity_ids, *merged]
     same = Q(entity_id__in=ids) if len(ids) > 1 else Q(entity_id=ids[0])
     owners = links.filter(same).values(owner)
-    # Counted on the entity index alone (no development ids): an index-only scan.
-    if links.filter(same).values("entity_id")[:FEW_LINKS].count() < FEW_LINKS:
+    if total < FEW_LINKS:
         # Few developments: a subquery with a LIMIT cannot be merged into the outer query, so PostgreSQL reads
         # them through the links and sorts them. Merged, it walks the whole timeline in date order, looking up
         # each development's links until a page is full: cheap for an entity in every twentieth development,
