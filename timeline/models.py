@@ -106,10 +106,12 @@ class Development(DevelopmentColumns):
 
 class DevelopmentEntity(models.Model):
     development = models.ForeignKey(Development, on_delete=models.CASCADE, related_name="entity_links")
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="development_links")
+    # Indexed with the development (below), not alone: an entity's developments are read from the index only.
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="development_links", db_index=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["development", "entity"], name="development_entity_unique")]
+        indexes = [models.Index(fields=["entity", "development"], name="dev_entity_entity_dev")]
 
     def __str__(self) -> str:
         return f"{self.development_id} ↔ {self.entity_id}"
@@ -181,10 +183,12 @@ class DevelopmentVersion(DevelopmentColumns):
 
 class DevelopmentVersionEntity(models.Model):
     version = models.ForeignKey(DevelopmentVersion, on_delete=models.CASCADE, related_name="entity_links")
-    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    # As DevelopmentEntity: indexed with the version, for the entity filter as of a past position.
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+", db_index=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["version", "entity"], name="version_entity_unique")]
+        indexes = [models.Index(fields=["entity", "version"], name="version_entity_entity_ver")]
 
     def __str__(self) -> str:
         return f"{self.version_id} ↔ {self.entity_id}"

@@ -11,6 +11,7 @@ from tests.timeline.factories import citation, record
 from timeline import services
 from timeline.models import Development, Entity
 from timeline.selectors import SelectorError, TimelineFilters, timeline_developments
+from timeline.selectors import developments as developments_selectors
 
 pytestmark = pytest.mark.django_db
 
@@ -269,3 +270,36 @@ def test_retracted_and_merged_developments_are_not_shown_unless_retracted_ones_a
     ]
     # The merged duplicate's entity moved over: DeepSeek's timeline still has the founding, once.
     assert names(figure, entity="deepseek") == ["deepseek", "v3"]
+
+
+@pytest.mark.parametrize("few_links", [0, 3, 10_000])
+def test_an_entity_filter_answers_alike_whether_the_developments_are_read_through_the_links_or_not(
+    figure: dict[str, Development], monkeypatch: pytest.MonkeyPatch, few_links: int
+) -> None:
+    """Below FEW_LINKS links an entity's subquery is fenced off (read through the links); at 0 none is, at 3
+    High-Flyer (3 links) is not and BIS (2) is, at 10,000 all are: the answers are the same."""
+    monkeypatch.setattr(developments_selectors, "FEW_LINKS", few_links)
+    assert names(figure, entity="high-flyer") == ["high-flyer", "gpus", "deepseek"]
+    assert names(figure, entity="bis") == ["oct-2022", "oct-2023"]
+    assert names(figure, entity="bis", categories=("government",), date_from=date(2023, 1, 1)) == ["oct-2023"]
+    assert names(figure, entity="high-flyer", as_of=figure["deepseek"].last_position) == [
+        "high-flyer",
+        "gpus",
+        "deepseek",
+    ]
+    assert names(figure, entity_ids=("bis", "high-flyer")) == ["high-flyer", "gpus", "oct-2022", "deepseek", "oct-2023"]
+    services.timeline_define(slug="bis", title="BIS", filters={"entity": "bis"}, pinned=[figure["v3"].pk])
+    assert names(figure, timeline="bis", entity="nvidia") == ["oct-2022"]
+    assert names(figure, timeline="bis") == ["oct-2022", "oct-2023", "v3"]
+
+
+def test_an_entity_with_few_links_is_read_through_them_and_a_common_one_is_not(
+    figure: dict[str, Development], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the speed of the entity filter rests on (a million developments, PostgreSQL): the subquery of a rare
+    entity's links carries a LIMIT, so it is not merged into the outer query and walked in date order."""
+    monkeypatch.setattr(developments_selectors, "FEW_LINKS", 3)
+    rare = str(timeline_developments(TimelineFilters(entity="bis")).query)
+    common = str(timeline_developments(TimelineFilters(entity="high-flyer")).query)
+    assert f"LIMIT {developments_selectors.ALL_LINKS}" in rare
+    assert "LIMIT" not in common
