@@ -62,24 +62,23 @@ def _witnessed(batch_size: int = 5000) -> Iterator[Head]:
         after = batch[-1].position
 
 
-# Each event's stored fields as one JSON object, built by PostgreSQL: the keys as stored_fields names them, the
+# Each event's stored fields as one JSON text, written by PostgreSQL: the keys as stored_fields names them, the
 # event id in str(uuid)'s spelling and recorded_at in datetime.isoformat()'s (UTC, microseconds only when there
-# are any), so that one orjson parse gives the dict stored_fields gives. The server writes no sorted, compact text,
-# so orjson writes that again; a mismatch is settled through the ORM, so a spelling off here costs time, not truth.
+# are any), so that one orjson parse gives the dict stored_fields gives. Concatenated rather than
+# json_build_object: a third less of the server's time. The server writes no sorted, compact text, so orjson
+# writes that again; a mismatch is settled through the ORM, so a spelling off here costs time, not truth.
 _STORED_FIELDS_SQL = """
-    SELECT position, hash, json_build_object(
-        'data', data,
-        'event_id', event_id,
-        'event_type', event_type,
-        'metadata', metadata,
-        'position', position,
-        'recorded_at', CASE WHEN to_char(recorded_at AT TIME ZONE 'UTC', 'US') = '000000'
-            THEN to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
-            ELSE to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') END || '+00:00',
-        'schema_version', schema_version,
-        'stream', stream,
-        'version', version
-    )::text
+    SELECT position, hash,
+        '{"data":' || data::text
+        || ',"event_id":"' || event_id::text
+        || '","event_type":' || to_json(event_type)::text
+        || ',"metadata":' || metadata::text
+        || ',"position":' || position
+        || ',"recorded_at":"' || replace(
+            to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'), '.000000+', '+')
+        || '","schema_version":' || schema_version
+        || ',"stream":' || to_json(stream)::text
+        || ',"version":' || version || '}'
     FROM events_storedevent ORDER BY position
 """
 
