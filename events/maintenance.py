@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
@@ -61,30 +62,47 @@ def _witnessed(batch_size: int = 5000) -> Iterator[Head]:
         after = batch[-1].position
 
 
-def _chain(batch_size: int = 5000) -> Iterator[tuple[StoredEventFields, str]]:
-    """Every event's stored fields (what its hash covers) and its hash, in position order.
+# Each event's stored fields as one JSON text, written by PostgreSQL: the keys as stored_fields names them, the
+# event id in str(uuid)'s spelling and recorded_at in datetime.isoformat()'s (UTC, microseconds only when there
+# are any), so that one orjson parse gives the dict stored_fields gives. Concatenated rather than
+# json_build_object: a third less of the server's time. The server writes no sorted, compact text, so orjson
+# writes that again; a mismatch is settled through the ORM, so a spelling off here costs time, not truth.
+_STORED_FIELDS_SQL = """
+    SELECT position, hash,
+        '{"data":' || data::text
+        || ',"event_id":"' || event_id::text
+        || '","event_type":' || to_json(event_type)::text
+        || ',"metadata":' || metadata::text
+        || ',"position":' || position
+        || ',"recorded_at":"' || replace(
+            to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'), '.000000+', '+')
+        || '","schema_version":' || schema_version
+        || ',"stream":' || to_json(stream)::text
+        || ',"version":' || version || '}'
+    FROM events_storedevent ORDER BY position
+"""
 
-    Plain tuples rather than model instances: verify_log reads the whole log and builds nothing else. On
-    PostgreSQL the columns come as text and are parsed here (orjson, datetime.fromisoformat), several times
-    faster than the driver's and the ORM's converters; the session's time zone is UTC, as Django sets it.
+
+def _chain(batch_size: int = 10000) -> Iterator[tuple[int, StoredEventFields, str]]:
+    """Every event's position, stored fields (what its hash covers) and hash, in position order.
+
+    Plain values rather than model instances: verify_log reads the whole log and builds nothing else. On
+    PostgreSQL three columns a row, the fields as one JSON text (_STORED_FIELDS_SQL) parsed by orjson in one call,
+    several times faster than the driver's and the ORM's converters and a Python dict per row.
     """
+    if connection.vendor == "postgresql":
+        # One query through a server-side cursor: no statement a batch, and no plan a batch that, with the
+        # table's statistics stale after a bulk load, sorts all the rows left to hand over the next few.
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(_STORED_FIELDS_SQL)
+            while rows := cursor.fetchmany(batch_size):
+                for position, chain_hash, text in rows:
+                    yield position, _json(text), chain_hash
+        return
     after = 0
     while True:
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT position, event_id::text, stream, version, event_type, schema_version, data::text,"
-                    " metadata::text, recorded_at::text, hash FROM events_storedevent WHERE position > %s"
-                    " ORDER BY position LIMIT %s",
-                    [after, batch_size],
-                )
-                batch = [
-                    (*row[:6], _json(row[6]), _json(row[7]), datetime.fromisoformat(row[8]), row[9])
-                    for row in cursor.fetchall()
-                ]
-        else:
-            rows = StoredEvent.objects.filter(position__gt=after).order_by("position")
-            batch = list(rows.values_list(*RECORDED_COLUMNS)[:batch_size])
+        values = StoredEvent.objects.filter(position__gt=after).order_by("position")
+        batch = list(values.values_list(*RECORDED_COLUMNS)[:batch_size])
         if not batch:
             return
         for position, event_id, stream, version, event_type, schema_version, data, metadata, at, chain_hash in batch:
@@ -99,7 +117,7 @@ def _chain(batch_size: int = 5000) -> Iterator[tuple[StoredEventFields, str]]:
                 "metadata": metadata,
                 "recorded_at": at.isoformat(),
             }
-            yield fields, chain_hash
+            yield position, fields, chain_hash
         after = batch[-1][0]
 
 
@@ -130,13 +148,31 @@ def verify_log(expect_head: Head | None = None) -> VerifyResult:
     `expect_head`, a head someone else recorded from the change feed or the Atom feed (its hash sealed, as they
     publish it).
     """
+    with _one_snapshot():
+        return _verify(expect_head)
+
+
+@contextmanager
+def _one_snapshot() -> Iterator[None]:
+    """A transaction in which every read sees the same log: the chain (read through one server-side cursor,
+    which lives in a transaction) and the head witnesses, which appends running meanwhile must not move apart.
+    On PostgreSQL a repeatable-read one when it is the outermost (inside another, that one's reads are as they
+    are); SQLite's transactions are serializable already."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def _verify(expect_head: Head | None) -> VerifyResult:
     previous_hash = GENESIS_HASH
     expected_position = 1
     checked = 0
     witnessed = _witnessed()
     witness = next(witnessed, None)
-    for fields, row_hash in _chain():
-        position = fields["position"]
+    for position, fields, row_hash in _chain():
         if position != expected_position:
             return VerifyResult(checked, expected_position, f"position {expected_position} is missing")
         if not hash_matches(previous_hash, fields, row_hash) and not _row_hash_matches(previous_hash, position):
