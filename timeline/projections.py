@@ -283,13 +283,22 @@ class DevelopmentProjector:
         relevant = [event for event in events if event.event_type in domain.DEVELOPMENT_EVENTS]
         if not relevant:
             return
-        ids = {event.stream.removeprefix("development-") for event in relevant}
-        open_rows = {
-            str(row.development_id): row
-            for row in DevelopmentVersion.objects.filter(development_id__in=ids, valid_to_position__isnull=True).only(
-                "id", "development_id", "snapshot", "document_id"
-            )
-        }
+        first_versions: dict[str, int] = {}
+        for event in relevant:
+            first_versions.setdefault(event.stream.removeprefix("development-"), event.version)
+        # Only a development whose stream had events before this batch has an open history row (as in `apply`):
+        # a batch of new developments reads none.
+        ids = [development_id for development_id, version in first_versions.items() if version > 1]
+        open_rows = (
+            {
+                str(row.development_id): row
+                for row in DevelopmentVersion.objects.filter(
+                    development_id__in=ids, valid_to_position__isnull=True
+                ).only("id", "development_id", "snapshot", "document_id")
+            }
+            if ids
+            else {}
+        )
         start = {development_id: row.snapshot for development_id, row in open_rows.items()}
         state: dict[str, DevelopmentState] = dict(start)
         versions: list[DevelopmentVersion] = []
