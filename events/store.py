@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -277,13 +277,19 @@ def stream_version(stream: str) -> int:
     return int(version or 0)
 
 
-def append(stream: str, events: Sequence[NewEvent], *, expected_version: int | None) -> list[RecordedEvent]:
+def append(
+    stream: str, events: Sequence[NewEvent], *, expected_version: int | None, assumed_version: int | None = None
+) -> list[RecordedEvent]:
     """Append `events` to `stream` atomically and run the synchronous projectors on them.
 
     `expected_version` is the stream version the caller decided on (0 for a new stream); None skips the
     check. Events whose ids are already stored are returned as stored and nothing is written.
+    `assumed_version`, with no expected version, is where the caller last saw the stream (a read model's
+    version): not a check, a guess that spares PostgreSQL's append the call that reads the stream's version
+    (a wrong guess costs that call back, as a wrong assumed head does).
     """
-    return append_many([(stream, events, expected_version)])
+    assumed = {stream: assumed_version} if assumed_version is not None else None
+    return append_many([(stream, events, expected_version)], assumed_versions=assumed)
 
 
 Batches = Sequence[tuple[str, Sequence[NewEvent], int | None]]
@@ -362,14 +368,15 @@ def _plan(batches: Batches, state: _LogState) -> _Plan:
     return _Plan(state.last_hash, recorded, pairs, now)
 
 
-def append_many(batches: Batches) -> list[RecordedEvent]:
-    """Append to several streams in one transaction (a merge touches two): all or nothing."""
+def append_many(batches: Batches, *, assumed_versions: Mapping[str, int] | None = None) -> list[RecordedEvent]:
+    """Append to several streams in one transaction (a merge touches two): all or nothing. `assumed_versions`:
+    as append's `assumed_version`, by stream, for the batches without an expected version."""
     if not batches or not any(events for _, events, _ in batches):
         return []
     names = [projector.name for projector in registry.projectors()]
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            recorded, moved = _append_postgresql(batches, names)
+            recorded, moved = _append_postgresql(batches, names, assumed_versions or {})
         else:
             recorded, moved = _append_sqlite(batches, names)
         if moved is None:
@@ -405,11 +412,14 @@ def _append_sqlite(batches: Batches, names: list[str]) -> tuple[list[RecordedEve
     return plan.recorded, _sqlite_write(rows, Head(last.position, last.hash), names)
 
 
-def _append_postgresql(batches: Batches, names: list[str]) -> tuple[list[RecordedEvent], int | None]:
+def _append_postgresql(
+    batches: Batches, names: list[str], assumed_versions: Mapping[str, int]
+) -> tuple[list[RecordedEvent], int | None]:
     """The append as one call of events_append (migration 0005) when the head this process last saw is still the
-    head and every stream is where its caller expected it; otherwise the call answers the log's state (or, with
-    no head to assume or a stream without an expected version, events_append_begin does), and a second call
-    under the lock so taken writes the events computed from it."""
+    head and every stream is where its caller expected (or, without an expected version, assumed) it; otherwise
+    the call answers the log's state (or, with no head to assume or a stream with neither an expected nor an
+    assumed version, events_append_begin does), and a second call under the lock so taken writes the events
+    computed from it."""
     alias = connection.alias
     assumed = _assumed_heads.get(alias)
     state: _LogState | None = None
@@ -417,11 +427,13 @@ def _append_postgresql(batches: Batches, names: list[str]) -> tuple[list[Recorde
     # A version past the column's range cannot be a stream's: such a caller is stale, which only the log's own
     # state can say (sent to the server, it would be a cast error, not a conflict).
     if assumed is not None and all(
-        expected is not None and 0 <= expected <= _LAST_VERSION - len(events) for _, events, expected in batches
+        (version := expected if expected is not None else assumed_versions.get(stream)) is not None
+        and 0 <= version <= _LAST_VERSION - len(events)
+        for stream, events, expected in batches
     ):
         first_versions: dict[str, int] = {}
         for stream, _, expected in batches:
-            first_versions.setdefault(stream, int(expected or 0))
+            first_versions.setdefault(stream, int(expected if expected is not None else assumed_versions[stream]))
         try:
             plan = _plan(batches, _LogState(*assumed, versions=first_versions, stored_ids=0))
         except ConcurrencyError:

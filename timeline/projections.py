@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, TypedDict, cast
 
+from django.db import connection
 from django.db.models import Subquery
 
 from events.bulk import delete_all, insert_rows, insert_values
@@ -148,6 +149,36 @@ def history_row(
 _VERSION_ATTNAMES = tuple(field.attname for field in DevelopmentVersion._meta.concrete_fields)
 
 
+def _close_open_version(development_id: str, event: RecordedEvent) -> DevelopmentVersion | None:
+    """Close the development's open history row at `event` and answer it (its id, state and document), or None
+    when it has none: one UPDATE ... RETURNING where reading the row and closing it took two statements."""
+    fields = DevelopmentVersion._meta
+    table = connection.ops.quote_name(fields.db_table)
+    snapshot = fields.get_field("snapshot")
+    params = [
+        event.position,
+        fields.get_field("valid_to_time").get_db_prep_save(event.recorded_at, connection),
+        fields.get_field("development").get_db_prep_save(development_id, connection),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET valid_to_position = %s, valid_to_time = %s"
+            " WHERE development_id = %s AND valid_to_position IS NULL RETURNING id, snapshot, document_id",
+            params,
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    version_id, state, document_id = row
+    return DevelopmentVersion(
+        id=version_id,
+        snapshot=snapshot.from_db_value(state, None, connection),  # type: ignore[arg-type]
+        document_id=document_id,
+        valid_to_position=event.position,
+        valid_to_time=event.recorded_at,
+    )
+
+
 class EntityProjector:
     name = "entities"
 
@@ -205,13 +236,7 @@ class DevelopmentProjector:
             return
         development_id = event.stream.removeprefix("development-")
         # A stream's first event has no history row before it: no need to look for one.
-        current = (
-            None
-            if event.version == 1
-            else DevelopmentVersion.objects.filter(development_id=development_id, valid_to_position__isnull=True)
-            .only("id", "snapshot", "document_id")
-            .first()
-        )
+        current = None if event.version == 1 else _close_open_version(development_id, event)
         before = current.snapshot if current else None
         after = domain.evolve(before, event.event_type, event.data)
         columns = development_columns(after, event.version)
@@ -240,9 +265,6 @@ class DevelopmentProjector:
                 **{**columns, "snapshot": Subquery(state)},
             )
             development = Development(pk=development_id)
-            current.valid_to_position = event.position
-            current.valid_to_time = event.recorded_at
-            current.save(update_fields=["valid_to_position", "valid_to_time"])
 
         self._sync_citations(development, before, after, event.position)
         self._sync_entities(development, before, after)
@@ -261,13 +283,22 @@ class DevelopmentProjector:
         relevant = [event for event in events if event.event_type in domain.DEVELOPMENT_EVENTS]
         if not relevant:
             return
-        ids = {event.stream.removeprefix("development-") for event in relevant}
-        open_rows = {
-            str(row.development_id): row
-            for row in DevelopmentVersion.objects.filter(development_id__in=ids, valid_to_position__isnull=True).only(
-                "id", "development_id", "snapshot", "document_id"
-            )
-        }
+        first_versions: dict[str, int] = {}
+        for event in relevant:
+            first_versions.setdefault(event.stream.removeprefix("development-"), event.version)
+        # Only a development whose stream had events before this batch has an open history row (as in `apply`):
+        # a batch of new developments reads none.
+        ids = [development_id for development_id, version in first_versions.items() if version > 1]
+        open_rows = (
+            {
+                str(row.development_id): row
+                for row in DevelopmentVersion.objects.filter(
+                    development_id__in=ids, valid_to_position__isnull=True
+                ).only("id", "development_id", "snapshot", "document_id")
+            }
+            if ids
+            else {}
+        )
         start = {development_id: row.snapshot for development_id, row in open_rows.items()}
         state: dict[str, DevelopmentState] = dict(start)
         versions: list[DevelopmentVersion] = []

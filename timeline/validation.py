@@ -14,7 +14,7 @@ from events import store
 from events.models import StoredEvent
 from events.shapes import EventMetadata
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
-from timeline.selectors import entity_resolve
+from timeline.selectors import entity_ids_resolve
 from timeline.shapes import CitationData, Media
 from timeline.taxonomy import CREDIBILITY, RELIABILITY
 
@@ -67,12 +67,11 @@ def clean_entities(
     names the same few entities thousands of times: one query each, not one per mention)."""
     resolved: list[str] = []
     known = {} if known is None else known
+    values = list(values)
+    if unknown := [str(value) for value in values if str(value) not in known]:
+        known.update(entity_ids_resolve(unknown))
     for value in values:
-        term = str(value)
-        if term not in known:
-            entity = entity_resolve(term)
-            known[term] = entity.id if entity is not None else None
-        if (entity_id := known[term]) is None:
+        if (entity_id := known[str(value)]) is None:
             errors.setdefault("entities", []).append(f"unknown entity '{value}'.")
         elif entity_id not in resolved:
             resolved.append(entity_id)

@@ -117,3 +117,39 @@ def test_an_expected_version_past_any_a_stream_can_have_is_a_conflict(expected: 
     with pytest.raises(ConcurrencyError):
         store.append("a", [noted(2)], expected_version=expected)
     assert log_rows() == [(1, "a", 1)]
+
+
+@pytest.mark.parametrize("guess", [0, 1, 3, 7])
+def test_an_assumed_stream_version_is_a_guess_the_log_overrules(guess: int) -> None:
+    store.append("a", [noted(1), noted(2), noted(3)], expected_version=0)
+    store.append("b", [noted(4)], expected_version=0)
+
+    recorded = store.append("a", [noted(5)], expected_version=None, assumed_version=guess)
+
+    assert (recorded[0].position, recorded[0].version) == (5, 4)
+    assert log_rows() == [(1, "a", 1), (2, "a", 2), (3, "a", 3), (4, "b", 1), (5, "a", 4)]
+    assert list(LogHead.objects.values_list("position", flat=True)) == [3, 4, 5]
+    assert verify_log().ok
+
+
+def test_an_assumed_stream_version_does_not_check_anything() -> None:
+    store.append("a", [noted(1)], expected_version=0)
+    store.append("a", [noted(2)], expected_version=1)
+    # An expected version would be refused; a stale guess is only a guess.
+    recorded = store.append("a", [noted(3)], expected_version=None, assumed_version=1)
+    assert recorded[0].version == 3
+
+
+@pytest.mark.postgres
+def test_on_postgresql_an_append_without_expected_version_at_the_assumed_version_is_one_statement() -> None:
+    store.append("a", [noted(1), noted(2)], expected_version=0)
+    with CaptureQueriesContext(connection) as captured:
+        store.append("a", [noted(3)], expected_version=None, assumed_version=2)
+    calls = [query["sql"] for query in captured.captured_queries if "events_append" in query["sql"]]
+    assert len(calls) == 1
+    with CaptureQueriesContext(connection) as captured:
+        store.append("a", [noted(4)], expected_version=None, assumed_version=1)  # wrong: the state is answered
+    calls = [query["sql"] for query in captured.captured_queries if "events_append" in query["sql"]]
+    assert len(calls) == 2
+    assert log_rows()[-2:] == [(3, "a", 3), (4, "a", 4)]
+    assert verify_log().ok

@@ -117,3 +117,23 @@ def test_rebuilding_the_projections_gives_the_same_entities() -> None:
     before = projection_rows()
     call_command("rebuild_projections", stdout=StringIO())
     assert projection_rows() == before
+
+
+def test_resolving_many_terms_at_once_finds_what_resolving_each_finds() -> None:
+    huawei()
+    services.entity_register(entity_id="smic", name="SMIC", entity_type="fab", aliases=[{"name": "Huawei", "lang": ""}])
+    services.entity_register(
+        entity_id="zeta", name="Fab Two", entity_type="fab", aliases=[{"name": "Twin", "lang": ""}]
+    )
+    services.entity_register(
+        entity_id="alpha", name="Fab One", entity_type="fab", aliases=[{"name": "twin", "lang": ""}]
+    )
+    # An id, a name in another case and spacing, an alias in another script, an id that is also another entity's
+    # alias, an alias two entities share, an unknown term, a blank one.
+    terms = ["smic", "  huawei ", "华为", "Huawei", "TWIN", "zeta", "nobody", " ", "Fab  one"]
+
+    resolved = selectors.entity_ids_resolve(terms)
+
+    one_by_one = {term: getattr(selectors.entity_resolve(term), "pk", None) for term in terms}
+    assert resolved == one_by_one
+    assert resolved["TWIN"] == "alpha" and resolved["nobody"] is None and resolved["Fab  one"] == "alpha"

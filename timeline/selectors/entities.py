@@ -42,6 +42,27 @@ def entity_resolve(term: str) -> Entity | None:
     )
 
 
+def entity_ids_resolve(terms: Iterable[str]) -> dict[str, str | None]:
+    """The id of the entity entity_resolve finds for each term (None: none), for all of them in one query: a
+    command naming several entities resolves them in one round trip rather than one each."""
+    stripped = {term: term.strip() for term in terms}
+    wanted = {value for value in stripped.values() if value}
+    if not wanted:
+        return dict.fromkeys(stripped)
+    normalized = {value: normalize_name(value) for value in wanted}
+    # Each candidate with the aliases that matched (every alias of one matched by id, an id matched with none).
+    rows = Entity.objects.filter(Q(pk__in=wanted) | Q(aliases__normalized__in=set(normalized.values())))
+    ids: set[str] = set()
+    by_alias: dict[str, str] = {}
+    for entity_id, alias in rows.values_list("pk", "aliases__normalized"):
+        ids.add(entity_id)
+        if alias is not None and (alias not in by_alias or entity_id < by_alias[alias]):
+            by_alias[alias] = entity_id
+    # As entity_resolve: an id match wins over an alias match; among aliases, the lowest id.
+    found = {value: value if value in ids else by_alias.get(normalized[value]) for value in wanted}
+    return {term: found.get(value) for term, value in stripped.items()}
+
+
 def entity_names(entity_ids: Iterable[str]) -> dict[str, str]:
     """Entity id → current name, in one query (a page of rows names its entities by id in their snapshots)."""
     wanted = set(entity_ids)

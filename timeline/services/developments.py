@@ -62,9 +62,21 @@ def replay_of(event_id: uuid.UUID | None, request_hash: str = "") -> Development
     return development
 
 
-def append_development(development_id: str, events: Sequence[NewEvent], expected_version: int | None) -> Development:
+def append_development(
+    development_id: str,
+    events: Sequence[NewEvent],
+    expected_version: int | None,
+    assumed_version: int | None = None,
+) -> Development:
+    """Append to a development's stream; `assumed_version`: the version of the development the command read
+    (without an expected version, where the store guesses the stream is)."""
     return append_and_read(
-        Development, domain.development_stream(development_id), development_id, events, expected_version
+        Development,
+        domain.development_stream(development_id),
+        development_id,
+        events,
+        expected_version,
+        assumed_version,
     )
 
 
@@ -232,7 +244,7 @@ def development_revise(
         event_id=event_id or uuid.uuid4(),
         metadata=event_metadata(actor, reason, request_hash),
     )
-    return append_development(str(development.pk), [event], expected_version)
+    return append_development(str(development.pk), [event], expected_version, development.version)
 
 
 def _status_change(
@@ -260,7 +272,7 @@ def _status_change(
         event_id=event_id or uuid.uuid4(),
         metadata=event_metadata(actor, reason, request_hash),
     )
-    return append_development(str(development.pk), [event], expected_version)
+    return append_development(str(development.pk), [event], expected_version, development.version)
 
 
 def development_retract(
@@ -327,7 +339,7 @@ def citation_add(
     raise_if(errors)
     metadata = event_metadata(actor, reason, request_hash)
     event = NewEvent(domain.CITATION_ADDED, CitationAddedData(citation=cleaned), event_id=event_id, metadata=metadata)
-    return append_development(str(development.pk), [event], expected_version)
+    return append_development(str(development.pk), [event], expected_version, development.version)
 
 
 def citation_remove(
@@ -353,7 +365,7 @@ def citation_remove(
         event_id=event_id or uuid.uuid4(),
         metadata=event_metadata(actor, reason),
     )
-    return append_development(str(development.pk), [event], expected_version)
+    return append_development(str(development.pk), [event], expected_version, development.version)
 
 
 def development_merge(

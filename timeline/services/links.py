@@ -57,7 +57,7 @@ def development_link(
         event_id=event_id,
         metadata=event_metadata(actor, reason, request_hash),
     )
-    return append_development(str(development.pk), [event], expected_version)
+    return append_development(str(development.pk), [event], expected_version, development.version)
 
 
 def development_unlink(
@@ -85,4 +85,4 @@ def development_unlink(
         event_id=event_id or uuid.uuid4(),
         metadata=event_metadata(actor, reason, request_hash),
     )
-    return append_development(str(development.pk), [event], expected_version)
+    return append_development(str(development.pk), [event], expected_version, development.version)

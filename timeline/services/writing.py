@@ -26,11 +26,17 @@ def current_row(model: type[Row], pk: uuid.UUID | str) -> Row:
 
 
 def append_and_read(
-    model: type[Row], stream: str, pk: str, events: Sequence[NewEvent], expected_version: int | None
+    model: type[Row],
+    stream: str,
+    pk: str,
+    events: Sequence[NewEvent],
+    expected_version: int | None,
+    assumed_version: int | None = None,
 ) -> Row:
     """Append to the row's stream and answer the row as projected, marked `replayed` when every event was
-    already recorded (a retry), so the API can answer a retry as it answered the first attempt."""
-    recorded = store.append(stream, events, expected_version=expected_version)
+    already recorded (a retry), so the API can answer a retry as it answered the first attempt.
+    `assumed_version`: the version of the row the command read (store.append's guess, not a check)."""
+    recorded = store.append(stream, events, expected_version=expected_version, assumed_version=assumed_version)
     row = model.objects.get(pk=pk)
     row.replayed = all(event.replayed for event in recorded)
     return row
