@@ -269,14 +269,17 @@ def test_a_window_grows_with_the_matches_it_lacks_and_through_the_index_at_least
     assert search.next_window(size=500, high=1_000_000, bottom=50_000, found=10, window=4_000) == 50_000
 
 
-def test_a_window_through_the_index_leaves_the_connection_planning_as_before(
-    spread: None, settings: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def windows_through_the_index(spread: None, settings: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The spread corpus, on PostgreSQL, with blocks of two found through the index from the first window on."""
     if connection.vendor != "postgresql":
         pytest.skip("the planner settings are PostgreSQL's")
     settings.SEARCH_RANK_BLOCK = 2  # type: ignore[attr-defined]
     monkeypatch.setattr(search, "_MAX_WINDOW_BLOCKS", 0)
     monkeypatch.setattr(search, "_FIRST_WINDOW_BLOCKS", 1)
+
+
+def test_a_window_through_the_index_leaves_the_connection_planning_as_before(windows_through_the_index: None) -> None:
     rows = Development.objects.filter(status="current")
     with CaptureQueriesContext(connection) as queries:
         search._block_positions(rows, search.parse("third"), as_of=False, high=store.last_position() + 1)
@@ -287,13 +290,8 @@ def test_a_window_through_the_index_leaves_the_connection_planning_as_before(
 
 
 def test_a_window_through_the_index_that_fails_in_a_transaction_raises_its_own_error(
-    spread: None, settings: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+    windows_through_the_index: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("the planner settings are PostgreSQL's")
-    settings.SEARCH_RANK_BLOCK = 2  # type: ignore[attr-defined]
-    monkeypatch.setattr(search, "_MAX_WINDOW_BLOCKS", 0)
-    monkeypatch.setattr(search, "_FIRST_WINDOW_BLOCKS", 1)
     matching = search._matching
 
     def failing(*args: Any, **kwargs: Any) -> Any:
