@@ -9,8 +9,8 @@ functions here read it as that shape.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
-from typing import cast
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, cast
 
 from events import registry
 from events.shapes import EventData
@@ -37,6 +37,9 @@ from timeline.shapes import (
     TimelineFields,
     VersionChange,
 )
+
+if TYPE_CHECKING:
+    from events.store import RecordedEvent
 
 DEVELOPMENT_RECORDED = "DevelopmentRecorded"
 DEVELOPMENT_REVISED = "DevelopmentRevised"
@@ -96,6 +99,15 @@ CITATION_FIELDS = (
 
 def development_stream(development_id: str) -> str:
     return f"development-{development_id}"
+
+
+def continued_developments(events: Iterable[RecordedEvent]) -> set[str]:
+    """The developments whose streams had events before these (their first event here is not version 1): only
+    they have an open history row and a current search document for a batch to take over."""
+    first_versions: dict[str, int] = {}
+    for event in events:
+        first_versions.setdefault(event.stream.removeprefix("development-"), event.version)
+    return {development_id for development_id, version in first_versions.items() if version > 1}
 
 
 def entity_stream(entity_id: str) -> str:

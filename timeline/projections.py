@@ -283,12 +283,9 @@ class DevelopmentProjector:
         relevant = [event for event in events if event.event_type in domain.DEVELOPMENT_EVENTS]
         if not relevant:
             return
-        first_versions: dict[str, int] = {}
-        for event in relevant:
-            first_versions.setdefault(event.stream.removeprefix("development-"), event.version)
         # Only a development whose stream had events before this batch has an open history row (as in `apply`):
         # a batch of new developments reads none.
-        ids = [development_id for development_id, version in first_versions.items() if version > 1]
+        ids = domain.continued_developments(relevant)
         open_rows = (
             {
                 str(row.development_id): row

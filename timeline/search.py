@@ -635,11 +635,8 @@ class SearchProjector:
             names = _entity_texts(e for version in own for e in version.snapshot.get("entities", []))
             # Only a development that had events before this batch has a current document to retire, and only a
             # new document retires it.
-            first_versions: dict[str, int] = {}
-            for event in relevant:
-                first_versions.setdefault(event.stream.removeprefix("development-"), event.version)
             rewritten = {str(version.development_id) for version in own}
-            if older := [d for d in rewritten if first_versions[d] > 1]:
+            if older := rewritten & domain.continued_developments(relevant):
                 SearchDocument.objects.filter(development_id__in=older, is_current=True).update(is_current=False)
             documents = (
                 _document(version, names, is_current=current[str(version.development_id)] == version.pk)
