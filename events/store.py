@@ -441,11 +441,11 @@ def _append_postgresql(
     if plan is not None:
         moved, state = _call_append(plan, names, batches)
     if plan is None or state is not None:
+        all_ids = [event.event_id for _, events, _ in batches for event in events]
         if state is None:
-            all_ids = [event.event_id for _, events, _ in batches for event in events]
             state = _locked_state({stream for stream, _, _ in batches}, all_ids)
         if state.stored_ids:
-            return _replayed(batches, [event.event_id for _, events, _ in batches for event in events]), None
+            return _replayed(batches, all_ids), None
         plan = _plan(batches, state)
         moved, moved_state = _call_append(plan, names, batches, strict=True)
         if moved_state is not None:
