@@ -35,6 +35,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from sources.flagging.lexicon import Lexicon, default_lexicon
 from sources.flagging.ngrams import Transform, fast_transform, hstack
 from sources.flagging.scoring import SUMMARY_CHARS, FlagResult
 from timeline.taxonomy import Category
@@ -65,6 +66,11 @@ HEAD_RULE_SCALE = 0.1
 # 150: 0.938, 0.923; seed alone 0.944, 0.916): with RELEVANCE_C 32 the model fits its training items almost
 # exactly whatever their weight, so the weight matters only where few decisions contradict many seed items.
 DECISION_WEIGHT = 3.0
+# Train with the lexicon's type tokens (sources.flagging.lexicon): a mention of a known kind of name or verb adds
+# its type's token to the words the model counts, so what is learned about one lab's launch carries to another's.
+LEXICON_FEATURES = True
+LEXICON_COLUMNS = True
+LEXICON_TOKENS = True
 TOP_CONTRIBUTIONS = 5
 CHAR_TEXT_CHARS = 120
 CATEGORIES: tuple[str, ...] = tuple(category.value for category in Category)
@@ -132,6 +138,16 @@ def char_texts(texts: Sequence[str]) -> list[str]:
     # the title and the start of the lede only, where what the item is about is said, they keep ingestion cheap.
     # Cross-validated on seed.jsonl, 120 characters lose nothing against the whole text (recall 0.949 at 0.95).
     return [text[:CHAR_TEXT_CHARS] for text in texts]
+
+
+def word_texts(texts: Sequence[str], lexicon: Lexicon | None) -> Sequence[str]:
+    """What the word n-grams are counted on: the texts, with the lexicon's type tokens when the model has one."""
+    return lexicon.annotate_all(texts) if lexicon and LEXICON_TOKENS else texts
+
+
+def training_lexicon() -> Lexicon | None:
+    """The lexicon a model trained now gets."""
+    return default_lexicon() if LEXICON_FEATURES else None
 
 
 def is_chinese(text: str) -> bool:
@@ -209,14 +225,16 @@ def example_weight(example: Example) -> float:
     return 1.0 if example.origin == "seed" else DECISION_WEIGHT
 
 
-def fit_head(features: sp.csr_matrix, labels: list[str], weights: np.ndarray | None = None) -> _Head:
+def fit_head(
+    features: sp.csr_matrix, labels: list[str], weights: np.ndarray | None = None, *, dense: int = len(RULE_SIGNALS)
+) -> _Head:
     classes = sorted(set(labels))
     if len(classes) < 2:
         return _Head(classes, np.zeros((len(classes), features.shape[1])), np.zeros(len(classes)))
-    # The rule signals are the last columns: fit on them damped, then fold the damping into their coefficients, so
-    # the head scores the undamped features it is given at prediction time.
+    # The `dense` last columns (the lexicon's, if any, and the rule signals) are fitted damped, then the damping is
+    # folded into their coefficients, so the head scores the undamped features it is given at prediction time.
     scale = np.ones(features.shape[1])
-    scale[features.shape[1] - len(RULE_SIGNALS) :] = HEAD_RULE_SCALE
+    scale[features.shape[1] - dense :] = HEAD_RULE_SCALE
     # saga: lbfgs took ten times as long on these sparse rows for the same answer.
     model = LogisticRegression(C=HEAD_C, solver="saga", tol=1e-3, max_iter=300, random_state=RANDOM_STATE)
     model.fit(features @ sp.diags(scale), labels, sample_weight=weights)
@@ -241,6 +259,8 @@ class LearnedModel:
     kind: _Head
     threshold: float
     meta: dict[str, Any] = field(default_factory=dict)
+    # The lexicon the model was trained with (None: words as written, as every model before it).
+    lexicon: Lexicon | None = None
     _vectorizers: tuple[TfidfVectorizer, TfidfVectorizer] | None = None
     _transforms: tuple[Transform, Transform] | None = None
 
@@ -264,15 +284,22 @@ class LearnedModel:
 
     def features(self, texts: Sequence[str], results: Sequence[FlagResult]) -> sp.csr_matrix:
         word, char = self.transforms()
-        return hstack([word(texts), char(char_texts(texts)), rule_signals(results)])
+        blocks = [word(word_texts(texts, self.lexicon)), char(char_texts(texts))]
+        if self.lexicon is not None and self.meta.get("lexicon_columns"):
+            blocks.append(self.lexicon.columns(texts))
+        return hstack([*blocks, rule_signals(results)])
 
     def feature_name(self, index: int) -> tuple[str, str]:
         words, chars = len(self.word_vocabulary), len(self.char_vocabulary)
         if index < words:
-            return "word", self.word_vocabulary[index]
+            term = self.word_vocabulary[index]
+            return "word", self.lexicon.label(term) if self.lexicon else term
         if index < words + chars:
             return "characters", self.char_vocabulary[index - words]
-        return "rule signal", RULE_SIGNALS[index - words - chars]
+        columns = self.lexicon.column_names if self.lexicon and self.meta.get("lexicon_columns") else []
+        if index < words + chars + len(columns):
+            return "lexicon", columns[index - words - chars]
+        return "rule signal", RULE_SIGNALS[index - words - chars - len(columns)]
 
     def probabilities(self, features: sp.csr_matrix) -> np.ndarray:
         logits = np.asarray(features @ self.relevance_coef).ravel() + self.relevance_intercept
@@ -357,6 +384,8 @@ class LearnedModel:
             "meta": self.meta,
             "arrays": layout,
         }
+        if self.lexicon is not None:  # absent otherwise: a model without one stores the same bytes as before
+            header["lexicon"] = self.lexicon.as_data()
         encoded = json.dumps(header, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
         return _MAGIC + zlib.compress(struct.pack("<I", len(encoded)) + encoded + b"".join(chunks), 9)
 
@@ -394,4 +423,5 @@ def model_from_bytes(blob: bytes, *, sha256: str | None = None) -> LearnedModel:
         kind=_Head(header["kind_classes"], arrays["kind_coef"], arrays["kind_intercept"]),
         threshold=float(header["threshold"]),
         meta=header["meta"],
+        lexicon=Lexicon.from_data(header["lexicon"]) if "lexicon" in header else None,
     )
