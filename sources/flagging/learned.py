@@ -69,8 +69,11 @@ DECISION_WEIGHT = 3.0
 # Train with the lexicon's type tokens (sources.flagging.lexicon): a mention of a known kind of name or verb adds
 # its type's token to the words the model counts, so what is learned about one lab's launch carries to another's.
 LEXICON_FEATURES = True
-LEXICON_COLUMNS = True
-LEXICON_TOKENS = True
+# Remember the deployment's decisions (sources.flagging.learned.Memory): how like a promoted and how like a
+# rejected item a new one is becomes evidence, so a decision counts for the items worded like it, not only through
+# its exact words' weights among a thousand seed items'.
+MEMORY_FEATURES = True
+MEMORY_COLUMNS: tuple[str, ...] = ("like a promoted item", "like a rejected item")
 TOP_CONTRIBUTIONS = 5
 CHAR_TEXT_CHARS = 120
 CATEGORIES: tuple[str, ...] = tuple(category.value for category in Category)
@@ -140,9 +143,15 @@ def char_texts(texts: Sequence[str]) -> list[str]:
     return [text[:CHAR_TEXT_CHARS] for text in texts]
 
 
-def word_texts(texts: Sequence[str], lexicon: Lexicon | None) -> Sequence[str]:
-    """What the word n-grams are counted on: the texts, with the lexicon's type tokens when the model has one."""
-    return lexicon.annotate_all(texts) if lexicon and LEXICON_TOKENS else texts
+def text_blocks(
+    word: Transform, char: Transform, texts: Sequence[str], lexicon: Lexicon | None
+) -> list[sp.csr_matrix | np.ndarray]:
+    """The features read from the text: word n-grams (with the lexicon's type tokens when there is one), character
+    n-grams (of the text as written), and the lexicon's columns when there is one."""
+    if lexicon is None:
+        return [word(texts), char(char_texts(texts))]
+    annotated, columns = lexicon.read(texts)
+    return [word(annotated), char(char_texts(texts)), columns]
 
 
 def training_lexicon() -> Lexicon | None:
@@ -245,6 +254,34 @@ def fit_head(
     return _Head([str(name) for name in model.classes_], coef, intercept)
 
 
+def unit_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
+
+
+@dataclass
+class Memory:
+    """The decided items (not the seed set's) as unit rows over the word and character columns, and which were
+    relevant. Its columns: an item's highest cosine similarity to a relevant one and to a not-relevant one."""
+
+    rows: sp.csr_matrix
+    relevant: np.ndarray
+
+    def columns(self, text_features: sp.csr_matrix, *, own_rows: np.ndarray | None = None) -> np.ndarray:
+        """`own_rows[j]`: the row of text_features that memory row j was made from (training), which must not
+        count as like itself, else every decision would look like one and the column would learn nothing."""
+        similarity = (unit_rows(text_features) @ self.rows.T).toarray()
+        if own_rows is not None:
+            similarity[own_rows, np.arange(len(own_rows))] = 0.0
+        out = np.zeros((text_features.shape[0], len(MEMORY_COLUMNS)))
+        if self.relevant.any():
+            out[:, 0] = similarity[:, self.relevant].max(axis=1)
+        if (~self.relevant).any():
+            out[:, 1] = similarity[:, ~self.relevant].max(axis=1)
+        return out
+
+
 @dataclass
 class LearnedModel:
     """A trained flagger: its vocabularies, the relevance model, the category and kind heads, the threshold."""
@@ -261,6 +298,7 @@ class LearnedModel:
     meta: dict[str, Any] = field(default_factory=dict)
     # The lexicon the model was trained with (None: words as written, as every model before it).
     lexicon: Lexicon | None = None
+    memory: Memory | None = None
     _vectorizers: tuple[TfidfVectorizer, TfidfVectorizer] | None = None
     _transforms: tuple[Transform, Transform] | None = None
 
@@ -284,9 +322,9 @@ class LearnedModel:
 
     def features(self, texts: Sequence[str], results: Sequence[FlagResult]) -> sp.csr_matrix:
         word, char = self.transforms()
-        blocks = [word(word_texts(texts, self.lexicon)), char(char_texts(texts))]
-        if self.lexicon is not None and self.meta.get("lexicon_columns"):
-            blocks.append(self.lexicon.columns(texts))
+        blocks = text_blocks(word, char, texts, self.lexicon)
+        if self.memory is not None:
+            blocks.append(self.memory.columns(blocks[1]))  # the character n-grams (see training._fit)
         return hstack([*blocks, rule_signals(results)])
 
     def feature_name(self, index: int) -> tuple[str, str]:
@@ -296,10 +334,15 @@ class LearnedModel:
             return "word", self.lexicon.label(term) if self.lexicon else term
         if index < words + chars:
             return "characters", self.char_vocabulary[index - words]
-        columns = self.lexicon.column_names if self.lexicon and self.meta.get("lexicon_columns") else []
+        columns = self.lexicon.column_names if self.lexicon else []
         if index < words + chars + len(columns):
             return "lexicon", columns[index - words - chars]
-        return "rule signal", RULE_SIGNALS[index - words - chars - len(columns)]
+        index -= words + chars + len(columns)
+        if self.memory is not None:
+            if index < len(MEMORY_COLUMNS):
+                return "decisions", MEMORY_COLUMNS[index]
+            index -= len(MEMORY_COLUMNS)
+        return "rule signal", RULE_SIGNALS[index]
 
     def probabilities(self, features: sp.csr_matrix) -> np.ndarray:
         logits = np.asarray(features @ self.relevance_coef).ravel() + self.relevance_intercept
@@ -367,6 +410,12 @@ class LearnedModel:
             "kind_coef": self.kind.coef,
             "kind_intercept": self.kind.intercept,
         }
+        if self.memory is not None:
+            # As float32 like everything else: exact for column numbers and offsets below 2**24.
+            arrays["memory_data"] = self.memory.rows.data
+            arrays["memory_indices"] = self.memory.rows.indices
+            arrays["memory_indptr"] = self.memory.rows.indptr
+            arrays["memory_relevant"] = self.memory.relevant.astype(np.float64)
         layout, chunks, offset = [], [], 0
         for name, array in arrays.items():
             data = np.ascontiguousarray(array, dtype="<f4").tobytes()
@@ -386,6 +435,8 @@ class LearnedModel:
         }
         if self.lexicon is not None:  # absent otherwise: a model without one stores the same bytes as before
             header["lexicon"] = self.lexicon.as_data()
+        if self.memory is not None:
+            header["memory_shape"] = list(self.memory.rows.shape)
         encoded = json.dumps(header, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
         return _MAGIC + zlib.compress(struct.pack("<I", len(encoded)) + encoded + b"".join(chunks), 9)
 
@@ -424,4 +475,15 @@ def model_from_bytes(blob: bytes, *, sha256: str | None = None) -> LearnedModel:
         threshold=float(header["threshold"]),
         meta=header["meta"],
         lexicon=Lexicon.from_data(header["lexicon"]) if "lexicon" in header else None,
+        memory=_memory(arrays, header.get("memory_shape")),
     )
+
+
+def _memory(arrays: dict[str, np.ndarray], shape: list[int] | None) -> Memory | None:
+    if shape is None:
+        return None
+    rows = sp.csr_matrix(
+        (arrays["memory_data"], arrays["memory_indices"].astype(np.int32), arrays["memory_indptr"].astype(np.int32)),
+        shape=tuple(shape),
+    )
+    return Memory(rows, arrays["memory_relevant"] > 0.5)

@@ -30,7 +30,6 @@ TOKEN_PREFIX = "xx"  # noqa: S105 (not a password) no word of news starts so: "x
 PAIR_PREFIX = "xxpair_"
 # Types of verbs (what happened); the others are types of names (who). A pair is a name type and a verb type.
 VERB_TYPES = frozenset({"launch", "produce", "acquire", "enforce"})
-COLUMN_SCALE = 1.0
 _LATIN = re.compile(r"[A-Za-z0-9]+")
 _DIGITS = "0123456789"
 
@@ -156,45 +155,39 @@ class Lexicon:
         verbs = [token for token in self.types if token in VERB_TYPES]
         return [*self.types, *(f"{name}_{verb}" for name in names for verb in verbs)]
 
-    def columns(self, texts: Sequence[str]) -> np.ndarray:
+    def read(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """Each text with each mention followed by its type's token and the title's name-verb pairs at the end
+        (for the word n-grams), and the dense columns."""
         place = {name: index for index, name in enumerate(self.column_names)}
-        rows = np.zeros((len(texts), len(place)))
+        columns = np.zeros((len(texts), len(place)))
+        annotated = []
         for row, text in enumerate(texts):
+            mentions = self.mentions(text)
+            if not mentions:
+                annotated.append(text)
+                continue
             title_end = text.find("\n")
             title_end = len(text) if title_end < 0 else title_end
-            in_title: set[str] = set()
-            for start, _, token in self.mentions(text):
+            parts, last, in_title = [], 0, set()
+            for start, end, token in mentions:
+                parts.append(text[last:end])
+                parts.append(f" {TOKEN_PREFIX}{token} ")
+                last = end
                 if start < title_end:
                     in_title.add(token)
-                    rows[row, place[token]] = 1.0
-                elif not rows[row, place[token]]:
-                    rows[row, place[token]] = 0.5
-            for name in in_title - VERB_TYPES:
-                for verb in in_title & VERB_TYPES:
-                    rows[row, place[f"{name}_{verb}"]] = 1.0
-        return rows * COLUMN_SCALE
-
-    def annotate(self, text: str) -> str:
-        """The text with each mention followed by its type token, and the title's name-verb pairs at the end."""
-        mentions = self.mentions(text)
-        if not mentions:
-            return text
-        parts, last = [], 0
-        for _, end, token in mentions:
-            parts.append(text[last:end])
-            parts.append(f" {TOKEN_PREFIX}{token} ")
-            last = end
-        parts.append(text[last:])
-        title_end = text.find("\n")
-        in_title = [token for start, _, token in mentions if title_end < 0 or start < title_end]
-        names = sorted({token for token in in_title if token not in VERB_TYPES})
-        verbs = sorted({token for token in in_title if token in VERB_TYPES})
-        if names and verbs:
-            parts.append("\n" + " ".join(f"{PAIR_PREFIX}{name}_{verb}" for name in names for verb in verbs))
-        return "".join(parts)
-
-    def annotate_all(self, texts: Sequence[str]) -> list[str]:
-        return [self.annotate(text) for text in texts]
+                    columns[row, place[token]] = 1.0
+                elif not columns[row, place[token]]:
+                    columns[row, place[token]] = 0.5
+            parts.append(text[last:])
+            pairs = [
+                f"{name}_{verb}" for name in sorted(in_title - VERB_TYPES) for verb in sorted(in_title & VERB_TYPES)
+            ]
+            for pair in pairs:
+                columns[row, place[pair]] = 1.0
+            if pairs:
+                parts.append("\n" + " ".join(PAIR_PREFIX + pair for pair in pairs))
+            annotated.append("".join(parts))
+        return annotated, columns
 
 
 @cache

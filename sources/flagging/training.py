@@ -25,16 +25,17 @@ from sources.flagging.learned import (
     Example,
     Figures,
     LearnedModel,
+    Memory,
     TrainingError,
-    char_texts,
     char_vectorizer,
     example_weight,
     fit_head,
     is_chinese,
     item_text,
     rule_signals,
+    text_blocks,
     training_lexicon,
-    word_texts,
+    unit_rows,
     word_vectorizer,
 )
 from sources.flagging.lexicon import Lexicon
@@ -95,10 +96,15 @@ def _fit(
     with_kind: bool = True,
 ) -> tuple[LearnedModel, sp.csr_matrix]:
     word, char = word_vectorizer(), char_vectorizer()
-    blocks = [word.fit_transform(word_texts(texts, lexicon)), char.fit_transform(char_texts(texts))]
-    if lexicon is not None and learned.LEXICON_COLUMNS:
-        blocks.append(sp.csr_matrix(lexicon.columns(texts)))
-    features = sp.hstack([*blocks, sp.csr_matrix(rule_signals(results))], format="csr")
+    blocks = text_blocks(word.fit_transform, char.fit_transform, texts, lexicon)
+    decided = np.array([i for i, example in enumerate(examples) if example.origin != "seed"], dtype=np.int64)
+    memory = None
+    if learned.MEMORY_FEATURES and len(decided):
+        # Over the character n-grams: they carry names and Chinese, where word n-grams add mostly common words.
+        char_features = sp.csr_matrix(blocks[1])
+        memory = Memory(unit_rows(char_features[decided]), np.array([examples[i].relevant for i in decided]))
+        blocks.append(memory.columns(char_features, own_rows=decided))
+    features = sp.hstack([sp.csr_matrix(block) for block in [*blocks, rule_signals(results)]], format="csr")
     labels = np.array([1 if example.relevant else 0 for example in examples])
     weights = np.array([example_weight(example) for example in examples])
     relevance = LogisticRegression(
@@ -126,7 +132,7 @@ def _fit(
         kind=kind,
         threshold=threshold,
         lexicon=lexicon,
-        meta={"lexicon_columns": True} if lexicon is not None and learned.LEXICON_COLUMNS else {},
+        memory=memory,
     )
     return model, features
 
@@ -216,7 +222,6 @@ def model_train(
     curve = curve_points(labels, out_of_fold)
     # The model carries its own figures and curve, so the admin can show them for any model, the shipped one too.
     model.meta = {
-        **model.meta,
         "cross_validated": dict(figures),
         "training_hash": training_hash,
         "target_precision": target_precision,
