@@ -51,17 +51,14 @@ class Lexicon:
 
     types: Mapping[str, tuple[str, tuple[str, ...]]]
 
-    def as_data(self) -> dict[str, dict[str, object]]:
-        return {token: {"label": label, "names": list(names)} for token, (label, names) in self.types.items()}
+    def as_data(self) -> list[list[Any]]:
+        """[token, label, names] per type, in order: a list, as the columns follow the types' order (a stored
+        model's header is written with sorted keys, which would reorder a mapping)."""
+        return [[token, label, list(names)] for token, (label, names) in self.types.items()]
 
     @classmethod
-    def from_data(cls, data: Mapping[str, Mapping[str, Any]]) -> Lexicon:
-        return cls(
-            {
-                str(token): (str(entry.get("label", token)), tuple(str(name) for name in entry.get("names", [])))
-                for token, entry in data.items()
-            }
-        )
+    def from_data(cls, data: Sequence[Sequence[Any]]) -> Lexicon:
+        return cls({str(token): (str(label), tuple(str(name) for name in names)) for token, label, names in data})
 
     def label(self, term: str) -> str:
         """A word term with its type tokens spelt as their labels, for explanations: "[AI lab] releases"."""
