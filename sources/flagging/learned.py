@@ -266,7 +266,7 @@ def unit_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
 
 @dataclass
 class Memory:
-    """The decided items (not the seed set's) as unit rows over the word and character columns, and which were
+    """The decided items (not the seed set's) as unit rows over the character n-gram columns, and which were
     relevant. Its columns: an item's highest cosine similarity to a relevant one and to a not-relevant one."""
 
     rows: sp.csr_matrix
