@@ -17,6 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import precision_recall_curve
 from sklearn.model_selection import StratifiedKFold
 
+from sources.flagging import learned
 from sources.flagging.learned import (
     RANDOM_STATE,
     RELEVANCE_C,
@@ -24,16 +25,20 @@ from sources.flagging.learned import (
     Example,
     Figures,
     LearnedModel,
+    Memory,
     TrainingError,
-    char_texts,
     char_vectorizer,
     example_weight,
     fit_head,
     is_chinese,
     item_text,
     rule_signals,
+    text_blocks,
+    training_lexicon,
+    unit_rows,
     word_vectorizer,
 )
+from sources.flagging.lexicon import Lexicon
 from sources.flagging.scoring import FlagResult
 
 FOLDS = 5  # cross-validation folds for the figures and the threshold
@@ -82,13 +87,24 @@ def _canonical(examples: Sequence[Example]) -> list[Example]:
 
 
 def _fit(
-    texts: list[str], results: list[FlagResult], examples: list[Example], threshold: float, *, with_kind: bool = True
+    texts: list[str],
+    results: list[FlagResult],
+    examples: list[Example],
+    threshold: float,
+    *,
+    lexicon: Lexicon | None,
+    with_kind: bool = True,
 ) -> tuple[LearnedModel, sp.csr_matrix]:
     word, char = word_vectorizer(), char_vectorizer()
-    features = sp.hstack(
-        [word.fit_transform(texts), char.fit_transform(char_texts(texts)), sp.csr_matrix(rule_signals(results))],
-        format="csr",
-    )
+    blocks = text_blocks(word.fit_transform, char.fit_transform, texts, lexicon)
+    decided = np.array([i for i, example in enumerate(examples) if example.origin != "seed"], dtype=np.int64)
+    memory = None
+    if learned.MEMORY_FEATURES and len(decided):
+        # Over the character n-grams: they carry names and Chinese, where word n-grams add mostly common words.
+        char_features = sp.csr_matrix(blocks[1])
+        memory = Memory(unit_rows(char_features[decided]), np.array([examples[i].relevant for i in decided]))
+        blocks.append(memory.columns(char_features, own_rows=decided))
+    features = sp.hstack([sp.csr_matrix(block) for block in [*blocks, rule_signals(results)]], format="csr")
     labels = np.array([1 if example.relevant else 0 for example in examples])
     weights = np.array([example_weight(example) for example in examples])
     relevance = LogisticRegression(
@@ -97,9 +113,12 @@ def _fit(
     relevance.fit(features, labels, sample_weight=weights)
     relevant_rows = [i for i, example in enumerate(examples) if example.relevant]
     relevant_features = features[relevant_rows]
-    category = fit_head(relevant_features, [examples[i].category for i in relevant_rows], weights[relevant_rows])
+    dense = features.shape[1] - blocks[0].shape[1] - blocks[1].shape[1]
+    category = fit_head(
+        relevant_features, [examples[i].category for i in relevant_rows], weights[relevant_rows], dense=dense
+    )
     kind_rows = [i for i in relevant_rows if examples[i].kind] if with_kind else []
-    kind = fit_head(features[kind_rows], [examples[i].kind for i in kind_rows], weights[kind_rows])
+    kind = fit_head(features[kind_rows], [examples[i].kind for i in kind_rows], weights[kind_rows], dense=dense)
     word_terms = sorted(word.vocabulary_, key=word.vocabulary_.__getitem__)
     char_terms = sorted(char.vocabulary_, key=char.vocabulary_.__getitem__)
     model = LearnedModel(
@@ -112,6 +131,8 @@ def _fit(
         category=category,
         kind=kind,
         threshold=threshold,
+        lexicon=lexicon,
+        memory=memory,
     )
     return model, features
 
@@ -159,6 +180,7 @@ def model_train(
     ordered = _canonical(examples)
     results = [results_by_text[(example.title, example.summary)] for example in ordered]
     texts = [item_text(example.title, example.summary) for example in ordered]
+    lexicon = training_lexicon()
     labels = np.array([1 if example.relevant else 0 for example in ordered])
     problem = training_problem(ordered, min_items=min_items)
     if problem:
@@ -174,6 +196,7 @@ def model_train(
             [results[i] for i in train_rows],
             [ordered[i] for i in train_rows],
             threshold=0.5,
+            lexicon=lexicon,
             with_kind=False,  # cross-validation reports relevance and category only
         )
         test_features = fold_model.features([texts[i] for i in test_rows], [results[i] for i in test_rows])
@@ -194,7 +217,7 @@ def model_train(
         "items": len(ordered),
         "relevant": int(np.sum(labels == 1)),
     }
-    model, _ = _fit(texts, results, ordered, threshold=threshold)
+    model, _ = _fit(texts, results, ordered, threshold=threshold, lexicon=lexicon)
     training_hash = training_set_hash(ordered)
     curve = curve_points(labels, out_of_fold)
     # The model carries its own figures and curve, so the admin can show them for any model, the shipped one too.

@@ -1,0 +1,194 @@
+"""The learned flagger's lexicon: mentions of known kinds of names and verbs become type tokens the model can weigh.
+
+The word n-grams learn what "DeepSeek releases" means, but not that "Sarvam releases" is the same kind of news:
+the seed set cannot name every lab, chipmaker and agency, nor every verb a launch is told with. The lexicon
+(lexicon.toml: names and verbs by type, written from general knowledge of the industry) adds, after each mention
+in the text the word features are counted on, its type's token ("DeepSeek xxailab releases xxlaunch"), and at the
+end one token per pair of a name type and a verb type both seen in the title ("xxpair_ailab_launch"). So the words
+the model has never seen still bring the evidence of their type, and the pairs say that a lab *did* something.
+
+The rules never see the lexicon, and the character n-grams are counted on the text as written. Pure, no database.
+A trained model keeps a copy of its lexicon (LearnedModel.lexicon), so it scores with the names it was trained with.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sources.flagging.rules import parse_alias
+
+LEXICON_FILE = Path(__file__).with_name("lexicon.toml")
+TOKEN_PREFIX = "xx"  # noqa: S105 (not a password) no word of news starts so: "xxailab" is a token of sklearn's word tokenizer, whole
+PAIR_PREFIX = "xxpair_"
+# Types of verbs (what happened); the others are types of names (who). A pair is a name type and a verb type.
+VERB_TYPES = frozenset({"launch", "produce", "acquire", "enforce"})
+_LATIN = re.compile(r"[A-Za-z0-9]+")
+_DIGITS = "0123456789"
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
+
+
+# Latin names by their lower-cased words -> (type, the words as written when case matters); the lengths (in words)
+# of the names each first word starts, longest first; Chinese names by their first character, longest first.
+_Tables = tuple[
+    dict[tuple[str, ...], tuple[str, tuple[str, ...] | None]], dict[str, list[int]], dict[str, list[tuple[str, str]]]
+]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Types of names: token -> (label, names as written in lexicon.toml)."""
+
+    types: Mapping[str, tuple[str, tuple[str, ...]]]
+
+    def as_data(self) -> list[list[Any]]:
+        """[token, label, names] per type, in order: a list, as the columns follow the types' order (a stored
+        model's header is written with sorted keys, which would reorder a mapping)."""
+        return [[token, label, list(names)] for token, (label, names) in self.types.items()]
+
+    @classmethod
+    def from_data(cls, data: Sequence[Sequence[Any]]) -> Lexicon:
+        return cls({str(token): (str(label), tuple(str(name) for name in names)) for token, label, names in data})
+
+    def label(self, term: str) -> str:
+        """A word term with its type tokens spelt as their labels, for explanations: "[AI lab] releases"."""
+        words = []
+        for word in term.split(" "):
+            if word.startswith(PAIR_PREFIX):
+                left, _, right = word[len(PAIR_PREFIX) :].partition("_")
+                word = f"[{self._label_of(left)} + {self._label_of(right)}]"
+            elif word.startswith(TOKEN_PREFIX) and word[len(TOKEN_PREFIX) :] in self.types:
+                word = f"[{self._label_of(word[len(TOKEN_PREFIX) :])}]"
+            words.append(word)
+        return " ".join(words)
+
+    def _label_of(self, token: str) -> str:
+        return self.types[token][0] if token in self.types else token
+
+    # --- matching ----------------------------------------------------------------------------------------------
+
+    @cached_property
+    def _tables(self) -> _Tables:
+        latin: dict[tuple[str, ...], tuple[str, tuple[str, ...] | None]] = {}
+        lengths: dict[str, set[int]] = {}
+        chinese: dict[str, list[tuple[str, str]]] = {}
+        for token, (_, names) in self.types.items():
+            for raw in names:
+                name, case_sensitive = parse_alias(raw)
+                if not name:
+                    continue
+                if any(_is_cjk(char) for char in name):
+                    chinese.setdefault(name[0], []).append((name, token))
+                    continue
+                words = tuple(_LATIN.findall(name))
+                if not words:
+                    continue
+                key = tuple(word.lower() for word in words)
+                latin.setdefault(key, (token, words if case_sensitive else None))
+                lengths.setdefault(key[0], set()).add(len(key))
+        for entries in chinese.values():
+            entries.sort(key=lambda entry: -len(entry[0]))
+        return latin, {word: sorted(found, reverse=True) for word, found in lengths.items()}, chinese
+
+    def _latin_at(self, words: list[tuple[int, int, str]], index: int) -> tuple[int, str]:
+        """(words taken, type token) of the longest Latin name starting at words[index]; (1, "") for none."""
+        latin, lengths, _ = self._tables
+        word = words[index][2]
+        lowered = word.lower()
+        bare = lowered.rstrip(_DIGITS)  # "Qwen3" is Qwen; "H100" has no bare name "h"
+        for first in (lowered, bare) if bare and bare != lowered else (lowered,):
+            for length in lengths.get(first, ()):
+                if index + length > len(words):
+                    continue
+                rest = tuple(w for _, _, w in words[index + 1 : index + length])
+                hit = latin.get((first, *(w.lower() for w in rest)))
+                if hit is None:
+                    continue
+                token, spelled = hit
+                if spelled is None or (word[: len(first)], *rest) == spelled:
+                    return length, token
+        return 1, ""
+
+    def mentions(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, type token) of each mention, the longest winning where two overlap."""
+        chinese = self._tables[2]
+        found: list[tuple[int, int, str]] = []
+        words = [(match.start(), match.end(), match.group()) for match in _LATIN.finditer(text)]
+        index = 0
+        while index < len(words):
+            length, token = self._latin_at(words, index)
+            if token:
+                found.append((words[index][0], words[index + length - 1][1], token))
+            index += length
+        if chinese:
+            for char in set(text) & chinese.keys():
+                for name, token in chinese[char]:
+                    at = text.find(name)
+                    while at >= 0:
+                        found.append((at, at + len(name), token))
+                        at = text.find(name, at + len(name))
+        if len(found) < 2:
+            return found
+        kept: list[tuple[int, int, str]] = []
+        for start, end, token in sorted(found, key=lambda item: (item[0] - item[1], item[0])):
+            if all(end <= other_start or start >= other_end for other_start, other_end, _ in kept):
+                kept.append((start, end, token))
+        return sorted(kept)
+
+    @cached_property
+    def column_names(self) -> list[str]:
+        """The dense columns: each type (1 in the title, 0.5 only in the lede), then each name-verb pair (title)."""
+        names = [token for token in self.types if token not in VERB_TYPES]
+        verbs = [token for token in self.types if token in VERB_TYPES]
+        return [*self.types, *(f"{name}_{verb}" for name in names for verb in verbs)]
+
+    def read(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """Each text with each mention followed by its type's token and the title's name-verb pairs at the end
+        (for the word n-grams), and the dense columns."""
+        place = {name: index for index, name in enumerate(self.column_names)}
+        columns = np.zeros((len(texts), len(place)))
+        annotated = []
+        for row, text in enumerate(texts):
+            mentions = self.mentions(text)
+            if not mentions:
+                annotated.append(text)
+                continue
+            title_end = text.find("\n")
+            title_end = len(text) if title_end < 0 else title_end
+            parts, last, in_title = [], 0, set()
+            for start, end, token in mentions:
+                parts.append(text[last:end])
+                parts.append(f" {TOKEN_PREFIX}{token} ")
+                last = end
+                if start < title_end:
+                    in_title.add(token)
+                    columns[row, place[token]] = 1.0
+                elif not columns[row, place[token]]:
+                    columns[row, place[token]] = 0.5
+            parts.append(text[last:])
+            pairs = [
+                f"{name}_{verb}" for name in sorted(in_title - VERB_TYPES) for verb in sorted(in_title & VERB_TYPES)
+            ]
+            for pair in pairs:
+                columns[row, place[pair]] = 1.0
+            if pairs:
+                parts.append("\n" + " ".join(PAIR_PREFIX + pair for pair in pairs))
+            annotated.append("".join(parts))
+        return annotated, columns
+
+
+@cache
+def default_lexicon() -> Lexicon:
+    """The lexicon in lexicon.toml, read once per process."""
+    data = tomllib.loads(LEXICON_FILE.read_text(encoding="utf-8"))
+    return Lexicon({row["token"]: (row["label"], tuple(row["names"])) for row in data.get("type", [])})

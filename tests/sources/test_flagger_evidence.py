@@ -1,0 +1,137 @@
+"""The learned flagger's extra evidence: the lexicon's type tokens and columns, and the memory of decisions.
+
+Pure (no database): what is tested is how text becomes features and how a model that carries a lexicon and a memory
+is stored and read back; tests/sources/test_learned_flagger.py tests training and scoring through the database.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sources.flagging import learned
+from sources.flagging.learned import Example, Memory, model_from_bytes, unit_rows
+from sources.flagging.lexicon import Lexicon, default_lexicon
+from sources.flagging.rules import default_rules
+from sources.flagging.scoring import flag_text
+from sources.flagging.training import model_train
+
+
+def _types(lexicon: Lexicon, text: str) -> list[tuple[str, str]]:
+    return [(text[start:end], token) for start, end, token in lexicon.mentions(text)]
+
+
+def test_names_and_verbs_are_found_by_type_in_both_languages() -> None:
+    lexicon = default_lexicon()
+    assert _types(lexicon, "Mistral AI rolls out a Qwen3-based model on AWS") == [
+        ("Mistral AI", "ailab"),  # the longest name wins over "Mistral"
+        ("rolls out", "launch"),
+        ("Qwen3", "aimodel"),  # a version glued to a name
+        ("AWS", "compute"),
+    ]
+    assert _types(lexicon, "摩尔线程发布新一代GPU芯片，已向客户送样") == [
+        ("摩尔线程", "aichip"),
+        ("发布", "launch"),
+        ("新一代", "launch"),
+        ("GPU芯片", "aichip"),
+        ("送样", "produce"),
+    ]
+    assert _types(lexicon, "美国商务部更新规则") == [
+        ("美国商务部", "usgov"),
+        ("更新", "launch"),
+    ]  # not 商务部 (China's)
+    # "=Arm" and all-capitals names match case-sensitively; other names in any case.
+    assert _types(lexicon, "Arm tapes out a server chip") == [("Arm", "aichip"), ("tapes out", "produce")]
+    assert _types(lexicon, "An arm-wrestling final") == []
+    assert _types(lexicon, "cerebras ships") == [("cerebras", "aichip"), ("ships", "launch")]
+
+
+def test_the_word_text_gets_type_tokens_and_the_title_gets_name_verb_pairs() -> None:
+    lexicon = default_lexicon()
+    [annotated], columns = lexicon.read(["Cerebras ships a wafer-scale system\nGroq said nothing."])
+    assert annotated.startswith("Cerebras xxaichip  ships xxlaunch  a wafer xxproduce")
+    assert annotated.endswith("\nxxpair_aichip_launch xxpair_aichip_produce")
+    value = dict(zip(lexicon.column_names, columns[0].tolist(), strict=True))
+    assert value["aichip"] == 1.0 and value["launch"] == 1.0 and value["aichip_launch"] == 1.0
+    assert value["ailab"] == 0.0 and value["usgov"] == 0.0
+    [annotated], columns = lexicon.read(["Quarterly results\nOpenAI launches a model."])
+    value = dict(zip(lexicon.column_names, columns[0].tolist(), strict=True))
+    assert value["ailab"] == 0.5 and value["ailab_launch"] == 0.0  # named in the lede only; pairs are the title's
+    assert lexicon.label("xxailab releases") == "[AI lab] releases"
+    assert lexicon.label("xxpair_ailab_launch") == "[AI lab + release verb]"
+    plain = "Bakery wins an award"
+    assert lexicon.read([plain]) == ([plain], pytest.approx(np.zeros((1, len(lexicon.column_names)))))
+
+
+def test_a_decision_is_not_like_itself_in_training() -> None:
+    rows = unit_rows(sp.csr_matrix(np.array([[1.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])))
+    memory = Memory(rows, np.array([True, True, False]))
+    own = memory.columns(sp.csr_matrix(rows), own_rows=np.arange(3))
+    like_the_other = float((rows[0] @ rows[1].T).toarray()[0, 0])
+    assert own[0, 0] == pytest.approx(like_the_other) and like_the_other < 0.9
+    assert own[2, 1] == 0.0  # the only rejected item, left out of its own similarity
+    fresh = memory.columns(sp.csr_matrix(np.array([[2.0, 0.0, 2.0]])))
+    assert fresh[0].tolist() == pytest.approx([1.0, 0.0])
+
+
+RELEVANT = [
+    ("BIS adds 12 Chinese chip firms to the Entity List", "government"),
+    ("Nvidia unveils new AI accelerator for data centres", "technology"),
+    ("DeepSeek releases open-weights reasoning model", "technology"),
+    ("SMIC starts 5nm volume production", "technology"),
+    ("Alibaba orders 20,000 Nvidia H20 GPUs", "gpu_acquisition"),
+    ("美国商务部将多家中国芯片企业列入实体清单", "government"),
+    ("深度求索发布新一代开源大模型", "technology"),
+    ("字节跳动采购数万块英伟达GPU", "gpu_acquisition"),
+    ("Moonshot AI updates Kimi model", "technology"),
+    ("Cambricon shares jump on AI chip orders", "corporate"),
+]
+NOISE = [
+    "City council approves road budget",
+    "Football club signs midfielder",
+    "Chip shop celebrates anniversary",
+    "Export controls on rice extended",
+    "北京庙会接待游客",
+    "气象台预计周末有雨",
+    "How to fine-tune a language model on your laptop",
+    "Gaming GPU review: the best card for 1440p",
+    "Bond yields rise on inflation data",
+    "Potato chips maker raises prices",
+]
+
+
+def test_a_model_with_a_lexicon_and_a_memory_reads_back_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(learned, "LEXICON_FEATURES", True)
+    examples = [Example(title, "", True, category) for title, category in RELEVANT]
+    examples += [Example(title, "", False) for title in NOISE]
+    examples += [Example("Tenstorrent ships its Blackhole chips", "", True, "technology", origin="decision")]
+    examples += [Example("Tutorial: serving Llama on one GPU", "", False, origin="decision")]
+    rules = default_rules()
+    results = [flag_text(title=example.title, rules=rules) for example in examples]
+    model = model_train(examples, target_precision=0.95, min_items=10, rule_results=results).model
+    assert model.lexicon is not None and model.memory is not None and model.memory.rows.shape[0] == 2
+
+    texts = ["Groq ships its next inference chip", "寒武纪发布新一代AI芯片", "Museum opens new exhibition"]
+    texts_results = [flag_text(title=text, rules=rules) for text in texts]
+    again = model_from_bytes(model.to_bytes())
+    assert again.to_bytes() == model.to_bytes()
+    assert again.lexicon is not None and again.lexicon.column_names == model.lexicon.column_names
+    before = [scored.probability for scored in model.score(texts, texts_results)]
+    after = [scored.probability for scored in again.score(texts, texts_results)]
+    assert after == pytest.approx(before, abs=1e-5)  # stored as float32
+    features = model.features(texts[:1], texts_results[:1])
+    names = {model.feature_name(int(column)) for column in features.indices}
+    assert ("lexicon", "aichip_launch") in names and ("decisions", "like a promoted item") in names
+    assert ("word", "[chip designer]") in names
+
+
+def test_a_model_without_a_lexicon_or_decisions_has_neither(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(learned, "LEXICON_FEATURES", False)
+    examples = [Example(title, "", True, category) for title, category in RELEVANT]
+    examples += [Example(title, "", False) for title in NOISE]
+    rules = default_rules()
+    results = [flag_text(title=example.title, rules=rules) for example in examples]
+    model = model_train(examples, target_precision=0.95, min_items=10, rule_results=results).model
+    assert model.lexicon is None and model.memory is None
+    assert b"lexicon" not in model.to_bytes() or model_from_bytes(model.to_bytes()).lexicon is None
