@@ -171,21 +171,23 @@ def _release(key: str, head: str) -> None:
 
 
 def _wait_for(key: str, head: str) -> Slot | None:
-    """The answer another request is building for (request, head), once kept; None if it gives up or keeps none."""
+    """The answer another request is building for (request, head), once kept; None if it gives up or keeps none.
+
+    Only the claim is polled (a few bytes); the slot, which may hold a stale answer of any size (a CSV of the
+    whole timeline), is read once, when the claim is gone."""
     claim = _claim_key(key, head)
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(POLL_SECONDS)
         try:
-            found = caches[CACHE_ALIAS].get_many([key, claim])
+            building = caches[CACHE_ALIAS].get(claim) is not None
         except CACHE_ERRORS as error:
             log_unavailable("Waiting for an answer being built", error)
             return None
-        slot = found.get(key)
-        if isinstance(slot, Slot) and slot.head == head:
-            return slot
-        if claim not in found:
-            return None  # built and not kept (not a 200, a cookie) or its builder died: build it here
+        if not building:
+            slot = _read(key)
+            # None: built and not kept (not a 200, a cookie) or its builder died: build it here.
+            return slot if slot is not None and slot.head == head else None
     return None
 
 
