@@ -19,6 +19,10 @@ POSTGRES_FORWARD = [
     $$
     """,
     "CREATE INDEX searchdoc_pairs ON timeline_searchdocument USING gin (timeline_search_pairs(document))",
+    # Statistics of the indexed pairs now, not whenever autovacuum next analyses the table: without them the
+    # planner guesses a phrase's candidates by the thousand and adds a bitmap of the whole range of positions
+    # (45 ms at a million documents, against 8 for the candidates alone).
+    "ANALYZE timeline_searchdocument",
 ]
 POSTGRES_BACKWARD = [
     "DROP INDEX IF EXISTS searchdoc_pairs",
