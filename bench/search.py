@@ -88,6 +88,7 @@ def _build_documents() -> float:
         cursor.execute("TRUNCATE timeline_searchdocument")
         cursor.execute("DROP INDEX IF EXISTS searchdoc_document")
         cursor.execute("DROP INDEX IF EXISTS searchdoc_text_trgm")
+        cursor.execute("DROP INDEX IF EXISTS searchdoc_pairs")
         cursor.execute(
             f"""
             INSERT INTO timeline_searchdocument (version_id, development_id, is_current, title, body, citations,
@@ -106,6 +107,9 @@ def _build_documents() -> float:
         cursor.execute(
             "CREATE INDEX searchdoc_text_trgm ON timeline_searchdocument "
             "USING gin ((title || ' ' || body || ' ' || citations || ' ' || entities) gin_trgm_ops)"
+        )
+        cursor.execute(
+            "CREATE INDEX searchdoc_pairs ON timeline_searchdocument USING gin (timeline_search_pairs(document))"
         )
         # Vacuumed as autovacuum would have a table this size (hint bits, visibility map), then analysed.
         cursor.execute("VACUUM (ANALYZE) timeline_searchdocument")
@@ -136,9 +140,9 @@ class RawQuery:
     `walked` for a window read in recency order (the same test, that no index answers); and its rank."""
 
     indexed: str
-    indexed_params: list[str]
+    indexed_params: list[Any]
     walked: str
-    walked_params: list[str]
+    walked_params: list[Any]
     rank: str
     rank_params: list[str]
 
@@ -148,17 +152,20 @@ def _either(text: str) -> tuple[str, list[str]]:
     return "(websearch_to_tsquery('english', %s) || websearch_to_tsquery('simple', %s))", [quoted, quoted]
 
 
-def _unspaced_condition(parsed: Any, *, indexed: bool) -> tuple[str, list[str]]:
-    """A query with text without spaces, matched term by term as timeline.search does: ILIKE on the whole text
-    (a term of one or two such characters first through the index of characters and pairs), a tsquery else."""
+def _term_conditions(parsed: Any, *, indexed: bool) -> tuple[str, list[Any]]:
+    """A query with text without spaces or a phrase, matched term by term as timeline.search does: ILIKE on the
+    whole text (a term of one or two such characters first through the index of characters and pairs), a tsquery
+    else (a phrase's first through the index of adjacent words, migration 0014)."""
     from timeline import search
 
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     for clause in parsed.clauses:
         alternatives = []
         for term in clause:
             texts = []
             for text in (term.text, *term.similar):
+                text_params: list[Any]
                 if search._UNSPACED.search(text):
                     sql, text_params = f"{RAW_TEXT} ILIKE %s", [search._like_pattern(text)]
                     if indexed and len(text) < search._TRIGRAM and search._UNSPACED_ONLY.fullmatch(text):
@@ -172,6 +179,10 @@ def _unspaced_condition(parsed: Any, *, indexed: bool) -> tuple[str, list[str]]:
                 else:
                     tsquery, text_params = _either(text)
                     sql = f"s.document @@ {tsquery}"
+                    if indexed and (pairs := search._phrase_pairs(text.replace('"', ""))):
+                        has = "timeline_search_pairs(s.document) @> %s::text[]"
+                        sql = f"({has} OR {has}) AND ({sql}) IS TRUE"
+                        text_params = [list(pairs[0]), list(pairs[1]), *text_params]
                 texts.append(f"({sql})")
                 params += text_params
             either = " OR ".join(texts)
@@ -182,16 +193,17 @@ def _unspaced_condition(parsed: Any, *, indexed: bool) -> tuple[str, list[str]]:
 
 def _tsqueries(q: str) -> RawQuery:
     """The API's match as SQL: for words, one tsquery (each term and the entity names it resembles in the
-    english and simple configurations, clauses AND-ed, exclusions negated); with text without spaces, a condition
-    per term as the API writes it. And the tsquery it ranks with (every positive word OR-ed; none: rank 0). Parsed
-    once, outside the timing: the raw side is given its query; the API parses (and looks up similar names) on
-    every request."""
+    english and simple configurations, clauses AND-ed, exclusions negated); with text without spaces or a phrase,
+    a condition per term as the API writes it. And the tsquery it ranks with (every positive word OR-ed; none:
+    rank 0). Parsed once, outside the timing: the raw side is given its query; the API parses (and looks up
+    similar names) on every request."""
     from timeline import search
 
     parsed = search.parse(q)
-    if any(search._UNSPACED.search(term.text) for clause in parsed.clauses for term in clause):
-        indexed, indexed_params = _unspaced_condition(parsed, indexed=True)
-        walked, walked_params = _unspaced_condition(parsed, indexed=False)
+    texts = [text for clause in parsed.clauses for term in clause for text in (term.text, *term.similar)]
+    if any(search._UNSPACED.search(text) or search._phrase_pairs(text.replace('"', "")) for text in texts):
+        indexed, indexed_params = _term_conditions(parsed, indexed=True)
+        walked, walked_params = _term_conditions(parsed, indexed=False)
     else:
         clauses, params = [], []
         for clause in parsed.clauses:

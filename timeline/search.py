@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -65,6 +66,8 @@ _PG_TEXT = "({doc}.title || ' ' || {doc}.body || ' ' || {doc}.citations || ' ' |
 # expression: what finds a term of one or two such characters, which holds no whole trigram.
 _PG_GRAMS = f"timeline_search_unspaced_grams{_PG_TEXT}"
 _UNSPACED_ONLY = re.compile(_UNSPACED.pattern + "+")
+# Text the parser reads as one word, which holds no pair of adjacent words (anything else is asked of PostgreSQL).
+_ONE_WORD = re.compile(r"[^\W_]+")
 # The search document a searched list joins, one per row (the current one, or the history row's).
 _JOINED = "searched_document"
 
@@ -222,6 +225,7 @@ def _text_matches(text: str, anchor: Any, *, indexed: bool = True) -> Q:
     documents read in recency order (relevance_block), where a GIN index would read every match of a common word
     to intersect them with the range."""
     if connection.vendor == "postgresql":
+        params: list[Any]
         if _UNSPACED.search(text):
             sql, params = f"{_PG_TEXT} ILIKE %s", [_like_pattern(text)]
             if indexed and len(text) < _TRIGRAM and _UNSPACED_ONLY.fullmatch(text):
@@ -232,6 +236,12 @@ def _text_matches(text: str, anchor: Any, *, indexed: bool = True) -> Q:
             quoted = '"' + text.replace('"', "") + '"'
             sql = "{doc}.document @@ (websearch_to_tsquery('english', %s) || websearch_to_tsquery('simple', %s))"
             params = [quoted, quoted]
+            if indexed and (pairs := _phrase_pairs(text.replace('"', ""))):
+                # A phrase: its candidates are the documents holding its adjacent words (migration 0014), far
+                # fewer than those holding each word; `@@` decides, written so that the index of words, whose
+                # lists of a phrase's common words cost more than the candidates, is not read as well.
+                has = "timeline_search_pairs({doc}.document) @> %s::text[]"
+                sql, params = f"({has} OR {has}) AND ({sql}) IS TRUE", [list(pairs[0]), list(pairs[1]), *params]
         sql = sql if indexed else f"({sql}) IS TRUE"
         return Q(_OnDocument(anchor, sql, params, BooleanField()))
     if len(text) >= _TRIGRAM:
@@ -241,6 +251,20 @@ def _text_matches(text: str, anchor: Any, *, indexed: bool = True) -> Q:
     columns = ("title", "body", "citations", "entities")
     sql = " OR ".join(f"{column} LIKE %s ESCAPE '\\'" for column in columns)
     return Q(RawSQL(f"({sql})", [pattern] * len(columns), output_field=BooleanField()))  # noqa: S611
+
+
+@lru_cache(maxsize=1024)
+def _phrase_pairs(text: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """PostgreSQL: the pairs of adjacent lexemes (migration 0014) that every document matching `text` as a phrase
+    holds, in the english and in the simple configuration; None when either has none (a single word, or words
+    apart), and then no pairs say anything. `text` without its quotes, as websearch_to_tsquery reads it quoted."""
+    if _ONE_WORD.fullmatch(text):
+        return None
+    with connection.cursor() as cursor:
+        pairs = "timeline_search_pairs(to_tsvector('{}', %s))"
+        cursor.execute(f"SELECT {pairs.format('english')}, {pairs.format('simple')}", [text, text])
+        english, simple = cursor.fetchone()
+    return (tuple(english), tuple(simple)) if english and simple else None
 
 
 def _term_matches(term: Term, anchor: Any, *, indexed: bool) -> Q:

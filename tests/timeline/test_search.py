@@ -420,3 +420,50 @@ def test_a_short_unspaced_term_goes_through_its_own_index_on_postgresql(corpus: 
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "searchdoc_unspaced_grams" in plan
     assert {str(document.development_id) for document in documents} == {corpus["ascend"]}
+
+
+# Phrases whose words are hyphenated, apart (a stop word between), repeated, in another order, across punctuation
+# and across the end of one text and the start of the next.
+PHRASES = [
+    '"export controls"',
+    '"controls export"',
+    '"2022 export controls"',
+    '"export-controls"',
+    '"Entity List"',
+    '"List Entity"',
+    '"Bureau of Industry"',
+    '"the Entity List"',
+    '"mixture-of-experts network"',
+    '"experts network"',
+    '"U.S. export-controls"',
+    '"shell companies."',
+    '"SMIC 7nm yield"',
+    '"7nm yield disputed"',
+    '"controls advanced"',
+    '"e-mail 5nm"',
+    '"don\'t list"',
+]
+
+
+def test_a_phrase_is_found_through_its_adjacent_words_as_without_them_on_postgresql(corpus: dict[str, str]) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the index of adjacent words is PostgreSQL's")
+    record(title="U.S. export-controls of A.I. chips", summary="By e-mail 5nm: the don't list, export controls.")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT timeline_search_pairs(to_tsvector('simple', %s))", ["export of export controls"])
+        pairs = cursor.fetchone()[0]
+    assert sorted(pairs) == ["export controls", "export of", "of export"]
+    for q in PHRASES:
+        query = search.parse(q)
+        through_pairs = SearchDocument.objects.filter(search.document_matches(query))
+        without = SearchDocument.objects.filter(search.document_matches(query, indexed=False))
+        assert set(through_pairs) == set(without), q
+    assert found('"export controls"') == {corpus["controls"], str(Development.objects.get(title__startswith="U.S.").pk)}
+    documents = SearchDocument.objects.filter(search.document_matches(search.parse('"Entity List"')))
+    sql, params = documents.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "searchdoc_pairs" in plan
+    assert "searchdoc_document" not in plan

@@ -157,6 +157,8 @@ def test_filter_by_tag_matches_whole_tags_only(figure: dict[str, Development]) -
         # "2015" spans the whole year.
         (None, date(2015, 12, 31), ["high-flyer"]),
         (None, date(2015, 1, 1), ["high-flyer"]),
+        # The last day of the widest span: a walk in date order that starts late would miss it.
+        (date(2015, 12, 31), date(2016, 1, 1), ["high-flyer"]),
         # Q4 2024 overlaps December 2024, as does the day in it.
         (date(2024, 12, 1), None, ["smic-yield", "v3"]),
         (date(2024, 11, 15), date(2024, 11, 15), ["smic-yield"]),
