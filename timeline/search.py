@@ -609,55 +609,6 @@ def _document(version: DevelopmentVersion, names: dict[str, list[str]], *, is_cu
     )
 
 
-# PostgreSQL: the documents given as one array per column, each with its vector (migration 0014) computed once
-# for each distinct (development, field text): a development's documents differ mostly in one field.
-_PG_INSERT_DOCUMENTS = """
-    WITH given AS MATERIALIZED (
-        SELECT * FROM unnest(%s::bigint[], %s::uuid[], %s::boolean[], %s::text[], %s::text[], %s::text[], %s::text[])
-            AS given (version_id, development_id, is_current, title, body, citations, entities)
-    ),
-    titles AS MATERIALIZED (
-        SELECT development_id, title, timeline_search_field_vector(title, 'A') AS vector
-        FROM (SELECT DISTINCT development_id, title FROM given) AS distinct_texts
-    ),
-    entity_names AS MATERIALIZED (
-        SELECT development_id, entities, timeline_search_field_vector(entities, 'B') AS vector
-        FROM (SELECT DISTINCT development_id, entities FROM given) AS distinct_texts
-    ),
-    bodies AS MATERIALIZED (
-        SELECT development_id, body, timeline_search_field_vector(body, 'C') AS vector
-        FROM (SELECT DISTINCT development_id, body FROM given) AS distinct_texts
-    ),
-    citation_texts AS MATERIALIZED (
-        SELECT development_id, citations, timeline_search_field_vector(citations, 'D') AS vector
-        FROM (SELECT DISTINCT development_id, citations FROM given) AS distinct_texts
-    )
-    INSERT INTO timeline_searchdocument
-        (version_id, development_id, is_current, title, body, citations, entities, document)
-    SELECT version_id, development_id, is_current, title, body, citations, entities,
-        titles.vector || entity_names.vector || bodies.vector || citation_texts.vector
-    FROM given
-    JOIN titles USING (development_id, title)
-    JOIN entity_names USING (development_id, entities)
-    JOIN bodies USING (development_id, body)
-    JOIN citation_texts USING (development_id, citations)
-"""
-
-
-def _insert_documents(documents: Sequence[tuple[object, ...]]) -> None:
-    """Insert search documents given in _DOCUMENT_FIELDS order: on PostgreSQL in one statement that computes their
-    vectors (_PG_INSERT_DOCUMENTS), elsewhere as rows the index's triggers take up."""
-    if not documents:
-        return
-    if connection.vendor != "postgresql":
-        insert_values(SearchDocument, _DOCUMENT_FIELDS, documents)
-        return
-    columns = [list(column) for column in zip(*documents, strict=True)]
-    columns[1] = [str(development_id) for development_id in columns[1]]
-    with connection.cursor() as cursor:
-        cursor.execute(_PG_INSERT_DOCUMENTS, columns)
-
-
 class SearchProjector:
     """The search index: a document for each history row that changed its development's searchable text (the rows
     that left it as it was share their predecessor's: DevelopmentVersion.document), written after the
@@ -690,11 +641,11 @@ class SearchProjector:
             rewritten = {str(version.development_id) for version in own}
             if older := rewritten & domain.continued_developments(relevant):
                 SearchDocument.objects.filter(development_id__in=older, is_current=True).update(is_current=False)
-            documents = [
+            documents = (
                 _document(version, names, is_current=current[str(version.development_id)] == version.pk)
                 for version in own
-            ]
-            _insert_documents(documents)
+            )
+            insert_values(SearchDocument, _DOCUMENT_FIELDS, documents)
         renamed = {str(event.data["id"]) for event in events if event.event_type == domain.ENTITY_REVISED}
         if renamed:
             self._rename(renamed)

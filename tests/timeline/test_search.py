@@ -165,37 +165,6 @@ def test_the_rebuilt_index_names_renamed_entities_as_the_live_one_does(corpus: d
     assert projection_rows() == live
 
 
-# The weighted vector as migration 0005 defined it, one field and configuration after another.
-_VECTOR_AS_DEFINED = """
-    setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('simple', title), 'A')
-    || setweight(to_tsvector('english', entities), 'B') || setweight(to_tsvector('simple', entities), 'B')
-    || setweight(to_tsvector('english', body), 'C') || setweight(to_tsvector('simple', body), 'C')
-    || setweight(to_tsvector('english', citations), 'D') || setweight(to_tsvector('simple', citations), 'D')
-"""
-
-
-def test_every_document_vector_live_and_rebuilt_is_the_one_its_texts_define(corpus: dict[str, str]) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("the weighted tsvector is PostgreSQL's")
-
-    def vectors() -> list[tuple[int, bool]]:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT version_id, document = ({_VECTOR_AS_DEFINED}) FROM timeline_searchdocument")
-            return sorted(cursor.fetchall())
-
-    # Documents that share fields (the vectors of which a batch computes once) and ones a rename rewrote.
-    for excerpt in ("Yields reached 40 percent.", "Yields stayed near 20 percent."):
-        services.citation_add(development_id=corpus["yield"], citation=citation(excerpt=excerpt))
-    services.development_revise(development_id=corpus["yield"], changes={"title": "SMIC yield"}, expected_version=3)
-    revised = store.NewEvent(domain.ENTITY_REVISED, {"id": "nvidia", "aliases": [{"name": "NVDA", "lang": ""}]})
-    store.append(domain.entity_stream("nvidia"), [revised], expected_version=None)
-    live = vectors()
-    assert len(live) == 10
-    assert all(matches for _, matches in live)
-    rebuild_projections()
-    assert vectors() == live
-
-
 def test_the_rebuilt_index_equals_the_live_one_row_for_row(corpus: dict[str, str]) -> None:
     services.development_revise(
         development_id=corpus["yield"], changes={"summary": "Now 40% per the FT."}, expected_version=1
