@@ -716,9 +716,9 @@ class RebuildBreakdown:
         real_project = maintenance.project
         projectors = list(registry.projectors())
 
-        def project(events: Any, **options: Any) -> None:
+        def project(events: Any) -> None:
             start = time.perf_counter()
-            real_project(events, **options)
+            real_project(events)
             self.batches.append((len(events), time.perf_counter() - start))
 
         def timed_reset(reset: Callable[[], None]) -> Callable[[], None]:

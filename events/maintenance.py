@@ -12,7 +12,6 @@ from typing import IO, Any
 
 import orjson
 from django.db import connection, transaction
-from django.db.models import Q
 
 from events import registry
 from events.models import LogHead, ProjectionCheckpoint, StoredEvent
@@ -208,75 +207,23 @@ def _verify(expect_head: Head | None) -> VerifyResult:
 
 
 def rebuild_projections(batch_size: int = 5000) -> int:
-    """Drop every read model and replay the whole log into it, in one transaction.
-
-    Projectors that declare `replay_streams` (a stream-name prefix) are replayed after the others, one whole
-    stream after another: each of their rows is then written once, final, where a replay in position order
-    writes a stream's rows batch by batch and updates those a later batch continues (see registry.Projector).
-    """
-    every = list(registry.projectors())
-    by_stream: dict[str, list[registry.Projector]] = {}
-    in_order: list[registry.Projector] = []
-    for projector in every:
-        prefix = getattr(projector, "replay_streams", None)
-        if prefix is None:
-            in_order.append(projector)
-        else:
-            by_stream.setdefault(prefix, []).append(projector)
+    """Drop every read model and replay the whole log into it, in one transaction."""
+    replayed = 0
     with transaction.atomic():
         # Reset in reverse order of registration: later read models may refer to earlier ones.
-        for projector in reversed(every):
+        for projector in reversed(list(registry.projectors())):
             projector.reset()
         ProjectionCheckpoint.objects.all().delete()
-        # Each event is in one of these replays: its stream's name has one of the prefixes or none.
-        replayed = _replay(in_order, _in_position_order(list(by_stream), batch_size))
-        for prefix, projectors in by_stream.items():
-            replayed += _replay(projectors, _stream_by_stream(prefix, batch_size))
-        if replayed:
-            last = StoredEvent.objects.order_by("-position").values_list("position", flat=True)[0]
-            ProjectionCheckpoint.objects.bulk_create(
-                ProjectionCheckpoint(name=projector.name, position=last) for projector in every
-            )
-    return replayed
-
-
-def _replay(projectors: list[registry.Projector], batches: Iterator[list[RecordedEvent]]) -> int:
-    replayed = 0
-    for batch in batches:
-        project(batch, projectors=projectors, checkpoints_moved=True)
-        replayed += len(batch)
-    return replayed
-
-
-def _in_position_order(skipped_prefixes: list[str], batch_size: int) -> Iterator[list[RecordedEvent]]:
-    """The events of every stream not named with one of `skipped_prefixes`, in position order."""
-    skipped = Q(pk__in=[])
-    for prefix in skipped_prefixes:
-        skipped |= Q(stream__startswith=prefix)
-    after = 0
-    while True:
-        # Column values rather than model instances: the log is read whole and only events are built.
-        rows = StoredEvent.objects.filter(position__gt=after).exclude(skipped).order_by("position")
-        batch = [RecordedEvent.from_values(*row) for row in rows.values_list(*RECORDED_COLUMNS)[:batch_size]]
-        if not batch:
-            return
-        yield batch
-        after = batch[-1].position
-
-
-def _stream_by_stream(prefix: str, batch_size: int) -> Iterator[list[RecordedEvent]]:
-    """The events of the streams named `prefix`..., stream after stream, each in version order, in batches of at
-    least `batch_size` events that end where a stream does (a stream longer than that is a batch of its own)."""
-    rows = StoredEvent.objects.filter(stream__startswith=prefix).order_by("stream", "version")
-    batch: list[RecordedEvent] = []
-    for row in rows.values_list(*RECORDED_COLUMNS).iterator(chunk_size=batch_size):
-        event = RecordedEvent.from_values(*row)
-        if len(batch) >= batch_size and event.stream != batch[-1].stream:
-            yield batch
-            batch = []
-        batch.append(event)
-    if batch:
-        yield batch
+        after = 0
+        while True:
+            # Column values rather than model instances: the log is read whole and only events are built.
+            rows = StoredEvent.objects.filter(position__gt=after).order_by("position")
+            batch = [RecordedEvent.from_values(*row) for row in rows.values_list(*RECORDED_COLUMNS)[:batch_size]]
+            if not batch:
+                return replayed
+            project(batch)
+            replayed += len(batch)
+            after = batch[-1].position
 
 
 def _row_to_json(row: StoredEvent) -> ExportedEvent:

@@ -22,13 +22,7 @@ _projectors: dict[str, Projector] = {}
 
 
 class Projector(Protocol):
-    """A read model built only from events. `apply` runs inside the append's transaction.
-
-    Optional, looked up with getattr: `apply_batch(events)`, the rows of `apply` on each event in turn written in
-    bulk; and `replay_streams`, a stream-name prefix, when the projector reads only the events of streams so
-    named and each such stream's rows follow from its own events (and from the read models of the projectors
-    without one, which a rebuild completes first): a rebuild then hands it whole streams, one after another.
-    """
+    """A read model built only from events. `apply` runs inside the append's transaction."""
 
     name: str
 

@@ -511,18 +511,13 @@ def _replayed(batches: Batches, event_ids: list[uuid.UUID]) -> list[RecordedEven
     return result
 
 
-def project(
-    events: Sequence[RecordedEvent],
-    *,
-    checkpoints_moved: bool = False,
-    projectors: Sequence[registry.Projector] | None = None,
-) -> None:
-    """Apply events to every projector (or to `projectors`) and move their checkpoints, in the caller's
-    transaction (`checkpoints_moved`: the caller moves them, as append does in its insert statement)."""
+def project(events: Sequence[RecordedEvent], *, checkpoints_moved: bool = False) -> None:
+    """Apply events to every projector and move their checkpoints, in the caller's transaction
+    (`checkpoints_moved`: the caller already moved every one, as append does in its insert statement)."""
     if not events:
         return
     names = []
-    for projector in registry.projectors() if projectors is None else projectors:
+    for projector in registry.projectors():
         apply_batch = getattr(projector, "apply_batch", None)
         if apply_batch is not None and len(events) > 1:
             apply_batch(events)  # the same rows in a few bulk statements: rebuilds and batched appends

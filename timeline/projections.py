@@ -224,9 +224,6 @@ class EntityProjector:
 
 class DevelopmentProjector:
     name = "developments"
-    # A development's rows follow from its stream alone: a rebuild replays it stream by stream, so that
-    # apply_batch only inserts.
-    replay_streams = domain.development_stream("")
 
     def __init__(self) -> None:
         # The history rows the last apply or apply_batch wrote, by the id of the event that made each, as they
@@ -445,7 +442,6 @@ class DevelopmentLinkProjector:
     """The links between developments, both ways; projected after the developments they join."""
 
     name = "development_links"
-    replay_streams = domain.development_stream("")
 
     def apply(self, event: RecordedEvent) -> None:
         if event.event_type == domain.DEVELOPMENT_LINKED:

@@ -618,9 +618,6 @@ class SearchProjector:
     """
 
     name = "search"
-    # A document's text follows from its development's stream and the entities' current names, which the
-    # entities projector (replayed in position order) holds in full before a rebuild replays development streams.
-    replay_streams = domain.development_stream("")
 
     def __init__(self, developments: DevelopmentProjector | None = None) -> None:
         self._developments = developments
