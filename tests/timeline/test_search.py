@@ -148,6 +148,23 @@ def test_a_renamed_entity_is_found_by_its_new_alias(corpus: dict[str, str]) -> N
     assert found("NVDA") == {corpus["smuggling"]}
 
 
+def test_the_rebuilt_index_names_renamed_entities_as_the_live_one_does(corpus: dict[str, str]) -> None:
+    # Documents written before the rename (rewritten by it) and after it: a rebuild, which replays the entities
+    # before any development stream, must end with the same names in both.
+    aliases = [{"name": "英伟达", "lang": "zh"}, {"name": "NVDA", "lang": ""}]
+    revised = store.NewEvent(domain.ENTITY_REVISED, {"id": "nvidia", "aliases": aliases})
+    store.append(domain.entity_stream("nvidia"), [revised], expected_version=None)
+    services.citation_add(development_id=corpus["smuggling"], citation=citation(excerpt="Sold through resellers."))
+    record(title="Nvidia ships a China-only accelerator", entities=["nvidia"])
+    live = projection_rows()
+    naming = [document for document in live["search_document"] if "Nvidia" in document["entities"]]
+    # the smuggling ring's recording and its citations, before and after the rename, and the new development
+    assert len(naming) == 4
+    assert all("NVDA" in document["entities"] for document in naming)
+    rebuild_projections()
+    assert projection_rows() == live
+
+
 def test_the_rebuilt_index_equals_the_live_one_row_for_row(corpus: dict[str, str]) -> None:
     services.development_revise(
         development_id=corpus["yield"], changes={"summary": "Now 40% per the FT."}, expected_version=1
