@@ -7,8 +7,8 @@ character n-grams and 200 word n-grams an item). Here a whole batch (a feed's it
 - Words: the tokens are looked up by C-level iterators (`map`), a word pair as the pair of its tokens, so no n-gram
   string is built; the counting is numpy's.
 - Characters within word boundaries (`char_wb`): every character of the batch becomes a small integer (its place
-  in the vocabulary's alphabet), an n-gram of up to four characters one 64-bit key, and the look-up is a binary
-  search in the vocabulary's sorted keys, all in numpy. sklearn pads each word with a space and takes every
+  in the vocabulary's alphabet), an n-gram of up to four characters one 64-bit key, and the look-up is in a hash
+  table of the vocabulary's keys (`KeyTable`), all in numpy. sklearn pads each word with a space and takes every
   substring of each length in the range. Here the padded words of all items are joined into one string,
   " w1  w2 ... ", and every substring of it is taken: one that straddles two words (or two items) contains their
   two adjacent pads, "  ", which no substring of a single padded word does, so it is in no vocabulary and drops
@@ -107,19 +107,61 @@ class WordTfidf(_Tfidf):
         return self.matrix(rows[known], columns[known], len(texts))
 
 
+class KeyTable:
+    """The vocabulary column of each of an array of n-gram keys (-1 for a key not in it), looked up all at once.
+
+    Open addressing with linear probing, in numpy: a key's home slot is its Fibonacci hash, and lookups read
+    `probes` consecutive slots from there, the most any key of the table was moved from its home when it was built.
+    At most an eighth of the slots are taken, so that is a few: a binary search (np.searchsorted) over the sorted
+    keys reads about a dozen places per key, each a cache miss, and was most of the character n-grams' cost."""
+
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / the golden ratio: spreads a key's bits over the slot's
+    # An empty slot's key: all ones is a run of _UNKNOWN characters, which no vocabulary term holds, so it never
+    # stands for a real key, and a looked-up key equal to it finds only empty slots (column -1): a miss, as it must.
+    _EMPTY = np.uint64(np.iinfo(np.uint64).max)
+
+    def __init__(self, keys: np.ndarray, columns: np.ndarray) -> None:
+        self.bits = max(3, (len(keys) * 8 - 1).bit_length())
+        size = 1 << self.bits
+        self.mask = size - 1
+        slot_keys, slot_columns = [int(self._EMPTY)] * size, [-1] * size
+        self.probes = 1
+        for key, column, home in zip(keys.tolist(), columns.tolist(), self._homes(keys).tolist(), strict=True):
+            step = 0
+            while slot_columns[(home + step) & self.mask] != -1:
+                step += 1
+            slot_keys[(home + step) & self.mask], slot_columns[(home + step) & self.mask] = key, column
+            self.probes = max(self.probes, step + 1)
+        self.keys = np.array(slot_keys, dtype=np.uint64)
+        self.columns = np.array(slot_columns, dtype=np.int64)
+        self.empty = not len(keys)
+
+    def _homes(self, keys: np.ndarray) -> np.ndarray:
+        return ((keys * self._MULTIPLIER) >> np.uint64(64 - self.bits)).astype(np.intp)
+
+    def find(self, keys: np.ndarray) -> np.ndarray:
+        homes = self._homes(keys)
+        found = np.full(len(keys), -1, dtype=np.int64)
+        for step in range(self.probes):
+            slots = (homes + step) & self.mask if step else homes
+            # Each key is in one slot at most, and an empty slot's column is -1: no step undoes another's find.
+            found = np.where(self.keys[slots] == keys, self.columns[slots], found)
+        return found
+
+
 class CharTfidf(_Tfidf):
     def __init__(self, vectorizer: TfidfVectorizer, vocabulary: dict[str, int]) -> None:
         super().__init__(vectorizer, vocabulary)
         alphabet = sorted({char for term in vocabulary for char in term})
         self.codes = np.full(_CODE_POINTS, _UNKNOWN, dtype=np.uint16)  # code point -> place in the alphabet
         self.codes[[ord(char) for char in alphabet]] = np.arange(len(alphabet), dtype=np.uint16)
-        # Per n-gram length: the terms' keys, sorted, and their columns.
-        self.keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # Per n-gram length: the terms' keys and their columns.
+        self.tables: dict[int, KeyTable] = {}
         for n in range(self.min_n, self.max_n + 1):
             terms = [(self._key(term), column) for term, column in vocabulary.items() if len(term) == n]
-            keys = np.array([key for key, _ in terms], dtype=np.uint64)
-            order = np.argsort(keys)
-            self.keys[n] = (keys[order], np.array([column for _, column in terms], dtype=np.int64)[order])
+            self.tables[n] = KeyTable(
+                np.array([key for key, _ in terms], dtype=np.uint64), np.array([c for _, c in terms], dtype=np.int64)
+            )
 
     def _key(self, term: str) -> int:
         key = 0
@@ -139,18 +181,18 @@ class CharTfidf(_Tfidf):
         code_points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         codes = self.codes[code_points].astype(np.uint64)
         found_rows, found_columns = [], []
-        for n, (keys, columns) in self.keys.items():
+        for n, table in self.tables.items():
             starts = len(codes) - n + 1
-            if starts <= 0 or not len(keys):
+            if starts <= 0 or table.empty:
                 continue
             key = codes[:starts].copy()
             for offset in range(1, n):
                 key <<= np.uint64(_BITS)
                 key |= codes[offset : offset + starts]
-            place = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
-            hit = keys[place] == key
+            columns = table.find(key)
+            hit = columns >= 0
             found_rows.append(rows[:starts][hit])
-            found_columns.append(columns[place[hit]])
+            found_columns.append(columns[hit])
         if not found_rows:
             return self.matrix(np.zeros(0, np.int64), np.zeros(0, np.int64), len(texts))
         return self.matrix(np.concatenate(found_rows), np.concatenate(found_columns), len(texts))

@@ -20,7 +20,7 @@ from sources.flagging.learned import (
     item_text,
     word_vectorizer,
 )
-from sources.flagging.ngrams import CharTfidf, WordTfidf, fast_transform, hstack
+from sources.flagging.ngrams import CharTfidf, KeyTable, WordTfidf, fast_transform, hstack
 from sources.flagging.rules import default_rules
 from sources.flagging.scoring import flag_text
 from sources.flagging.selectors import shipped_model
@@ -116,6 +116,25 @@ def test_configurations_it_cannot_reproduce_go_to_sklearn() -> None:
         transform = fast_transform(vectorizer)
         assert transform == vectorizer.transform
         _same(sp.csr_matrix(transform(TEXTS)), vectorizer.transform(TEXTS))
+
+
+def test_the_key_table_finds_every_key_it_holds_and_no_other() -> None:
+    rng = np.random.default_rng(7)
+    # Keys as the character n-grams make them (16 bits a character, up to four), the smallest and largest too.
+    extremes = np.array([0, 1, 2**64 - 2], dtype=np.uint64)
+    keys = np.unique(np.concatenate([rng.integers(0, 2**62, 6000, dtype=np.uint64), extremes]))
+    columns = rng.permutation(len(keys)).astype(np.int64)
+    table = KeyTable(keys, columns)
+    assert table.probes > 1  # keys were moved from their home slots: the probing is exercised
+    assert np.array_equal(table.find(keys), columns)
+    assert np.array_equal(table.find(keys[::-1]), columns[::-1])
+    others = np.setdiff1d(rng.integers(0, 2**62, 20000, dtype=np.uint64), keys)
+    empty_slot_key = np.array([2**64 - 1], dtype=np.uint64)  # four unknown characters: in no vocabulary
+    assert (table.find(np.concatenate([others, empty_slot_key])) == -1).all()
+    mixed = np.concatenate([others[:50], keys[:50], empty_slot_key, keys[-50:]])
+    assert np.array_equal(table.find(mixed), np.concatenate([[-1] * 50, columns[:50], [-1], columns[-50:]]))
+    nothing = KeyTable(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64))
+    assert nothing.empty and (nothing.find(keys) == -1).all()
 
 
 def test_the_shipped_model_answers_the_same_as_with_sklearns_transform() -> None:
