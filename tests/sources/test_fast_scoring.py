@@ -171,6 +171,28 @@ def test_the_heads_laid_out_coefficients_give_the_same_logits() -> None:
         assert np.array_equal(features @ head.coef_columns, features @ head.coef.T)
 
 
+def test_one_product_for_the_three_models_gives_each_models_own_logits() -> None:
+    model = _model()
+    texts = [item_text(text[:80], text) for text in TEXTS]
+    results = [flag_text(title=text[:80], summary=text, rules=default_rules()) for text in TEXTS]
+    features = model.features(texts, results)
+    scored = model.score(texts, results)
+    assert [answer.probability for answer in scored] == model.probabilities(features).tolist()
+    for head, name in ((model.category, "category"), (model.kind, "kind")):
+        classes, confidences = head.predict(features)
+        assert [getattr(answer, name) for answer in scored] == classes
+        assert [getattr(answer, f"{name}_confidence") for answer in scored] == confidences
+    # Bit for bit on many more rows than the texts give: random rows of the features' width and density.
+    rng = np.random.default_rng(3)
+    rows = sp.random(5000, features.shape[1], density=0.02, format="csr", random_state=rng)
+    rows.data = rng.standard_normal(rows.nnz)
+    products = np.asarray(rows @ model._coefficients)
+    split = 1 + len(model.category.classes)
+    assert np.array_equal(products[:, 0], np.asarray(rows @ model.relevance_coef).ravel())
+    assert np.array_equal(products[:, 1:split], np.asarray(rows @ model.category.coef_columns))
+    assert np.array_equal(products[:, split:], np.asarray(rows @ model.kind.coef_columns))
+
+
 def _contributions_by_numpy(model: LearnedModel, features: sp.csr_matrix, row: int) -> list[dict[str, Any]]:
     """The explanation as numpy computes it row by row: the reference the plain-Python loop must match."""
     start, end = features.indptr[row], features.indptr[row + 1]
