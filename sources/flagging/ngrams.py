@@ -110,43 +110,57 @@ class WordTfidf(_Tfidf):
 class KeyTable:
     """The vocabulary column of each of an array of n-gram keys (-1 for a key not in it), looked up all at once.
 
-    Open addressing with linear probing, in numpy: a key's home slot is its Fibonacci hash, and lookups read
-    `probes` consecutive slots from there, the most any key of the table was moved from its home when it was built.
-    At most an eighth of the slots are taken, so that is a few: a binary search (np.searchsorted) over the sorted
-    keys reads about a dozen places per key, each a cache miss, and was most of the character n-grams' cost."""
+    Cuckoo hashing, in numpy: a key has two home slots (two Fibonacci hashes) and sits in one of them, so a look-up
+    reads two places, whatever the table holds: a binary search (np.searchsorted) over the sorted keys reads about a
+    dozen, each a cache miss, and was most of the character n-grams' cost. A quarter of the slots are taken at most.
+    """
 
-    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / the golden ratio: spreads a key's bits over the slot's
-    # An empty slot's key: all ones is a run of _UNKNOWN characters, which no vocabulary term holds, so it never
-    # stands for a real key, and a looked-up key equal to it finds only empty slots (column -1): a miss, as it must.
+    # Odd 64-bit multipliers (2**64 / the golden ratio, and another): each spreads a key's bits over the slot's.
+    _MULTIPLIERS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
+    # An empty slot's key, which no table may hold: a looked-up key equal to it finds only empty slots (column -1),
+    # a miss. Neither kind of key reaches it: a word n-gram's is below 2**63, and all ones for characters is a run
+    # of _UNKNOWN ones, which no vocabulary term holds.
     _EMPTY = np.uint64(np.iinfo(np.uint64).max)
 
     def __init__(self, keys: np.ndarray, columns: np.ndarray) -> None:
-        self.bits = max(3, (len(keys) * 8 - 1).bit_length())
+        if (keys == self._EMPTY).any():
+            raise ValueError("a key table cannot hold the empty slots' key")
+        self.empty = not len(keys)
+        self.bits = max(3, (len(keys) * 4 - 1).bit_length())
+        while not self._place(keys, columns):  # a cycle of evictions (rare at this load): a table twice as big
+            self.bits += 1
+
+    def _place(self, keys: np.ndarray, columns: np.ndarray) -> bool:
         size = 1 << self.bits
-        self.mask = size - 1
         slot_keys, slot_columns = [int(self._EMPTY)] * size, [-1] * size
-        self.probes = 1
-        for key, column, home in zip(keys.tolist(), columns.tolist(), self._homes(keys).tolist(), strict=True):
-            step = 0
-            while slot_columns[(home + step) & self.mask] != -1:
-                step += 1
-            slot_keys[(home + step) & self.mask], slot_columns[(home + step) & self.mask] = key, column
-            self.probes = max(self.probes, step + 1)
+        first, second = (homes.tolist() for homes in self.homes(keys))
+        homes = {key: (one, other) for key, one, other in zip(keys.tolist(), first, second, strict=True)}
+        for key, column in zip(keys.tolist(), columns.tolist(), strict=True):
+            slot = homes[key][0]
+            for _ in range(size):
+                if slot_columns[slot] == -1:
+                    slot_keys[slot], slot_columns[slot] = key, column
+                    break
+                # Take the slot and send the key that held it to its other home.
+                key, slot_keys[slot] = slot_keys[slot], key
+                column, slot_columns[slot] = slot_columns[slot], column
+                one, other = homes[key]
+                slot = other if slot == one else one
+            else:
+                return False
         self.keys = np.array(slot_keys, dtype=np.uint64)
         self.columns = np.array(slot_columns, dtype=np.int64)
-        self.empty = not len(keys)
+        return True
 
-    def _homes(self, keys: np.ndarray) -> np.ndarray:
-        return ((keys * self._MULTIPLIER) >> np.uint64(64 - self.bits)).astype(np.intp)
+    def homes(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        shift = np.uint64(64 - self.bits)
+        first, second = ((keys * multiplier) >> shift for multiplier in self._MULTIPLIERS)
+        return first.astype(np.intp), second.astype(np.intp)
 
     def find(self, keys: np.ndarray) -> np.ndarray:
-        homes = self._homes(keys)
-        found = np.full(len(keys), -1, dtype=np.int64)
-        for step in range(self.probes):
-            slots = (homes + step) & self.mask if step else homes
-            # Each key is in one slot at most, and an empty slot's column is -1: no step undoes another's find.
-            found = np.where(self.keys[slots] == keys, self.columns[slots], found)
-        return found
+        first, second = self.homes(keys)
+        slots = np.where(self.keys[first] == keys, first, second)
+        return np.where(self.keys[slots] == keys, self.columns[slots], -1)
 
 
 class CharTfidf(_Tfidf):
