@@ -4,8 +4,8 @@ Ingestion scores every new item with the learned model, and sklearn's `TfidfVect
 that time in a Python loop over every n-gram (slice, look up, count: a few dictionary operations each, some 400
 character n-grams and 200 word n-grams an item). Here a whole batch (a feed's items) is counted at once:
 
-- Words: the tokens are looked up by C-level iterators (`map`), a word pair as the pair of its tokens, so no n-gram
-  string is built; the counting is numpy's.
+- Words: the tokens are numbered by a C-level iterator (`map`) and an n-gram is a number made of its tokens',
+  looked up in a hash table (`KeyTable`) in numpy, so no n-gram string is built; the counting is numpy's.
 - Characters within word boundaries (`char_wb`): every character of the batch becomes a small integer (its place
   in the vocabulary's alphabet), an n-gram of up to four characters one 64-bit key, and the look-up is in a hash
   table of the vocabulary's keys (`KeyTable`), all in numpy. sklearn pads each word with a space and takes every
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from itertools import chain, islice, repeat
+from itertools import chain, repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -79,32 +79,6 @@ class _Tfidf:
         if self.normalise:
             inplace_csr_row_normalize_l2(matrix)
         return matrix
-
-
-class WordTfidf(_Tfidf):
-    """Word n-grams of sklearn's default tokens. An n-gram of n >= 2 is looked up as the tuple of its tokens (a term
-    "a b" is the tokens ("a", "b"): a token never contains a space), so no n-gram string is ever built."""
-
-    def __init__(self, vectorizer: TfidfVectorizer, vocabulary: dict[str, int]) -> None:
-        super().__init__(vectorizer, vocabulary)
-        self.unigrams = {term: column for term, column in vocabulary.items() if " " not in term}
-        self.longer = {tuple(term.split(" ")): column for term, column in vocabulary.items() if " " in term}
-
-    def columns_of(self, text: str) -> list[int]:
-        """The vocabulary column of each of the text's n-grams, -1 for one not in the vocabulary."""
-        tokens = _WORD_RUNS.findall(self.preprocess(text))
-        found = list(map(self.unigrams.get, tokens, repeat(-1))) if self.min_n == 1 else []
-        for n in range(max(self.min_n, 2), min(self.max_n, len(tokens)) + 1):
-            grams = zip(*(islice(tokens, k, None) for k in range(n)), strict=False)
-            found.extend(map(self.longer.get, grams, repeat(-1)))
-        return found
-
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        per_text = [self.columns_of(text) for text in texts]
-        columns = np.fromiter(chain.from_iterable(per_text), dtype=np.int64, count=sum(map(len, per_text)))
-        rows = np.repeat(np.arange(len(texts), dtype=np.int64), list(map(len, per_text)))
-        known = columns >= 0
-        return self.matrix(rows[known], columns[known], len(texts))
 
 
 class KeyTable:
@@ -161,6 +135,80 @@ class KeyTable:
         first, second = self.homes(keys)
         slots = np.where(self.keys[first] == keys, first, second)
         return np.where(self.keys[slots] == keys, self.columns[slots], -1)
+
+
+class WordTfidf(_Tfidf):
+    """Word n-grams of sklearn's default tokens. Every token of the vocabulary's terms has a number (a term "a b" is
+    the tokens "a" and "b": a token never contains a space), an n-gram of n >= 2 is the number of its tokens' numbers
+    in base `len(tokens)`, looked up in a `KeyTable`; so past the tokenising, which is sklearn's regex, no n-gram
+    string or tuple is ever built."""
+
+    def __init__(self, vectorizer: TfidfVectorizer, vocabulary: dict[str, int]) -> None:
+        super().__init__(vectorizer, vocabulary)
+        self.tokens = _term_tokens(vocabulary)
+        # A token's column as a unigram; the last entry, -1, is where an unknown token (number -1) looks.
+        self.unigrams = np.full(len(self.tokens) + 1, -1, dtype=np.int64)
+        grams: dict[int, tuple[list[int], list[int]]] = {n: ([], []) for n in range(2, self.max_n + 1)}
+        for term, column in vocabulary.items():
+            numbers = [self.tokens[token] for token in term.split(" ")]
+            if len(numbers) == 1:
+                self.unigrams[numbers[0]] = column
+            elif len(numbers) in grams:
+                grams[len(numbers)][0].append(self._key(numbers))
+                grams[len(numbers)][1].append(column)
+        self.tables = {
+            n: KeyTable(np.array(keys, dtype=np.uint64), np.array(columns, dtype=np.int64))
+            for n, (keys, columns) in grams.items()
+            if n >= self.min_n
+        }
+
+    def _key(self, numbers: list[int]) -> int:
+        key = 0
+        for number in numbers:
+            key = key * len(self.tokens) + number
+        return key
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        per_text = [_WORD_RUNS.findall(self.preprocess(text)) for text in texts]
+        lengths = list(map(len, per_text))
+        numbers = np.fromiter(
+            map(self.tokens.get, chain.from_iterable(per_text), repeat(-1)), dtype=np.int64, count=sum(lengths)
+        )
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        found_rows, found_columns = [], []
+        if self.min_n == 1:
+            columns = self.unigrams[numbers]
+            known = columns >= 0
+            found_rows.append(rows[known])
+            found_columns.append(columns[known])
+        base = np.int64(len(self.tokens))
+        for n, table in self.tables.items():
+            starts = len(numbers) - n + 1
+            if starts <= 0:
+                continue
+            # An n-gram is n known tokens of one text.
+            whole = (rows[:starts] == rows[n - 1 :]) & (numbers[:starts] >= 0)
+            key = numbers[:starts].copy()
+            for offset in range(1, n):
+                whole &= numbers[offset : offset + starts] >= 0
+                key *= base
+                key += numbers[offset : offset + starts]
+            columns = table.find(key[whole].astype(np.uint64))
+            known = columns >= 0
+            found_rows.append(rows[:starts][whole][known])
+            found_columns.append(columns[known])
+        if not found_rows:
+            return self.matrix(np.zeros(0, np.int64), np.zeros(0, np.int64), len(texts))
+        return self.matrix(np.concatenate(found_rows), np.concatenate(found_columns), len(texts))
+
+
+def _term_tokens(vocabulary: dict[str, int]) -> dict[str, int]:
+    """Every token of the terms, numbered in the order first met."""
+    tokens: dict[str, int] = {}
+    for term in vocabulary:
+        for token in term.split(" "):
+            tokens.setdefault(token, len(tokens))
+    return tokens
 
 
 class CharTfidf(_Tfidf):
@@ -222,7 +270,12 @@ def _supported(vectorizer: TfidfVectorizer, vocabulary: dict[str, int] | None) -
         return False
     min_n, max_n = vectorizer.ngram_range
     if vectorizer.analyzer == "word":
-        return min_n >= 1 and vectorizer.tokenizer is None and vectorizer.token_pattern == _DEFAULT_TOKEN_PATTERN
+        return (
+            min_n >= 1
+            and vectorizer.tokenizer is None
+            and vectorizer.token_pattern == _DEFAULT_TOKEN_PATTERN
+            and max(1, len(_term_tokens(vocabulary))) ** max_n < 2**63  # an n-gram's key fits in 63 bits
+        )
     if vectorizer.analyzer == "char_wb":
         alphabet = {char for term in vocabulary for char in term}
         return (
