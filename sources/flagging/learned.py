@@ -220,11 +220,17 @@ class _Head:
         return np.ascontiguousarray(self.coef.T)
 
     def predict(self, features: sp.csr_matrix) -> tuple[list[str], list[float]]:
+        if len(self.classes) < 2:
+            return self.answers(np.zeros((features.shape[0], len(self.classes))))
+        return self.answers(np.asarray(features @ self.coef_columns))
+
+    def answers(self, products: np.ndarray) -> tuple[list[str], list[float]]:
+        """Each row's class and its probability, given the row's products with the coefficients (features @ coef.T)."""
         if not self.classes:
-            return [""] * features.shape[0], [0.0] * features.shape[0]
+            return [""] * products.shape[0], [0.0] * products.shape[0]
         if len(self.classes) == 1:
-            return [self.classes[0]] * features.shape[0], [1.0] * features.shape[0]
-        logits = np.asarray(features @ self.coef_columns) + self.intercept
+            return [self.classes[0]] * products.shape[0], [1.0] * products.shape[0]
+        logits = products + self.intercept
         logits -= logits.max(axis=1, keepdims=True)
         odds = np.exp(logits)
         probabilities = odds / odds.sum(axis=1, keepdims=True)
@@ -348,17 +354,29 @@ class LearnedModel:
         return "rule signal", RULE_SIGNALS[index]
 
     def probabilities(self, features: sp.csr_matrix) -> np.ndarray:
-        logits = np.asarray(features @ self.relevance_coef).ravel() + self.relevance_intercept
+        return self._relevance(np.asarray(features @ self.relevance_coef).ravel())
+
+    def _relevance(self, products: np.ndarray) -> np.ndarray:
+        logits = products + self.relevance_intercept
         return 1.0 / (1.0 + np.exp(-logits))
+
+    @cached_property
+    def _coefficients(self) -> np.ndarray:
+        """The relevance model's coefficients and the two heads', side by side: one product with the features gives
+        all three models' logits. Each column of a product is summed on its own, entry by entry in the row's order,
+        so its floats are those of a product with that column alone (tests/sources/test_fast_scoring.py)."""
+        return np.ascontiguousarray(np.column_stack([self.relevance_coef, self.category.coef.T, self.kind.coef.T]))
 
     def score(self, texts: Sequence[str], results: Sequence[FlagResult]) -> list[Scored]:
         """Score a batch in one go (vectorising item by item would cost several times more)."""
         if not texts:
             return []
         features = self.features(texts, results)
-        probabilities = self.probabilities(features)
-        categories, category_confidences = self.category.predict(features)
-        kinds, kind_confidences = self.kind.predict(features)
+        products = np.asarray(features @ self._coefficients)
+        split = 1 + len(self.category.classes)
+        probabilities = self._relevance(products[:, 0])
+        categories, category_confidences = self.category.answers(products[:, 1:split])
+        kinds, kind_confidences = self.kind.answers(products[:, split:])
         flagged = probabilities >= self.threshold
         # Explained where it matters (a flag) and only there: it is the costliest step per item.
         explanations = self._contributions(features, flagged) if flagged.any() else {}

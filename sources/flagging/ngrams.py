@@ -4,11 +4,11 @@ Ingestion scores every new item with the learned model, and sklearn's `TfidfVect
 that time in a Python loop over every n-gram (slice, look up, count: a few dictionary operations each, some 400
 character n-grams and 200 word n-grams an item). Here a whole batch (a feed's items) is counted at once:
 
-- Words: the tokens are looked up by C-level iterators (`map`), a word pair as the pair of its tokens, so no n-gram
-  string is built; the counting is numpy's.
+- Words: the tokens are numbered by a C-level iterator (`map`) and an n-gram is a number made of its tokens',
+  looked up in a hash table (`KeyTable`) in numpy, so no n-gram string is built; the counting is numpy's.
 - Characters within word boundaries (`char_wb`): every character of the batch becomes a small integer (its place
-  in the vocabulary's alphabet), an n-gram of up to four characters one 64-bit key, and the look-up is a binary
-  search in the vocabulary's sorted keys, all in numpy. sklearn pads each word with a space and takes every
+  in the vocabulary's alphabet), an n-gram of up to four characters one 64-bit key, and the look-up is in a hash
+  table of the vocabulary's keys (`KeyTable`), all in numpy. sklearn pads each word with a space and takes every
   substring of each length in the range. Here the padded words of all items are joined into one string,
   " w1  w2 ... ", and every substring of it is taken: one that straddles two words (or two items) contains their
   two adjacent pads, "  ", which no substring of a single padded word does, so it is in no vocabulary and drops
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from itertools import chain, islice, repeat
+from itertools import chain, repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -81,30 +81,134 @@ class _Tfidf:
         return matrix
 
 
+class KeyTable:
+    """The vocabulary column of each of an array of n-gram keys (-1 for a key not in it), looked up all at once.
+
+    Cuckoo hashing, in numpy: a key has two home slots (two Fibonacci hashes) and sits in one of them, so a look-up
+    reads two places, whatever the table holds: a binary search (np.searchsorted) over the sorted keys reads about a
+    dozen, each a cache miss, and was most of the character n-grams' cost. A quarter of the slots are taken at most.
+    """
+
+    # Odd 64-bit multipliers (2**64 / the golden ratio, and another): each spreads a key's bits over the slot's.
+    _MULTIPLIERS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
+    # An empty slot's key, which no table may hold: a looked-up key equal to it finds only empty slots (column -1),
+    # a miss. Neither kind of key reaches it: a word n-gram's is below 2**63, and all ones for characters is a run
+    # of _UNKNOWN ones, which no vocabulary term holds.
+    _EMPTY = np.uint64(np.iinfo(np.uint64).max)
+
+    def __init__(self, keys: np.ndarray, columns: np.ndarray) -> None:
+        if (keys == self._EMPTY).any():
+            raise ValueError("a key table cannot hold the empty slots' key")
+        self.empty = not len(keys)
+        self.bits = max(3, (len(keys) * 4 - 1).bit_length())
+        while not self._place(keys, columns):  # a cycle of evictions (rare at this load): a table twice as big
+            self.bits += 1
+
+    def _place(self, keys: np.ndarray, columns: np.ndarray) -> bool:
+        size = 1 << self.bits
+        slot_keys, slot_columns = [int(self._EMPTY)] * size, [-1] * size
+        first, second = (homes.tolist() for homes in self.homes(keys))
+        homes = {key: (one, other) for key, one, other in zip(keys.tolist(), first, second, strict=True)}
+        for key, column in zip(keys.tolist(), columns.tolist(), strict=True):
+            slot = homes[key][0]
+            for _ in range(size):
+                if slot_columns[slot] == -1:
+                    slot_keys[slot], slot_columns[slot] = key, column
+                    break
+                # Take the slot and send the key that held it to its other home.
+                key, slot_keys[slot] = slot_keys[slot], key
+                column, slot_columns[slot] = slot_columns[slot], column
+                one, other = homes[key]
+                slot = other if slot == one else one
+            else:
+                return False
+        self.keys = np.array(slot_keys, dtype=np.uint64)
+        self.columns = np.array(slot_columns, dtype=np.int64)
+        return True
+
+    def homes(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        shift = np.uint64(64 - self.bits)
+        first, second = ((keys * multiplier) >> shift for multiplier in self._MULTIPLIERS)
+        return first.astype(np.intp), second.astype(np.intp)
+
+    def find(self, keys: np.ndarray) -> np.ndarray:
+        first, second = self.homes(keys)
+        slots = np.where(self.keys[first] == keys, first, second)
+        return np.where(self.keys[slots] == keys, self.columns[slots], -1)
+
+
 class WordTfidf(_Tfidf):
-    """Word n-grams of sklearn's default tokens. An n-gram of n >= 2 is looked up as the tuple of its tokens (a term
-    "a b" is the tokens ("a", "b"): a token never contains a space), so no n-gram string is ever built."""
+    """Word n-grams of sklearn's default tokens. Every token of the vocabulary's terms has a number (a term "a b" is
+    the tokens "a" and "b": a token never contains a space), an n-gram of n >= 2 is the number of its tokens' numbers
+    in base `len(tokens)`, looked up in a `KeyTable`; so past the tokenising, which is sklearn's regex, no n-gram
+    string or tuple is ever built."""
 
     def __init__(self, vectorizer: TfidfVectorizer, vocabulary: dict[str, int]) -> None:
         super().__init__(vectorizer, vocabulary)
-        self.unigrams = {term: column for term, column in vocabulary.items() if " " not in term}
-        self.longer = {tuple(term.split(" ")): column for term, column in vocabulary.items() if " " in term}
+        self.tokens = _term_tokens(vocabulary)
+        # A token's column as a unigram; the last entry, -1, is where an unknown token (number -1) looks.
+        self.unigrams = np.full(len(self.tokens) + 1, -1, dtype=np.int64)
+        grams: dict[int, tuple[list[int], list[int]]] = {n: ([], []) for n in range(2, self.max_n + 1)}
+        for term, column in vocabulary.items():
+            numbers = [self.tokens[token] for token in term.split(" ")]
+            if len(numbers) == 1:
+                self.unigrams[numbers[0]] = column
+            elif len(numbers) in grams:
+                grams[len(numbers)][0].append(self._key(numbers))
+                grams[len(numbers)][1].append(column)
+        self.tables = {
+            n: KeyTable(np.array(keys, dtype=np.uint64), np.array(columns, dtype=np.int64))
+            for n, (keys, columns) in grams.items()
+            if n >= self.min_n
+        }
 
-    def columns_of(self, text: str) -> list[int]:
-        """The vocabulary column of each of the text's n-grams, -1 for one not in the vocabulary."""
-        tokens = _WORD_RUNS.findall(self.preprocess(text))
-        found = list(map(self.unigrams.get, tokens, repeat(-1))) if self.min_n == 1 else []
-        for n in range(max(self.min_n, 2), min(self.max_n, len(tokens)) + 1):
-            grams = zip(*(islice(tokens, k, None) for k in range(n)), strict=False)
-            found.extend(map(self.longer.get, grams, repeat(-1)))
-        return found
+    def _key(self, numbers: list[int]) -> int:
+        key = 0
+        for number in numbers:
+            key = key * len(self.tokens) + number
+        return key
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        per_text = [self.columns_of(text) for text in texts]
-        columns = np.fromiter(chain.from_iterable(per_text), dtype=np.int64, count=sum(map(len, per_text)))
-        rows = np.repeat(np.arange(len(texts), dtype=np.int64), list(map(len, per_text)))
-        known = columns >= 0
-        return self.matrix(rows[known], columns[known], len(texts))
+        per_text = [_WORD_RUNS.findall(self.preprocess(text)) for text in texts]
+        lengths = list(map(len, per_text))
+        numbers = np.fromiter(
+            map(self.tokens.get, chain.from_iterable(per_text), repeat(-1)), dtype=np.int64, count=sum(lengths)
+        )
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        found_rows, found_columns = [], []
+        if self.min_n == 1:
+            columns = self.unigrams[numbers]
+            known = columns >= 0
+            found_rows.append(rows[known])
+            found_columns.append(columns[known])
+        base = np.int64(len(self.tokens))
+        for n, table in self.tables.items():
+            starts = len(numbers) - n + 1
+            if starts <= 0:
+                continue
+            # An n-gram is n known tokens of one text.
+            whole = (rows[:starts] == rows[n - 1 :]) & (numbers[:starts] >= 0)
+            key = numbers[:starts].copy()
+            for offset in range(1, n):
+                whole &= numbers[offset : offset + starts] >= 0
+                key *= base
+                key += numbers[offset : offset + starts]
+            columns = table.find(key[whole].astype(np.uint64))
+            known = columns >= 0
+            found_rows.append(rows[:starts][whole][known])
+            found_columns.append(columns[known])
+        if not found_rows:
+            return self.matrix(np.zeros(0, np.int64), np.zeros(0, np.int64), len(texts))
+        return self.matrix(np.concatenate(found_rows), np.concatenate(found_columns), len(texts))
+
+
+def _term_tokens(vocabulary: dict[str, int]) -> dict[str, int]:
+    """Every token of the terms, numbered in the order first met."""
+    tokens: dict[str, int] = {}
+    for term in vocabulary:
+        for token in term.split(" "):
+            tokens.setdefault(token, len(tokens))
+    return tokens
 
 
 class CharTfidf(_Tfidf):
@@ -113,13 +217,13 @@ class CharTfidf(_Tfidf):
         alphabet = sorted({char for term in vocabulary for char in term})
         self.codes = np.full(_CODE_POINTS, _UNKNOWN, dtype=np.uint16)  # code point -> place in the alphabet
         self.codes[[ord(char) for char in alphabet]] = np.arange(len(alphabet), dtype=np.uint16)
-        # Per n-gram length: the terms' keys, sorted, and their columns.
-        self.keys: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # Per n-gram length: the terms' keys and their columns.
+        self.tables: dict[int, KeyTable] = {}
         for n in range(self.min_n, self.max_n + 1):
             terms = [(self._key(term), column) for term, column in vocabulary.items() if len(term) == n]
-            keys = np.array([key for key, _ in terms], dtype=np.uint64)
-            order = np.argsort(keys)
-            self.keys[n] = (keys[order], np.array([column for _, column in terms], dtype=np.int64)[order])
+            self.tables[n] = KeyTable(
+                np.array([key for key, _ in terms], dtype=np.uint64), np.array([c for _, c in terms], dtype=np.int64)
+            )
 
     def _key(self, term: str) -> int:
         key = 0
@@ -139,18 +243,18 @@ class CharTfidf(_Tfidf):
         code_points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         codes = self.codes[code_points].astype(np.uint64)
         found_rows, found_columns = [], []
-        for n, (keys, columns) in self.keys.items():
+        for n, table in self.tables.items():
             starts = len(codes) - n + 1
-            if starts <= 0 or not len(keys):
+            if starts <= 0 or table.empty:
                 continue
             key = codes[:starts].copy()
             for offset in range(1, n):
                 key <<= np.uint64(_BITS)
                 key |= codes[offset : offset + starts]
-            place = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
-            hit = keys[place] == key
+            columns = table.find(key)
+            hit = columns >= 0
             found_rows.append(rows[:starts][hit])
-            found_columns.append(columns[place[hit]])
+            found_columns.append(columns[hit])
         if not found_rows:
             return self.matrix(np.zeros(0, np.int64), np.zeros(0, np.int64), len(texts))
         return self.matrix(np.concatenate(found_rows), np.concatenate(found_columns), len(texts))
@@ -166,7 +270,12 @@ def _supported(vectorizer: TfidfVectorizer, vocabulary: dict[str, int] | None) -
         return False
     min_n, max_n = vectorizer.ngram_range
     if vectorizer.analyzer == "word":
-        return min_n >= 1 and vectorizer.tokenizer is None and vectorizer.token_pattern == _DEFAULT_TOKEN_PATTERN
+        return (
+            min_n >= 1
+            and vectorizer.tokenizer is None
+            and vectorizer.token_pattern == _DEFAULT_TOKEN_PATTERN
+            and max(1, len(_term_tokens(vocabulary))) ** max_n < 2**63  # an n-gram's key fits in 63 bits
+        )
     if vectorizer.analyzer == "char_wb":
         alphabet = {char for term in vocabulary for char in term}
         return (

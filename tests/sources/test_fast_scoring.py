@@ -20,7 +20,7 @@ from sources.flagging.learned import (
     item_text,
     word_vectorizer,
 )
-from sources.flagging.ngrams import CharTfidf, WordTfidf, fast_transform, hstack
+from sources.flagging.ngrams import CharTfidf, KeyTable, WordTfidf, fast_transform, hstack
 from sources.flagging.rules import default_rules
 from sources.flagging.scoring import flag_text
 from sources.flagging.selectors import shipped_model
@@ -118,6 +118,26 @@ def test_configurations_it_cannot_reproduce_go_to_sklearn() -> None:
         _same(sp.csr_matrix(transform(TEXTS)), vectorizer.transform(TEXTS))
 
 
+def test_the_key_table_finds_every_key_it_holds_and_no_other() -> None:
+    rng = np.random.default_rng(7)
+    # Keys as the character n-grams make them (16 bits a character, up to four), the smallest and largest too.
+    extremes = np.array([0, 1, 2**64 - 2], dtype=np.uint64)
+    keys = np.unique(np.concatenate([rng.integers(0, 2**62, 6000, dtype=np.uint64), extremes]))
+    columns = rng.permutation(len(keys)).astype(np.int64)
+    table = KeyTable(keys, columns)
+    first, _second = table.homes(keys)
+    assert (table.keys[first] != keys).any()  # some keys sit in their second home: both are read
+    assert np.array_equal(table.find(keys), columns)
+    assert np.array_equal(table.find(keys[::-1]), columns[::-1])
+    others = np.setdiff1d(rng.integers(0, 2**62, 20000, dtype=np.uint64), keys)
+    empty_slot_key = np.array([2**64 - 1], dtype=np.uint64)  # four unknown characters: in no vocabulary
+    assert (table.find(np.concatenate([others, empty_slot_key])) == -1).all()
+    mixed = np.concatenate([others[:50], keys[:50], empty_slot_key, keys[-50:]])
+    assert np.array_equal(table.find(mixed), np.concatenate([[-1] * 50, columns[:50], [-1], columns[-50:]]))
+    nothing = KeyTable(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64))
+    assert nothing.empty and (nothing.find(keys) == -1).all()
+
+
 def test_the_shipped_model_answers_the_same_as_with_sklearns_transform() -> None:
     model = _model()
     items = [(text[:80], text) for text in TEXTS]
@@ -150,6 +170,28 @@ def test_the_heads_laid_out_coefficients_give_the_same_logits() -> None:
     features = model.features(texts, results)
     for head in (model.category, model.kind):
         assert np.array_equal(features @ head.coef_columns, features @ head.coef.T)
+
+
+def test_one_product_for_the_three_models_gives_each_models_own_logits() -> None:
+    model = _model()
+    texts = [item_text(text[:80], text) for text in TEXTS]
+    results = [flag_text(title=text[:80], summary=text, rules=default_rules()) for text in TEXTS]
+    features = model.features(texts, results)
+    scored = model.score(texts, results)
+    assert [answer.probability for answer in scored] == model.probabilities(features).tolist()
+    for head, name in ((model.category, "category"), (model.kind, "kind")):
+        classes, confidences = head.predict(features)
+        assert [getattr(answer, name) for answer in scored] == classes
+        assert [getattr(answer, f"{name}_confidence") for answer in scored] == confidences
+    # Bit for bit on many more rows than the texts give: random rows of the features' width and density.
+    rng = np.random.default_rng(3)
+    rows = sp.random(5000, features.shape[1], density=0.02, format="csr", random_state=rng)
+    rows.data = rng.standard_normal(rows.nnz)
+    products = np.asarray(rows @ model._coefficients)
+    split = 1 + len(model.category.classes)
+    assert np.array_equal(products[:, 0], np.asarray(rows @ model.relevance_coef).ravel())
+    assert np.array_equal(products[:, 1:split], np.asarray(rows @ model.category.coef_columns))
+    assert np.array_equal(products[:, split:], np.asarray(rows @ model.kind.coef_columns))
 
 
 def _contributions_by_numpy(model: LearnedModel, features: sp.csr_matrix, row: int) -> list[dict[str, Any]]:
