@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from sources.flagging.rules import parse_alias
+from sources.flagging.rules import longest_spans, parse_alias
 
 LEXICON_FILE = Path(__file__).with_name("lexicon.toml")
 TOKEN_PREFIX = "xx"  # noqa: S105 (not a password) no word of news starts so: "xxailab" is a token of sklearn's word tokenizer, whole
@@ -137,13 +137,7 @@ class Lexicon:
                     while at >= 0:
                         found.append((at, at + len(name), token))
                         at = text.find(name, at + len(name))
-        if len(found) < 2:
-            return found
-        kept: list[tuple[int, int, str]] = []
-        for start, end, token in sorted(found, key=lambda item: (item[0] - item[1], item[0])):
-            if all(end <= other_start or start >= other_end for other_start, other_end, _ in kept):
-                kept.append((start, end, token))
-        return sorted(kept)
+        return sorted(longest_spans(found))
 
     @cached_property
     def column_names(self) -> list[str]:

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from sources.flagging.prefilter import Alias, Prefilter, Probe, RuleMasks, lowered_pattern, required_probes
 from timeline.taxonomy import KIND_CATEGORY
@@ -96,8 +96,23 @@ class RuleSet:
         )
 
 
+_T = TypeVar("_T")
+
+
 def is_ascii_alnum(char: str) -> bool:
     return char.isascii() and char.isalnum()
+
+
+def longest_spans(spans: list[tuple[int, int, _T]]) -> list[tuple[int, int, _T]]:
+    """The (start, end, what) spans that overlap no longer one: where two overlap the longer wins, and of two as
+    long the earlier. Longest first, as chosen."""
+    if len(spans) < 2:
+        return spans
+    kept: list[tuple[int, int, _T]] = []
+    for start, end, what in sorted(spans, key=lambda span: (span[0] - span[1], span[0])):
+        if all(end <= other_start or start >= other_end for other_start, other_end, _ in kept):
+            kept.append((start, end, what))
+    return kept
 
 
 def _phrase_regex(phrase: str) -> str:

@@ -30,7 +30,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sources.flagging.prefilter import Alias
-from sources.flagging.rules import PatternRule, RuleSet, default_rules, is_ascii_alnum
+from sources.flagging.rules import PatternRule, RuleSet, default_rules, is_ascii_alnum, longest_spans
 from sources.flagging.textdates import extract_date
 from timeline.taxonomy import Category
 
@@ -105,13 +105,7 @@ def _entity_matches(text: str, found: list[tuple[int, Alias]]) -> list[tuple[int
         if is_ascii_alnum(alias.text[-1]) and not _is_boundary(text, end):
             continue
         matches.append((start, end, alias.entity))
-    if len(matches) < 2:
-        return matches
-    kept: list[tuple[int, int, int]] = []
-    for start, end, index in sorted(matches, key=lambda item: (item[0] - item[1], item[0])):
-        if all(end <= other_start or start >= other_end for other_start, other_end, _ in kept):
-            kept.append((start, end, index))
-    return kept
+    return longest_spans(matches)
 
 
 def _short(text: str) -> str:
