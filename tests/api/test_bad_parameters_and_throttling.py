@@ -15,7 +15,7 @@ import redis
 from django.core import signing
 from django.core.cache import cache
 
-from api.throttling import count_in_window
+from api.throttling import count_in_windows
 from tests.api.conftest import record
 
 pytestmark = pytest.mark.django_db
@@ -171,11 +171,11 @@ def test_a_refused_caller_is_told_when_its_window_closes_and_is_answered_after(
 
 
 def test_a_window_counts_each_request_and_shrinks_as_it_runs(counts: None) -> None:
-    first, left_first = count_in_window("some-caller", 60)
+    [(first, left_first)] = count_in_windows([("some-caller", 60)])
     time.sleep(0.05)
-    second, left_second = count_in_window("some-caller", 60)
-    assert (first, second, count_in_window("another-caller", 60)[0]) == (1, 2, 1)
-    assert 59 < left_first <= 60 and left_second < left_first
+    [(second, left_second), (other, left_other)] = count_in_windows([("some-caller", 60), ("another-caller", 5)])
+    assert (first, second, other) == (1, 2, 1)
+    assert 59 < left_first <= 60 and left_second < left_first and 4 < left_other <= 5
 
 
 def test_a_cache_that_does_not_answer_lets_requests_through_instead_of_failing_them(
