@@ -62,7 +62,7 @@ def _count_in_window(counts: BaseCache, key: str, seconds: int) -> tuple[int, fl
 
 def refusals(request: Request, view: Any, throttles: Sequence[BaseThrottle]) -> list[float]:
     """Count `request` against each of `throttles`, the windows all in one cache call; how long each one that
-    refuses it asks the caller to wait. When the cache does not answer, none refuses."""
+    refuses it asks the caller to wait. When the cache does not answer, no window refuses it."""
     waits: list[float] = []
     counted: list[tuple[WindowThrottle, tuple[str, int]]] = []
     for throttle in throttles:

@@ -2,11 +2,12 @@
 
 Django's client builds a new redis.Redis for every operation (the connections are pooled, the client is not),
 and building one copies redis-py's table of response callbacks: about 0.1 ms of CPU per cache call, more than
-the call itself on loopback. The throttles make four calls on every API request and a cached answer one more,
-so it was a third of what a response-cache hit cost. A redis.Redis is safe to share across calls; Django's
+the call itself on loopback. The throttles made four calls on every API request then and a cached answer one
+more, so it was a third of what a response-cache hit cost. A redis.Redis is safe to share across calls; Django's
 caches are per thread, so each thread keeps its own.
 
-It also counts requests in windows in one round trip (`count_in_windows`), for the API throttles.
+It also counts requests in windows, all of a request's in one round trip (`count_in_windows`), for the API
+throttles (api/throttling.py), which now make that one call per request.
 """
 
 from __future__ import annotations
