@@ -45,6 +45,7 @@ from django.http.response import HttpResponseBase
 from django.utils import timezone
 from rest_framework.request import Request
 
+from api.throttling import refusals
 from config.shared_cache import CACHE_ERRORS, log_unavailable
 from events import store
 
@@ -147,7 +148,7 @@ def _throttles_allow(request: HttpRequest) -> bool:
     # No authenticators: the request carries no credentials (_looked_up), so DRF would find nobody either.
     anonymous = Request(request, authenticators=())
     view = ApiView()
-    return all(throttle.allow_request(anonymous, view) for throttle in view.get_throttles())
+    return not refusals(anonymous, view, view.get_throttles())
 
 
 def _claim_key(key: str, head: str) -> str:

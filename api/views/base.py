@@ -26,7 +26,7 @@ from api import response_cache
 from api.exceptions import api_exception_handler
 from api.parsers import BoundedJSONParser
 from api.permissions import IsAnalystOrReadOnly
-from api.throttling import AnonThrottle, UserThrottle
+from api.throttling import AnonThrottle, UserThrottle, refusals
 from timeline.roles import is_analyst
 from timeline.selectors import log_state
 
@@ -107,6 +107,11 @@ class ApiView(GenericAPIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         check_query_shape(request)
+
+    def check_throttles(self, request: Request) -> None:
+        # DRF's asks each throttle in turn; these count the request in all of their windows at once.
+        if waits := refusals(request, self, self.get_throttles()):
+            self.throttled(request, max(waits))
 
     def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[BaseRenderer, str]:
         try:

@@ -1,16 +1,26 @@
-"""Every malformed parameter is a 400 naming the field; anonymous and authenticated callers are throttled."""
+"""Every malformed parameter is a 400 naming the field; anonymous and authenticated callers are throttled.
+
+The throttle tests that take `counts` run with the counts in this process's memory and, when this machine's Redis
+on 127.0.0.1:6379 answers, in Redis (database 15, a key prefix of the test's own, removed afterwards)."""
 
 from __future__ import annotations
 
+import time
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis
 from django.core import signing
 from django.core.cache import cache
 
+from api.throttling import count_in_windows
 from tests.api.conftest import record
 
 pytestmark = pytest.mark.django_db
+
+REDIS_DB_URL = "redis://127.0.0.1:6379/15"
 
 
 @pytest.mark.parametrize(
@@ -81,16 +91,45 @@ def test_named_timelines_answer_the_same_400s(anon: Any, entities: None) -> None
     assert anon.get("/api/developments/1/").status_code == 404
 
 
-def _rates(settings: Any, anon_rate: str, user_rate: str) -> None:
+def _redis_up() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_DB_URL, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(params=["memory", "redis"])
+def counts(request: pytest.FixtureRequest, settings: Any) -> Iterator[None]:
+    """The throttles' counts, empty, in the default cache of each kind."""
+    prefix = f"test-throttle-{uuid.uuid4().hex}"
+    if request.param == "redis":
+        if not _redis_up():
+            pytest.skip("no Redis on 127.0.0.1:6379")
+        backend = {"BACKEND": "config.redis_cache.RedisCache", "LOCATION": REDIS_DB_URL}
+    else:
+        backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": prefix}
+    settings.CACHES = {**settings.CACHES, "default": {**backend, "KEY_PREFIX": prefix}}
+    yield
+    if request.param == "redis":
+        client = redis.Redis.from_url(REDIS_DB_URL)
+        for key in client.scan_iter(f"{prefix}:*"):
+            client.delete(key)
+
+
+def _set_rates(settings: Any, anon_rate: str, user_rate: str) -> None:
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": anon_rate, "user": user_rate},
     }
+
+
+def _rates(settings: Any, anon_rate: str, user_rate: str) -> None:
+    _set_rates(settings, anon_rate, user_rate)
     cache.clear()
 
 
-def test_anonymous_callers_are_throttled_at_the_anon_rate(anon: Any, db: None, settings: Any) -> None:
-    _rates(settings, "3/minute", "100/minute")
+def test_anonymous_callers_are_throttled_at_the_anon_rate(anon: Any, db: None, settings: Any, counts: None) -> None:
+    _set_rates(settings, "3/minute", "100/minute")
     statuses = [anon.get("/api/timelines/").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     throttled = anon.get("/api/developments/")
@@ -112,10 +151,31 @@ def test_behind_a_trusted_proxy_each_anonymous_client_has_its_own_budget(anon: A
     assert anon.get("/api/timelines/", HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy).status_code == 200
 
 
-def test_authenticated_callers_have_their_own_rate(analyst: Any, anon: Any, db: None, settings: Any) -> None:
-    _rates(settings, "1/minute", "5/minute")
+def test_authenticated_callers_have_their_own_rate(
+    analyst: Any, anon: Any, db: None, settings: Any, counts: None
+) -> None:
+    _set_rates(settings, "1/minute", "5/minute")
     assert [analyst.get("/api/timelines/").status_code for _ in range(6)] == [200] * 5 + [429]
     assert anon.get("/api/timelines/").status_code == 200
+
+
+def test_a_refused_caller_is_told_when_its_window_closes_and_is_answered_after(
+    anon: Any, db: None, settings: Any, counts: None
+) -> None:
+    _set_rates(settings, "2/second", "100/minute")
+    assert [anon.get("/api/timelines/").status_code for _ in range(2)] == [200, 200]
+    refused = anon.get("/api/timelines/")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) == 1
+    time.sleep(1.1)
+    assert anon.get("/api/timelines/").status_code == 200
+
+
+def test_a_window_counts_each_request_and_shrinks_as_it_runs(counts: None) -> None:
+    [(first, left_first)] = count_in_windows([("some-caller", 60)])
+    time.sleep(0.05)
+    [(second, left_second), (other, left_other)] = count_in_windows([("some-caller", 60), ("another-caller", 5)])
+    assert (first, second, other) == (1, 2, 1)
+    assert 59 < left_first <= 60 and left_second < left_first and 4 < left_other <= 5
 
 
 def test_a_cache_that_does_not_answer_lets_requests_through_instead_of_failing_them(
