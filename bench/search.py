@@ -92,14 +92,15 @@ def _build_documents() -> float:
         cursor.execute(
             f"""
             INSERT INTO timeline_searchdocument (version_id, development_id, is_current, title, body, citations,
-                entities)
+                entities, category)
             SELECT v.id, v.development_id, v.valid_to_position IS NULL, v.title,
                    (SELECT string_agg(({words})[1 + abs(hashtext(v.id || ':' || k)) % {len(VOCABULARY)}], ' ')
                     FROM generate_series(1, 12) AS k),
                    '',
                    coalesce((SELECT string_agg(a.name, E'\\n') FROM timeline_developmentversionentity ve
                              JOIN timeline_entityalias a ON a.entity_id = ve.entity_id WHERE ve.version_id = v.id),
-                            '')
+                            ''),
+                   v.category
             FROM timeline_developmentversion v
             """
         )
@@ -230,7 +231,8 @@ def _raw_page(conn: Any, query: RawQuery, category: str | None = None) -> tuple[
     from timeline.search import _FIRST_WINDOW_BLOCKS, next_window, window_walks
 
     size = settings.SEARCH_RANK_BLOCK
-    where, where_params = (" AND d.category = %s", [category]) if category else ("", [])
+    # The category on both the development and its document, as the API tests it (timeline.search._matching).
+    where, where_params = (" AND d.category = %s AND s.category = %s", [category, category]) if category else ("", [])
     high = conn.execute("SELECT max(position) FROM events_storedevent").fetchone()[0] + 1
     top, window = high, size * _FIRST_WINDOW_BLOCKS
     positions: list[int] = []

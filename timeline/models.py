@@ -235,6 +235,9 @@ class SearchDocument(models.Model):
     citations = models.TextField(blank=True)
     # the names and aliases (in every language) of its entities, one per line
     entities = models.TextField(blank=True)
+    # The category of the versions sharing it (a change of category writes a document too): a search with a
+    # category filter tests it on the document it reads anyway, and reads only the developments it keeps.
+    category = models.CharField(max_length=20, choices=Category.choices)
 
     class Meta:
         indexes = [models.Index(fields=["development", "is_current"], name="searchdoc_current")]
