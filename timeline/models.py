@@ -165,8 +165,8 @@ class DevelopmentVersion(DevelopmentColumns):
     actor = models.CharField(max_length=150, blank=True)
     # The search document holding this version's searchable text (timeline.search): its own, keyed by this
     # row's position, when the event changed that text (title, summary, citations' claims and excerpts,
-    # entities), else its predecessor's; a retraction or a new date writes no document. No database
-    # constraint: the search projector writes the document after this row, and may not run at all.
+    # entities) or the category, else its predecessor's; a retraction or a new date writes no document. No
+    # database constraint: the search projector writes the document after this row, and may not run at all.
     document = models.ForeignKey("SearchDocument", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
 
     class Meta:
