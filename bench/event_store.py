@@ -534,10 +534,14 @@ def _expected_growth(items: list[tuple[str, list[Any], int]]) -> dict[str, int]:
         growth["timeline_citation"] += kinds.count("CitationAdded") - kinds.count("CitationRemoved")
         growth["timeline_developmententity"] += 2
         growth["timeline_developmentversionentity"] += 2 * len(events)
-        # A search document per event that changes the searched text (every generated citation has an excerpt).
+        # A search document per event that changes the searched text or the category (every generated citation
+        # has an excerpt).
         growth["timeline_searchdocument"] += sum(
             event.event_type in ("DevelopmentRecorded", "CitationAdded", "CitationRemoved")
-            or (event.event_type == "DevelopmentRevised" and bool({"title", "summary"} & set(event.data["changes"])))
+            or (
+                event.event_type == "DevelopmentRevised"
+                and bool({"title", "summary", "category"} & set(event.data["changes"]))
+            )
             for event in events
         )
     return growth
@@ -638,7 +642,7 @@ READ_MODEL_FINGERPRINTS = {
     ),
     "timeline_developmentversionentity": ("version_id, entity_id", "version_id <= %(upto)s"),
     "timeline_searchdocument": (
-        "version_id, development_id, is_current, title, body, citations, entities",
+        "version_id, development_id, is_current, title, body, citations, entities, category",
         "version_id <= %(upto)s",
     ),
     "timeline_entity": ("id, name, version", "TRUE"),

@@ -165,8 +165,8 @@ class DevelopmentVersion(DevelopmentColumns):
     actor = models.CharField(max_length=150, blank=True)
     # The search document holding this version's searchable text (timeline.search): its own, keyed by this
     # row's position, when the event changed that text (title, summary, citations' claims and excerpts,
-    # entities), else its predecessor's; a retraction or a new date writes no document. No database
-    # constraint: the search projector writes the document after this row, and may not run at all.
+    # entities) or the category, else its predecessor's; a retraction or a new date writes no document. No
+    # database constraint: the search projector writes the document after this row, and may not run at all.
     document = models.ForeignKey("SearchDocument", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
 
     class Meta:
@@ -235,6 +235,9 @@ class SearchDocument(models.Model):
     citations = models.TextField(blank=True)
     # the names and aliases (in every language) of its entities, one per line
     entities = models.TextField(blank=True)
+    # The category of the versions sharing it (a change of category writes a document too): a search with a
+    # category filter tests it on the document it reads anyway, and reads only the developments it keeps.
+    category = models.CharField(max_length=20, choices=Category.choices)
 
     class Meta:
         indexes = [models.Index(fields=["development", "is_current"], name="searchdoc_current")]

@@ -444,19 +444,31 @@ def _recency(rows: QuerySet[Any], *, as_of: bool) -> str:
 
 
 def _matching(
-    rows: QuerySet[Any], query: SearchQuery, *, as_of: bool, indexed: bool, low: int, high: int | None
+    rows: QuerySet[Any],
+    query: SearchQuery,
+    *,
+    as_of: bool,
+    indexed: bool,
+    low: int,
+    high: int | None,
+    categories: Sequence[str] = (),
 ) -> QuerySet[Any]:
-    """The rows the query finds among the matches written in [low, high) (high None: no upper bound)."""
+    """The rows the query finds among the matches written in [low, high) (high None: no upper bound).
+    `categories`: the category filter `rows` has (if any), tested again on the documents (see relevance_block)."""
     recency = _recency(rows, as_of=as_of)
-    bounds = {f"{recency}__gte": low, **({f"{recency}__lt": high} if high is not None else {})}
+    bounds: dict[str, Any] = {f"{recency}__gte": low, **({f"{recency}__lt": high} if high is not None else {})}
     if connection.vendor != "postgresql":
         return rows.filter(search_filter(query, as_of=as_of), **bounds)
     joined, anchor = _joined(rows, as_of=as_of)
+    if categories:
+        bounds[f"{_JOINED}__category__in"] = list(categories)
     # One filter() call: conditions on a joined relation in separate calls would each join it again.
     return joined.filter(document_matches(query, anchor, indexed=indexed), **bounds)
 
 
-def _block_positions(rows: QuerySet[Any], query: SearchQuery, *, as_of: bool, high: int) -> list[int]:
+def _block_positions(
+    rows: QuerySet[Any], query: SearchQuery, *, as_of: bool, high: int, categories: Sequence[str] = ()
+) -> list[int]:
     """The log positions of the SEARCH_RANK_BLOCK matches written last below `high`, newest first (fewer: all)."""
     size = settings.SEARCH_RANK_BLOCK
     recency = _recency(rows, as_of=as_of)
@@ -468,7 +480,7 @@ def _block_positions(rows: QuerySet[Any], query: SearchQuery, *, as_of: bool, hi
         # a wide one through the index within the window's range, sorted after (recency + 0: not by walking the
         # primary key, which would read every document in the range).
         walks = window_walks(window) and bottom > 0
-        found = _matching(rows, query, as_of=as_of, indexed=not walks, low=bottom, high=top)
+        found = _matching(rows, query, as_of=as_of, indexed=not walks, low=bottom, high=top, categories=categories)
         order = F(recency).desc() if walks else ExpressionWrapper(F(recency) + 0, IntegerField()).desc()
         wanted = found.order_by(order).values_list(recency, flat=True)[: size - len(positions)]
         if walks or bottom == 0 or connection.vendor != "postgresql":
@@ -483,15 +495,26 @@ def _block_positions(rows: QuerySet[Any], query: SearchQuery, *, as_of: bool, hi
 
 
 def relevance_block(
-    rows: QuerySet[Any], query: SearchQuery, *, as_of: bool, high: int | None, low: int | None = None
+    rows: QuerySet[Any],
+    query: SearchQuery,
+    *,
+    as_of: bool,
+    high: int | None,
+    low: int | None = None,
+    categories: Sequence[str] = (),
 ) -> tuple[QuerySet[Any], Block]:
     """The matches of one block of ordering=relevance (see above), each annotated with `search_rank` (lower
-    first), and the block's bounds; `low` known (from a cursor) skips finding it again."""
+    first), and the block's bounds; `low` known (from a cursor) skips finding it again.
+
+    `categories`: the categories `rows` are filtered to, if they are. Each search document carries its versions'
+    category, so PostgreSQL tests it on the documents it reads to find the block, and reads only the rows of the
+    documents that pass (a word in a tenth of the documents, in one category of four, otherwise reads four rows
+    for each it keeps). The rows' own filter still decides: this one only says it sooner."""
     recency = _recency(rows, as_of=as_of)
     top = high if high is not None else store.last_position() + 1
     if low is None:
         # The block's rows are known: rank them by position, without matching them again.
-        positions = _block_positions(rows, query, as_of=as_of, high=top)
+        positions = _block_positions(rows, query, as_of=as_of, high=top, categories=categories)
         low = positions[-1] if len(positions) == settings.SEARCH_RANK_BLOCK else 0
         if connection.vendor == "postgresql":
             # One array parameter rather than 500 placeholders, each resolved and bound on its own.
@@ -501,7 +524,7 @@ def relevance_block(
             found = rows.filter(**{f"{recency}__in": positions})
     else:
         narrow = low > 0 and top - low <= settings.SEARCH_RANK_BLOCK * _MAX_WINDOW_BLOCKS
-        found = _matching(rows, query, as_of=as_of, indexed=not narrow, low=low, high=high)
+        found = _matching(rows, query, as_of=as_of, indexed=not narrow, low=low, high=high, categories=categories)
     if connection.vendor != "postgresql":
         return found.annotate(search_rank=_sqlite_rank(query, as_of=as_of)), Block(high, low)
     sql, params = _rank_sql(query)
@@ -603,8 +626,11 @@ def _citation_text(citations: Iterable[Mapping[str, Any]]) -> str:
 
 def same_searched_text(before: DevelopmentState, after: DevelopmentState) -> bool:
     """Whether two states of a development give the same search document: the same title, summary, entities and
-    citation text (claims and excerpts). A history row whose event left it so shares its predecessor's document."""
+    citation text (claims and excerpts), and the same category (which the document carries for the category
+    filter). A history row whose event left it so shares its predecessor's document."""
     if before["title"] != after["title"] or before["summary"] != after["summary"]:
+        return False
+    if before["category"] != after["category"]:
         return False
     if before["entities"] != after["entities"]:
         return False
@@ -615,7 +641,16 @@ def same_searched_text(before: DevelopmentState, after: DevelopmentState) -> boo
 
 
 # SearchDocument's columns in the order _document gives their values.
-_DOCUMENT_FIELDS = ("version_id", "development_id", "is_current", "title", "body", "citations", "entities")
+_DOCUMENT_FIELDS = (
+    "version_id",
+    "development_id",
+    "is_current",
+    "title",
+    "body",
+    "citations",
+    "entities",
+    "category",
+)
 
 
 def _document(version: DevelopmentVersion, names: dict[str, list[str]], *, is_current: bool) -> tuple[object, ...]:
@@ -630,6 +665,7 @@ def _document(version: DevelopmentVersion, names: dict[str, list[str]], *, is_cu
         version.summary,
         _citation_text(snapshot.get("citations", [])),
         "\n".join(dict.fromkeys(entities)),
+        version.category,
     )
 
 
@@ -678,7 +714,9 @@ class SearchProjector:
         if all(event.event_id in written for event in events):
             return [written[event.event_id] for event in events]
         rows = DevelopmentVersion.objects.filter(pk__in=[event.position for event in events])
-        return list(rows.order_by("pk").only("id", "development_id", "title", "summary", "snapshot", "document_id"))
+        return list(
+            rows.order_by("pk").only("id", "development_id", "title", "summary", "category", "snapshot", "document_id")
+        )
 
     @staticmethod
     def _rename(entity_ids: set[str]) -> None:

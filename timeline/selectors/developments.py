@@ -271,7 +271,9 @@ def timeline_search_block(
     """One block of ordering=relevance (timeline.search.relevance_block): the rows of the timeline_developments_at
     answer that `searched` finds among the matches written in [low, high), with `search_rank`; no entities."""
     rows = _timeline_rows(filters, position, prefetch=False)
-    return search.relevance_block(rows, searched, as_of=position is not None, high=high, low=low)
+    return search.relevance_block(
+        rows, searched, as_of=position is not None, high=high, low=low, categories=filters.categories
+    )
 
 
 def _timeline_rows(filters: TimelineFilters, position: int | None, *, prefetch: bool) -> QuerySet[Any]:
