@@ -175,6 +175,9 @@ class DevelopmentVersion(DevelopmentColumns):
         indexes = [
             models.Index(fields=["valid_from_position", "valid_to_position"], name="devversion_range"),
             models.Index(fields=["category", "date_lower"], name="devversion_category_date"),
+            # The date-ordered walk of a past timeline (as_of), which a `from=` bound starts late in (migration
+            # 0018); without it PostgreSQL reads every version valid then and sorts them (0.5 s at a million).
+            models.Index(fields=["date_lower"], name="devversion_date_lower"),
         ]
 
     def __str__(self) -> str:

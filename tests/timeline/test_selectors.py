@@ -171,6 +171,24 @@ def test_filter_by_date_range_matches_on_overlap(
     assert names(figure, date_from=date_from, date_to=date_to) == expected
 
 
+def test_a_past_timeline_from_a_date_finds_a_version_whose_wider_date_was_narrowed_since(
+    figure: dict[str, Development],
+) -> None:
+    """On PostgreSQL a `from=` walk starts the widest date span before `from`: as of a past position, the widest
+    span of the versions then, not of today's developments, which would start the walk too late here."""
+    before = figure["v3"].last_position
+    services.development_revise(
+        development_id=figure["high-flyer"].pk, changes={"date": "2015-03-01"}, expected_version=None
+    )
+    assert names(figure, date_from=date(2015, 12, 31), date_to=date(2016, 1, 1)) == []
+    assert names(figure, date_from=date(2015, 12, 31), date_to=date(2016, 1, 1), as_of=before) == ["high-flyer"]
+    assert names(figure, date_from=date(2015, 12, 31), categories=("corporate",), as_of=before) == [
+        "high-flyer",
+        "deepseek",
+        "hiring",
+    ]
+
+
 def test_filter_by_text_searches_titles_summaries_and_entity_names_case_insensitively(
     figure: dict[str, Development],
 ) -> None:

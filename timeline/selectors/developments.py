@@ -150,14 +150,16 @@ def _entities_query(entity_ids: list[str], position: int | None) -> Q:
 
 
 def _earliest_start(date_from: date, position: int | None) -> date | None:
-    """PostgreSQL, current developments: the earliest lower bound a development ending on or after `date_from` can
-    have, from the widest span of any (index dev_date_span, migration 0015); None elsewhere. A timeline is walked in
-    the order of lower bounds: said so, the walk starts there rather than reading every development that ended
-    before `date_from` (all but the last of a million for a recent `from`)."""
-    if position is not None or connection.vendor != "postgresql":
+    """PostgreSQL: the earliest lower bound a development ending on or after `date_from` can have, from the widest
+    span of any (indexes dev_date_span and devversion_date_span, migrations 0015 and 0018); None on SQLite. A
+    timeline is walked in the order of lower bounds: said so, the walk starts there rather than reading every
+    development that ended before `date_from` (all but the last of a million for a recent `from`). As of a past
+    position the widest span of every version ever written bounds the versions valid then."""
+    if connection.vendor != "postgresql":
         return None
+    table = (Development if position is None else DevelopmentVersion)._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute("SELECT max(date_upper - date_lower) FROM timeline_development")
+        cursor.execute(f"SELECT max(date_upper - date_lower) FROM {connection.ops.quote_name(table)}")
         (widest,) = cursor.fetchone()
     if widest is None:
         return None
