@@ -235,7 +235,7 @@ def required_probes(regex: re.Pattern[str]) -> frozenset[Probe] | None:
         return None
 
 
-def _trie_source(words: Iterable[str]) -> str:
+def trie_source(words: Iterable[str]) -> str:
     """A regex alternation of `words` as a character trie: each position costs a few comparisons, not one per word."""
     trie: dict[str, Any] = {}
     for word in words:
@@ -282,7 +282,7 @@ class Prefilter:
             else:
                 other.append(alias)
         return cls(
-            word_regex=re.compile(r"\b" + _trie_source(words), re.ASCII) if words else None,
+            word_regex=re.compile(r"\b" + trie_source(words), re.ASCII) if words else None,
             word_prefixes={
                 word: tuple(("w", word[:end]) for end in range(1, len(word) + 1) if word[:end] in words)
                 for word in words
@@ -293,7 +293,7 @@ class Prefilter:
                 for first in {text[0] for text in subs if not text.isascii()}
             },
             alias_first_words={key: tuple(value) for key, value in by_first.items()},
-            alias_first_regex=re.compile(r"\b" + _trie_source(by_first) + r"\b", re.ASCII) if by_first else None,
+            alias_first_regex=re.compile(r"\b" + trie_source(by_first) + r"\b", re.ASCII) if by_first else None,
             aliases_other={
                 first: tuple(alias for alias in other if alias.lowered[0] == first)
                 for first in {alias.lowered[0] for alias in other}
