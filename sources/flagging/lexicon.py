@@ -34,6 +34,8 @@ VERB_TYPES = frozenset({"launch", "produce", "acquire", "enforce"})
 _LATIN = re.compile(r"[A-Za-z0-9]+")  # a word of a Latin name, and of the text it is sought in
 _NEXT_WORD = re.compile(r"[^A-Za-z0-9]*([A-Za-z0-9]+)")  # the next word from a place
 _DIGITS = "0123456789"
+# Stand-ins in the names' trie (no name's word holds them): digits glued to a first word, and what separates words.
+_GLUED_DIGITS, _BETWEEN_WORDS = "\x00", "\x01"
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 # The only characters str.lower() turns into ASCII ones or into two characters (Unicode 15): where one occurs, the
 # slower translation lower-cases the ASCII letters alone.
@@ -115,9 +117,14 @@ class Lexicon:
 
     @cached_property
     def _first_words(self) -> re.Pattern[str]:
-        """Where a Latin name may start, in ASCII-lower-cased text: a word that is one of the names' first words, or
-        one with digits glued on ("qwen3"). The look-behind first: most places in a text fail it at once."""
-        return re.compile("(?<![a-z0-9])" + trie_source(self._tables[1]) + "[0-9]*(?![a-z0-9])")
+        """The first word of each place a Latin name may start, in ASCII-lower-cased text: where the words that
+        follow spell one of the names, ignoring case and with any digits glued to its first word ("qwen3"); the
+        look-behind first, as most places fail it at once. Where the words spell no name, _latin_at would find
+        none, so the words not matched here are never looked at."""
+        atoms = {_GLUED_DIGITS: "[0-9]*", _BETWEEN_WORDS: "[^a-z0-9]+"}
+        names = [key[0] + _GLUED_DIGITS + "".join(_BETWEEN_WORDS + word for word in key[1:]) for key in self._tables[0]]
+        trie = trie_source(names, lambda char: atoms.get(char) or re.escape(char))
+        return re.compile(f"(?<![a-z0-9])(?={trie}(?![a-z0-9]))[a-z0-9]+")
 
     @cached_property
     def _one_word(self) -> dict[str, tuple[str, str | None]]:

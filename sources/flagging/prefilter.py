@@ -11,7 +11,7 @@ import re
 import re._constants as _c
 import re._parser as _parser
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -235,8 +235,9 @@ def required_probes(regex: re.Pattern[str]) -> frozenset[Probe] | None:
         return None
 
 
-def trie_source(words: Iterable[str]) -> str:
-    """A regex alternation of `words` as a character trie: each position costs a few comparisons, not one per word."""
+def trie_source(words: Iterable[str], atom: Callable[[str], str] = re.escape) -> str:
+    """A regex alternation of `words` as a character trie: each position costs a few comparisons, not one per word.
+    Each character becomes `atom(character)` (itself, escaped, unless the caller gives some a meaning)."""
     trie: dict[str, Any] = {}
     for word in words:
         node = trie
@@ -245,7 +246,7 @@ def trie_source(words: Iterable[str]) -> str:
         node[""] = {}
 
     def source(node: dict[str, Any]) -> str:
-        branches = [re.escape(char) + source(child) for char, child in sorted(node.items()) if char]
+        branches = [atom(char) + source(child) for char, child in sorted(node.items()) if char]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
