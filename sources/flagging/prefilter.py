@@ -415,6 +415,74 @@ def lowered_pattern(regex: re.Pattern[str]) -> re.Pattern[str] | None:
         return None
 
 
+_WORD_CLASS_CATEGORIES = (_c.CATEGORY_DIGIT, _c.CATEGORY_WORD)
+
+
+def _starts_with_word_char(items: Any) -> bool:
+    """Whether every match of the parsed (sub)pattern starts with an ASCII word character (False when unsure)."""
+    for op, value in items:
+        if op is _c.AT or (op is _c.ASSERT and value[0] == 1):
+            continue  # zero-width, and no look-behind: what counts is the first character taken
+        if op is _c.LITERAL:
+            return _is_word_char(chr(value))
+        if op is _c.IN:
+            return all(
+                (member is _c.LITERAL and _is_word_char(chr(arg)))
+                or (member is _c.RANGE and all(_is_word_char(chr(code)) for code in range(arg[0], arg[1] + 1)))
+                or (member is _c.CATEGORY and arg in _WORD_CLASS_CATEGORIES)
+                for member, arg in value
+            )
+        if op is _c.SUBPATTERN:
+            return not value[1] and not value[2] and _starts_with_word_char(value[3])
+        if op is _c.BRANCH:
+            return all(_starts_with_word_char(branch) for branch in value[1])
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            return value[0] >= 1 and _starts_with_word_char(value[2])
+        return False
+    return False
+
+
+def _looks_behind(items: Any) -> bool:
+    r"""Whether the parsed (sub)pattern looks at what comes before where it is tried (a look-behind, ^ or \A)."""
+    for op, value in items:
+        if op is _c.AT and value in (_c.AT_BEGINNING, _c.AT_BEGINNING_LINE, _c.AT_BEGINNING_STRING):
+            return True
+        if op in (_c.ASSERT, _c.ASSERT_NOT) and (value[0] != 1 or _looks_behind(value[1])):
+            return True
+        if op is _c.SUBPATTERN and _looks_behind(value[3]):
+            return True
+        if op is _c.BRANCH and any(_looks_behind(branch) for branch in value[1]):
+            return True
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and _looks_behind(value[2]):
+            return True
+        if op is _c.ATOMIC_GROUP and _looks_behind(value):
+            return True
+        if op is _c.GROUPREF_EXISTS:
+            return True  # not analysed: assume it might
+    return False
+
+
+def spaced_pattern(lowered: re.Pattern[str]) -> re.Pattern[str] | None:
+    r"""`lowered` to search " " + text with, when it is \bX and every match of X starts with an ASCII word character:
+    "[^0-9A-Za-z_]X", the character before a match taken instead of the boundary tested. A regex that opens with \b
+    is tried at every place of the text; one that opens with a character class is tried only where the class
+    matches, which the regex engine finds in a tight loop: a fifth less time per search. The match search() finds
+    in " " + text spans text[m.start() : m.end() - 1] and is the first match of `lowered` in text: the same places
+    are tried in the same order with the same X, which looks at nothing before where it starts. None when the
+    pattern is not of that form."""
+    source = lowered.pattern
+    rest = source[2:]
+    if not source.startswith("\\b") or len(_top_level_branches(rest)) != 1:
+        return None  # not \b followed by one regex ("\ba|b" is not \b(?:a|b))
+    try:
+        body = _parser.parse(rest, lowered.flags)
+    except Exception:  # a construct the parser refuses on its own: leave the pattern alone
+        return None
+    if not _starts_with_word_char(body) or _looks_behind(body):
+        return None
+    return re.compile("[^0-9A-Za-z_]" + rest, lowered.flags)
+
+
 def _top_level_branches(source: str) -> list[str]:
     """The alternatives of a regex's outermost alternation ("a|b(c|d)|[|]" -> "a", "b(c|d)", "[|]")."""
     branches, start, depth, index = [], 0, 0, 0

@@ -140,7 +140,13 @@ def flag_text(
         if key not in best or weight > best[key][0]:
             best[key] = (weight, match, field_name)
 
-    def search(rule: PatternRule, source: str, source_lowered: str) -> None:
+    def search(rule: PatternRule, source: str, source_lowered: str, spaced: str) -> None:
+        if rule.spaced is not None:  # spaced is " " + source_lowered (see prefilter.spaced_pattern)
+            found = rule.spaced.search(spaced)
+            if found is not None:
+                start, end = found.start(), found.end() - 1
+                note((rule.role, rule.name), start, source[start:end], rule.weight)
+            return
         found = rule.lowered.search(source_lowered) if rule.lowered else rule.regex.search(source)
         if found is not None:
             note((rule.role, rule.name), found.start(), source[found.start() : found.end()], rule.weight)
@@ -148,9 +154,10 @@ def flag_text(
     def topic_evidence(source: str, source_lowered: str, starts: list[tuple[int, Alias]]) -> float:
         for start, end, index in _entity_matches(source, starts):
             note(("entity", str(index)), start, source[start:end], rules.entities[index].weight)
+        spaced = " " + source_lowered
         for bit, rule in scan.topics:
             if candidates & bit:
-                search(rule, source, source_lowered)
+                search(rule, source, source_lowered, spaced)
         return sum(weight for (role, _), (weight, _, _) in best.items() if role in {"entity", "topic"})
 
     # Which rules could match at all (a probe of theirs occurs), and where watched aliases may start.
@@ -183,9 +190,10 @@ def flag_text(
             return _result(best, rules, flagged=False, title=title, summary=summary, published=published)
     else:
         masked, masked_lowered = text, lowered
+    spaced = " " + masked_lowered
     for bit, rule in scan.actions:
         if candidates & bit:
-            search(rule, masked, masked_lowered)
+            search(rule, masked, masked_lowered, spaced)
     return _result(best, rules, flagged=None, title=title, summary=summary, published=published, with_date=with_date)
 
 
