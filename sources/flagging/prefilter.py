@@ -22,9 +22,14 @@ class Alias:
     text: str
     case_sensitive: bool
     lowered: str = ""
+    # Whether the alias starts / ends with an ASCII letter or digit: there it must be a whole word's end.
+    bounded_start: bool = False
+    bounded_end: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lowered", self.text.lower())
+        object.__setattr__(self, "bounded_start", self.text[:1].isascii() and self.text[:1].isalnum())
+        object.__setattr__(self, "bounded_end", self.text[-1:].isascii() and self.text[-1:].isalnum())
 
 
 _TOKEN = re.compile(r"[a-z0-9_]+")
@@ -318,11 +323,9 @@ class Prefilter:
         if self.alias_first_regex is not None:
             for match in self.alias_first_regex.finditer(lowered):
                 start = match.start()
-                found.extend(
-                    (start, alias)
-                    for alias in self.alias_first_words[match.group(0)]
-                    if lowered.startswith(alias.lowered, start)
-                )
+                for alias in self.alias_first_words[match.group(0)]:
+                    if lowered.startswith(alias.lowered, start):
+                        found.append((start, alias))
         if not lowered.isascii():
             for alias in (
                 a for first in set(lowered).intersection(self.aliases_other) for a in self.aliases_other[first]

@@ -30,7 +30,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sources.flagging.prefilter import Alias
-from sources.flagging.rules import PatternRule, RuleSet, default_rules, is_ascii_alnum, longest_spans
+from sources.flagging.rules import PatternRule, RuleSet, default_rules, longest_spans
 from sources.flagging.textdates import extract_date
 from timeline.taxonomy import Category
 
@@ -90,7 +90,10 @@ def _lower(text: str) -> str:
 
 
 def _is_boundary(text: str, index: int) -> bool:
-    return index < 0 or index >= len(text) or not is_ascii_alnum(text[index])
+    if index < 0 or index >= len(text):
+        return True
+    char = text[index]
+    return not (char.isascii() and char.isalnum())
 
 
 def _entity_matches(text: str, found: list[tuple[int, Alias]]) -> list[tuple[int, int, int]]:
@@ -100,9 +103,9 @@ def _entity_matches(text: str, found: list[tuple[int, Alias]]) -> list[tuple[int
         end = start + len(alias.text)
         if alias.case_sensitive and text[start:end] != alias.text:
             continue
-        if is_ascii_alnum(alias.text[0]) and not _is_boundary(text, start - 1):
+        if alias.bounded_start and not _is_boundary(text, start - 1):
             continue
-        if is_ascii_alnum(alias.text[-1]) and not _is_boundary(text, end):
+        if alias.bounded_end and not _is_boundary(text, end):
             continue
         matches.append((start, end, alias.entity))
     return longest_spans(matches)
