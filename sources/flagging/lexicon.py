@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from sources.flagging.prefilter import trie_source
 from sources.flagging.rules import longest_spans, parse_alias
 
 LEXICON_FILE = Path(__file__).with_name("lexicon.toml")
@@ -30,8 +31,22 @@ TOKEN_PREFIX = "xx"  # noqa: S105 (not a password) no word of news starts so: "x
 PAIR_PREFIX = "xxpair_"
 # Types of verbs (what happened); the others are types of names (who). A pair is a name type and a verb type.
 VERB_TYPES = frozenset({"launch", "produce", "acquire", "enforce"})
-_LATIN = re.compile(r"[A-Za-z0-9]+")
+_LATIN = re.compile(r"[A-Za-z0-9]+")  # a word of a Latin name, and of the text it is sought in
+_NEXT_WORD = re.compile(r"[^A-Za-z0-9]*([A-Za-z0-9]+)")  # the next word from a place
 _DIGITS = "0123456789"
+# Stand-ins in the names' trie (no name's word holds them): digits glued to a first word, and what separates words.
+_GLUED_DIGITS, _BETWEEN_WORDS = "\x00", "\x01"
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# The only characters str.lower() turns into ASCII ones or into two characters (Unicode 15): where one occurs, the
+# slower translation lower-cases the ASCII letters alone.
+_LOWER_TO_ASCII = ("\u0130", "\u212a")
+
+
+def _ascii_lower(text: str) -> str:
+    """`text` with its ASCII letters lower-cased and nothing else changed: its words (ASCII runs) at the same places."""
+    if text.isascii() or not any(char in text for char in _LOWER_TO_ASCII):
+        return text.lower()
+    return text.translate(_ASCII_LOWER)
 
 
 def _is_cjk(char: str) -> bool:
@@ -100,44 +115,84 @@ class Lexicon:
             entries.sort(key=lambda entry: -len(entry[0]))
         return latin, {word: sorted(found, reverse=True) for word, found in lengths.items()}, chinese
 
-    def _latin_at(self, words: list[tuple[int, int, str]], index: int) -> tuple[int, str]:
-        """(words taken, type token) of the longest Latin name starting at words[index]; (1, "") for none."""
+    @cached_property
+    def _first_words(self) -> re.Pattern[str]:
+        """The first word of each place a Latin name may start, in ASCII-lower-cased text: where the words that
+        follow spell one of the names, ignoring case and with any digits glued to its first word ("qwen3"); the
+        look-behind first, as most places fail it at once. Where the words spell no name, _latin_at would find
+        none, so the words not matched here are never looked at."""
+        atoms = {_GLUED_DIGITS: "[0-9]*", _BETWEEN_WORDS: "[^a-z0-9]+"}
+        names = [key[0] + _GLUED_DIGITS + "".join(_BETWEEN_WORDS + word for word in key[1:]) for key in self._tables[0]]
+        trie = trie_source(names, lambda char: atoms.get(char) or re.escape(char))
+        return re.compile(f"(?<![a-z0-9])(?={trie}(?![a-z0-9]))[a-z0-9]+")
+
+    @cached_property
+    def _one_word(self) -> dict[str, tuple[str, str | None]]:
+        """The words that start only one-word names -> (type token, the name as written when case matters): what
+        _latin_at would find for such a word, without reading on (it is tried first and decides when it matches)."""
         latin, lengths, _ = self._tables
-        word = words[index][2]
-        lowered = word.lower()
-        bare = lowered.rstrip(_DIGITS)  # "Qwen3" is Qwen; "H100" has no bare name "h"
-        for first in (lowered, bare) if bare and bare != lowered else (lowered,):
-            for length in lengths.get(first, ()):
-                if index + length > len(words):
+        return {
+            first: (latin[(first,)][0], spelled[0] if (spelled := latin[(first,)][1]) else None)
+            for first, found in lengths.items()
+            if found == [1]
+        }
+
+    def _latin_at(self, text: str, lowered: str, start: int, end: int) -> tuple[int, str]:
+        """(end, type token) of the longest Latin name whose first word is text[start:end]; (end, "") for none."""
+        latin, lengths, _ = self._tables
+        word = lowered[start:end]
+        bare = word.rstrip(_DIGITS)  # "Qwen3" is Qwen; "H100" has no bare name "h"
+        following: list[tuple[int, str]] = []  # the next words, lower-cased, each with its end: read as needed
+        for first in (word, bare) if bare and bare != word else (word,):
+            for length in lengths.get(first, ()):  # longest first
+                while len(following) < length - 1:
+                    found = _NEXT_WORD.match(lowered, following[-1][0] if following else end)
+                    if found is None:
+                        break
+                    following.append((found.end(), found.group(1)))
+                if len(following) < length - 1:
                     continue
-                rest = tuple(w for _, _, w in words[index + 1 : index + length])
-                hit = latin.get((first, *(w.lower() for w in rest)))
+                rest = following[: length - 1]
+                hit = latin.get((first, *(w for _, w in rest)))
                 if hit is None:
                     continue
                 token, spelled = hit
-                if spelled is None or (word[: len(first)], *rest) == spelled:
-                    return length, token
-        return 1, ""
+                as_written = (text[start : start + len(first)], *(text[at - len(w) : at] for at, w in rest))
+                if spelled is None or as_written == spelled:
+                    return (rest[-1][0] if rest else end), token
+        return end, ""
 
     def mentions(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, type token) of each mention, the longest winning where two overlap."""
         chinese = self._tables[2]
         found: list[tuple[int, int, str]] = []
-        words = [(match.start(), match.end(), match.group()) for match in _LATIN.finditer(text)]
-        index = 0
-        while index < len(words):
-            length, token = self._latin_at(words, index)
+        # Words are runs of ASCII letters and digits, read from the start; a name takes its words, so the next name
+        # can start only after it. Only the words that start a name are looked at.
+        lowered = _ascii_lower(text)
+        one_word = self._one_word
+        taken = 0
+        for match in self._first_words.finditer(lowered):
+            start = match.start()
+            if start < taken:
+                continue
+            hit = one_word.get(match.group())
+            if hit is not None and (hit[1] is None or text[start : match.end()] == hit[1]):
+                end, token = match.end(), hit[0]
+            else:
+                end, token = self._latin_at(text, lowered, start, match.end())
             if token:
-                found.append((words[index][0], words[index + length - 1][1], token))
-            index += length
-        if chinese:
-            for char in set(text) & chinese.keys():
-                for name, token in chinese[char]:
-                    at = text.find(name)
-                    while at >= 0:
-                        found.append((at, at + len(name), token))
-                        at = text.find(name, at + len(name))
-        return sorted(longest_spans(found))
+                found.append((start, end, token))
+                taken = end
+        if not chinese or text.isascii():  # every Chinese name has a CJK character
+            return found  # in order, and no two overlap
+        latin = len(found)
+        for char in set(text) & chinese.keys():
+            for name, token in chinese[char]:
+                at = text.find(name)
+                while at >= 0:
+                    found.append((at, at + len(name), token))
+                    at = text.find(name, at + len(name))
+        return found if len(found) == latin else sorted(longest_spans(found))
 
     @cached_property
     def column_names(self) -> list[str]:

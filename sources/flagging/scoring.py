@@ -30,7 +30,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sources.flagging.prefilter import Alias
-from sources.flagging.rules import PatternRule, RuleSet, default_rules, is_ascii_alnum, longest_spans
+from sources.flagging.rules import PatternRule, RuleSet, default_rules, longest_spans
 from sources.flagging.textdates import extract_date
 from timeline.taxonomy import Category
 
@@ -90,7 +90,10 @@ def _lower(text: str) -> str:
 
 
 def _is_boundary(text: str, index: int) -> bool:
-    return index < 0 or index >= len(text) or not is_ascii_alnum(text[index])
+    if index < 0 or index >= len(text):
+        return True
+    char = text[index]
+    return not (char.isascii() and char.isalnum())
 
 
 def _entity_matches(text: str, found: list[tuple[int, Alias]]) -> list[tuple[int, int, int]]:
@@ -100,9 +103,9 @@ def _entity_matches(text: str, found: list[tuple[int, Alias]]) -> list[tuple[int
         end = start + len(alias.text)
         if alias.case_sensitive and text[start:end] != alias.text:
             continue
-        if is_ascii_alnum(alias.text[0]) and not _is_boundary(text, start - 1):
+        if alias.bounded_start and not _is_boundary(text, start - 1):
             continue
-        if is_ascii_alnum(alias.text[-1]) and not _is_boundary(text, end):
+        if alias.bounded_end and not _is_boundary(text, end):
             continue
         matches.append((start, end, alias.entity))
     return longest_spans(matches)
@@ -140,7 +143,13 @@ def flag_text(
         if key not in best or weight > best[key][0]:
             best[key] = (weight, match, field_name)
 
-    def search(rule: PatternRule, source: str, source_lowered: str) -> None:
+    def search(rule: PatternRule, source: str, source_lowered: str, spaced: str) -> None:
+        if rule.spaced is not None:  # spaced is " " + source_lowered (see prefilter.spaced_pattern)
+            found = rule.spaced.search(spaced)
+            if found is not None:
+                start, end = found.start(), found.end() - 1
+                note((rule.role, rule.name), start, source[start:end], rule.weight)
+            return
         found = rule.lowered.search(source_lowered) if rule.lowered else rule.regex.search(source)
         if found is not None:
             note((rule.role, rule.name), found.start(), source[found.start() : found.end()], rule.weight)
@@ -148,9 +157,10 @@ def flag_text(
     def topic_evidence(source: str, source_lowered: str, starts: list[tuple[int, Alias]]) -> float:
         for start, end, index in _entity_matches(source, starts):
             note(("entity", str(index)), start, source[start:end], rules.entities[index].weight)
+        spaced = " " + source_lowered
         for bit, rule in scan.topics:
             if candidates & bit:
-                search(rule, source, source_lowered)
+                search(rule, source, source_lowered, spaced)
         return sum(weight for (role, _), (weight, _, _) in best.items() if role in {"entity", "topic"})
 
     # Which rules could match at all (a probe of theirs occurs), and where watched aliases may start.
@@ -183,9 +193,10 @@ def flag_text(
             return _result(best, rules, flagged=False, title=title, summary=summary, published=published)
     else:
         masked, masked_lowered = text, lowered
+    spaced = " " + masked_lowered
     for bit, rule in scan.actions:
         if candidates & bit:
-            search(rule, masked, masked_lowered)
+            search(rule, masked, masked_lowered, spaced)
     return _result(best, rules, flagged=None, title=title, summary=summary, published=published, with_date=with_date)
 
 

@@ -4,6 +4,7 @@ exactly what they found before, on every rule of the default watch-list. No data
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,33 @@ def test_every_rule_finds_the_same_matches_as_written(monkeypatch: pytest.Monkey
         for text in texts:
             assert [m.span() for m in rule.lowered.finditer(text)] == [m.span() for m in unfactored.finditer(text)]
     assert factored > 10  # most of the watch-list's patterns are lists of words
+
+
+@pytest.mark.parametrize(
+    ("source", "spaced"),
+    [
+        (r"\b(?:chips?|gpus?)\b", r"[^0-9A-Za-z_](?:chips?|gpus?)\b"),
+        (r"\b\d+ ?nm\b", r"[^0-9A-Za-z_]\d+ ?nm\b"),
+        (r"\ba|b", None),  # \b belongs to the first alternative only
+        (r"\b(?:a|\$5)", None),  # "$" is no word character: \b before it is another test
+        (r"\b(?:x?y)", None),  # not sure what comes first
+        (r"\b(?:(?<=a)b)", None),  # a look-behind would see the added space
+        (r"\b(?:^b)", None),
+        (r"体育|足球", None),
+    ],
+)
+def test_a_spaced_pattern_replaces_a_leading_boundary_only_where_that_is_safe(source: str, spaced: str | None) -> None:
+    found = prefilter.spaced_pattern(re.compile(source, re.ASCII | re.MULTILINE))
+    assert (found.pattern if found is not None else None) == spaced
+
+
+def test_every_spaced_pattern_finds_the_first_match_of_its_rule() -> None:
+    rules = default_rules()
+    texts = _texts()
+    spaced = [rule for rule in (*rules.topics, *rules.actions, *rules.negatives) if rule.spaced is not None]
+    assert len(spaced) > 30
+    for rule in spaced:
+        assert rule.lowered is not None and rule.spaced is not None
+        for text in texts:
+            plain, found = rule.lowered.search(text), rule.spaced.search(" " + text)
+            assert (plain.span() if plain else None) == ((found.start(), found.end() - 1) if found else None)
