@@ -3,9 +3,13 @@ the timeline services (never by writing read models directly)."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+import redis
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from rest_framework.authtoken.models import Token
@@ -22,6 +26,28 @@ ENTITIES = [
     ("nvidia", "Nvidia", "company", [("英伟达", "zh"), ("NVIDIA Corporation", "en")]),
     ("bis", "Bureau of Industry and Security", "agency", [("BIS", "en")]),
 ]
+
+
+# The Redis database of the API cache tests: keys under a prefix of their own, removed afterwards.
+REDIS_CACHE_URL = "redis://127.0.0.1:6379/15"
+
+
+@contextmanager
+def cache_of_kind(kind: str, name: str) -> Iterator[dict[str, Any]]:
+    """An empty cache's settings, in memory or in Redis ("memory" or "redis"), under a key prefix of its own that
+    is cleared afterwards; skips the test when Redis does not answer."""
+    prefix = f"test-{name}-{uuid.uuid4().hex}"
+    if kind == "memory":
+        yield {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": prefix, "KEY_PREFIX": prefix}
+        return
+    client = redis.Redis.from_url(REDIS_CACHE_URL, socket_connect_timeout=0.5)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    yield {"BACKEND": "config.redis_cache.RedisCache", "LOCATION": REDIS_CACHE_URL, "KEY_PREFIX": prefix}
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
 
 
 @pytest.fixture(autouse=True)

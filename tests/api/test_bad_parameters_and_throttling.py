@@ -6,21 +6,17 @@ on 127.0.0.1:6379 answers, in Redis (database 15, a key prefix of the test's own
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import redis
 from django.core import signing
 from django.core.cache import cache
 
 from api.throttling import count_in_windows
-from tests.api.conftest import record
+from tests.api.conftest import cache_of_kind, record
 
 pytestmark = pytest.mark.django_db
-
-REDIS_DB_URL = "redis://127.0.0.1:6379/15"
 
 
 @pytest.mark.parametrize(
@@ -91,29 +87,12 @@ def test_named_timelines_answer_the_same_400s(anon: Any, entities: None) -> None
     assert anon.get("/api/developments/1/").status_code == 404
 
 
-def _redis_up() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_DB_URL, socket_connect_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
-
-
 @pytest.fixture(params=["memory", "redis"])
 def counts(request: pytest.FixtureRequest, settings: Any) -> Iterator[None]:
     """The throttles' counts, empty, in the default cache of each kind."""
-    prefix = f"test-throttle-{uuid.uuid4().hex}"
-    if request.param == "redis":
-        if not _redis_up():
-            pytest.skip("no Redis on 127.0.0.1:6379")
-        backend = {"BACKEND": "config.redis_cache.RedisCache", "LOCATION": REDIS_DB_URL}
-    else:
-        backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": prefix}
-    settings.CACHES = {**settings.CACHES, "default": {**backend, "KEY_PREFIX": prefix}}
-    yield
-    if request.param == "redis":
-        client = redis.Redis.from_url(REDIS_DB_URL)
-        for key in client.scan_iter(f"{prefix}:*"):
-            client.delete(key)
+    with cache_of_kind(request.param, "throttle") as backend:
+        settings.CACHES = {**settings.CACHES, "default": backend}
+        yield
 
 
 def _set_rates(settings: Any, anon_rate: str, user_rate: str) -> None:

@@ -7,12 +7,10 @@ in Redis (database 15, a key prefix of the test's own, removed afterwards)."""
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import redis
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache, caches
 from django.test import RequestFactory
@@ -21,38 +19,19 @@ from rest_framework.test import APIClient
 from api import response_cache as response_cache_module
 from api.response_cache import CACHE_ALIAS, current_head, slot_key
 from events import store
-from tests.api.conftest import citation, record
+from tests.api.conftest import cache_of_kind, citation, record
 from timeline import services
 from timeline.roles import ANALYST
 
 pytestmark = pytest.mark.django_db
 
-REDIS_DB_URL = "redis://127.0.0.1:6379/15"
-
-
-def _redis_up() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_DB_URL, socket_connect_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
-
 
 @pytest.fixture(params=["memory", "redis"])
 def response_cache(request: pytest.FixtureRequest, settings: Any) -> Iterator[None]:
-    prefix = f"test-response-cache-{uuid.uuid4().hex}"
-    if request.param == "redis":
-        if not _redis_up():
-            pytest.skip("no Redis on 127.0.0.1:6379")
-        backend = {"BACKEND": "config.redis_cache.RedisCache", "LOCATION": REDIS_DB_URL}
-    else:
-        backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": prefix}
-    settings.CACHES = {**settings.CACHES, CACHE_ALIAS: {**backend, "KEY_PREFIX": prefix}}
-    settings.API_RESPONSE_CACHE = True
-    yield
-    if request.param == "redis":
-        client = redis.Redis.from_url(REDIS_DB_URL)
-        for key in client.scan_iter(f"{prefix}:*"):
-            client.delete(key)
+    with cache_of_kind(request.param, "response-cache") as backend:
+        settings.CACHES = {**settings.CACHES, CACHE_ALIAS: backend}
+        settings.API_RESPONSE_CACHE = True
+        yield
 
 
 @pytest.fixture
