@@ -200,13 +200,13 @@ BENCHMARK_POSTS = [
     ("Benchmark diary: Mistral models on AMD MI300X", "Tokens per second, power draw and our settings."),
     ("Benchmarking Llama 3 on Nvidia B200: what our tests showed", "Throughput at batch sizes from 1 to 64."),
 ]
-COMPUTE_CAMPUS_DEALS = [
-    ("Ferrow Dynamics signs ten-year power deal for Ohio compute campus", "The campus will house training clusters."),
-    ("Harbourline leases a compute campus to Vantor for training runs", "The deal covers 300 megawatts."),
-    ("Quillon signs power deal for a Nevada compute campus", "It will run its model training there."),
-    ("Brightwater leases Arizona compute campus for AI training", "The site draws 500 megawatts."),
-    ("Osprey Cloud signs power deal for new Georgia compute campus", "Training clusters move in next year."),
-    ("Kestrel leases a compute campus in Texas for training runs", "The lease covers 200 megawatts."),
+TRAINING_HALL_DEALS = [
+    ("Ferrow Dynamics signs ten-year power deal for Ohio training hall", "The hall will house training clusters."),
+    ("Harbourline leases a training hall to Vantor for training runs", "The deal covers 300 megawatts."),
+    ("Quillon signs power deal for a Nevada training hall", "It will run its model training there."),
+    ("Brightwater leases Arizona training hall for AI training", "The site draws 500 megawatts."),
+    ("Osprey Cloud signs power deal for new Georgia training hall", "Training clusters move in next year."),
+    ("Kestrel leases a training hall in Texas for training runs", "The lease covers 200 megawatts."),
 ]
 
 
@@ -226,11 +226,13 @@ def test_rejecting_a_kind_of_noise_lowers_the_score_of_similar_items_after_retra
 
 def test_a_missed_kind_of_item_is_flagged_after_a_few_promotes(db: None) -> None:
     unseen = (
-        "Alder Systems signs power deal for a compute campus in Ohio",
+        "Alder Systems signs power deal for a training hall in Ohio",
         "Its training clusters move in next spring.",
     )
-    assert not _score(*unseen).flagged, "the seed model misses compute-campus deals"
-    for title, summary in COMPUTE_CAMPUS_DEALS:
+    # Compute-campus deals were the missed kind until the seed set's third round taught them (data-centre buyers
+    # and campuses); "training hall" is worded so that no seed item covers it.
+    assert not _score(*unseen).flagged, "the seed model misses training-hall deals"
+    for title, summary in TRAINING_HALL_DEALS:
         _promote(title, summary, category="corporate", kind="investment")
     outcome = flagger_train()
     assert outcome.data["accepted"], outcome.data["reason"]
