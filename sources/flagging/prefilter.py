@@ -16,6 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 
+def is_ascii_alnum(char: str) -> bool:
+    """Whether `char` is an ASCII letter or digit: where a name or phrase must meet a word boundary."""
+    return char.isascii() and char.isalnum()
+
+
 @dataclass(frozen=True)
 class Alias:
     entity: int
@@ -28,8 +33,8 @@ class Alias:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "lowered", self.text.lower())
-        object.__setattr__(self, "bounded_start", self.text[:1].isascii() and self.text[:1].isalnum())
-        object.__setattr__(self, "bounded_end", self.text[-1:].isascii() and self.text[-1:].isalnum())
+        object.__setattr__(self, "bounded_start", is_ascii_alnum(self.text[:1]))
+        object.__setattr__(self, "bounded_end", is_ascii_alnum(self.text[-1:]))
 
 
 _TOKEN = re.compile(r"[a-z0-9_]+")

@@ -21,6 +21,7 @@ from sources.flagging.prefilter import (
     Prefilter,
     Probe,
     RuleMasks,
+    is_ascii_alnum,
     lowered_pattern,
     required_probes,
     spaced_pattern,
@@ -107,10 +108,6 @@ class RuleSet:
 
 
 _T = TypeVar("_T")
-
-
-def is_ascii_alnum(char: str) -> bool:
-    return char.isascii() and char.isalnum()
 
 
 def longest_spans(spans: list[tuple[int, int, _T]]) -> list[tuple[int, int, _T]]:

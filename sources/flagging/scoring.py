@@ -93,6 +93,7 @@ def _is_boundary(text: str, index: int) -> bool:
     if index < 0 or index >= len(text):
         return True
     char = text[index]
+    # prefilter.is_ascii_alnum, written out: this runs for every alias found, and the call cost more than the test.
     return not (char.isascii() and char.isalnum())
 
 
