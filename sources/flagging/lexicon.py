@@ -1,6 +1,6 @@
 """The learned flagger's lexicon: mentions of known kinds of names and verbs become type tokens the model can weigh.
 
-The word n-grams learn what "DeepSeek releases" means, but not that "Sarvam releases" is the same kind of news:
+The word n-grams learn what "DeepSeek releases" means, but not that "StepFun releases" is the same kind of news:
 the seed set cannot name every lab, chipmaker and agency, nor every verb a launch is told with. The lexicon
 (lexicon.toml: names and verbs by type, written from general knowledge of the industry) adds, after each mention
 in the text the word features are counted on, its type's token ("DeepSeek xxailab releases xxlaunch"), and at the

@@ -42,15 +42,29 @@ def test_names_and_verbs_are_found_by_type_in_both_languages() -> None:
         ("更新", "launch"),
     ]  # not 商务部 (China's)
     # "=Arm" and all-capitals names match case-sensitively; other names in any case.
-    assert _types(lexicon, "Arm tapes out a server chip") == [("Arm", "aichip"), ("tapes out", "produce")]
+    assert _types(lexicon, "Arm ramps up a server chip") == [("Arm", "aichip"), ("ramps up", "produce")]
     assert _types(lexicon, "An arm-wrestling final") == []
-    assert _types(lexicon, "cerebras ships") == [("cerebras", "aichip"), ("ships", "launch")]
+    assert _types(lexicon, "cerebras unveils") == [("cerebras", "aichip"), ("unveils", "launch")]
+
+
+def test_the_lexicon_knows_none_of_the_words_shifted_jsonl_is_described_with() -> None:
+    """sources/training/README.md names shifted.jsonl's entities and verbs, and the lexicon's writer had read it:
+    a list that knew them would flatter the seed model on that set's held-out part, which measures the learning
+    curve. So none of them is a lexicon name, in any inflection, nor their products or the labs beside them."""
+    lexicon = default_lexicon()
+    described = [
+        "Rapidus", "MetaX", "Biren BR100", "Enflame", "Xiaomi", "Meituan", "Tata", "Naver", "Sarvam", "Krutrim",
+        "IndiaAI Mission", "India Semiconductor Mission", "Yotta", "Upstage", "LG AI Research", "EXAONE",
+        "drops", "dropped", "ship", "ships", "shipped", "shipping", "begins shipping", "starts shipping",
+        "tape out", "tapes out", "taped out", "tape-out", "tapeout", "hoovers up", "open-weights", "open-weight",
+    ]  # fmt: skip
+    assert [(text, _types(lexicon, text)) for text in described if _types(lexicon, text)] == []
 
 
 def test_the_word_text_gets_type_tokens_and_the_title_gets_name_verb_pairs() -> None:
     lexicon = default_lexicon()
-    [annotated], columns = lexicon.read(["Cerebras ships a wafer-scale system\nGroq said nothing."])
-    assert annotated.startswith("Cerebras xxaichip  ships xxlaunch  a wafer xxproduce")
+    [annotated], columns = lexicon.read(["Cerebras unveils a wafer-scale system\nGroq said nothing."])
+    assert annotated.startswith("Cerebras xxaichip  unveils xxlaunch  a wafer xxproduce")
     assert annotated.endswith("\nxxpair_aichip_launch xxpair_aichip_produce")
     value = dict(zip(lexicon.column_names, columns[0].tolist(), strict=True))
     assert value["aichip"] == 1.0 and value["launch"] == 1.0 and value["aichip_launch"] == 1.0
@@ -105,14 +119,14 @@ def test_a_model_with_a_lexicon_and_a_memory_reads_back_the_same(monkeypatch: py
     monkeypatch.setattr(learned, "LEXICON_FEATURES", True)
     examples = [Example(title, "", True, category) for title, category in RELEVANT]
     examples += [Example(title, "", False) for title in NOISE]
-    examples += [Example("Tenstorrent ships its Blackhole chips", "", True, "technology", origin="decision")]
+    examples += [Example("Tenstorrent rolls out its Blackhole chips", "", True, "technology", origin="decision")]
     examples += [Example("Tutorial: serving Llama on one GPU", "", False, origin="decision")]
     rules = default_rules()
     results = [flag_text(title=example.title, rules=rules) for example in examples]
     model = model_train(examples, target_precision=0.95, min_items=10, rule_results=results).model
     assert model.lexicon is not None and model.memory is not None and model.memory.rows.shape[0] == 2
 
-    texts = ["Groq ships its next inference chip", "寒武纪发布新一代AI芯片", "Museum opens new exhibition"]
+    texts = ["Groq unveils its next inference chip", "寒武纪发布新一代AI芯片", "Museum opens new exhibition"]
     texts_results = [flag_text(title=text, rules=rules) for text in texts]
     again = model_from_bytes(model.to_bytes())
     assert again.to_bytes() == model.to_bytes()
