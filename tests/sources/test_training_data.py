@@ -19,7 +19,8 @@ from timeline.taxonomy import KIND_CATEGORY, Category, Kind
 HERE = Path(__file__).resolve().parent
 TRAINING = HERE.parents[1] / "sources" / "training"
 HELDOUT_LABELS = [HERE / "heldout" / "heldout-labels.json", HERE / "heldout2" / "heldout2-labels.json"]
-FILES = ("seed", "eval", "general_news", "shifted", "noise_tuning")
+FILES = ("seed", "eval", "general_news", "shifted", "noise_tuning", "noise_tuning_b")
+TUNING = ("noise_tuning", "noise_tuning_b")
 FIELDS = {"id", "source", "lang", "title", "summary", "published", "relevant", "category", "kind", "noise"}
 SOURCES = {"wire", "trade", "government", "company", "developer", "world", "cn_media"}
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -85,15 +86,16 @@ def test_no_item_measured_on_shares_a_title_with_an_item_trained_on() -> None:
     assert [row["id"] for row in MEASURED_ON if _normalised(row["title"]) in trained_normalised] == []
 
 
-def test_the_noise_tuning_set_shares_no_title_with_what_is_trained_or_measured_on() -> None:
+@pytest.mark.parametrize("name", TUNING)
+def test_each_noise_tuning_set_shares_no_title_with_what_is_trained_or_measured_on(name: str) -> None:
     others = {_normalised(row["title"]) for row in TRAINED_ON + MEASURED_ON}
-    assert [row["id"] for row in SETS["noise_tuning"] if _normalised(row["title"]) in others] == []
-    assert not any(row["relevant"] for row in SETS["noise_tuning"])
+    assert [row["id"] for row in SETS[name] if _normalised(row["title"]) in others] == []
+    assert not any(row["relevant"] for row in SETS[name])
 
 
 def test_no_title_repeats_within_the_labelled_sets() -> None:
     titles = Counter(
-        _normalised(row["title"]) for name in ("seed", "eval", "shifted", "noise_tuning") for row in SETS[name]
+        _normalised(row["title"]) for name in ("seed", "eval", "shifted", *TUNING) for row in SETS[name]
     )
     assert [title for title, count in titles.items() if count > 1] == []
 
