@@ -211,9 +211,10 @@ class TimelineFilterSet(django_filters.FilterSet):
         prefix: str | None = None,
         timeline_slug: str = "",
     ) -> None:
-        # django-filter's own __init__ deep-copies every filter for each request (choices and all: a fifth of a
-        # list's CPU) so that each can filter with its own parent. These filters only parse: filter_queryset
-        # reads the form's cleaned data alone, so every request shares the class's filters and its form class.
+        # django-filter's own __init__ deep-copies every filter for each request (choices and all: the largest
+        # single cost in a profile of the list reads) so that each can filter with its own parent. These filters
+        # only parse: filter_queryset reads the form's cleaned data alone, so every request shares the class's
+        # filters and its form class.
         self.is_bound = data is not None
         self.data = data or QueryDict()
         self.queryset = queryset if queryset is not None else Development.objects.none()
