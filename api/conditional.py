@@ -1,7 +1,9 @@
 """Conditional GET: ETags from the log position an answer depends on, Last-Modified from its time.
 
 The log only grows, so an answer that depends on positions up to P is the same for as long as it is asked
-the same way (path, query, format, and whether the caller sees analysts' identities).
+the same way (path, query, format, and whether the caller sees analysts' identities). For most answers P is
+the log's head (or the as_of position); a development's detail and history depend on a few streams only, and P
+is their last position, with what else tells two of their states apart (timeline.selectors.marks).
 """
 
 from __future__ import annotations
@@ -42,10 +44,15 @@ def _last_modified(recorded_at: datetime | None) -> datetime | None:
     return recorded_at
 
 
-def validators(request: Request, position: int, recorded_at: datetime | None, *, prefix: str = "") -> Validators:
+def validators(
+    request: Request, position: int, recorded_at: datetime | None, *, prefix: str = "", state: str = ""
+) -> Validators:
+    """`state`: what besides `position` tells two answers apart (a development's links from others)."""
     renderer = getattr(request, "accepted_renderer", None)
     query = sorted((key, value) for key in request.query_params for value in request.query_params.getlist(key))
     key = repr((request.path, query, getattr(renderer, "format", ""), is_analyst(request.user)))
+    if state:
+        key += state
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
     return Validators(position, f'"{prefix}p{position}-{digest}"', _last_modified(recorded_at))
 

@@ -13,10 +13,12 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import QuerySet
+from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
 
 from timeline import search
 from timeline.dates import FuzzyDate, FuzzyDateError, parse_fuzzy_date
+from timeline.models import Development
 from timeline.selectors import (
     TimelineFilters,
     entity_resolve,
@@ -200,10 +202,36 @@ class TimelineFilterSet(django_filters.FilterSet):
         form = TimelineFilterForm
         fields: list[str] = []
 
-    def __init__(self, *args: Any, timeline_slug: str = "", **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        data: Any = None,
+        queryset: QuerySet[Any] | None = None,
+        *,
+        request: Any = None,
+        prefix: str | None = None,
+        timeline_slug: str = "",
+    ) -> None:
+        # django-filter's own __init__ deep-copies every filter for each request (choices and all: the largest
+        # single cost in a profile of the list reads) so that each can filter with its own parent. These filters
+        # only parse: filter_queryset reads the form's cleaned data alone, so every request shares the class's
+        # filters and its form class.
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset if queryset is not None else Development.objects.none()
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = self.base_filters
         self.timeline_slug = timeline_slug
         self.as_of_position: int | None = None
+
+    def get_form_class(self) -> type[forms.Form]:
+        """The form of the class's filters, built once a class (django-filter builds it for every request)."""
+        cls = type(self)
+        built = cls.__dict__.get("_form_class")
+        if built is None:
+            built = super().get_form_class()
+            cls._form_class = built
+        return built
 
     def timeline_filters(self) -> TimelineFilters:
         data = self.form.cleaned_data

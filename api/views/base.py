@@ -7,6 +7,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -27,6 +28,7 @@ from api.exceptions import api_exception_handler
 from api.parsers import BoundedJSONParser
 from api.permissions import IsAnalystOrReadOnly
 from api.throttling import AnonThrottle, UserThrottle, refusals
+from timeline import selectors
 from timeline.roles import is_analyst
 from timeline.selectors import log_state
 
@@ -153,6 +155,23 @@ class ApiView(GenericAPIView):
         """ETag and Last-Modified for an answer that depends on the log up to `position` (None: all of it)."""
         head, recorded_at = log_state(position)
         return cond.validators(self.request, head, recorded_at, prefix=prefix)
+
+    def mark_conditional(
+        self, mark: selectors.DevelopmentMark, recorded_at: datetime | None, *, prefix: str = ""
+    ) -> cond.Validators:
+        """ETag and Last-Modified for an answer about one development that depends on its mark, not the head.
+
+        `recorded_at` is for Last-Modified: no earlier than any change the answer shows (a link removed leaves
+        the mark's own position older than the removal, so the detail gives the head's time)."""
+        return cond.validators(self.request, mark.position, recorded_at, prefix=prefix, state=f"links={mark.links_in}")
+
+    def answer_on_mark(
+        self, data: Any, validators: cond.Validators, mark: selectors.DevelopmentMark, scope: str
+    ) -> Response:
+        """The answer, kept by the response cache while the development's mark stays (`mark` read before `data`)."""
+        response = self.answer(data, validators)
+        response_cache.depends_on(response, scope, mark.token)
+        return response
 
     def answer(self, data: Any, validators: cond.Validators, **kwargs: Any) -> Response:
         response = Response(data, **kwargs)

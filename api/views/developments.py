@@ -16,6 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api import response_cache
 from api import serializers as s
 from api.exceptions import IdempotencyKeyReusedError, form_errors
 from api.filters import AS_OF_SCHEMA, DevelopmentFilterSet, TimelineFilterSet
@@ -378,6 +379,7 @@ class DevelopmentDetailView(DevelopmentResource):
     )
     def get(self, request: Request, pk: str) -> Response:
         as_of = request.query_params.get("as_of")
+        mark: selectors.DevelopmentMark | None = None
         if as_of:
             form = TimelineFilterSet({"as_of": as_of}, queryset=Development.objects.none())
             if not form.is_valid():
@@ -389,8 +391,17 @@ class DevelopmentDetailView(DevelopmentResource):
                 raise Http404("The development was not recorded at that position.")
         else:
             position = None
+            # Read before what it shows, as the response cache needs (api.response_cache).
+            mark = selectors.development_mark(valid_uuid(pk), selectors.MarkReach.SHOWN)
             row_source = self._current(pk)
-        validators = self.conditional(position, prefix=f"v{row_source.version}-")
+        # STIX adds the relationships between its entities, which the mark does not follow: that bundle, and an
+        # as_of answer (its ETag already holds while the log grows), stay on the log.
+        on_mark = position is None and mark is not None and request.accepted_renderer.format == "json"
+        if on_mark:
+            assert mark is not None
+            validators = self.mark_conditional(mark, selectors.log_state(None)[1], prefix=f"v{row_source.version}-")
+        else:
+            validators = self.conditional(position, prefix=f"v{row_source.version}-")
         if (unchanged := self.not_modified(validators)) is not None:
             return unchanged
         row = s.development_row(row_source, base_url=self.base_url())
@@ -400,6 +411,10 @@ class DevelopmentDetailView(DevelopmentResource):
                 s.linked_from_row(view, base_url=self.base_url())
                 for view in selectors.development_links(str(row_source.pk), [])
             ]
+        if on_mark:
+            assert mark is not None
+            scope = response_cache.development_scope(str(row_source.pk), selectors.MarkReach.SHOWN)
+            return self.answer_on_mark(row, validators, mark, scope)
         return self.answer(row, validators)
 
     @extend_schema(
@@ -472,10 +487,13 @@ class DevelopmentHistoryView(ApiView):
     )
     def get(self, request: Request, pk: str) -> Response:
         pk = str(valid_uuid(pk))
+        # Its own stream is all a history shows: read its mark before it, as the response cache needs.
+        mark = selectors.development_mark(pk, selectors.MarkReach.OWN)
         versions = list(selectors.development_history(pk))
-        if not versions:
+        if not versions or mark is None:
             raise Http404("No such development.")
-        validators = self.conditional(None, prefix=f"v{versions[-1].version}-")
+        last = versions[-1]
+        validators = self.mark_conditional(mark, last.valid_from_time, prefix=f"v{last.version}-")
         if (unchanged := self.not_modified(validators)) is not None:
             return unchanged
         show_actor = self.shows_identities
@@ -483,4 +501,5 @@ class DevelopmentHistoryView(ApiView):
             "development": str(pk),
             "results": [s.version_row(version, show_actor=show_actor) for version in versions],
         }
-        return self.answer(data, validators)
+        scope = response_cache.development_scope(pk, selectors.MarkReach.OWN)
+        return self.answer_on_mark(data, validators, mark, scope)

@@ -21,6 +21,7 @@ from api.response_cache import CACHE_ALIAS, current_head, slot_key
 from events import store
 from tests.api.conftest import cache_of_kind, citation, record
 from timeline import services
+from timeline.models import Development, Entity
 from timeline.roles import ANALYST
 
 pytestmark = pytest.mark.django_db
@@ -263,3 +264,93 @@ def test_a_read_builds_its_answer_itself_when_the_one_building_it_keeps_nothing(
     assert cache.add(f"{key}:building:{current_head()}", 1, 10)
     moved = anon.get("/api/developments/")
     assert moved.status_code == 200 and b"Moved on" in moved.content
+
+
+def _development(pk: Any) -> Any:
+    return Development.objects.get(pk=pk)
+
+
+def test_a_write_to_one_development_leaves_anothers_detail_and_history_kept_and_not_modified(
+    anon: Any, world: dict[str, Any], response_cache: None, settings: Any, django_assert_num_queries: Any
+) -> None:
+    """A development's detail and history follow its own mark, not the log's head: a write to development A
+    changes A's answers at once and leaves B's standing, as hits and as 304s."""
+    a = world["development"]
+    b = record(title="Huawei announces the Ascend 910C", date="2024-36", entities=["huawei"])
+    urls = {
+        name: (f"/api/developments/{pk}/", f"/api/developments/{pk}/history/")
+        for name, pk in (("a", a.pk), ("b", b.pk))
+    }
+    before = {url: anon.get(url) for pair in urls.values() for url in pair}
+
+    services.development_revise(development_id=a.pk, changes={"title": "A, revised"}, expected_version=a.version)
+    services.timeline_define(slug="other", title="Another timeline")  # and a write that is no development's
+
+    for url in urls["b"]:
+        with django_assert_num_queries(1):  # B's mark only: a hit
+            hit = anon.get(url)
+        assert answer(hit) == answer(before[url]), url
+        assert anon.get(url, HTTP_IF_NONE_MATCH=before[url]["ETag"]).status_code == 304, url
+    detail, history = (anon.get(url) for url in urls["a"])
+    assert b"A, revised" in detail.content and detail["ETag"] != before[urls["a"][0]]["ETag"]
+    earlier = before[urls["a"][1]]
+    assert len(history.json()["results"]) == len(earlier.json()["results"]) + 1
+    assert history["ETag"] != earlier["ETag"]
+    for url in urls["a"]:
+        assert anon.get(url, HTTP_IF_NONE_MATCH=before[url]["ETag"]).status_code == 200, url
+    kept = {url: answer(anon.get(url)) for pair in urls.values() for url in pair}
+    settings.API_RESPONSE_CACHE = False
+    for url, kept_answer in kept.items():
+        assert kept_answer == answer(anon.get(url)), url  # what the service answers without the cache
+
+
+def test_a_detail_follows_what_it_shows_of_other_streams(
+    anon: Any, world: dict[str, Any], response_cache: None, settings: Any
+) -> None:
+    """The detail shows its entities' names and the developments linking to it: each change to those (a link
+    added, the linking development retitled, the link removed, an entity renamed) is seen by the next read and
+    moves its ETag, while the history, which shows none of them, stays."""
+    a = world["development"]
+    b = record(title="A later rule", date="2023-10-17")
+    url, history_url = f"/api/developments/{a.pk}/", f"/api/developments/{a.pk}/history/"
+    history = anon.get(history_url)
+    seen = [anon.get(url)]
+
+    def read_again() -> Any:
+        response = anon.get(url)
+        settings.API_RESPONSE_CACHE = False
+        assert answer(response) == answer(anon.get(url))  # not stale
+        settings.API_RESPONSE_CACHE = True
+        for earlier in seen:  # a new body under a new ETag, and no earlier ETag answers 304
+            assert response.content != earlier.content and response["ETag"] != earlier["ETag"]
+            assert anon.get(url, HTTP_IF_NONE_MATCH=earlier["ETag"]).status_code == 200
+        seen.append(response)
+        return response.json()
+
+    services.development_link(development_id=b.pk, relation="amends", target_id=a.pk, note="Tightens it")
+    assert [row["title"] for row in read_again()["linked_from"]] == ["A later rule"]
+    services.development_revise(development_id=b.pk, changes={"title": "The 2023 rule"}, expected_version=2)
+    assert [row["title"] for row in read_again()["linked_from"]] == ["The 2023 rule"]
+    link_id = _development(b.pk).snapshot["links"][0]["id"]
+    # A second link, then the first removed: the last position among the linking ones stays where it was.
+    c = record(title="A third rule", date="2024-12-02")
+    services.development_link(development_id=c.pk, relation="follows_from", target_id=a.pk)
+    assert len(read_again()["linked_from"]) == 2
+    services.development_link(development_id=b.pk, relation="contradicts", target_id=c.pk)  # not about A
+    services.development_unlink(development_id=b.pk, link_id=link_id, reason="Wrong target")
+    assert [row["title"] for row in read_again()["linked_from"]] == ["A third rule"]
+    entity = Entity.objects.get(pk="deepseek")
+    services.entity_revise(entity_id="deepseek", changes={"name": "DeepSeek AI"}, expected_version=entity.version)
+    assert read_again()["entities"] == [{"id": "deepseek", "name": "DeepSeek AI"}]
+    assert answer(anon.get(history_url)) == answer(history)
+    assert anon.get(history_url, HTTP_IF_NONE_MATCH=history["ETag"]).status_code == 304
+
+
+def test_a_developments_stix_bundle_stays_on_the_log(anon: Any, world: dict[str, Any], response_cache: None) -> None:
+    """STIX adds the relationships between the development's entities, which its mark does not follow."""
+    a = world["development"]
+    stix = anon.get(f"/api/developments/{a.pk}/?format=stix")
+    services.relationship_record(source="huawei", relation="partner_of", target="smic")
+    again = anon.get(f"/api/developments/{a.pk}/?format=stix")
+    assert again["ETag"] != stix["ETag"]
+    assert anon.get(f"/api/developments/{a.pk}/?format=stix", HTTP_IF_NONE_MATCH=stix["ETag"]).status_code == 200

@@ -60,6 +60,7 @@ from timeline.selectors.links import (
     LinkView,
     development_links,
 )
+from timeline.selectors.marks import DevelopmentMark, MarkReach, development_mark
 
 __all__ = [
     "LISTING_KINDS",
@@ -67,6 +68,7 @@ __all__ = [
     "PUBLIC_STREAM_PREFIXES",
     "VISIBLE_STATUSES",
     "ChangePage",
+    "DevelopmentMark",
     "EntityGraph",
     "EntityLabel",
     "EntityVersion",
@@ -74,6 +76,7 @@ __all__ = [
     "LinkView",
     "ListingChange",
     "ListingStatus",
+    "MarkReach",
     "OtherName",
     "PriorWrite",
     "RelationshipVersion",
@@ -84,6 +87,7 @@ __all__ = [
     "development_get",
     "development_history",
     "development_links",
+    "development_mark",
     "development_version_after_event",
     "entities_filtered",
     "entity_as_of",
