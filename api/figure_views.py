@@ -124,7 +124,7 @@ class TimelineFigureView(ApiView):
     def draw_lanes(self, request: Request, prepared: _Prepared, filters: selectors.TimelineFilters) -> str:
         """One lane per entity: each lane is the same filters narrowed to that one entity."""
         entity_ids = list(filters.entity_ids) or [filters.entity_id]
-        names = selectors.entity_names(entity_ids)
+        names = selectors.entity_names(entity_ids, as_of=prepared.as_of)
         lanes = []
         for entity_id in entity_ids:
             one = dataclasses.replace(filters, entity_id=entity_id, entity_ids=())

@@ -166,7 +166,9 @@ class TimelineReadMixin(ApiView):
             )
         else:
             page = KeysetPagination().paginate(queryset, request, ordering=ordering, page_size=page_size)
-        names = selectors.entity_names(entity for row in page.rows for entity in row.snapshot["entities"])
+        names = selectors.entity_names(
+            (entity for row in page.rows for entity in row.snapshot["entities"]), as_of=position
+        )
         base_url = self.base_url()
         results = [s.development_row(row, base_url=base_url, entity_names=names) for row in page.rows]
         if searched:
@@ -404,7 +406,9 @@ class DevelopmentDetailView(DevelopmentResource):
             validators = self.conditional(position, prefix=f"v{row_source.version}-")
         if (unchanged := self.not_modified(validators)) is not None:
             return unchanged
-        row = s.development_row(row_source, base_url=self.base_url())
+        # As of a position, its entities are named as they were then (the ETag counts no later rename).
+        names = None if position is None else selectors.entity_names(row_source.snapshot["entities"], as_of=position)
+        row = s.development_row(row_source, base_url=self.base_url(), entity_names=names)
         if position is None:
             # Only the current links of others are projected, so an as_of answer shows its own links alone.
             row["linked_from"] = [

@@ -13,6 +13,7 @@ from api import conditional
 from events import store
 from events.models import StoredEvent
 from tests.api.conftest import record
+from timeline import services
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +60,23 @@ def test_an_as_of_answer_keeps_its_etag_while_the_log_grows(anon: Any, one: Any)
     etag = anon.get(f"/api/developments/?as_of={position}")["ETag"]
     record(title="Later", date="2024")
     assert anon.get(f"/api/developments/?as_of={position}", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_an_as_of_answer_names_entities_as_they_were_so_its_304_stays_true(anon: Any, entities: None) -> None:
+    """A rename after the asked position changes nothing an as_of answer shows, so its unchanged ETag is right."""
+    development = record(title="DeepSeek releases V3", entities=["deepseek"])
+    position = store.last_position()
+    urls = (f"/api/developments/?as_of={position}", f"/api/developments/{development.pk}/?as_of={position}")
+    before = {url: anon.get(url) for url in urls}
+    services.entity_revise(entity_id="deepseek", changes={"name": "DeepSeek AI"}, expected_version=None)
+    listed, detail = (anon.get(url) for url in urls)
+    assert [e["name"] for e in listed.json()["results"][0]["entities"]] == ["DeepSeek"]
+    assert [e["name"] for e in detail.json()["entities"]] == ["DeepSeek"]
+    for url, then in before.items():
+        assert anon.get(url).content == then.content
+        assert anon.get(url, HTTP_IF_NONE_MATCH=then["ETag"]).status_code == 304
+    now = anon.get(f"/api/developments/{development.pk}/")
+    assert [e["name"] for e in now.json()["entities"]] == ["DeepSeek AI"]
 
 
 def test_a_change_feed_page_is_not_modified_until_the_log_grows(anon: Any, one: Any) -> None:

@@ -63,12 +63,31 @@ def entity_ids_resolve(terms: Iterable[str]) -> dict[str, str | None]:
     return {term: found.get(value) for term, value in stripped.items()}
 
 
-def entity_names(entity_ids: Iterable[str]) -> dict[str, str]:
-    """Entity id → current name, in one query (a page of rows names its entities by id in their snapshots)."""
+def entity_names(entity_ids: Iterable[str], as_of: int | None = None) -> dict[str, str]:
+    """Entity id → name, in one query (a page of rows names its entities by id in their snapshots): the current
+    name, or with `as_of` the name at that log position, so that a past answer reads as it did then and its ETag
+    (which counts only positions up to as_of) stays true when an entity is renamed later."""
     wanted = set(entity_ids)
     if not wanted:
         return {}
-    return dict(Entity.objects.filter(pk__in=wanted).values_list("pk", "name"))
+    then = _names_at(wanted, as_of) if as_of is not None else {}
+    # An entity registered after as_of has no name then (a row cannot name it, but be safe): the current one.
+    missing = wanted - then.keys()
+    if not missing:
+        return then
+    return then | dict(Entity.objects.filter(pk__in=missing).values_list("pk", "name"))
+
+
+def _names_at(entity_ids: set[str], position: int) -> dict[str, str]:
+    """The names the entities had at `position`, replayed from their own streams (a few events each)."""
+    from events.models import StoredEvent
+
+    streams = {domain.entity_stream(entity_id): entity_id for entity_id in entity_ids}
+    rows = StoredEvent.objects.filter(stream__in=streams, position__lte=position).order_by("position")
+    states: dict[str, EntityState] = {}
+    for event in (store.RecordedEvent.from_row(row) for row in rows):
+        states[event.stream] = domain.evolve_entity(states.get(event.stream), event.event_type, event.data)
+    return {streams[stream]: state["name"] for stream, state in states.items()}
 
 
 @dataclass(frozen=True)
