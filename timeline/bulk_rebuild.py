@@ -100,33 +100,40 @@ _VECTOR_TRIGGER = "timeline_searchdocument_vector"
 # (title, entities, body, citations) they make its value, as tsvector || is associative (the right operand's
 # positions are shifted by the left one's last position).
 _PART = "setweight(to_tsvector('english', x), '{w}') || setweight(to_tsvector('simple', x), '{w}')"
+# The documents staged with their texts as ids of rebuild_texts, each distinct text sent and parsed once.
+_STAGE_SQL = """
+    CREATE TEMPORARY TABLE rebuild_texts (id integer PRIMARY KEY, x text NOT NULL) ON COMMIT DROP;
+    CREATE TEMPORARY TABLE rebuild_documents (
+        version_id bigint, development_id uuid, is_current boolean, category varchar(20),
+        title integer, body integer, citations integer, entities integer
+    ) ON COMMIT DROP
+"""
+# A field's distinct texts, each with its part of the vector.
+_CTE = (
+    "{name} AS MATERIALIZED "
+    "(SELECT id, x, {part} AS v FROM rebuild_texts WHERE id IN (SELECT {column} FROM rebuild_documents))"
+)
 _DOCUMENTS_SQL = """
     WITH
-        t AS MATERIALIZED (SELECT x, {a} AS v FROM (SELECT DISTINCT title AS x FROM rebuild_documents) AS s),
-        e AS MATERIALIZED (SELECT x, {b} AS v FROM (SELECT DISTINCT entities AS x FROM rebuild_documents) AS s),
-        b AS MATERIALIZED (SELECT x, {c} AS v FROM (SELECT DISTINCT body AS x FROM rebuild_documents) AS s),
-        c AS MATERIALIZED (SELECT x, {d} AS v FROM (SELECT DISTINCT citations AS x FROM rebuild_documents) AS s)
-    INSERT INTO timeline_searchdocument ({columns}, document)
-    SELECT {document_columns}, t.v || e.v || b.v || c.v
+        {ctes}
+    INSERT INTO timeline_searchdocument (
+        version_id, development_id, is_current, title, body, citations, entities, category, document
+    )
+    SELECT d.version_id, d.development_id, d.is_current, t.x, b.x, c.x, e.x, d.category, t.v || e.v || b.v || c.v
     FROM rebuild_documents AS d
-        JOIN t ON t.x = d.title JOIN e ON e.x = d.entities JOIN b ON b.x = d.body JOIN c ON c.x = d.citations
+        JOIN t ON t.id = d.title JOIN e ON e.id = d.entities JOIN b ON b.id = d.body JOIN c ON c.id = d.citations
     ORDER BY d.version_id
 """.format(
-    a=_PART.format(w="A"),
-    b=_PART.format(w="B"),
-    c=_PART.format(w="C"),
-    d=_PART.format(w="D"),
-    columns=", ".join(search.DOCUMENT_FIELDS),
-    document_columns=", ".join(f"d.{name}" for name in search.DOCUMENT_FIELDS),
+    ctes=",\n        ".join(
+        _CTE.format(name=name, column=column, part=_PART.format(w=weight))
+        for name, column, weight in (
+            ("t", "title", "A"),
+            ("e", "entities", "B"),
+            ("b", "body", "C"),
+            ("c", "citations", "D"),
+        )
+    )
 )
-# A history row links the entities of its state (as the developments projector writes them).
-_VERSION_ENTITIES_SQL = """
-    INSERT INTO timeline_developmentversionentity (version_id, entity_id)
-    SELECT v.id, e.entity_id
-    FROM timeline_developmentversion AS v,
-        jsonb_array_elements_text(v.snapshot->'entities') WITH ORDINALITY AS e(entity_id, n)
-    ORDER BY v.id, e.n
-"""
 
 
 class BulkRebuilder:
@@ -232,6 +239,7 @@ class _Replay:
         self.count = 0
         self.developments: dict[str, _Development] = {}
         self.documents: list[_Document] = []
+        self.version_entities: list[tuple[int, str]] = []
         self.entities: dict[str, tuple[EntityState, RecordedEvent]] = {}
         # Positions of each entity's registration and last revision: which names a document holds (_names).
         self.registered_at: dict[str, int] = {}
@@ -272,6 +280,7 @@ class _Replay:
         columns = development_columns(after, event.version)
         previous = known.open_row if known is not None else None
         row = history_values(event, development_id, before, columns, previous[_DOCUMENT] if previous else None)
+        self.version_entities += [(event.position, entity_id) for entity_id in after["entities"]]
         if row[_DOCUMENT] == event.position:
             self.documents.append(
                 _Document(
@@ -345,8 +354,8 @@ class _Replay:
             (Relationship(pk=key, **relationship_values(*value)) for key, value in self.relationships.items()),
         )
         insert_rows(NamedTimeline, self.timelines.values())
-        with connection.cursor() as cursor:
-            cursor.execute(_VERSION_ENTITIES_SQL)
+        # A history row links the entities of its state, as apply_batch writes them.
+        insert_values(DevelopmentVersionEntity, ("version_id", "entity_id"), self.version_entities)
         self._write_documents()
 
     def _development_rows(self) -> Iterator[tuple[object, ...]]:
@@ -366,33 +375,39 @@ class _Replay:
         current = {key: development.open_row[_DOCUMENT] for key, development in self.developments.items()}
         # The names as the aliases' table orders them (by the database's collation), as the projector reads them.
         names = search.entity_texts(self.entities)
-        rows = (
-            (
-                document.version_id,
-                document.development_id,
-                current[document.development_id] == document.version_id,
-                document.title,
-                document.body,
-                document.citations,
-                search.entities_text(self._named(document), names),
-                document.category,
+        texts: dict[str, int] = {}
+        entities: dict[tuple[str, ...], int] = {}
+        rows = []
+        for document in self.documents:
+            named = tuple(self._named(document))
+            if (entities_id := entities.get(named)) is None:
+                entities_id = entities[named] = texts.setdefault(search.entities_text(named, names), len(texts))
+            rows.append(
+                (
+                    document.version_id,
+                    document.development_id,
+                    current[document.development_id] == document.version_id,
+                    document.category,
+                    texts.setdefault(document.title, len(texts)),
+                    texts.setdefault(document.body, len(texts)),
+                    texts.setdefault(document.citations, len(texts)),
+                    entities_id,
+                )
             )
-            for document in self.documents
-        )
         with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE TEMPORARY TABLE rebuild_documents ON COMMIT DROP AS "
-                f"SELECT {', '.join(search.DOCUMENT_FIELDS)} FROM timeline_searchdocument WITH NO DATA"
-            )
-            columns = ", ".join(search.DOCUMENT_FIELDS)
+            cursor.execute(_STAGE_SQL)
+            with cursor.cursor.copy("COPY rebuild_texts (x, id) FROM STDIN") as copy:
+                for text in texts.items():
+                    copy.write_row(text)
+            columns = "version_id, development_id, is_current, category, title, body, citations, entities"
             with cursor.cursor.copy(f"COPY rebuild_documents ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            cursor.execute("ANALYZE rebuild_documents")
+            cursor.execute("ANALYZE rebuild_texts, rebuild_documents")
             cursor.execute(f"ALTER TABLE timeline_searchdocument DISABLE TRIGGER {_VECTOR_TRIGGER}")
             cursor.execute(_DOCUMENTS_SQL)
             cursor.execute(f"ALTER TABLE timeline_searchdocument ENABLE TRIGGER {_VECTOR_TRIGGER}")
-            cursor.execute("DROP TABLE rebuild_documents")
+            cursor.execute("DROP TABLE rebuild_documents, rebuild_texts")
 
     def _named(self, document: _Document) -> list[str]:
         """The document's entities whose names the search projector wrote in it: an entity registered by then,
