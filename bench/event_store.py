@@ -761,9 +761,11 @@ def bench_rebuild(
 
     breakdown = RebuildBreakdown()
     start = time.perf_counter()
+    cpu_start = (time.process_time(), _backend_cpu_seconds())
     with breakdown.observe():
         replayed = maintenance.rebuild_projections()
     seconds = time.perf_counter() - start
+    python_cpu, backend_cpu = time.process_time() - cpu_start[0], _backend_cpu_seconds() - cpu_start[1]
     prefix_after = read_model_fingerprint(upto=live_upto)
     after = read_model_fingerprint()
     counts = {table: count for table, (count, _) in after.items()}
@@ -779,7 +781,24 @@ def bench_rebuild(
     }
     result = Result("rebuild_projections()", replayed, seconds, 1, "one transaction, whole log")
     result.extra = breakdown.summary(seconds)
+    # What the other work on the machine does not change: the CPU it took (this process and its server process;
+    # parallel index-build workers not counted).
+    result.extra["cpu_seconds"] = {"python": round(python_cpu, 1), "postgresql_backend": round(backend_cpu, 1)}
+    result.extra["events_per_cpu_second"] = round(replayed / (python_cpu + backend_cpu)) if replayed else None
     return result, checks
+
+
+def _backend_cpu_seconds() -> float:
+    """User and system CPU time of this connection's PostgreSQL server process (same machine: /proc)."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class RebuildBreakdown:
@@ -1014,6 +1033,11 @@ def print_rebuild(rebuild_info: dict[str, Any], rebuild: Result) -> None:
         )
     for name, stat in b["top_statements"].items():
         print(f"  {name:<52} {stat['count']:>8} x {stat['ms_each']:.3f} ms = {stat['seconds']:.1f} s")
+    cpu = b["cpu_seconds"]
+    print(
+        f"rebuild CPU: {cpu['python']} s Python + {cpu['postgresql_backend']} s PostgreSQL backend = "
+        f"{b['events_per_cpu_second']} events per CPU second"
+    )
 
 
 def print_table(results: list[Result]) -> None:
