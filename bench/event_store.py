@@ -622,18 +622,24 @@ def fill_log_bulk(target: int, batch: int, chunk: int = 5000) -> tuple[Result, d
 
 
 # table: (columns to fingerprint, condition keeping the rows that existed at a given log position)
+# Every column but surrogate ids, so that a rebuild equal here is equal row for row.
+_DEVELOPMENT_COLUMNS = (
+    "title, summary, edtf, date_lower, date_upper, precision, display_date, category, kind, tags_key, disputed, "
+    "status, best_reliability, first_reported, version, snapshot::text"
+)
 READ_MODEL_FINGERPRINTS = {
     "timeline_development": (
-        "id, version, status, title, edtf, tags_key, best_reliability, last_position, snapshot::text",
+        f"id, {_DEVELOPMENT_COLUMNS}, merged_into_id, recorded_at, recorded_position, updated_at, last_position",
         "recorded_position <= %(upto)s",
     ),
     "timeline_developmentversion": (
-        "id, development_id, version, valid_from_position, valid_to_position, event_type, change::text, "
-        "snapshot::text, document_id",
+        f"id, development_id, {_DEVELOPMENT_COLUMNS}, valid_from_position, valid_to_position, valid_from_time, "
+        "valid_to_time, event_type, change::text, reason, actor, document_id",
         "valid_from_position <= %(upto)s",
     ),
     "timeline_citation": (
-        "id, development_id, added_position, reliability, credibility",
+        "id, development_id, url, title, publisher, author, published, published_lower, excerpt, locator, claim, "
+        "reliability, credibility, grading_note, added_position",
         "added_position <= %(upto)s",
     ),
     "timeline_developmententity": (
@@ -642,11 +648,25 @@ READ_MODEL_FINGERPRINTS = {
     ),
     "timeline_developmentversionentity": ("version_id, entity_id", "version_id <= %(upto)s"),
     "timeline_searchdocument": (
-        "version_id, development_id, is_current, title, body, citations, entities, category",
+        "version_id, development_id, is_current, title, body, citations, entities, category, document::text",
         "version_id <= %(upto)s",
     ),
-    "timeline_entity": ("id, name, version", "TRUE"),
+    "timeline_entity": (
+        "id, name, entity_type, version, country, description, identifiers::text, last_position, merged_into_id, "
+        "snapshot::text",
+        "TRUE",
+    ),
     "timeline_entityalias": ("entity_id, name, normalized, lang", "TRUE"),
+    "timeline_developmentlink": ("id, source_id, target_id, relation, note, position", "position <= %(upto)s"),
+    "timeline_relationship": (
+        "id, source_id, target_id, relation, edtf, date_lower, date_upper, status, version, last_position, "
+        "snapshot::text",
+        "last_position <= %(upto)s",
+    ),
+    "timeline_namedtimeline": (
+        "slug, title, description, filters::text, pinned::text, version, last_position",
+        "last_position <= %(upto)s",
+    ),
 }
 
 
@@ -659,14 +679,77 @@ def read_model_fingerprint(upto: int | None = None) -> dict[str, tuple[int, str]
     with connection.cursor() as cursor:
         for table, (columns, condition) in READ_MODEL_FINGERPRINTS.items():
             where = condition if upto is not None else "TRUE"
+            # A digest of each row's digest: one text of all rows outgrows PostgreSQL's 1 GB at a million versions.
             cursor.execute(
-                f"SELECT count(*), md5(coalesce(string_agg(r, E'\\n' ORDER BY r), '')) "
-                f"FROM (SELECT concat_ws('|', {columns}) AS r FROM {table} WHERE {where}) AS rows",
+                f"SELECT count(*), md5(coalesce(string_agg(r, '' ORDER BY r), '')) "
+                f"FROM (SELECT md5(concat_ws('|', {columns})) AS r FROM {table} WHERE {where}) AS rows",
                 {"upto": upto},
             )
             count, digest = cursor.fetchone()
             result[table] = (int(count), str(digest))
     return result
+
+
+# The rows of the developments in %(ids)s, by table, parents first.
+_DEVELOPMENT_ROWS = {
+    "timeline_development": "id = ANY(%(ids)s::uuid[])",
+    "timeline_developmentversion": "development_id = ANY(%(ids)s::uuid[])",
+    "timeline_citation": "development_id = ANY(%(ids)s::uuid[])",
+    "timeline_developmententity": "development_id = ANY(%(ids)s::uuid[])",
+    "timeline_searchdocument": "development_id = ANY(%(ids)s::uuid[])",
+    "timeline_developmentversionentity": (
+        "version_id IN (SELECT id FROM timeline_developmentversion WHERE development_id = ANY(%(ids)s::uuid[]))"
+    ),
+}
+
+
+def _development_fingerprint(ids: list[str]) -> dict[str, tuple[int, str]]:
+    from django.db import connection
+
+    result = {}
+    with connection.cursor() as cursor:
+        for table, condition in _DEVELOPMENT_ROWS.items():
+            columns = READ_MODEL_FINGERPRINTS[table][0]
+            cursor.execute(
+                f"SELECT count(*), md5(coalesce(string_agg(r, '' ORDER BY r), '')) "
+                f"FROM (SELECT md5(concat_ws('|', {columns})) AS r FROM {table} WHERE {condition}) AS rows",
+                {"ids": ids},
+            )
+            count, digest = cursor.fetchone()
+            result[table] = (int(count), str(digest))
+    return result
+
+
+def sampled_live_equality(after: int, sample: int = 100) -> bool:
+    """The rows the rebuild made for a sample of the developments written after `after` (the bulk-filled ones,
+    which no live projector saw) equal the ones the live projectors make from their events, one append at a
+    time: their rows deleted and projected again in a transaction rolled back afterwards."""
+    import random
+
+    from django.db import connection, transaction
+
+    from events import store
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT stream FROM events_storedevent WHERE position > %s AND stream LIKE 'development-%%'",
+            [after],
+        )
+        streams = sorted(row[0] for row in cursor.fetchall())
+    streams = random.Random(21).sample(streams, min(sample, len(streams)))
+    ids = [stream.removeprefix("development-") for stream in streams]
+    rebuilt = _development_fingerprint(ids)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # Children first: the version links are found through the versions.
+            for table in reversed(_DEVELOPMENT_ROWS):
+                cursor.execute(f"DELETE FROM {table} WHERE {_DEVELOPMENT_ROWS[table]}", {"ids": ids})
+        for stream in streams:
+            for event in store.read_stream(stream):
+                store.project([event])
+        live = _development_fingerprint(ids)
+        transaction.set_rollback(True)
+    return bool(ids) and live == rebuilt
 
 
 def bench_rebuild(
@@ -679,9 +762,11 @@ def bench_rebuild(
 
     breakdown = RebuildBreakdown()
     start = time.perf_counter()
+    cpu_start = (time.process_time(), _backend_cpu_seconds())
     with breakdown.observe():
         replayed = maintenance.rebuild_projections()
     seconds = time.perf_counter() - start
+    python_cpu, backend_cpu = time.process_time() - cpu_start[0], _backend_cpu_seconds() - cpu_start[1]
     prefix_after = read_model_fingerprint(upto=live_upto)
     after = read_model_fingerprint()
     counts = {table: count for table, (count, _) in after.items()}
@@ -689,6 +774,7 @@ def bench_rebuild(
     last = store.last_position()
     checks = {
         "live_prefix_rows_equal_after_rebuild": prefix_after == live_before,
+        "sampled_filled_developments_equal_live_projection": sampled_live_equality(live_upto),
         "row_counts_as_expected": counts == expected,
         "checkpoints_at_last_position": all(cp.position == last for cp in ProjectionCheckpoint.objects.all()),
         "read_model_rows": counts,
@@ -696,7 +782,24 @@ def bench_rebuild(
     }
     result = Result("rebuild_projections()", replayed, seconds, 1, "one transaction, whole log")
     result.extra = breakdown.summary(seconds)
+    # What the other work on the machine does not change: the CPU it took (this process and its server process;
+    # parallel index-build workers not counted).
+    result.extra["cpu_seconds"] = {"python": round(python_cpu, 1), "postgresql_backend": round(backend_cpu, 1)}
+    result.extra["events_per_cpu_second"] = round(replayed / (python_cpu + backend_cpu)) if replayed else None
     return result, checks
+
+
+def _backend_cpu_seconds() -> float:
+    """User and system CPU time of this connection's PostgreSQL server process (same machine: /proc)."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class RebuildBreakdown:
@@ -741,6 +844,9 @@ class RebuildBreakdown:
                 words = sql_text.split(None, 4)
                 verb = words[0].upper() if words else "?"
                 table = next((w for w in words[1:] if w.startswith('"')), "").split(".")[0].strip('"')
+                if verb in ("CREATE", "ALTER") and len(words) > 2:
+                    # The set-based rebuild's index builds and constraints: each by its name.
+                    table = f"{words[1]} {words[2]}"
                 entry = self.statements.setdefault(f"{verb} {table}".strip(), [0, 0.0])
                 entry[0] += 1
                 entry[1] += time.perf_counter() - start
@@ -868,6 +974,73 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def run_rebuild(args: argparse.Namespace, phase: Callable[[str], Any]) -> tuple[list[Result], dict[str, Any]]:
+    """Fill the log to --rebuild-events, verify it, rebuild and check the read models: the three results."""
+    from events import store
+
+    live_upto = store.last_position()
+    live_before = read_model_fingerprint(upto=live_upto)
+    print(f"… filling the log from {live_upto} to {args.rebuild_events} events ({args.fill})", flush=True)
+    with phase("fill_log"):
+        if args.fill == "append":
+            fill, growth = fill_log_append(args.rebuild_events, args.batch)
+            # everything is projected live now: compare the whole log after the rebuild
+            live_upto = store.last_position()
+            live_before = read_model_fingerprint(upto=live_upto)
+            growth = dict.fromkeys(growth, 0)
+        else:
+            fill, growth = fill_log_bulk(args.rebuild_events, args.batch)
+    print("… verify_log", flush=True)
+    verify = bench_verify()
+    print("… rebuild_projections", flush=True)
+    with phase("rebuild"):
+        rebuild, checks = bench_rebuild(live_upto, live_before, growth)
+    rebuild_info = {"rebuild_checks": {"live_projected_prefix_last_position": live_upto, **checks}}
+    for check in (
+        "live_prefix_rows_equal_after_rebuild",
+        "sampled_filled_developments_equal_live_projection",
+        "row_counts_as_expected",
+        "checkpoints_at_last_position",
+    ):
+        if not checks[check]:
+            print(f"WARNING: rebuild check failed: {check}", file=sys.stderr)
+    return [fill, verify, rebuild], rebuild_info
+
+
+def print_rebuild(rebuild_info: dict[str, Any], rebuild: Result) -> None:
+    checks = rebuild_info["rebuild_checks"]
+    print(
+        f"\nrebuild checks: live prefix (positions 1..{checks['live_projected_prefix_last_position']}) "
+        f"equal after rebuild: {checks['live_prefix_rows_equal_after_rebuild']}; 100 bulk-filled developments "
+        f"equal to their live projection: {checks['sampled_filled_developments_equal_live_projection']}; "
+        "row counts as expected: "
+        f"{checks['row_counts_as_expected']}; checkpoints at the last position: "
+        f"{checks['checkpoints_at_last_position']}"
+    )
+    b = rebuild.extra
+    rates = b["batch_events_per_second"]
+    if rates:
+        print(
+            f"rebuild breakdown: reset {b['reset_seconds']} s; {b['sql_statements_per_event']} SQL statements "
+            f"per event, {100 * b['share_in_sql_execute']:.0f}% of the time inside cursor.execute "
+            f"(driver + server); batch rates first {rates[:3]} … last {rates[-3:]} events/s"
+        )
+    else:
+        # The set-based rebuild (PostgreSQL): no replayed batches; its COPYs bypass cursor.execute.
+        print(
+            f"rebuild breakdown (set-based): {b['sql_statements']} SQL statements, "
+            f"{100 * b['share_in_sql_execute']:.0f}% of the time inside cursor.execute (driver + server), "
+            "the rest computing rows and in COPY"
+        )
+    for name, stat in b["top_statements"].items():
+        print(f"  {name:<52} {stat['count']:>8} x {stat['ms_each']:.3f} ms = {stat['seconds']:.1f} s")
+    cpu = b["cpu_seconds"]
+    print(
+        f"rebuild CPU: {cpu['python']} s Python + {cpu['postgresql_backend']} s PostgreSQL backend = "
+        f"{b['events_per_cpu_second']} events per CPU second"
+    )
+
+
 def print_table(results: list[Result]) -> None:
     print(f"\n{'measurement':<52} {'events':>8} {'calls':>7} {'seconds':>9} {'events/s':>10} {'ms/call':>9}")
     print("-" * 100)
@@ -900,6 +1073,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--skip-rebuild", action="store_true")
     parser.add_argument(
+        "--rebuild-only",
+        action="store_true",
+        help="skip the append measurements but the service commands (--events of them: the live-projected "
+        "prefix the rebuild is compared with), eventsourcing and store-only phases: fill, verify, rebuild",
+    )
+    parser.add_argument(
         "--fill",
         choices=["bulk", "append"],
         default="bulk",
@@ -907,6 +1086,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "or append_many with live projection (slow; the whole log is then compared after the rebuild)",
     )
     args = parser.parse_args(argv)
+    if args.rebuild_only and args.skip_rebuild:
+        parser.error("--rebuild-only and --skip-rebuild exclude each other")
     if args.events < args.batch or args.batch < 1:
         parser.error("--events must be at least --batch, and --batch at least 1")
     return args
@@ -934,6 +1115,13 @@ def main(argv: list[str] | None = None) -> int:
 
         with phase("service_commands"):
             service, record, revise = bench_service_commands(args.events)
+        if args.rebuild_only:
+            only_results, only_info = run_rebuild(args, phase)
+            print_table([service, record, revise, *only_results])
+            print_rebuild(only_info, only_results[-1])
+            load_end = os.getloadavg()
+            print(f"load average at start {load_start[0]:.2f}, at end {load_end[0]:.2f}")
+            return 0
         with phase("store_single"):
             store_single = bench_store_single(args.events)
         with phase("batches_many_streams"):
@@ -961,35 +1149,9 @@ def main(argv: list[str] | None = None) -> int:
         ]
         rebuild_info: dict[str, Any] = {}
         if not args.skip_rebuild:
-            from events import store
-
-            live_upto = store.last_position()
-            live_before = read_model_fingerprint(upto=live_upto)
-            print(f"… filling the log from {live_upto} to {args.rebuild_events} events ({args.fill})", flush=True)
-            with phase("fill_log"):
-                if args.fill == "append":
-                    fill, growth = fill_log_append(args.rebuild_events, args.batch)
-                    # everything is projected live now: compare the whole log after the rebuild
-                    live_upto = store.last_position()
-                    live_before = read_model_fingerprint(upto=live_upto)
-                    growth = dict.fromkeys(growth, 0)
-                else:
-                    fill, growth = fill_log_bulk(args.rebuild_events, args.batch)
-            print("… verify_log", flush=True)
-            verify = bench_verify()
-            print("… rebuild_projections", flush=True)
-            with phase("rebuild"):
-                rebuild, rebuild_info = bench_rebuild(live_upto, live_before, growth)
-            rebuild_info = {"rebuild_checks": {"live_projected_prefix_last_position": live_upto, **rebuild_info}}
-            checks = rebuild_info["rebuild_checks"]
-            for check in (
-                "live_prefix_rows_equal_after_rebuild",
-                "row_counts_as_expected",
-                "checkpoints_at_last_position",
-            ):
-                if not checks[check]:
-                    print(f"WARNING: rebuild check failed: {check}", file=sys.stderr)
-            results += [fill, verify, rebuild]
+            rebuild_results, rebuild_info = run_rebuild(args, phase)
+            results += rebuild_results
+            rebuild = rebuild_results[-1]
 
         # Last, because it leaves events without read models: how much of an append is the store itself.
         print("… store only (projectors switched off)", flush=True)
@@ -1015,24 +1177,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\nSQL statements per call:")
         for name, value in queries.items():
             print(f"  {name:<52} {value:.1f}")
-        if rebuild_info:
-            checks = rebuild_info["rebuild_checks"]
-            print(
-                f"\nrebuild checks: live prefix (positions 1..{checks['live_projected_prefix_last_position']}) "
-                f"equal after rebuild: {checks['live_prefix_rows_equal_after_rebuild']}; row counts as expected: "
-                f"{checks['row_counts_as_expected']}; checkpoints at the last position: "
-                f"{checks['checkpoints_at_last_position']}"
-            )
         if not args.skip_rebuild:
-            b = rebuild.extra
-            rates = b["batch_events_per_second"]
-            print(
-                f"rebuild breakdown: reset {b['reset_seconds']} s; {b['sql_statements_per_event']} SQL statements "
-                f"per event, {100 * b['share_in_sql_execute']:.0f}% of the time inside cursor.execute "
-                f"(driver + server); batch rates first {rates[:3]} … last {rates[-3:]} events/s"
-            )
-            for name, stat in b["top_statements"].items():
-                print(f"  {name:<52} {stat['count']:>8} x {stat['ms_each']:.3f} ms = {stat['seconds']:.1f} s")
+            print_rebuild(rebuild_info, rebuild)
         load_end = os.getloadavg()
         print(
             f"load average at start {load_start[0]:.2f}, at end {load_end[0]:.2f} "

@@ -104,19 +104,22 @@ def insert_values(model: type[Row], names: Sequence[str], rows: Iterable[Sequenc
     if connection.vendor != "postgresql":
         insert_rows(model, (model(**dict(zip(names, row, strict=True))) for row in rows))
         return
+    copy_values(model, names, rows)
+
+
+def copy_values(model: type[Row], names: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
+    """PostgreSQL: insert_values' COPY, reading `rows` as it sends them (a generator is not first made a list, so
+    the server stores rows while the caller still computes the next); answers how many rows it sent."""
     by_attname = {field.attname: field for field in model._meta.concrete_fields}
     fields = [by_attname[name] for name in names]
     adapters = [_adapt(field) for field in fields]
     if all(adapt is None for adapt in adapters):
-        _copy(model, fields, rows)
-        return
+        return _copy(model, fields, rows)
     pairs = (zip(adapters, row, strict=True) for row in rows)
-    _copy(model, fields, ([value if adapt is None else adapt(value) for adapt, value in pair] for pair in pairs))
+    return _copy(model, fields, ([value if adapt is None else adapt(value) for adapt, value in pair] for pair in pairs))
 
 
-def _copy(
-    model: type[models.Model], fields: Sequence[models.Field[Any, Any]], rows: Iterable[Sequence[object]]
-) -> None:
+def _copy(model: type[models.Model], fields: Sequence[models.Field[Any, Any]], rows: Iterable[Sequence[object]]) -> int:
     columns = ", ".join(connection.ops.quote_name(str(field.column)) for field in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     # The driver's own cursor bypasses Django's error translation: wrap it, so that a dropped connection is
@@ -126,5 +129,8 @@ def _copy(
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
     ):
+        sent = 0
         for row in rows:
             copy.write_row(row)
+            sent += 1
+    return sent

@@ -13,7 +13,7 @@ from typing import IO, Any
 import orjson
 from django.db import connection, transaction
 
-from events import registry
+from events import registry, store
 from events.models import LogHead, ProjectionCheckpoint, StoredEvent
 from events.shapes import ExportedEvent, StoredEventFields
 from events.store import (
@@ -207,23 +207,48 @@ def _verify(expect_head: Head | None) -> VerifyResult:
 
 
 def rebuild_projections(batch_size: int = 5000) -> int:
-    """Drop every read model and replay the whole log into it, in one transaction."""
-    replayed = 0
+    """Drop every read model and build it again from the whole log, in one transaction: set-based where a bulk
+    rebuilder stands for the registered projectors on this database (registry.bulk_rebuilder), else by replaying
+    the log through the projectors."""
     with transaction.atomic():
-        # Reset in reverse order of registration: later read models may refer to earlier ones.
-        for projector in reversed(list(registry.projectors())):
-            projector.reset()
-        ProjectionCheckpoint.objects.all().delete()
-        after = 0
-        while True:
-            # Column values rather than model instances: the log is read whole and only events are built.
-            rows = StoredEvent.objects.filter(position__gt=after).order_by("position")
-            batch = [RecordedEvent.from_values(*row) for row in rows.values_list(*RECORDED_COLUMNS)[:batch_size]]
-            if not batch:
-                return replayed
-            project(batch)
-            replayed += len(batch)
-            after = batch[-1].position
+        bulk = registry.bulk_rebuilder()
+        if bulk is not None:
+            return _bulk_rebuild(bulk)
+        return _replay(batch_size)
+
+
+def _bulk_rebuild(bulk: registry.BulkRebuilder) -> int:
+    # No append may commit between the log's head read here and the end of the rebuild: the rebuilt models
+    # would lack its events, which its own projection (blocked meanwhile) did not write either.
+    store.lock_appends()
+    upto = store.last_position()
+    replayed = bulk.rebuild(upto)
+    ProjectionCheckpoint.objects.all().delete()
+    if replayed:
+        # The checkpoints the replay leaves: every projector's, at the last position.
+        ProjectionCheckpoint.objects.bulk_create(
+            ProjectionCheckpoint(name=projector.name, position=upto) for projector in registry.projectors()
+        )
+    return replayed
+
+
+def _replay(batch_size: int) -> int:
+    """Reset every projector and replay the log through them, a batch at a time."""
+    replayed = 0
+    # Reset in reverse order of registration: later read models may refer to earlier ones.
+    for projector in reversed(list(registry.projectors())):
+        projector.reset()
+    ProjectionCheckpoint.objects.all().delete()
+    after = 0
+    while True:
+        # Column values rather than model instances: the log is read whole and only events are built.
+        rows = StoredEvent.objects.filter(position__gt=after).order_by("position")
+        batch = [RecordedEvent.from_values(*row) for row in rows.values_list(*RECORDED_COLUMNS)[:batch_size]]
+        if not batch:
+            return replayed
+        project(batch)
+        replayed += len(batch)
+        after = batch[-1].position
 
 
 def _row_to_json(row: StoredEvent) -> ExportedEvent:

@@ -19,6 +19,7 @@ Upcaster = Callable[[dict[str, object]], EventData]
 _schema_versions: dict[str, int] = {}
 _upcasters: dict[tuple[str, int], Upcaster] = {}
 _projectors: dict[str, Projector] = {}
+_bulk_rebuilders: list[BulkRebuilder] = []
 
 
 class Projector(Protocol):
@@ -30,6 +31,20 @@ class Projector(Protocol):
 
     def reset(self) -> None:
         """Delete every row of the read model, so that a replay builds it again."""
+
+
+class BulkRebuilder(Protocol):
+    """Builds the read models of the projectors it names from the whole log at once, in the caller's transaction:
+    the very rows replaying the log through them leaves, written set-based (what a whole-log rebuild uses where
+    it can, rather than the replay)."""
+
+    projector_names: frozenset[str]
+
+    def available(self) -> bool:
+        """Whether it can build on the database in use (else the rebuild replays the log)."""
+
+    def rebuild(self, upto: int) -> int:
+        """Empty the read models and build them from the events at positions up to `upto`; answer how many."""
 
 
 def register_event_type(event_type: str, schema_version: int = 1) -> None:
@@ -62,3 +77,13 @@ def register_projector(projector: Projector) -> None:
 
 def projectors() -> Iterable[Projector]:
     return list(_projectors.values())
+
+
+def register_bulk_rebuilder(rebuilder: BulkRebuilder) -> None:
+    _bulk_rebuilders.append(rebuilder)
+
+
+def bulk_rebuilder() -> BulkRebuilder | None:
+    """The rebuilder standing for exactly the registered projectors on this database, if there is one."""
+    names = frozenset(_projectors)
+    return next((r for r in _bulk_rebuilders if r.projector_names == names and r.available()), None)

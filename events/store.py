@@ -570,6 +570,15 @@ def read_stream(stream: str) -> list[RecordedEvent]:
     return [RecordedEvent.from_row(row) for row in StoredEvent.objects.filter(stream=stream).order_by("version")]
 
 
+def lock_appends() -> None:
+    """Hold the append lock until the caller's transaction ends, so that no event is appended meanwhile (a whole
+    rebuild reads the log once and must own every event it did not see). SQLite: its one writer at a time is
+    this already."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_APPEND_LOCK_KEY])
+
+
 def last_position() -> int:
     return int(StoredEvent.objects.aggregate(p=Max("position"))["p"] or 0)
 

@@ -29,6 +29,10 @@ class TimelineConfig(AppConfig):
         registry.register_projector(DevelopmentLinkProjector())
         registry.register_projector(RelationshipProjector())
         registry.register_projector(TimelineProjector())
+        # The same read models built set-based from the whole log, where the database allows (PostgreSQL).
+        from timeline.bulk_rebuild import BulkRebuilder
+
+        registry.register_bulk_rebuilder(BulkRebuilder())
 
         # The curation roles' permissions, completed after every migrate (timeline/roles.py).
         from django.db.models.signals import post_migrate

@@ -29,10 +29,13 @@ from timeline.models import (
 from timeline.selectors import normalize_name
 from timeline.shapes import (
     AliasData,
+    CitationData,
     DevelopmentLinkedData,
     DevelopmentState,
     DevelopmentUnlinkedData,
     EntityRegisteredData,
+    EntityState,
+    RelationshipState,
 )
 
 
@@ -124,8 +127,22 @@ def history_row(
 
     `previous` is the row it follows (None for a stream's first event): its search document is this row's too
     when the event left the searchable text as it was (the search projector then writes none)."""
+    previous_document = previous.document_id if previous is not None else None
+    positional: Any = history_values(event, development_id, before, columns, previous_document)
+    return DevelopmentVersion(*positional)
+
+
+def history_values(
+    event: RecordedEvent,
+    development_id: str,
+    before: DevelopmentState | None,
+    columns: DevelopmentColumnValues,
+    previous_document: int | None,
+) -> list[object]:
+    """history_row's values, in VERSION_ATTNAMES order, without a model instance (the bulk rebuild's rows).
+    `previous_document`: the search document of the row it follows (None for a stream's first event)."""
     after = columns["snapshot"]
-    same_text = previous is not None and before is not None and search.same_searched_text(before, after)
+    same_text = previous_document is not None and before is not None and search.same_searched_text(before, after)
     values: dict[str, object] = {
         **columns,
         "id": event.position,
@@ -138,15 +155,72 @@ def history_row(
         "change": domain.describe_change(before, event.event_type, event.data),
         "reason": str(event.metadata.get("reason") or ""),
         "actor": str(event.metadata.get("actor") or ""),
-        "document_id": previous.document_id if same_text and previous is not None else event.position,
+        "document_id": previous_document if same_text else event.position,
     }
     # Positional, in the model's column order: half the cost of keyword arguments, once per event in a rebuild.
-    positional: Any = [values[name] for name in _VERSION_ATTNAMES]
-    return DevelopmentVersion(*positional)
+    return [values[name] for name in VERSION_ATTNAMES]
 
 
 # DevelopmentVersion's columns in the order its constructor takes them positionally.
-_VERSION_ATTNAMES = tuple(field.attname for field in DevelopmentVersion._meta.concrete_fields)
+VERSION_ATTNAMES = tuple(field.attname for field in DevelopmentVersion._meta.concrete_fields)
+
+
+def citation_row(development_id: str, citation: CitationData, position: int) -> Citation:
+    """The (unsaved) row of a citation that entered its development's state at log position `position`."""
+    return Citation(
+        id=citation["id"],
+        development_id=development_id,
+        published_lower=_published_lower(citation.get("published", "")),
+        added_position=position,
+        **{field: citation.get(field) or "" for field in domain.CITATION_FIELDS},
+    )
+
+
+def entity_values(state: EntityState, event: RecordedEvent) -> dict[str, object]:
+    """The columns of an entity's row after `event` (its state then), but its id."""
+    return {
+        "name": state["name"],
+        "entity_type": state["entity_type"],
+        "country": state["country"],
+        "description": state["description"],
+        "identifiers": state["identifiers"],
+        "version": event.version,
+        "last_position": event.position,
+        "merged_into_id": state.get("merged_into"),
+        "snapshot": state,
+    }
+
+
+def alias_rows(entity_id: str, state: EntityState) -> list[EntityAlias]:
+    """The (unsaved) alias rows of an entity in `state`: its name and aliases, one per normalized spelling."""
+    seen: set[str] = set()
+    rows = []
+    every_name: list[AliasData] = [{"name": state["name"], "lang": ""}, *state["aliases"]]
+    for alias in every_name:
+        normalized = normalize_name(alias["name"])
+        if normalized and normalized not in seen:
+            seen.add(normalized)
+            rows.append(
+                EntityAlias(entity_id=entity_id, name=alias["name"], normalized=normalized, lang=alias.get("lang", ""))
+            )
+    return rows
+
+
+def relationship_values(state: RelationshipState, event: RecordedEvent) -> dict[str, object]:
+    """The columns of a relationship's row after `event` (its state then), but its id."""
+    when = parse_fuzzy_date(state["date"]) if state["date"] else None
+    return {
+        "source_id": state["source"],
+        "target_id": state["target"],
+        "relation": state["relation"],
+        "edtf": state["date"],
+        "date_lower": when.lower if when else None,
+        "date_upper": when.upper if when else None,
+        "status": state["status"],
+        "version": event.version,
+        "last_position": event.position,
+        "snapshot": state,
+    }
 
 
 def _close_open_version(development_id: str, event: RecordedEvent) -> DevelopmentVersion | None:
@@ -188,34 +262,9 @@ class EntityProjector:
         entity_id = cast(EntityRegisteredData, event.data)["id"]
         entity = Entity.objects.filter(pk=entity_id).first()
         state = domain.evolve_entity(entity.snapshot if entity else None, event.event_type, event.data)
-        Entity.objects.update_or_create(
-            pk=entity_id,
-            defaults={
-                "name": state["name"],
-                "entity_type": state["entity_type"],
-                "country": state["country"],
-                "description": state["description"],
-                "identifiers": state["identifiers"],
-                "version": event.version,
-                "last_position": event.position,
-                "merged_into_id": state.get("merged_into"),
-                "snapshot": state,
-            },
-        )
+        Entity.objects.update_or_create(pk=entity_id, defaults=entity_values(state, event))
         EntityAlias.objects.filter(entity_id=entity_id).delete()
-        seen: set[str] = set()
-        rows = []
-        every_name: list[AliasData] = [{"name": state["name"], "lang": ""}, *state["aliases"]]
-        for alias in every_name:
-            normalized = normalize_name(alias["name"])
-            if normalized and normalized not in seen:
-                seen.add(normalized)
-                rows.append(
-                    EntityAlias(
-                        entity_id=entity_id, name=alias["name"], normalized=normalized, lang=alias.get("lang", "")
-                    )
-                )
-        EntityAlias.objects.bulk_create(rows)
+        EntityAlias.objects.bulk_create(alias_rows(entity_id, state))
 
     def reset(self) -> None:
         EntityAlias.objects.all().delete()
@@ -380,13 +429,7 @@ class DevelopmentProjector:
             rewritten = {c["id"] for c in after["citations"] if c["id"] in old and c["id"] in added_at}
             removed_citations += [c for c in old - {c["id"] for c in after["citations"]}] + sorted(rewritten)
             new_citations += [
-                Citation(
-                    id=citation["id"],
-                    development_id=development_id,
-                    published_lower=_published_lower(citation.get("published", "")),
-                    added_position=added_at[citation["id"]],
-                    **{field: citation.get(field) or "" for field in domain.CITATION_FIELDS},
-                )
+                citation_row(development_id, citation, added_at[citation["id"]])
                 for citation in after["citations"]
                 if citation["id"] not in old or citation["id"] in rewritten
             ]
@@ -413,13 +456,7 @@ class DevelopmentProjector:
         if removed := old - set(new):
             Citation.objects.filter(pk__in=removed).delete()
         Citation.objects.bulk_create(
-            Citation(
-                id=citation_id,
-                development=development,
-                published_lower=_published_lower(citation.get("published", "")),
-                added_position=position,
-                **{field: citation.get(field) or "" for field in domain.CITATION_FIELDS},
-            )
+            citation_row(str(development.pk), citation, position)
             for citation_id, citation in new.items()
             if citation_id not in old
         )
@@ -445,20 +482,25 @@ class DevelopmentLinkProjector:
 
     def apply(self, event: RecordedEvent) -> None:
         if event.event_type == domain.DEVELOPMENT_LINKED:
-            link = cast(DevelopmentLinkedData, event.data)["link"]
-            DevelopmentLink.objects.create(
-                id=link["id"],
-                source_id=event.stream.removeprefix("development-"),
-                target_id=link["target"],
-                relation=link["relation"],
-                note=link.get("note", ""),
-                position=event.position,
-            )
+            link_row(event).save(force_insert=True)
         elif event.event_type == domain.DEVELOPMENT_UNLINKED:
             DevelopmentLink.objects.filter(pk=cast(DevelopmentUnlinkedData, event.data)["link_id"]).delete()
 
     def reset(self) -> None:
         DevelopmentLink.objects.all().delete()
+
+
+def link_row(event: RecordedEvent) -> DevelopmentLink:
+    """The (unsaved) row of the link a DevelopmentLinked event adds."""
+    link = cast(DevelopmentLinkedData, event.data)["link"]
+    return DevelopmentLink(
+        id=link["id"],
+        source_id=event.stream.removeprefix("development-"),
+        target_id=link["target"],
+        relation=link["relation"],
+        note=link.get("note", ""),
+        position=event.position,
+    )
 
 
 class RelationshipProjector:
@@ -472,22 +514,7 @@ class RelationshipProjector:
         relationship_id = event.stream.removeprefix("relationship-")
         row = Relationship.objects.filter(pk=relationship_id).first()
         state = domain.evolve_relationship(row.snapshot if row else None, event.event_type, event.data)
-        when = parse_fuzzy_date(state["date"]) if state["date"] else None
-        Relationship.objects.update_or_create(
-            pk=relationship_id,
-            defaults={
-                "source_id": state["source"],
-                "target_id": state["target"],
-                "relation": state["relation"],
-                "edtf": state["date"],
-                "date_lower": when.lower if when else None,
-                "date_upper": when.upper if when else None,
-                "status": state["status"],
-                "version": event.version,
-                "last_position": event.position,
-                "snapshot": state,
-            },
-        )
+        Relationship.objects.update_or_create(pk=relationship_id, defaults=relationship_values(state, event))
 
     def reset(self) -> None:
         Relationship.objects.all().delete()

@@ -609,7 +609,7 @@ def _snippet_start(text: str) -> str:
 # --- the projection ---------------------------------------------------------------------------------------
 
 
-def _entity_texts(entity_ids: Iterable[str]) -> dict[str, list[str]]:
+def entity_texts(entity_ids: Iterable[str]) -> dict[str, list[str]]:
     """Entity id → its name and aliases (the entities projection lists the name among the aliases)."""
     names: dict[str, list[str]] = {}
     for entity_id, name in EntityAlias.objects.filter(entity_id__in=set(entity_ids)).values_list("entity_id", "name"):
@@ -617,7 +617,7 @@ def _entity_texts(entity_ids: Iterable[str]) -> dict[str, list[str]]:
     return names
 
 
-def _citation_text(citations: Iterable[Mapping[str, Any]]) -> str:
+def citation_text(citations: Iterable[Mapping[str, Any]]) -> str:
     lines = []
     for citation in citations:
         lines += [str(citation.get(name) or "") for name in ("claim", "excerpt")]
@@ -635,13 +635,13 @@ def same_searched_text(before: DevelopmentState, after: DevelopmentState) -> boo
     if before["entities"] != after["entities"]:
         return False
     # States share their unchanged parts: the same list is the same text without reading it.
-    return before["citations"] is after["citations"] or _citation_text(before["citations"]) == _citation_text(
+    return before["citations"] is after["citations"] or citation_text(before["citations"]) == citation_text(
         after["citations"]
     )
 
 
 # SearchDocument's columns in the order _document gives their values.
-_DOCUMENT_FIELDS = (
+DOCUMENT_FIELDS = (
     "version_id",
     "development_id",
     "is_current",
@@ -654,19 +654,23 @@ _DOCUMENT_FIELDS = (
 
 
 def _document(version: DevelopmentVersion, names: dict[str, list[str]], *, is_current: bool) -> tuple[object, ...]:
-    """The values of the search document a history row writes, in _DOCUMENT_FIELDS order."""
+    """The values of the search document a history row writes, in DOCUMENT_FIELDS order."""
     snapshot = version.snapshot
-    entities = [name for entity_id in snapshot.get("entities", []) for name in names.get(entity_id, [])]
     return (
         version.pk,
         version.development_id,
         is_current,
         version.title,
         version.summary,
-        _citation_text(snapshot.get("citations", [])),
-        "\n".join(dict.fromkeys(entities)),
+        citation_text(snapshot.get("citations", [])),
+        entities_text(snapshot.get("entities", []), names),
         version.category,
     )
+
+
+def entities_text(entity_ids: Iterable[str], names: Mapping[str, list[str]]) -> str:
+    """A document's entities column: the names and aliases of its entities (entity_texts), each once, in order."""
+    return "\n".join(dict.fromkeys(name for entity_id in entity_ids for name in names.get(entity_id, [])))
 
 
 class SearchProjector:
@@ -692,7 +696,7 @@ class SearchProjector:
             # Each development's document after the batch: its last version's.
             current = {str(version.development_id): version.document_id for version in versions}
             own = [version for version in versions if version.document_id == version.pk]
-            names = _entity_texts(e for version in own for e in version.snapshot.get("entities", []))
+            names = entity_texts(e for version in own for e in version.snapshot.get("entities", []))
             # Only a development that had events before this batch has a current document to retire, and only a
             # new document retires it.
             rewritten = {str(version.development_id) for version in own}
@@ -702,7 +706,7 @@ class SearchProjector:
                 _document(version, names, is_current=current[str(version.development_id)] == version.pk)
                 for version in own
             )
-            insert_values(SearchDocument, _DOCUMENT_FIELDS, documents)
+            insert_values(SearchDocument, DOCUMENT_FIELDS, documents)
         renamed = {str(event.data["id"]) for event in events if event.event_type == domain.ENTITY_REVISED}
         if renamed:
             self._rename(renamed)
@@ -725,11 +729,11 @@ class SearchProjector:
         linked = DevelopmentVersionEntity.objects.filter(entity_id__in=entity_ids).values("version_id")
         # The rows that wrote a document: the others share one of these.
         versions = list(DevelopmentVersion.objects.filter(pk__in=linked, document_id=F("pk")).only("id", "snapshot"))
-        names = _entity_texts(e for version in versions for e in version.snapshot.get("entities", []))
+        names = entity_texts(e for version in versions for e in version.snapshot.get("entities", []))
         documents = []
         for version in versions:
-            entities = [n for entity_id in version.snapshot.get("entities", []) for n in names.get(entity_id, [])]
-            documents.append(SearchDocument(version_id=version.pk, entities="\n".join(dict.fromkeys(entities))))
+            entities = entities_text(version.snapshot.get("entities", []), names)
+            documents.append(SearchDocument(version_id=version.pk, entities=entities))
         SearchDocument.objects.bulk_update(documents, ["entities"], batch_size=1000)
 
     def reset(self) -> None:

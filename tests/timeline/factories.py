@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from events.models import ProjectionCheckpoint
 from timeline import services
@@ -97,6 +98,11 @@ def projection_rows() -> dict[str, list[dict[str, Any]]]:
     for name, (model, surrogate) in tables.items():
         rows = [{k: v for k, v in row.items() if k not in surrogate} for row in model.objects.values()]
         snapshot[name] = sorted(rows, key=lambda row: json.dumps(row, sort_keys=True, default=str))
+    if connection.vendor == "postgresql":
+        # The search vector, a column no model field names (migration 0005): a rebuild computes it too.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT version_id, document::text FROM timeline_searchdocument ORDER BY version_id")
+            snapshot["search_vector"] = [{"version_id": key, "document": text} for key, text in cursor.fetchall()]
     return snapshot
 
 
