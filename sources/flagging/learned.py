@@ -342,6 +342,17 @@ class LearnedModel:
         return hstack([*blocks, rule_signals(results)])
 
     def feature_name(self, index: int) -> tuple[str, str]:
+        # Explanations name the same few hundred columns again and again: each is named once per model.
+        names = self._feature_names
+        if index not in names:
+            names[index] = self._feature_name(index)
+        return names[index]
+
+    @cached_property
+    def _feature_names(self) -> dict[int, tuple[str, str]]:
+        return {}
+
+    def _feature_name(self, index: int) -> tuple[str, str]:
         words, chars = len(self.word_vocabulary), len(self.char_vocabulary)
         if index < words:
             term = self.word_vocabulary[index]

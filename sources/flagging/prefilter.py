@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import ahocorasick
+
 
 def is_ascii_alnum(char: str) -> bool:
     """Whether `char` is an ASCII letter or digit: where a name or phrase must meet a word boundary."""
@@ -39,6 +41,8 @@ class Alias:
 
 _TOKEN = re.compile(r"[a-z0-9_]+")
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
+# What \b takes for a word character under re.ASCII.
+_ASCII_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 # A probe is a literal that every match of a rule must contain: ("w", text) when it must start a word (so
@@ -331,6 +335,11 @@ class Prefilter:
                 for alias in self.alias_first_words[match.group(0)]:
                     if lowered.startswith(alias.lowered, start):
                         found.append((start, alias))
+        self.other_alias_starts(lowered, found)
+        return found
+
+    def other_alias_starts(self, lowered: str, found: list[tuple[int, Alias]]) -> None:
+        """alias_starts' second part, added to `found`: the aliases that do not start with an ASCII word."""
         if not lowered.isascii():
             for alias in (
                 a for first in set(lowered).intersection(self.aliases_other) for a in self.aliases_other[first]
@@ -339,7 +348,6 @@ class Prefilter:
                 while start != -1:
                     found.append((start, alias))
                     start = lowered.find(alias.lowered, start + 1)
-        return found
 
 
 @dataclass(frozen=True)
@@ -354,6 +362,10 @@ class RuleMasks:
     substrings_ascii: tuple[tuple[str, int], ...]
     substrings_other: Mapping[str, tuple[tuple[str, int], ...]]  # by first character
     always: int
+    prefilter: Prefilter
+    # Every probe and every alias's first word in one Aho-Corasick automaton (see scan): a string -> (its length
+    # - 1, the rules it anchors at a word's start, the rules it anchors anywhere, the aliases it starts).
+    automaton: Any = None
 
     @classmethod
     def build(cls, prefilter: Prefilter, probes_per_rule: Iterable[frozenset[Probe] | None]) -> RuleMasks:
@@ -374,7 +386,22 @@ class RuleMasks:
             for probe in prefixes:
                 mask |= by_probe.get(probe, 0)
             word_masks[word] = mask
+        keys: dict[str, tuple[int, int, tuple[Alias, ...]]] = {}
+        for (kind, text), mask in by_probe.items():
+            at_word, anywhere, aliases = keys.get(text, (0, 0, ()))
+            keys[text] = (at_word | mask, anywhere, aliases) if kind == "w" else (at_word, anywhere | mask, aliases)
+        for first, aliases in prefilter.alias_first_words.items():
+            at_word, anywhere, _ = keys.get(first, (0, 0, ()))
+            keys[first] = (at_word, anywhere, aliases)
+        automaton = None
+        if keys:
+            automaton = ahocorasick.Automaton()
+            for text, (at_word, anywhere, aliases) in keys.items():
+                automaton.add_word(text, (len(text) - 1, at_word, anywhere, aliases))
+            automaton.make_automaton()
         return cls(
+            prefilter=prefilter,
+            automaton=automaton,
             word_regex=prefilter.word_regex,
             word_masks=word_masks,
             substrings_ascii=tuple((text, by_probe.get(("s", text), 0)) for text in prefilter.substrings_ascii),
@@ -384,6 +411,32 @@ class RuleMasks:
             },
             always=always,
         )
+
+    def scan(self, lowered: str) -> tuple[int, list[tuple[int, Alias]]]:
+        """(candidates(lowered), prefilter.alias_starts(lowered)), from one pass of the automaton over the text
+        instead of two regex scans and a substring search per probe. Each place a key occurs is reported: a word
+        probe counts where a word starts, as the prefilter's \\b-anchored trie finds it (every probe a prefix of a
+        word there: the longest the trie matches and the shorter ones word_prefixes adds); an alias's first word
+        where a whole word is it (\\b at both ends, as alias_first_regex); a substring probe anywhere. Places come
+        in the order their ends do, which for whole words is the order of their starts, as finditer gives them."""
+        found = self.always
+        starts: list[tuple[int, Alias]] = []
+        if self.automaton is not None:
+            last = len(lowered) - 1
+            word = _ASCII_WORD_CHARS
+            for end, (back, at_word, anywhere, aliases) in self.automaton.iter(lowered):
+                found |= anywhere
+                if at_word or aliases:
+                    start = end - back
+                    if start and lowered[start - 1] in word:
+                        continue  # not where a word starts
+                    found |= at_word
+                    if aliases and (end == last or lowered[end + 1] not in word):
+                        for alias in aliases:
+                            if lowered.startswith(alias.lowered, start):
+                                starts.append((start, alias))
+        self.prefilter.other_alias_starts(lowered, starts)
+        return found, starts
 
     def candidates(self, lowered: str) -> int:
         found = self.always

@@ -167,8 +167,7 @@ def flag_text(
     # Which rules could match at all (a probe of theirs occurs), and where watched aliases may start.
     lowered = _lower(text)
     scan = rules.scan
-    candidates = scan.masks.candidates(lowered)
-    starts = rules.prefilter.alias_starts(lowered)
+    candidates, starts = scan.masks.scan(lowered)
 
     # Topic first, on the text as it is: masking false friends can only take evidence away, so an item short
     # of the topic minimum here cannot be flagged and nothing more is sought (most news ends here).
