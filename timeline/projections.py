@@ -10,6 +10,7 @@ from typing import Any, TypedDict, cast
 from django.db import connection
 from django.db.models import Subquery
 
+from events import deferred
 from events.bulk import delete_all, insert_rows, insert_values
 from events.store import RecordedEvent
 from timeline import domain, search
@@ -242,8 +243,9 @@ class DevelopmentProjector:
         columns = development_columns(after, event.version)
 
         version = history_row(event, development_id, before, columns, current)
+        # Every write below is deferred (events.deferred): none of them needs an answer.
         if current is None:
-            development = Development.objects.create(
+            development = Development(
                 id=development_id,
                 recorded_at=event.recorded_at,
                 recorded_position=event.position,
@@ -251,14 +253,16 @@ class DevelopmentProjector:
                 last_position=event.position,
                 **columns,
             )
+            insert_rows(Development, [development])
             insert_rows(DevelopmentVersion, [version])
         else:
-            # COPY (on PostgreSQL) sends the state as orjson's bytes rather than as an escaped literal in an
-            # INSERT, and the development's row takes it from the history row rather than be sent it again: on
-            # a long-curated development the state is most of an event's cost.
+            # The state goes as orjson's bytes (insert_rows) rather than as an escaped literal in an INSERT, and
+            # the development's row takes it from the history row rather than be sent it again: on a
+            # long-curated development the state is most of an event's cost.
             insert_rows(DevelopmentVersion, [version])
             state = DevelopmentVersion.objects.filter(pk=version.pk).values("snapshot")
-            Development.objects.filter(pk=development_id).update(
+            deferred.update(
+                Development.objects.filter(pk=development_id),
                 updated_at=event.recorded_at,
                 last_position=event.position,
                 merged_into_id=after["merged_into"],
@@ -269,8 +273,8 @@ class DevelopmentProjector:
         self._sync_citations(development, before, after, event.position)
         self._sync_entities(development, before, after)
         self.written = {event.event_id: version}
-        DevelopmentVersionEntity.objects.bulk_create(
-            DevelopmentVersionEntity(version=version, entity_id=entity_id) for entity_id in after["entities"]
+        insert_values(
+            DevelopmentVersionEntity, ("version_id", "entity_id"), ((version.id, e) for e in after["entities"])
         )
 
     def apply_batch(self, events: Sequence[RecordedEvent]) -> None:
@@ -328,8 +332,7 @@ class DevelopmentProjector:
             last[development_id] = (event, columns)
 
         self._write_developments(recorded, last, state)
-        if closed:
-            DevelopmentVersion.objects.bulk_update(closed, ["valid_to_position", "valid_to_time"], batch_size=1000)
+        deferred.update_rows(DevelopmentVersion, closed, ["valid_to_position", "valid_to_time"])
         insert_rows(DevelopmentVersion, versions)
         insert_values(
             DevelopmentVersionEntity,
@@ -361,9 +364,8 @@ class DevelopmentProjector:
             else:
                 changed.append(row)
         insert_rows(Development, new)
-        if changed:
-            fields = ["updated_at", "last_position", "merged_into", *DEVELOPMENT_COLUMN_NAMES]
-            Development.objects.bulk_update(changed, fields, batch_size=500)
+        fields = ["updated_at", "last_position", "merged_into", *DEVELOPMENT_COLUMN_NAMES]
+        deferred.update_rows(Development, changed, fields)
 
     @staticmethod
     def _write_citations_and_links(
@@ -398,10 +400,10 @@ class DevelopmentProjector:
                 for entity_id in sorted(new_entities - old_entities)
             ]
         if removed_citations:
-            Citation.objects.filter(pk__in=removed_citations).delete()
+            deferred.delete(Citation.objects.filter(pk__in=removed_citations))
         insert_rows(Citation, new_citations)
         for development_id, entity_id in removed_links:
-            DevelopmentEntity.objects.filter(development_id=development_id, entity_id=entity_id).delete()
+            deferred.delete(DevelopmentEntity.objects.filter(development_id=development_id, entity_id=entity_id))
         insert_rows(DevelopmentEntity, new_links)
 
     @staticmethod
@@ -411,17 +413,20 @@ class DevelopmentProjector:
         old = {c["id"] for c in before["citations"]} if before else set()
         new = {c["id"]: c for c in after["citations"]}
         if removed := old - set(new):
-            Citation.objects.filter(pk__in=removed).delete()
-        Citation.objects.bulk_create(
-            Citation(
-                id=citation_id,
-                development=development,
-                published_lower=_published_lower(citation.get("published", "")),
-                added_position=position,
-                **{field: citation.get(field) or "" for field in domain.CITATION_FIELDS},
-            )
-            for citation_id, citation in new.items()
-            if citation_id not in old
+            deferred.delete(Citation.objects.filter(pk__in=removed))
+        insert_rows(
+            Citation,
+            (
+                Citation(
+                    id=citation_id,
+                    development=development,
+                    published_lower=_published_lower(citation.get("published", "")),
+                    added_position=position,
+                    **{field: citation.get(field) or "" for field in domain.CITATION_FIELDS},
+                )
+                for citation_id, citation in new.items()
+                if citation_id not in old
+            ),
         )
 
     @staticmethod
@@ -429,9 +434,9 @@ class DevelopmentProjector:
         old = set(before["entities"]) if before else set()
         new = set(after["entities"])
         if removed := old - new:
-            DevelopmentEntity.objects.filter(development=development, entity_id__in=removed).delete()
-        DevelopmentEntity.objects.bulk_create(
-            DevelopmentEntity(development=development, entity_id=entity_id) for entity_id in sorted(new - old)
+            deferred.delete(DevelopmentEntity.objects.filter(development=development, entity_id__in=removed))
+        insert_values(
+            DevelopmentEntity, ("development_id", "entity_id"), ((development.pk, e) for e in sorted(new - old))
         )
 
     def reset(self) -> None:

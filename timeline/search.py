@@ -37,7 +37,7 @@ from django.db.models.fields import Field
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils.html import escape
 
-from events import store
+from events import deferred, store
 from events.bulk import insert_values
 from events.store import RecordedEvent
 from timeline import domain
@@ -697,7 +697,9 @@ class SearchProjector:
             # new document retires it.
             rewritten = {str(version.development_id) for version in own}
             if older := rewritten & domain.continued_developments(relevant):
-                SearchDocument.objects.filter(development_id__in=older, is_current=True).update(is_current=False)
+                deferred.update(
+                    SearchDocument.objects.filter(development_id__in=older, is_current=True), is_current=False
+                )
             documents = (
                 _document(version, names, is_current=current[str(version.development_id)] == version.pk)
                 for version in own
