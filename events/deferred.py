@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,11 +25,10 @@ from django.db.models.sql import DeleteQuery, UpdateQuery
 
 @dataclass
 class _Queue:
-    """The statements waiting for the next round trip, and the pipeline kept open for the COMMIT."""
+    """The statements waiting for the next round trip."""
 
     statements: list[tuple[str, Sequence[object]]] = field(default_factory=list)
     sending: bool = False
-    commit_pipeline: ExitStack | None = None
 
 
 _queue: ContextVar[_Queue | None] = ContextVar("deferred_writes", default=None)
@@ -47,26 +46,20 @@ class Writes:
         self._queue = queue
 
     def send(self) -> None:
-        """Send what is queued. When the caller's atomic block is the outermost, the pipeline stays open so that
-        the COMMIT goes in the same round trip (the block's exit commits; `writes()` then closes the pipeline);
-        inside an outer transaction the queue is sent and waited for here."""
+        """Send what is queued and wait for it. When the caller's atomic block is the transaction (no block
+        around it), the COMMIT goes in the same round trip: the block's own commit then finds the transaction
+        ended and sends nothing (psycopg reads the transaction's state off the connection), where leaving the
+        pipeline open for it cost two more round trips (psycopg syncs to change autocommit, and to leave)."""
         queue = self._queue
-        if queue is None or not queue.statements:
+        if queue is None:
             return
-        if connection.in_atomic_block and _outermost_atomic():
-            stack = ExitStack()
-            stack.enter_context(connection.wrap_database_errors)
-            stack.enter_context(connection.connection.pipeline())
-            queue.commit_pipeline = stack
+        commit = connection.in_atomic_block and not connection.savepoint_ids and connection.commit_on_exit
+        if not queue.statements and not commit:
+            return
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            if commit:
+                queue.statements.append(("COMMIT", ()))
             _send(queue)
-        else:
-            with connection.wrap_database_errors, connection.connection.pipeline():
-                _send(queue)
-
-
-def _outermost_atomic() -> bool:
-    """Whether the only atomic block open is a transaction (not a savepoint inside another block)."""
-    return len(connection.savepoint_ids) == 0 and connection.commit_on_exit
 
 
 @contextmanager
@@ -83,8 +76,6 @@ def writes() -> Iterator[Writes]:
     finally:
         _queue.reset(token)
         queue.statements.clear()  # an exception before send(): the transaction rolled back, nothing to send
-        if queue.commit_pipeline is not None:
-            queue.commit_pipeline.close()
 
 
 def _send(queue: _Queue) -> None:
@@ -99,11 +90,11 @@ def _send(queue: _Queue) -> None:
 
 
 def _flush_first(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Mapping[str, Any]) -> Any:
-    """Every other statement goes in one round trip with the writes queued before it (and, the first time, with
-    the transaction's BEGIN): a pipeline whose exit waits for all their results, so the statement's own result
-    (rows, rowcount) is there when its caller reads it."""
+    """Every other statement goes in one round trip with the writes queued before it: a pipeline whose exit
+    waits for all their results, so the statement's own result (rows, rowcount) is there when its caller reads
+    it."""
     queue = _queue.get()
-    if queue is None or queue.sending or connection.connection is None:
+    if queue is None or queue.sending or not queue.statements or connection.connection is None:
         return execute(sql, params, many, context)
     with connection.wrap_database_errors, connection.connection.pipeline():
         _send(queue)
