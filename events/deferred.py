@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from django.db import connection, models
@@ -27,7 +27,7 @@ from django.db.models.sql import DeleteQuery, UpdateQuery
 class _Queue:
     """The statements waiting for the next round trip."""
 
-    statements: list[tuple[str, Sequence[object]]] = field(default_factory=list)
+    statements: list[tuple[str, Sequence[Any]]] = field(default_factory=list)
     sending: bool = False
 
 
@@ -53,7 +53,12 @@ class Writes:
         queue = self._queue
         if queue is None:
             return
-        commit = connection.in_atomic_block and not connection.savepoint_ids and connection.commit_on_exit
+        commit = (
+            connection.in_atomic_block
+            and not connection.savepoint_ids
+            and connection.commit_on_exit
+            and not connection.needs_rollback
+        )
         if not queue.statements and not commit:
             return
         with connection.wrap_database_errors, connection.connection.pipeline():
@@ -101,7 +106,7 @@ def _flush_first(execute: Callable[..., Any], sql: str, params: Any, many: bool,
         return execute(sql, params, many, context)
 
 
-def execute(sql: str, params: Sequence[object] = ()) -> None:
+def execute(sql: str, params: Sequence[Any] = ()) -> None:
     """Run a statement whose result nobody reads: queued inside `writes()` on PostgreSQL, else at once."""
     queue = _queue.get()
     if queue is not None:
@@ -116,7 +121,7 @@ def update(rows: models.QuerySet[Any], **values: object) -> None:
     if not active():
         rows.update(**values)
         return
-    query = rows.query.chain(UpdateQuery)
+    query = cast(UpdateQuery, rows.query.chain(UpdateQuery))
     query.add_update_values(values)
     query.annotations = {}
     sql, params = query.get_compiler(rows.db).as_sql()
@@ -128,7 +133,7 @@ def delete(rows: models.QuerySet[Any]) -> None:
     """Delete `rows` with one DELETE, deferred: for read-model rows nothing cascades from and no signal watches
     (what QuerySet.delete() would otherwise first read to find out)."""
     if not active():
-        rows._raw_delete(rows.db)  # type: ignore[attr-defined]
+        rows._raw_delete(rows.db)
         return
     query = rows.query.clone()
     query.__class__ = DeleteQuery
@@ -171,7 +176,7 @@ def update_rows(model: type[models.Model], rows: Sequence[models.Model], fields:
     meta = model._meta
     pk = meta.pk
     assert pk is not None
-    targets = [meta.get_field(name) for name in fields]
+    targets = [cast(models.Field[Any, Any], meta.get_field(name)) for name in fields]
     columns = [pk, *targets]
     payload = _rows_json({str(column.column): getattr(row, column.attname) for column in columns} for row in rows)
     quote = connection.ops.quote_name
