@@ -176,7 +176,7 @@ def update_rows(model: type[models.Model], rows: Sequence[models.Model], fields:
     meta = model._meta
     pk = meta.pk
     assert pk is not None
-    targets = [cast(models.Field[Any, Any], meta.get_field(name)) for name in fields]
+    targets = [cast("models.Field[Any, Any]", meta.get_field(name)) for name in fields]
     columns = [pk, *targets]
     payload = _rows_json({str(column.column): getattr(row, column.attname) for column in columns} for row in rows)
     quote = connection.ops.quote_name
