@@ -93,10 +93,11 @@ def insert_rows(model: type[Row], rows: Iterable[Row]) -> None:
         for field in model._meta.concrete_fields
         if not (field is model._meta.auto_field and all(getattr(row, field.attname) is None for row in rows))
     ]
-    if deferred.active():
+    if deferred.queues(len(rows)):
         attnames = [field.attname for field in fields]
         deferred.insert_json(model, fields, ([getattr(row, name) for name in attnames] for row in rows))
         return
+    deferred.flush()  # COPY cannot join the pipeline: what was queued goes first
     values = [_copy_value(field) for field in fields]
     _copy(model, fields, ([value(row) for value in values] for row in rows))
 
@@ -113,9 +114,10 @@ def insert_values(model: type[Row], names: Sequence[str], rows: Iterable[Sequenc
         return
     by_attname = {field.attname: field for field in model._meta.concrete_fields}
     fields = [by_attname[name] for name in names]
-    if deferred.active():
+    if deferred.queues(len(rows)):
         deferred.insert_json(model, fields, rows)
         return
+    deferred.flush()  # COPY cannot join the pipeline: what was queued goes first
     adapters = [_adapt(field) for field in fields]
     if all(adapt is None for adapt in adapters):
         _copy(model, fields, rows)

@@ -106,6 +106,25 @@ def _flush_first(execute: Callable[..., Any], sql: str, params: Any, many: bool,
         return execute(sql, params, many, context)
 
 
+# Above this many rows an insert is not queued: the queue is sent and the rows go by COPY, which for large rows
+# (a long development's states, 100 at a time) beats one JSON parameter carrying them all.
+QUEUED_ROWS = 16
+
+
+def queues(rows: int) -> bool:
+    """Whether an insert of `rows` rows is queued (else: `flush()`, then insert at once)."""
+    return active() and rows <= QUEUED_ROWS
+
+
+def flush() -> None:
+    """Send the queued statements now and wait for them (before a statement that cannot join the pipeline)."""
+    queue = _queue.get()
+    if queue is None or not queue.statements:
+        return
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        _send(queue)
+
+
 def execute(sql: str, params: Sequence[Any] = ()) -> None:
     """Run a statement whose result nobody reads: queued inside `writes()` on PostgreSQL, else at once."""
     queue = _queue.get()

@@ -699,7 +699,8 @@ def _insert_naming_entities(versions: Sequence[DevelopmentVersion], current: dic
         rows.append(row)
     quote = connection.ops.quote_name
     table = quote(SearchDocument._meta.db_table)
-    columns = [str(SearchDocument._meta.get_field(name.removesuffix("_id")).column) for name in _DOCUMENT_FIELDS]
+    by_attname = {field.attname: field for field in SearchDocument._meta.concrete_fields}
+    columns = [str(by_attname[name].column) for name in _DOCUMENT_FIELDS]
     values_sql = ", ".join(
         _ENTITIES_SQL.format(alias_table=quote(EntityAlias._meta.db_table))
         if column == "entities"
@@ -743,7 +744,7 @@ class SearchProjector:
                 deferred.update(
                     SearchDocument.objects.filter(development_id__in=older, is_current=True), is_current=False
                 )
-            if deferred.active():
+            if deferred.queues(len(own)):
                 # The entities' names are looked up by the insert itself: reading them first was a round trip.
                 _insert_naming_entities(own, current)
             else:
