@@ -75,7 +75,7 @@ def delete_all(*tables: type[models.Model]) -> None:
 
 def insert_rows(model: type[Row], rows: Iterable[Row]) -> None:
     """Insert `rows` (new, unsaved instances of `model`) the fastest way the database offers (inside an append's
-    deferred writes on PostgreSQL: one queued INSERT, events.deferred).
+    deferred writes on PostgreSQL, a few rows: one queued INSERT, events.deferred).
 
     For rebuilds and batched appends: COPY streams the values without building a statement with a parameter
     per value, several times faster than a multi-row INSERT on PostgreSQL. Values go as bulk_create sends
