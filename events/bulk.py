@@ -10,6 +10,8 @@ import orjson
 from django.db import connection, models
 from psycopg.types.json import Jsonb
 
+from events import deferred
+
 Row = TypeVar("Row", bound=models.Model)
 
 # Fields whose Python values psycopg adapts as they are: COPY skips get_db_prep_save's per-value work for them.
@@ -72,7 +74,8 @@ def delete_all(*tables: type[models.Model]) -> None:
 
 
 def insert_rows(model: type[Row], rows: Iterable[Row]) -> None:
-    """Insert `rows` (new, unsaved instances of `model`) the fastest way the database offers.
+    """Insert `rows` (new, unsaved instances of `model`) the fastest way the database offers (inside an append's
+    deferred writes on PostgreSQL, a few rows: one queued INSERT, events.deferred).
 
     For rebuilds and batched appends: COPY streams the values without building a statement with a parameter
     per value, several times faster than a multi-row INSERT on PostgreSQL. Values go as bulk_create sends
@@ -90,6 +93,11 @@ def insert_rows(model: type[Row], rows: Iterable[Row]) -> None:
         for field in model._meta.concrete_fields
         if not (field is model._meta.auto_field and all(getattr(row, field.attname) is None for row in rows))
     ]
+    if deferred.queues(len(rows)):
+        attnames = [field.attname for field in fields]
+        deferred.insert_json(model, fields, ([getattr(row, name) for name in attnames] for row in rows))
+        return
+    deferred.flush()  # COPY cannot join the pipeline: what was queued goes first
     values = [_copy_value(field) for field in fields]
     _copy(model, fields, ([value(row) for value in values] for row in rows))
 
@@ -104,6 +112,10 @@ def insert_values(model: type[Row], names: Sequence[str], rows: Iterable[Sequenc
     if connection.vendor != "postgresql":
         insert_rows(model, (model(**dict(zip(names, row, strict=True))) for row in rows))
         return
+    if deferred.queues(len(rows)):
+        by_attname = {field.attname: field for field in model._meta.concrete_fields}
+        deferred.insert_json(model, [by_attname[name] for name in names], rows)
+        return
     copy_values(model, names, rows)
 
 
@@ -112,6 +124,7 @@ def copy_values(model: type[Row], names: Sequence[str], rows: Iterable[Sequence[
     the server stores rows while the caller still computes the next); answers how many rows it sent."""
     by_attname = {field.attname: field for field in model._meta.concrete_fields}
     fields = [by_attname[name] for name in names]
+    deferred.flush()  # COPY cannot join the pipeline: what was queued goes first
     adapters = [_adapt(field) for field in fields]
     if all(adapt is None for adapt in adapters):
         return _copy(model, fields, rows)

@@ -27,7 +27,7 @@ from django.db import connection, models
 
 from events.bulk import copy_values, insert_rows, insert_values
 from events.store import RecordedEvent
-from timeline import domain, search
+from timeline import domain, projected_rows, search
 from timeline.models import (
     Citation,
     Development,
@@ -160,6 +160,8 @@ class BulkRebuilder:
 def rebuild(upto: int) -> int:
     """Empty the read models and build them from the events at positions up to `upto`, in the caller's
     transaction; answer how many events were read."""
+    # As the replay's reset: rows kept from earlier appends must not outlive the read models they came from.
+    projected_rows.forget()
     replay = _Replay()
     with _bulk_load(), _no_cycle_collection():
         for events in _log(upto):

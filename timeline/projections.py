@@ -8,11 +8,12 @@ from datetime import date
 from typing import Any, TypedDict, cast
 
 from django.db import connection
-from django.db.models import Subquery
+from django.db.models import ForeignKey, Subquery, UUIDField
 
+from events import deferred
 from events.bulk import delete_all, insert_rows, insert_values
 from events.store import RecordedEvent
-from timeline import domain, search
+from timeline import domain, projected_rows, search
 from timeline.dates import FuzzyDateError, parse_fuzzy_date
 from timeline.models import (
     Citation,
@@ -26,6 +27,7 @@ from timeline.models import (
     NamedTimeline,
     Relationship,
 )
+from timeline.projected_rows import ProjectedRow
 from timeline.selectors import normalize_name
 from timeline.shapes import (
     AliasData,
@@ -223,9 +225,12 @@ def relationship_values(state: RelationshipState, event: RecordedEvent) -> dict[
     }
 
 
-def _close_open_version(development_id: str, event: RecordedEvent) -> DevelopmentVersion | None:
+def _close_open_version(
+    development_id: str, event: RecordedEvent, known: ProjectedRow | None
+) -> DevelopmentVersion | None:
     """Close the development's open history row at `event` and answer it (its id, state and document), or None
-    when it has none: one UPDATE ... RETURNING where reading the row and closing it took two statements."""
+    when it has none: one UPDATE ... RETURNING where reading the row and closing it took two statements; a
+    deferred UPDATE alone when the row is `known` (the development's committed row this process projected)."""
     fields = DevelopmentVersion._meta
     table = connection.ops.quote_name(fields.db_table)
     snapshot = fields.get_field("snapshot")
@@ -234,12 +239,18 @@ def _close_open_version(development_id: str, event: RecordedEvent) -> Developmen
         fields.get_field("valid_to_time").get_db_prep_save(event.recorded_at, connection),
         fields.get_field("development").get_db_prep_save(development_id, connection),
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET valid_to_position = %s, valid_to_time = %s"
-            " WHERE development_id = %s AND valid_to_position IS NULL RETURNING id, snapshot, document_id",
-            params,
+    close = f"UPDATE {table} SET valid_to_position = %s, valid_to_time = %s WHERE development_id = %s"
+    if known is not None:
+        deferred.execute(close + " AND valid_to_position IS NULL", params)
+        return DevelopmentVersion(
+            id=known.row.last_position,
+            snapshot=known.row.snapshot,
+            document_id=known.document_id,
+            valid_to_position=event.position,
+            valid_to_time=event.recorded_at,
         )
+    with connection.cursor() as cursor:
+        cursor.execute(close + " AND valid_to_position IS NULL RETURNING id, snapshot, document_id", params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -251,6 +262,38 @@ def _close_open_version(development_id: str, event: RecordedEvent) -> Developmen
         valid_to_position=event.position,
         valid_to_time=event.recorded_at,
     )
+
+
+def _known_rows(events: Sequence[RecordedEvent], continued: set[str]) -> dict[str, ProjectedRow]:
+    """The continued developments whose committed row this process keeps at the version their first event in
+    `events` follows (events.projected_rows): their open history rows need not be read."""
+    first_version: dict[str, int] = {}
+    for event in events:
+        first_version.setdefault(event.stream.removeprefix("development-"), event.version)
+    known = {}
+    for development_id in continued:
+        if (projected := projected_rows.committed(development_id, first_version[development_id] - 1)) is not None:
+            known[development_id] = projected
+    return known
+
+
+_DEVELOPMENT_FIELDS = [
+    field for field in Development._meta.concrete_fields if isinstance(field, UUIDField | ForeignKey)
+]
+
+
+def _record_rows(rows: list[ProjectedRow]) -> None:
+    """Hand the rows an append projected to projected_rows: kept for the next events only in a live append on
+    PostgreSQL (events.deferred is on), where a read costs a round trip; a rebuild keeps none."""
+    for projected in rows:
+        # As a row read from the database is: its values of the fields' Python types (a UUID, not its text),
+        # saved, of this database.
+        row = projected.row
+        for field in _DEVELOPMENT_FIELDS:
+            setattr(row, field.attname, field.to_python(getattr(row, field.attname)))
+        row._state.adding = False
+        row._state.db = connection.alias
+    projected_rows.record(rows, keep=deferred.active())
 
 
 class EntityProjector:
@@ -285,42 +328,49 @@ class DevelopmentProjector:
             return
         development_id = event.stream.removeprefix("development-")
         # A stream's first event has no history row before it: no need to look for one.
-        current = None if event.version == 1 else _close_open_version(development_id, event)
+        known = None if event.version == 1 else projected_rows.committed(development_id, event.version - 1)
+        current = None if event.version == 1 else _close_open_version(development_id, event, known)
         before = current.snapshot if current else None
         after = domain.evolve(before, event.event_type, event.data)
         columns = development_columns(after, event.version)
 
         version = history_row(event, development_id, before, columns, current)
+        development = Development(
+            id=development_id,
+            recorded_at=event.recorded_at if known is None else known.row.recorded_at,
+            recorded_position=event.position if known is None else known.row.recorded_position,
+            updated_at=event.recorded_at,
+            last_position=event.position,
+            merged_into_id=after["merged_into"],
+            **columns,
+        )
+        # Every write below is deferred (events.deferred): none of them needs an answer.
         if current is None:
-            development = Development.objects.create(
-                id=development_id,
-                recorded_at=event.recorded_at,
-                recorded_position=event.position,
-                updated_at=event.recorded_at,
-                last_position=event.position,
-                **columns,
-            )
+            insert_rows(Development, [development])
             insert_rows(DevelopmentVersion, [version])
         else:
-            # COPY (on PostgreSQL) sends the state as orjson's bytes rather than as an escaped literal in an
-            # INSERT, and the development's row takes it from the history row rather than be sent it again: on
-            # a long-curated development the state is most of an event's cost.
+            # The state goes as orjson's bytes (insert_rows) rather than as an escaped literal in an INSERT, and
+            # the development's row takes it from the history row rather than be sent it again: on a
+            # long-curated development the state is most of an event's cost.
             insert_rows(DevelopmentVersion, [version])
             state = DevelopmentVersion.objects.filter(pk=version.pk).values("snapshot")
-            Development.objects.filter(pk=development_id).update(
+            deferred.update(
+                Development.objects.filter(pk=development_id),
                 updated_at=event.recorded_at,
                 last_position=event.position,
                 merged_into_id=after["merged_into"],
                 **{**columns, "snapshot": Subquery(state)},
             )
-            development = Development(pk=development_id)
 
         self._sync_citations(development, before, after, event.position)
         self._sync_entities(development, before, after)
         self.written = {event.event_id: version}
-        DevelopmentVersionEntity.objects.bulk_create(
-            DevelopmentVersionEntity(version=version, entity_id=entity_id) for entity_id in after["entities"]
+        insert_values(
+            DevelopmentVersionEntity, ("version_id", "entity_id"), ((version.id, e) for e in after["entities"])
         )
+        # Whole only when its recorded time and position are known: a new development's, or a known one's.
+        whole = current is None or known is not None
+        _record_rows([ProjectedRow(development, version.document_id)] if whole else [])
 
     def apply_batch(self, events: Sequence[RecordedEvent]) -> None:
         """The same rows as `apply` on each event in turn, written with a few bulk statements per batch.
@@ -335,16 +385,23 @@ class DevelopmentProjector:
         # Only a development whose stream had events before this batch has an open history row (as in `apply`):
         # a batch of new developments reads none.
         ids = domain.continued_developments(relevant)
-        open_rows = (
-            {
+        kept = _known_rows(relevant, ids)
+        open_rows = {
+            development_id: DevelopmentVersion(
+                id=projected.row.last_position,
+                development_id=development_id,
+                snapshot=projected.row.snapshot,
+                document_id=projected.document_id,
+            )
+            for development_id, projected in kept.items()
+        }
+        if unknown := ids - set(kept):
+            open_rows |= {
                 str(row.development_id): row
                 for row in DevelopmentVersion.objects.filter(
-                    development_id__in=ids, valid_to_position__isnull=True
+                    development_id__in=unknown, valid_to_position__isnull=True
                 ).only("id", "development_id", "snapshot", "document_id")
             }
-            if ids
-            else {}
-        )
         start = {development_id: row.snapshot for development_id, row in open_rows.items()}
         state: dict[str, DevelopmentState] = dict(start)
         versions: list[DevelopmentVersion] = []
@@ -376,9 +433,8 @@ class DevelopmentProjector:
             state[development_id] = after
             last[development_id] = (event, columns)
 
-        self._write_developments(recorded, last, state)
-        if closed:
-            DevelopmentVersion.objects.bulk_update(closed, ["valid_to_position", "valid_to_time"], batch_size=1000)
+        rows = self._write_developments(recorded, last, state, kept)
+        deferred.update_rows(DevelopmentVersion, closed, ["valid_to_position", "valid_to_time"])
         insert_rows(DevelopmentVersion, versions)
         insert_values(
             DevelopmentVersionEntity,
@@ -387,14 +443,18 @@ class DevelopmentProjector:
         )
         self._write_citations_and_links(start, state, added_at)
         self.written = written
+        _record_rows([ProjectedRow(row, latest[str(row.pk)].document_id) for row in rows])
 
     @staticmethod
     def _write_developments(
         recorded: dict[str, RecordedEvent],
         last: dict[str, tuple[RecordedEvent, DevelopmentColumnValues]],
         state: dict[str, DevelopmentState],
-    ) -> None:
-        new, changed = [], []
+        known: dict[str, ProjectedRow],
+    ) -> list[Development]:
+        """Insert the new developments' rows and update the others; answer the rows known whole (every new one,
+        and those whose recorded time and position `known` gives)."""
+        new, changed, whole = [], [], []
         for development_id, (event, columns) in last.items():
             row = Development(
                 id=development_id,
@@ -409,10 +469,15 @@ class DevelopmentProjector:
                 new.append(row)
             else:
                 changed.append(row)
+                if (projected := known.get(development_id)) is None:
+                    continue
+                row.recorded_at = projected.row.recorded_at
+                row.recorded_position = projected.row.recorded_position
+            whole.append(row)
         insert_rows(Development, new)
-        if changed:
-            fields = ["updated_at", "last_position", "merged_into", *DEVELOPMENT_COLUMN_NAMES]
-            Development.objects.bulk_update(changed, fields, batch_size=500)
+        fields = ["updated_at", "last_position", "merged_into", *DEVELOPMENT_COLUMN_NAMES]
+        deferred.update_rows(Development, changed, fields)
+        return whole
 
     @staticmethod
     def _write_citations_and_links(
@@ -441,10 +506,10 @@ class DevelopmentProjector:
                 for entity_id in sorted(new_entities - old_entities)
             ]
         if removed_citations:
-            Citation.objects.filter(pk__in=removed_citations).delete()
+            deferred.delete(Citation.objects.filter(pk__in=removed_citations))
         insert_rows(Citation, new_citations)
         for development_id, entity_id in removed_links:
-            DevelopmentEntity.objects.filter(development_id=development_id, entity_id=entity_id).delete()
+            deferred.delete(DevelopmentEntity.objects.filter(development_id=development_id, entity_id=entity_id))
         insert_rows(DevelopmentEntity, new_links)
 
     @staticmethod
@@ -454,11 +519,14 @@ class DevelopmentProjector:
         old = {c["id"] for c in before["citations"]} if before else set()
         new = {c["id"]: c for c in after["citations"]}
         if removed := old - set(new):
-            Citation.objects.filter(pk__in=removed).delete()
-        Citation.objects.bulk_create(
-            citation_row(str(development.pk), citation, position)
-            for citation_id, citation in new.items()
-            if citation_id not in old
+            deferred.delete(Citation.objects.filter(pk__in=removed))
+        insert_rows(
+            Citation,
+            (
+                citation_row(str(development.pk), citation, position)
+                for citation_id, citation in new.items()
+                if citation_id not in old
+            ),
         )
 
     @staticmethod
@@ -466,12 +534,13 @@ class DevelopmentProjector:
         old = set(before["entities"]) if before else set()
         new = set(after["entities"])
         if removed := old - new:
-            DevelopmentEntity.objects.filter(development=development, entity_id__in=removed).delete()
-        DevelopmentEntity.objects.bulk_create(
-            DevelopmentEntity(development=development, entity_id=entity_id) for entity_id in sorted(new - old)
+            deferred.delete(DevelopmentEntity.objects.filter(development=development, entity_id__in=removed))
+        insert_values(
+            DevelopmentEntity, ("development_id", "entity_id"), ((development.pk, e) for e in sorted(new - old))
         )
 
     def reset(self) -> None:
+        projected_rows.forget()
         delete_all(DevelopmentVersionEntity, DevelopmentVersion, Citation, DevelopmentEntity, Development)
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -37,7 +38,7 @@ from django.db.models.fields import Field
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils.html import escape
 
-from events import store
+from events import deferred, store
 from events.bulk import insert_values
 from events.store import RecordedEvent
 from timeline import domain
@@ -673,6 +674,50 @@ def entities_text(entity_ids: Iterable[str], names: Mapping[str, list[str]]) -> 
     return "\n".join(dict.fromkeys(name for entity_id in entity_ids for name in names.get(entity_id, [])))
 
 
+# The entities text of _document, in SQL for a document given as JSON (`r`) with its entities' ids: each entity's
+# names in the alias order entity_texts reads them in (the model's ordering), entity after entity as the state
+# lists them, every name once, where it first appears.
+_ENTITIES_SQL = """coalesce((
+    SELECT string_agg(named.name, E'\\n' ORDER BY named.first_at)
+    FROM (
+        SELECT listed.name, min(listed.at) AS first_at
+        FROM (
+            SELECT alias.name, row_number() OVER (ORDER BY entity.ord, alias.entity_id, alias.normalized) AS at
+            FROM jsonb_array_elements_text(r->'entity_ids') WITH ORDINALITY AS entity(id, ord)
+            JOIN {alias_table} AS alias ON alias.entity_id = entity.id
+        ) AS listed
+        GROUP BY listed.name
+    ) AS named
+), '')"""
+
+
+def _insert_naming_entities(versions: Sequence[DevelopmentVersion], current: dict[str, int | None]) -> None:
+    """Queue the insert of `versions`' documents (events.deferred), the entities text written by the database
+    (_ENTITIES_SQL) as _document writes it from entity_texts."""
+    rows = []
+    for version in versions:
+        values = _document(version, {}, is_current=current[str(version.development_id)] == version.pk)
+        row = dict(zip(DOCUMENT_FIELDS, values, strict=True))
+        del row["entities"]
+        row["entity_ids"] = list(version.snapshot.get("entities", []))
+        rows.append(row)
+    quote = connection.ops.quote_name
+    table = quote(SearchDocument._meta.db_table)
+    by_attname = {field.attname: field for field in SearchDocument._meta.concrete_fields}
+    columns = [str(by_attname[name].column) for name in DOCUMENT_FIELDS]
+    values_sql = ", ".join(
+        _ENTITIES_SQL.format(alias_table=quote(EntityAlias._meta.db_table))
+        if column == "entities"
+        else f"d.{quote(column)}"
+        for column in columns
+    )
+    deferred.execute(
+        f"INSERT INTO {table} ({', '.join(quote(column) for column in columns)}) SELECT {values_sql}"
+        f" FROM jsonb_array_elements(%s::jsonb) AS r, jsonb_populate_record(NULL::{table}, r) AS d",
+        [orjson.dumps(rows).decode()],
+    )
+
+
 class SearchProjector:
     """The search index: a document for each history row that changed its development's searchable text (the rows
     that left it as it was share their predecessor's: DevelopmentVersion.document), written after the
@@ -696,17 +741,23 @@ class SearchProjector:
             # Each development's document after the batch: its last version's.
             current = {str(version.development_id): version.document_id for version in versions}
             own = [version for version in versions if version.document_id == version.pk]
-            names = entity_texts(e for version in own for e in version.snapshot.get("entities", []))
             # Only a development that had events before this batch has a current document to retire, and only a
             # new document retires it.
             rewritten = {str(version.development_id) for version in own}
             if older := rewritten & domain.continued_developments(relevant):
-                SearchDocument.objects.filter(development_id__in=older, is_current=True).update(is_current=False)
-            documents = (
-                _document(version, names, is_current=current[str(version.development_id)] == version.pk)
-                for version in own
-            )
-            insert_values(SearchDocument, DOCUMENT_FIELDS, documents)
+                deferred.update(
+                    SearchDocument.objects.filter(development_id__in=older, is_current=True), is_current=False
+                )
+            if deferred.queues(len(own)):
+                # The entities' names are looked up by the insert itself: reading them first was a round trip.
+                _insert_naming_entities(own, current)
+            else:
+                names = entity_texts(e for version in own for e in version.snapshot.get("entities", []))
+                documents = (
+                    _document(version, names, is_current=current[str(version.development_id)] == version.pk)
+                    for version in own
+                )
+                insert_values(SearchDocument, DOCUMENT_FIELDS, documents)
         renamed = {str(event.data["id"]) for event in events if event.event_type == domain.ENTITY_REVISED}
         if renamed:
             self._rename(renamed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Sequence
 from typing import TypeVar
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 
 from events import store
 from events.store import NewEvent
+from timeline import projected_rows
 from timeline.models import Development, Relationship
 
 Row = TypeVar("Row", Development, Relationship)
@@ -37,6 +39,17 @@ def append_and_read(
     already recorded (a retry), so the API can answer a retry as it answered the first attempt.
     `assumed_version`: the version of the row the command read (store.append's guess, not a check)."""
     recorded = store.append(stream, events, expected_version=expected_version, assumed_version=assumed_version)
-    row = model.objects.get(pk=pk)
-    row.replayed = all(event.replayed for event in recorded)
+    replayed = all(event.replayed for event in recorded)
+    projected = None if replayed else _projected(model, pk, recorded[-1])
+    row = projected if projected is not None else model.objects.get(pk=pk)
+    row.replayed = replayed
     return row
+
+
+def _projected(model: type[Row], pk: str, last: store.RecordedEvent) -> Row | None:
+    """The row as this append projected it (no need to read it back): a development's, if the append projected
+    it whole and no later append of this thread's replaced it."""
+    row = projected_rows.last(pk)
+    if not isinstance(row, model) or row.last_position != last.position:
+        return None
+    return copy.copy(row)  # the caller marks its answer (replayed); the kept row stays as projected
