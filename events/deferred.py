@@ -59,8 +59,8 @@ class Writes:
             and connection.commit_on_exit
             and not connection.needs_rollback
         )
-        if not queue.statements and not commit:
-            return
+        if not queue.statements:
+            return  # nothing to save: the block's own COMMIT is one round trip, and a pipeline costs a sync
         with connection.wrap_database_errors, connection.connection.pipeline():
             if commit:
                 queue.statements.append(("COMMIT", ()))
