@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from timeline.models import Development
+from timeline.models import Development, DevelopmentVersion
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,15 @@ class ProjectedRow:
 
     row: Development
     document_id: int
+
+    def open_version(self) -> DevelopmentVersion:
+        """The history row this row's last event opened, as far as a next event needs it (id, state, document)."""
+        return DevelopmentVersion(
+            id=self.row.last_position,
+            development_id=self.row.pk,
+            snapshot=self.row.snapshot,
+            document_id=self.document_id,
+        )
 
 
 # How many developments' committed rows a process keeps: the ones being curated now.

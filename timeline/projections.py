@@ -242,13 +242,9 @@ def _close_open_version(
     close = f"UPDATE {table} SET valid_to_position = %s, valid_to_time = %s WHERE development_id = %s"
     if known is not None:
         deferred.execute(close + " AND valid_to_position IS NULL", params)
-        return DevelopmentVersion(
-            id=known.row.last_position,
-            snapshot=known.row.snapshot,
-            document_id=known.document_id,
-            valid_to_position=event.position,
-            valid_to_time=event.recorded_at,
-        )
+        closed = known.open_version()
+        closed.valid_to_position, closed.valid_to_time = event.position, event.recorded_at
+        return closed
     with connection.cursor() as cursor:
         cursor.execute(close + " AND valid_to_position IS NULL RETURNING id, snapshot, document_id", params)
         row = cursor.fetchone()
@@ -386,15 +382,7 @@ class DevelopmentProjector:
         # a batch of new developments reads none.
         ids = domain.continued_developments(relevant)
         kept = _known_rows(relevant, ids)
-        open_rows = {
-            development_id: DevelopmentVersion(
-                id=projected.row.last_position,
-                development_id=development_id,
-                snapshot=projected.row.snapshot,
-                document_id=projected.document_id,
-            )
-            for development_id, projected in kept.items()
-        }
+        open_rows = {development_id: projected.open_version() for development_id, projected in kept.items()}
         if unknown := ids - set(kept):
             open_rows |= {
                 str(row.development_id): row
