@@ -94,9 +94,7 @@ def test_each_noise_tuning_set_shares_no_title_with_what_is_trained_or_measured_
 
 
 def test_no_title_repeats_within_the_labelled_sets() -> None:
-    titles = Counter(
-        _normalised(row["title"]) for name in ("seed", "eval", "shifted", *TUNING) for row in SETS[name]
-    )
+    titles = Counter(_normalised(row["title"]) for name in ("seed", "eval", "shifted", *TUNING) for row in SETS[name])
     assert [title for title, count in titles.items() if count > 1] == []
 
 
