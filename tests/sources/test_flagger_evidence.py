@@ -47,6 +47,24 @@ def test_names_and_verbs_are_found_by_type_in_both_languages() -> None:
     assert _types(lexicon, "cerebras unveils") == [("cerebras", "aichip"), ("unveils", "launch")]
 
 
+def test_farm_goods_animals_and_tutorials_have_types_of_their_own() -> None:
+    """The noise-side types: trade talks on food and a pet's 芯片 share a token with the seed's negatives of the
+    same kind, whatever the crop or the animal."""
+    lexicon = default_lexicon()
+    assert _types(lexicon, "中美就高粱采购举行磋商") == [("高粱", "farmgoods"), ("采购", "acquire")]
+    assert _types(lexicon, "流浪猫植入芯片后找到主人") == [("猫", "animal")]
+    assert _types(lexicon, "A step-by-step guide to renting an H100") == [
+        ("step-by-step", "howto"),
+        ("guide to", "howto"),
+        ("H100", "aichip"),
+    ]
+    assert _types(lexicon, "Commerce Department buys soybeans") == [
+        ("Commerce Department", "usgov"),
+        ("buys", "acquire"),
+        ("soybeans", "farmgoods"),
+    ]
+
+
 def test_the_lexicon_knows_none_of_the_words_shifted_jsonl_is_described_with() -> None:
     """sources/training/README.md names shifted.jsonl's entities and verbs, and the lexicon's writer had read it:
     a list that knew them would flatter the seed model on that set's held-out part, which measures the learning

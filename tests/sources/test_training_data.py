@@ -19,8 +19,8 @@ from timeline.taxonomy import KIND_CATEGORY, Category, Kind
 HERE = Path(__file__).resolve().parent
 TRAINING = HERE.parents[1] / "sources" / "training"
 HELDOUT_LABELS = [HERE / "heldout" / "heldout-labels.json", HERE / "heldout2" / "heldout2-labels.json"]
-FILES = ("seed", "eval", "general_news", "shifted", "noise_tuning", "noise_tuning_b")
-TUNING = ("noise_tuning", "noise_tuning_b")
+FILES = ("seed", "eval", "general_news", "shifted", "noise_tuning", "noise_tuning_b", "noise_tuning_c")
+TUNING = ("noise_tuning", "noise_tuning_b", "noise_tuning_c")
 FIELDS = {"id", "source", "lang", "title", "summary", "published", "relevant", "category", "kind", "noise"}
 SOURCES = {"wire", "trade", "government", "company", "developer", "world", "cn_media"}
 _CJK = re.compile(r"[\u4e00-\u9fff]")
