@@ -132,14 +132,17 @@ def parse(text: str) -> SearchQuery:
         else:
             clauses.append([term])
         join_next = False
-    widened = [tuple(_widen(term) for term in clause) for clause in clauses]
+    # The names every widened term resembles, looked up together: one query, not one a term.
+    similar = similar_entity_names([term.text for clause in clauses for term in clause if _widens(term)])
+    widened = [
+        tuple(Term(term.text, term.negated, tuple(similar.get(term.text, ()))) for term in clause) for clause in clauses
+    ]
     return SearchQuery(tuple(widened))
 
 
-def _widen(term: Term) -> Term:
-    if term.negated or len(term.text) < _FUZZY_MIN_LENGTH or _UNSPACED.search(term.text):
-        return term
-    return Term(term.text, term.negated, tuple(similar_entity_names(term.text)))
+def _widens(term: Term) -> bool:
+    """Whether a term also matches the entity names it resembles."""
+    return not term.negated and len(term.text) >= _FUZZY_MIN_LENGTH and not _UNSPACED.search(term.text)
 
 
 # --- misspelt names -------------------------------------------------------------------------------------
@@ -163,28 +166,40 @@ def similarity(a: str, b: str) -> float:
     return shared / (len(first) + len(second) - shared)
 
 
-def similar_entity_names(term: str) -> list[str]:
-    """Names and aliases of entities that resemble `term` (SEARCH_NAME_SIMILARITY), not counting exact matches."""
+def similar_entity_names(terms: Iterable[str]) -> dict[str, list[str]]:
+    """Each term's resembling names: the names and aliases of entities that resemble it
+    (SEARCH_NAME_SIMILARITY), not counting exact matches; one query for all the terms."""
     from timeline.selectors import normalize_name  # selectors import this module
 
-    wanted = normalize_name(term)
+    wanted = {term: normalize_name(term) for term in terms}
+    if not wanted:
+        return {}
     threshold = settings.SEARCH_NAME_SIMILARITY
+    found: dict[str, set[str]] = {normalized: set() for normalized in wanted.values()}
+    pairs: Iterable[tuple[str, str]]
     if connection.vendor == "postgresql":
-        # The trigram index on the aliases answers `%` (at pg_trgm's looser default threshold); then ours.
-        close = RawSQL(
-            "normalized %% %s AND similarity(normalized, %s) >= %s",
-            [wanted, wanted, threshold],
-            output_field=BooleanField(),
-        )
-        rows = EntityAlias.objects.filter(close)
-        names: Iterable[str] = rows.exclude(normalized=wanted).values_list("name", flat=True)
+        # The trigram index on the aliases answers `%` (at pg_trgm's looser default threshold) for each term;
+        # then ours.
+        table = connection.ops.quote_name(EntityAlias._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT wanted.term, alias.name FROM unnest(%s::text[]) AS wanted(term) JOIN {table} AS alias"
+                " ON alias.normalized %% wanted.term AND similarity(alias.normalized, wanted.term) >= %s"
+                " AND alias.normalized <> wanted.term",
+                [list(found), threshold],
+            )
+            pairs = cursor.fetchall()
     else:
-        names = (
-            name
-            for name, normalized in EntityAlias.objects.values_list("name", "normalized")
-            if normalized != wanted and similarity(normalized, wanted) >= threshold
-        )
-    return sorted(set(names))
+        aliases = list(EntityAlias.objects.values_list("name", "normalized"))
+        pairs = [
+            (term, name)
+            for term in found
+            for name, normalized in aliases
+            if normalized != term and similarity(normalized, term) >= threshold
+        ]
+    for term, name in pairs:
+        found[term].add(name)
+    return {term: sorted(found[normalized]) for term, normalized in wanted.items()}
 
 
 # --- matching and ranking -------------------------------------------------------------------------------

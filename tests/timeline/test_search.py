@@ -102,6 +102,8 @@ QUERY_TABLE = [
     # Misspelt entity names.
     ("Huawai", {"ascend"}),
     ("Nvidea", {"smuggling"}),
+    ("Huawai OR Nvidea", {"ascend", "smuggling"}),
+    ("Huawai Nvidea", set()),
     # An alias in English finds the entity's developments.
     ("Bureau of Industry", {"controls"}),
     ("", {"controls", "ascend", "deepseek", "smuggling", "yield"}),
@@ -211,6 +213,17 @@ def test_web_search_syntax_is_parsed_into_clauses() -> None:
         [("smuggling", True)],
         [("华为", False)],
     ]
+
+
+def test_each_term_is_widened_to_the_names_it_resembles_in_one_query(corpus: dict[str, str]) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        parsed = search.parse("Huawai OR Nvidea -Nvidia GPU")
+    similar = {term.text: term.similar for clause in parsed.clauses for term in clause}
+    assert "Huawei" in similar["Huawai"] and not any("Nvidia" in name for name in similar["Huawai"])
+    assert "Nvidia" in similar["Nvidea"] and not any("Huawei" in name for name in similar["Nvidea"])
+    # An exclusion and a word too short to widen resemble nothing.
+    assert similar["Nvidia"] == similar["GPU"] == ()
+    assert len(queries.captured_queries) == 1
 
 
 ODD = ["\x00", "a\x00b", "%", "_", "\\", '"', "-", "OR", '" OR ""="', "x" * 5000]
