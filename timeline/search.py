@@ -553,11 +553,18 @@ def relevance_block(
 # --- snippets ---------------------------------------------------------------------------------------------
 
 
-def _snippet(text: str, texts: Sequence[str]) -> str | None:
-    """HTML: a window of `text` around its first hit, escaped, with every hit in <mark>; None without a hit."""
+def _hits(texts: Sequence[str]) -> re.Pattern[str] | None:
+    """What a snippet marks: any of the searched texts, the longest first, in any case; None for no texts."""
     if not texts:
         return None
-    pattern = re.compile("|".join(re.escape(t) for t in sorted(texts, key=len, reverse=True)), re.IGNORECASE)
+    return re.compile("|".join(re.escape(t) for t in sorted(texts, key=len, reverse=True)), re.IGNORECASE)
+
+
+def _snippet(text: str, pattern: re.Pattern[str] | None) -> str | None:
+    """HTML: a window of `text` around its first hit of `pattern` (_hits), escaped, with every hit in <mark>;
+    None without a hit."""
+    if pattern is None:
+        return None
     first = pattern.search(text)
     if first is None:
         return None
@@ -601,16 +608,15 @@ def snippets(query: SearchQuery, rows: Iterable[Any]) -> dict[Any, str]:
             ]
             for document in read
         }
-    found: dict[Any, str] = {}
-    for key, texts in documents.items():
-        found[key] = _document_snippet(texts, query.positive_texts)
-    return found
+    # One pattern for the page: building it again for each text was most of a snippet's cost.
+    hits = _hits(query.positive_texts)
+    return {key: _document_snippet(texts, hits) for key, texts in documents.items()}
 
 
-def _document_snippet(texts: Sequence[str], searched: Sequence[str]) -> str:
-    """The first of a document's texts (title, body, citations, entities) that holds a searched text."""
+def _document_snippet(texts: Sequence[str], hits: re.Pattern[str] | None) -> str:
+    """The first of a document's texts (title, body, citations, entities) that holds a hit of `hits` (_hits)."""
     for text in texts:
-        if (snippet := _snippet(text.replace("\n", " · "), searched)) is not None:
+        if (snippet := _snippet(text.replace("\n", " · "), hits)) is not None:
             return snippet
     title, body = texts[0], texts[1]
     return _snippet_start(body or title)
