@@ -22,8 +22,8 @@ What is measured, in one run, each after a warm-up, N requests in sequence, for 
         with the API's tie-breaks, then the rows' search documents for snippets; the tsquery is the API's (each
         term and the entity names it resembles, `websearch_to_tsquery` in the english and simple configurations),
         built once before the timing. Text without spaces (Chinese) is matched term by term as the API writes it:
-        ILIKE on the whole text, a term of one or two such characters first through the index of characters and
-        pairs (migration 0012); it ranks 0, as in the API.
+        LIKE on the whole text (ILIKE for a term with letters that have a case), a term of one or two such
+        characters first through the index of characters and pairs (migration 0012); it ranks 0, as in the API.
 """
 
 from __future__ import annotations
@@ -179,7 +179,7 @@ def _term_conditions(parsed: Any, *, indexed: bool) -> tuple[str, list[Any]]:
             for text in (term.text, *term.similar):
                 text_params: list[Any]
                 if search._UNSPACED.search(text):
-                    sql, text_params = f"{RAW_TEXT} ILIKE %s", [search._like_pattern(text)]
+                    sql, text_params = f"{RAW_TEXT} {search._like_operator(text)} %s", [search._like_pattern(text)]
                     if indexed and len(text) < search._TRIGRAM and search._UNSPACED_ONLY.fullmatch(text):
                         sql, text_params = (
                             f"{search._PG_GRAMS.format(doc='s')} @> ARRAY[%s]::text[] AND {sql}",

@@ -209,6 +209,14 @@ def _like_pattern(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def _like_operator(text: str) -> str:
+    """PostgreSQL: how a document's text is compared with a term's _like_pattern. ILIKE folds the case of every
+    document it reads; a term wholly in scripts without case (_UNSPACED_ONLY) finds the same documents with LIKE,
+    which compares the bytes as they are (a window read in recency order tests every document in it: half the
+    time)."""
+    return "LIKE" if _UNSPACED_ONLY.fullmatch(text) else "ILIKE"
+
+
 def _fts_phrase(text: str) -> str:
     """A term as an FTS5 string: with the trigram tokenizer, it matches wherever the text holds it."""
     return '"' + text.replace('"', '""') + '"'
@@ -243,7 +251,7 @@ def _text_matches(text: str, anchor: Any, *, indexed: bool = True) -> Q:
     if connection.vendor == "postgresql":
         params: list[Any]
         if _UNSPACED.search(text):
-            sql, params = f"{_PG_TEXT} ILIKE %s", [_like_pattern(text)]
+            sql, params = f"{_PG_TEXT} {_like_operator(text)} %s", [_like_pattern(text)]
             if indexed and len(text) < _TRIGRAM and _UNSPACED_ONLY.fullmatch(text):
                 # The trigram index would return every document for this term; the grams' index finds the few
                 # that can hold it, and ILIKE still decides (a read in recency order needs neither index).

@@ -83,8 +83,9 @@ QUERY_TABLE = [
     ("芯片", {"ascend"}),
     ("华发", set()),
     ("腾华", set()),
-    # A short term mixing scripts.
+    # A short term mixing scripts, in either case.
     ("B芯", {"ascend"}),
+    ("b芯", {"ascend"}),
     # A word found only in a citation's excerpt, and one only in a citation's claim.
     ("distilled", {"deepseek"}),
     ("Singapore", {"smuggling"}),
