@@ -541,9 +541,11 @@ def relevance_block(
         positions = _block_positions(rows, query, as_of=as_of, high=top, categories=categories)
         low = positions[-1] if len(positions) == settings.SEARCH_RANK_BLOCK else 0
         if connection.vendor == "postgresql":
-            # One array parameter rather than 500 placeholders, each resolved and bound on its own.
+            # One array parameter rather than 500 placeholders, each resolved and bound on its own; written as
+            # PostgreSQL's array text, which psycopg would otherwise build from the list one element at a time.
+            array = "{" + ",".join(str(position) for position in positions) + "}"
             found, anchor = _joined(rows, as_of=as_of)
-            found = found.filter(_OnDocument(anchor, "{doc}.version_id = ANY(%s)", [positions], BooleanField()))
+            found = found.filter(_OnDocument(anchor, "{doc}.version_id = ANY(%s::bigint[])", [array], BooleanField()))
         else:
             found = rows.filter(**{f"{recency}__in": positions})
     else:
