@@ -6,6 +6,7 @@ The FilterSet only parses and validates; `filter_queryset` hands a TimelineFilte
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any
@@ -268,6 +269,13 @@ class TimelineFilterSet(django_filters.FilterSet):
         """`q` parsed, once a request (parsing looks up the entity names a term resembles)."""
         text = str(self.form.cleaned_data.get("q") or "")
         return search.parse(text) if text.strip() else None
+
+    def parse_search_alongside(self, rows: QuerySet[Any]) -> list[Sequence[Any]]:
+        """Parse q (search_query) and read `rows` with it, in one round trip (search.parse_alongside); the rows."""
+        text = str(self.form.cleaned_data.get("q") or "")
+        query, read = search.parse_alongside(text, rows)
+        self.__dict__["search_query"] = query if text.strip() else None  # as the property would have it
+        return read
 
     def search_block(self, high: int | None, low: int | None) -> tuple[QuerySet[Any], search.Block]:
         """One block of ordering=relevance (timeline.search.relevance_block), for KeysetPagination."""

@@ -118,6 +118,12 @@ def _tokens(text: str) -> list[tuple[str, bool, bool]]:
 
 def parse(text: str) -> SearchQuery:
     """Web-search syntax, as websearch_to_tsquery reads it: words, "phrases", OR between terms, -term."""
+    return parse_alongside(text, None)[0]
+
+
+def parse_alongside(text: str, rows: QuerySet[Any] | None) -> tuple[SearchQuery, list[Sequence[Any]]]:
+    """parse(text), and `rows` (a values_list read) as its compiler gives them: on PostgreSQL in the round trip
+    that looks up the names the terms resemble, so that a request needing both waits for the server once."""
     clauses: list[list[Term]] = []
     join_next = False
     # Control characters are no one's search term, and PostgreSQL refuses a NUL in any string.
@@ -133,11 +139,12 @@ def parse(text: str) -> SearchQuery:
             clauses.append([term])
         join_next = False
     # The names every widened term resembles, looked up together: one query, not one a term.
-    similar = similar_entity_names([term.text for clause in clauses for term in clause if _widens(term)])
+    wanted = [term.text for clause in clauses for term in clause if _widens(term)]
+    similar, read = _similar_names_alongside(wanted, rows)
     widened = [
         tuple(Term(term.text, term.negated, tuple(similar.get(term.text, ()))) for term in clause) for clause in clauses
     ]
-    return SearchQuery(tuple(widened))
+    return SearchQuery(tuple(widened)), read
 
 
 def _widens(term: Term) -> bool:
@@ -169,36 +176,58 @@ def similarity(a: str, b: str) -> float:
 def similar_entity_names(terms: Iterable[str]) -> dict[str, list[str]]:
     """Each term's resembling names: the names and aliases of entities that resemble it
     (SEARCH_NAME_SIMILARITY), not counting exact matches; one query for all the terms."""
+    return _similar_names_alongside(terms, None)[0]
+
+
+def _similar_names_alongside(
+    terms: Iterable[str], rows: QuerySet[Any] | None
+) -> tuple[dict[str, list[str]], list[Sequence[Any]]]:
+    """similar_entity_names(terms), and `rows` read in the same round trip on PostgreSQL (see parse_alongside)."""
     from timeline.selectors import normalize_name  # selectors import this module
 
     wanted = {term: normalize_name(term) for term in terms}
+    if connection.vendor != "postgresql" or not wanted:
+        return _similar_names_here(wanted), list(rows) if rows is not None else []
+    compiler = rows.query.get_compiler(using=rows.db) if rows is not None else None
+    read: list[Sequence[Any]] = []
+    # The trigram index on the aliases answers `%` (at pg_trgm's looser default threshold) for each term; then ours.
+    table = connection.ops.quote_name(EntityAlias._meta.db_table)
+    sql = (
+        f"SELECT wanted.term, alias.name FROM unnest(%s::text[]) AS wanted(term) JOIN {table} AS alias"
+        " ON alias.normalized %% wanted.term AND similarity(alias.normalized, wanted.term) >= %s"
+        " AND alias.normalized <> wanted.term"
+    )
+    params: list[Any] = [list(dict.fromkeys(wanted.values())), settings.SEARCH_NAME_SIMILARITY]
+    if compiler is not None:
+        # Two statements in one message: psycopg binds the values here and sends it as a simple query, whose
+        # results come back one after the other.
+        other_sql, other_params = compiler.as_sql()
+        sql, params = f"{sql}; {other_sql}", [*params, *other_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        pairs = cursor.fetchall()
+        if compiler is not None:
+            cursor.nextset()
+            read = list(cursor.fetchall())
+            converters = compiler.get_converters([column for column, _, _ in compiler.select])
+            read = list(compiler.apply_converters(read, converters)) if converters else read
+    found: dict[str, set[str]] = {normalized: set() for normalized in wanted.values()}
+    for term, name in pairs:
+        found[term].add(name)
+    return {term: sorted(found[normalized]) for term, normalized in wanted.items()}, read
+
+
+def _similar_names_here(wanted: Mapping[str, str]) -> dict[str, list[str]]:
+    """Not on PostgreSQL: each term's resembling names (`wanted` maps a term to its normalized form), measured
+    here as pg_trgm would."""
     if not wanted:
         return {}
     threshold = settings.SEARCH_NAME_SIMILARITY
     found: dict[str, set[str]] = {normalized: set() for normalized in wanted.values()}
-    pairs: Iterable[tuple[str, str]]
-    if connection.vendor == "postgresql":
-        # The trigram index on the aliases answers `%` (at pg_trgm's looser default threshold) for each term;
-        # then ours.
-        table = connection.ops.quote_name(EntityAlias._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT wanted.term, alias.name FROM unnest(%s::text[]) AS wanted(term) JOIN {table} AS alias"
-                " ON alias.normalized %% wanted.term AND similarity(alias.normalized, wanted.term) >= %s"
-                " AND alias.normalized <> wanted.term",
-                [list(found), threshold],
-            )
-            pairs = cursor.fetchall()
-    else:
-        aliases = list(EntityAlias.objects.values_list("name", "normalized"))
-        pairs = [
-            (term, name)
-            for term in found
-            for name, normalized in aliases
-            if normalized != term and similarity(normalized, term) >= threshold
-        ]
-    for term, name in pairs:
-        found[term].add(name)
+    for name, normalized in EntityAlias.objects.values_list("name", "normalized"):
+        for term in found:
+            if normalized != term and similarity(normalized, term) >= threshold:
+                found[term].add(name)
     return {term: sorted(found[normalized]) for term, normalized in wanted.items()}
 
 
