@@ -224,6 +224,7 @@ class TimelineFilterSet(django_filters.FilterSet):
         self.filters = self.base_filters
         self.timeline_slug = timeline_slug
         self.as_of_position: int | None = None
+        self._as_of_resolved = False
 
     def get_form_class(self) -> type[forms.Form]:
         """The form of the class's filters, built once a class (django-filter builds it for every request)."""
@@ -236,7 +237,11 @@ class TimelineFilterSet(django_filters.FilterSet):
 
     def timeline_filters(self) -> TimelineFilters:
         data = self.form.cleaned_data
-        self.as_of_position = resolve_as_of(data.get("as_of"))
+        if not self._as_of_resolved:
+            # Once a request: resolving reads the log (an as_of position is checked against its head), and a
+            # relevance page asks for the filters again for every block it reads.
+            self.as_of_position = resolve_as_of(data.get("as_of"))
+            self._as_of_resolved = True
         low: FuzzyDate | None = data.get("from")
         high: FuzzyDate | None = data.get("to")
         date_from: date | None = low.lower if low else None

@@ -138,3 +138,13 @@ def test_a_search_answers_from_the_log_head_it_read_with_the_names_its_terms_res
     if connection.vendor == "postgresql":
         # One round trip for both: the names lookup and the head go as one message.
         assert all("timeline_entityalias" in sql for sql in heads)
+
+
+def test_an_as_of_search_checks_its_position_against_the_log_once(anon: Any, sample: dict[str, Any]) -> None:
+    before = store.last_position()
+    services.development_revise(development_id=sample["other"].pk, changes={"title": "R1 revised"}, expected_version=1)
+    with CaptureQueriesContext(connection) as queries:
+        response = anon.get(f"/api/developments/?q=R1&as_of={before}")
+    checks = [query for query in queries.captured_queries if 'MAX("events_storedevent"."position")' in query["sql"]]
+    assert response.json()["position"] == before and len(response.json()["results"]) == 1
+    assert len(checks) == 1
