@@ -469,6 +469,9 @@ def test_a_change_of_category_writes_a_document_that_the_category_filter_reads(c
             corpus["yield"],
             corpus["smuggling"],
         }
+        # Several categories, each through its own index on PostgreSQL: as of then, yield was technology's.
+        assert search_in("yield OR Nvidia", categories=("technology", "corporate"), as_of=recorded) == {corpus["yield"]}
+        assert search_in("yield OR Nvidia", categories=("technology", "corporate")) == set()
     live = projection_rows()
     rebuild_projections()
     assert projection_rows() == live
