@@ -188,8 +188,10 @@ def _similar_names_alongside(
     wanted = {term: normalize_name(term) for term in terms}
     if connection.vendor != "postgresql" or not wanted:
         return _similar_names_here(wanted), list(rows) if rows is not None else []
-    compiler = rows.query.get_compiler(using=rows.db) if rows is not None else None
-    read: list[Sequence[Any]] = []
+    # Values bound on the server (OPTIONS server_side_binding) mean the extended protocol, one statement a message.
+    together = rows is not None and not connection.settings_dict["OPTIONS"].get("server_side_binding")
+    compiler = rows.query.get_compiler(using=rows.db) if rows is not None and together else None
+    read: list[Sequence[Any]] = list(rows) if rows is not None and not together else []
     # The trigram index on the aliases answers `%` (at pg_trgm's looser default threshold) for each term; then ours.
     table = connection.ops.quote_name(EntityAlias._meta.db_table)
     sql = (

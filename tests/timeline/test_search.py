@@ -227,6 +227,22 @@ def test_each_term_is_widened_to_the_names_it_resembles_in_one_query(corpus: dic
     assert len(queries.captured_queries) == 1
 
 
+@pytest.mark.parametrize("server_side_binding", [False, True])
+def test_rows_read_alongside_a_parse_are_the_rows_their_query_gives(
+    corpus: dict[str, str], server_side_binding: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Values bound on the server cannot send two statements as one message: the rows are then read on their own.
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "server_side_binding", server_side_binding)
+    parsed, rows = search.parse_alongside("Huawai", selectors.log_state_rows())
+    assert [tuple(row) for row in rows] == [tuple(row) for row in selectors.log_state_rows()]
+    assert selectors.log_state_from(rows)[0] == store.last_position()
+    assert parsed == search.parse("Huawai") and "Huawei" in parsed.clauses[0][0].similar
+    # A query with nothing to widen still reads them.
+    assert (
+        selectors.log_state_from(search.parse_alongside("华为", selectors.log_state_rows())[1]) == selectors.log_state()
+    )
+
+
 ODD = ["\x00", "a\x00b", "%", "_", "\\", '"', "-", "OR", '" OR ""="', "x" * 5000]
 
 
