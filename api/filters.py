@@ -6,6 +6,7 @@ The FilterSet only parses and validates; `filter_queryset` hands a TimelineFilte
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any
@@ -167,6 +168,16 @@ class TimelineFilterForm(forms.Form):
         return data
 
 
+class _SharedFields(dict[str, forms.Field]):
+    """A filter form's fields, which each request's form shares rather than deep-copies (Form.__init__ copies
+    base_fields so that a form may change its own): these forms only parse, and nothing changes a field after
+    the class is built. The copy was a twentieth of a search request's CPU (the choices of category and kind,
+    their widgets, every field's validators)."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, forms.Field]:
+        return dict(self)
+
+
 class TimelineFilterSet(django_filters.FilterSet):
     """The filters of every timeline read: /api/developments/ and /api/timelines/{slug}/."""
 
@@ -223,6 +234,7 @@ class TimelineFilterSet(django_filters.FilterSet):
         self.filters = self.base_filters
         self.timeline_slug = timeline_slug
         self.as_of_position: int | None = None
+        self._as_of_resolved = False
 
     def get_form_class(self) -> type[forms.Form]:
         """The form of the class's filters, built once a class (django-filter builds it for every request)."""
@@ -230,12 +242,17 @@ class TimelineFilterSet(django_filters.FilterSet):
         built = cls.__dict__.get("_form_class")
         if built is None:
             built = super().get_form_class()
+            built.base_fields = _SharedFields(built.base_fields)
             cls._form_class = built
         return built
 
     def timeline_filters(self) -> TimelineFilters:
         data = self.form.cleaned_data
-        self.as_of_position = resolve_as_of(data.get("as_of"))
+        if not self._as_of_resolved:
+            # Once a request: resolving reads the log (an as_of position is checked against its head), and a
+            # relevance page asks for the filters again for every block it reads.
+            self.as_of_position = resolve_as_of(data.get("as_of"))
+            self._as_of_resolved = True
         low: FuzzyDate | None = data.get("from")
         high: FuzzyDate | None = data.get("to")
         date_from: date | None = low.lower if low else None
@@ -268,6 +285,13 @@ class TimelineFilterSet(django_filters.FilterSet):
         """`q` parsed, once a request (parsing looks up the entity names a term resembles)."""
         text = str(self.form.cleaned_data.get("q") or "")
         return search.parse(text) if text.strip() else None
+
+    def parse_search_alongside(self, rows: QuerySet[Any]) -> list[Sequence[Any]]:
+        """Parse q (search_query) and read `rows` with it, in one round trip (search.parse_alongside); the rows."""
+        text = str(self.form.cleaned_data.get("q") or "")
+        query, read = search.parse_alongside(text, rows)
+        self.__dict__["search_query"] = query if text.strip() else None  # as the property would have it
+        return read
 
     def search_block(self, high: int | None, low: int | None) -> tuple[QuerySet[Any], search.Block]:
         """One block of ordering=relevance (timeline.search.relevance_block), for KeysetPagination."""

@@ -22,8 +22,10 @@ What is measured, in one run, each after a warm-up, N requests in sequence, for 
         with the API's tie-breaks, then the rows' search documents for snippets; the tsquery is the API's (each
         term and the entity names it resembles, `websearch_to_tsquery` in the english and simple configurations),
         built once before the timing. Text without spaces (Chinese) is matched term by term as the API writes it:
-        ILIKE on the whole text, a term of one or two such characters first through the index of characters and
-        pairs (migration 0012); it ranks 0, as in the API.
+        LIKE on the whole text (ILIKE for a term with letters that have a case), a term of one or two such
+        characters first through the index of characters and pairs (migration 0012); it ranks 0, as in the API.
+        A query with `as_of` (at a share of the log's positions) reads, on both sides, the history rows in force
+        then, each with the search document it had, and their snippets by document.
 """
 
 from __future__ import annotations
@@ -76,6 +78,9 @@ QUERIES = [
 # A query with another filter: (name, q, category). A word in 10% of the documents among the quarter of the
 # developments in one category: 2.5% of the rows, too sparse to walk.
 FILTERED_QUERIES = [("word + category", "lithography", "government")]
+# Queries of a past timeline: (name, q, share) with `as_of` at that share of the log's positions: its history rows
+# and the search documents they had then.
+AS_OF_QUERIES = [("word, as_of", "lithography", 0.6)]
 
 
 # The categories with an index of their documents' words (migration 0017), dropped for the load like the others.
@@ -140,6 +145,20 @@ RAW_SNIPPETS = """
 SELECT development_id, title, body, citations, entities FROM timeline_searchdocument
 WHERE development_id = ANY(%s) AND is_current
 """
+# The same as of a position (its two parameters): the history rows in force then, each with the document it had
+# (DevelopmentVersion.document), and their snippets read by document.
+RAW_COLUMNS_AS_OF = (
+    "d.development_id, d.title, d.summary, d.edtf, d.display_date, d.date_lower, d.date_upper, d.category, d.kind, "
+    "d.status, d.disputed, d.version, d.valid_from_position, d.valid_from_time, d.snapshot, d.document_id"
+)
+RAW_FROM_AS_OF = (
+    "FROM timeline_developmentversion d JOIN timeline_searchdocument s ON s.version_id = d.document_id "
+    "WHERE (d.valid_to_position IS NULL OR d.valid_to_position > %s) AND d.status IN ('current') "
+    "AND d.valid_from_position <= %s"
+)
+RAW_SNIPPETS_AS_OF = """
+SELECT version_id, title, body, citations, entities FROM timeline_searchdocument WHERE version_id = ANY(%s)
+"""
 
 
 # A search document's whole text: the expression of its trigram index (timeline.search._PG_TEXT).
@@ -179,7 +198,7 @@ def _term_conditions(parsed: Any, *, indexed: bool) -> tuple[str, list[Any]]:
             for text in (term.text, *term.similar):
                 text_params: list[Any]
                 if search._UNSPACED.search(text):
-                    sql, text_params = f"{RAW_TEXT} ILIKE %s", [search._like_pattern(text)]
+                    sql, text_params = f"{RAW_TEXT} {search._like_operator(text)} %s", [search._like_pattern(text)]
                     if indexed and len(text) < search._TRIGRAM and search._UNSPACED_ONLY.fullmatch(text):
                         sql, text_params = (
                             f"{search._PG_GRAMS.format(doc='s')} @> ARRAY[%s]::text[] AND {sql}",
@@ -234,9 +253,11 @@ def _tsqueries(q: str) -> RawQuery:
     return RawQuery(indexed, indexed_params, f"({walked}) IS TRUE", walked_params, rank_sql, rank_params)
 
 
-def _raw_page(conn: Any, query: RawQuery, category: str | None = None) -> tuple[list[Any], str, list[Any]]:
+def _raw_page(
+    conn: Any, query: RawQuery, category: str | None = None, as_of: int | None = None
+) -> tuple[list[Any], str, list[Any]]:
     """The API's first relevance page by hand (timeline.search, relevance_block): the block's matches found in
-    the same windows of log positions, then ranked by ts_rank, 51 rows."""
+    the same windows of log positions, then ranked by ts_rank, 51 rows; with `as_of`, of the history rows then."""
     from django.conf import settings
 
     from timeline.search import _FIRST_WINDOW_BLOCKS, next_window, window_walks
@@ -244,7 +265,15 @@ def _raw_page(conn: Any, query: RawQuery, category: str | None = None) -> tuple[
     size = settings.SEARCH_RANK_BLOCK
     # The category on both the development and its document, as the API tests it (timeline.search._matching).
     where, where_params = (" AND d.category = %s AND s.category = %s", [category, category]) if category else ("", [])
-    high = conn.execute("SELECT max(position) FROM events_storedevent").fetchone()[0] + 1
+    from_params: list[Any] = []
+    if as_of is None:
+        columns, from_ = RAW_COLUMNS, RAW_FROM
+        high = conn.execute("SELECT max(position) FROM events_storedevent").fetchone()[0] + 1
+    else:
+        columns, from_, from_params = RAW_COLUMNS_AS_OF, RAW_FROM_AS_OF, [as_of, as_of]
+        head = "SELECT max(position) FROM events_storedevent WHERE position <= %s"
+        high = conn.execute(head, [as_of]).fetchone()[0] + 1
+    where, where_params = from_ + where, [*from_params, *where_params]
     top, window = high, size * _FIRST_WINDOW_BLOCKS
     positions: list[int] = []
     while True:
@@ -252,13 +281,13 @@ def _raw_page(conn: Any, query: RawQuery, category: str | None = None) -> tuple[
         if window_walks(window) and bottom > 0:
             match, match_params = query.walked, query.walked_params
             sql = (
-                f"SELECT s.version_id {RAW_FROM}{where} AND {match} AND s.version_id >= %s "
+                f"SELECT s.version_id {where} AND {match} AND s.version_id >= %s "
                 "AND s.version_id < %s ORDER BY s.version_id DESC LIMIT %s"
             )
         else:
             match, match_params = query.indexed, query.indexed_params
             sql = (
-                f"SELECT s.version_id {RAW_FROM}{where} AND {match} AND s.version_id >= %s "
+                f"SELECT s.version_id {where} AND {match} AND s.version_id >= %s "
                 "AND s.version_id < %s ORDER BY s.version_id + 0 DESC LIMIT %s"
             )
         need = size - len(positions)
@@ -274,7 +303,7 @@ def _raw_page(conn: Any, query: RawQuery, category: str | None = None) -> tuple[
         window = next_window(size=size, high=high, bottom=bottom, found=len(positions), window=window)
         top = bottom
     sql = (
-        f"SELECT {RAW_COLUMNS}, {query.rank} AS rank {RAW_FROM}{where} AND s.version_id = ANY(%s) "
+        f"SELECT {columns}, {query.rank} AS rank {where} AND s.version_id = ANY(%s) "
         "ORDER BY rank, d.date_lower, d.date_upper, d.title, d.id LIMIT 51"
     )
     params = [*query.rank_params, *where_params, positions]
@@ -282,9 +311,10 @@ def _raw_page(conn: Any, query: RawQuery, category: str | None = None) -> tuple[
 
 
 def _time_api(
-    client: Any, q: str, *, requests: int, warmup: int, category: str | None = None
+    client: Any, q: str, *, requests: int, warmup: int, category: str | None = None, as_of: int | None = None
 ) -> tuple[dict[str, float], list[str]]:
     url = f"/api/developments/?q={quote(q)}" + (f"&category={quote(category)}" if category else "")
+    url += f"&as_of={as_of}" if as_of is not None else ""
     for _ in range(warmup):
         response = client.get(url)
         assert response.status_code == 200, response.content[:500]
@@ -293,7 +323,7 @@ def _time_api(
 
 
 def _time_raw(
-    dsn: str, q: str, *, requests: int, warmup: int, category: str | None = None
+    dsn: str, q: str, *, requests: int, warmup: int, category: str | None = None, as_of: int | None = None
 ) -> tuple[dict[str, float], list[str], list[str]]:
     query = _tsqueries(q)
     # No prepared statements: their generic plans cannot see which range of positions a statement reads (Django,
@@ -301,12 +331,15 @@ def _time_raw(
     with psycopg.connect(dsn, prepare_threshold=None) as conn:
 
         def page() -> int:
-            rows, _, _ = _raw_page(conn, query, category)
-            conn.execute(RAW_SNIPPETS, [[row[0] for row in rows[:50]]]).fetchall()
+            rows, _, _ = _raw_page(conn, query, category, as_of)
+            if as_of is None:
+                conn.execute(RAW_SNIPPETS, [[row[0] for row in rows[:50]]]).fetchall()
+            else:
+                conn.execute(RAW_SNIPPETS_AS_OF, [[row[-2] for row in rows[:50]]]).fetchall()
             return len(rows)
 
         stats, _ = _timed(page, requests=requests, warmup=warmup)
-        last, sql, params = _raw_page(conn, query, category)
+        last, sql, params = _raw_page(conn, query, category, as_of)
         plan = conn.execute("EXPLAIN (ANALYZE, FORMAT TEXT) " + sql, params).fetchall()
     return stats, [row[0].hex for row in last[:50]], [line[0] for line in plan]
 
@@ -363,14 +396,21 @@ def main(argv: list[str] | None = None) -> int:
     connections.close_all()
     client = Client()
     rows = []
-    for name, q, category in [(name, q, None) for name, q in QUERIES] + FILTERED_QUERIES:
-        api, api_ids = _time_api(client, q, requests=args.requests, warmup=args.warmup, category=category)
-        raw, raw_ids, plan = _time_raw(dsn, q, requests=args.requests, warmup=args.warmup, category=category)
+    head = SearchDocument.objects.order_by("-version_id").values_list("version_id", flat=True).first() or 0
+    asked: list[tuple[str, str, str | None, int | None]] = [(name, q, None, None) for name, q in QUERIES]
+    asked += [(name, q, category, None) for name, q, category in FILTERED_QUERIES]
+    asked += [(name, q, None, int(head * share)) for name, q, share in AS_OF_QUERIES]
+    for name, q, category, as_of in asked:
+        api, api_ids = _time_api(client, q, requests=args.requests, warmup=args.warmup, category=category, as_of=as_of)
+        raw, raw_ids, plan = _time_raw(
+            dsn, q, requests=args.requests, warmup=args.warmup, category=category, as_of=as_of
+        )
         rows.append(
             {
                 "name": name,
                 "q": q,
                 **({"category": category} if category else {}),
+                **({"as_of": as_of} if as_of is not None else {}),
                 "api": {**api, "rows": len(api_ids)},
                 "raw_sql": {**raw, "rows": len(raw_ids)},
                 # The raw side must find the API's rows, in its order, or its time says nothing.

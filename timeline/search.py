@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -36,7 +37,6 @@ from django.db.models import (
 from django.db.models.expressions import Expression, OuterRef, RawSQL
 from django.db.models.fields import Field
 from django.db.models.sql.compiler import SQLCompiler
-from django.utils.html import escape
 
 from events import deferred, store
 from events.bulk import insert_values
@@ -118,6 +118,12 @@ def _tokens(text: str) -> list[tuple[str, bool, bool]]:
 
 def parse(text: str) -> SearchQuery:
     """Web-search syntax, as websearch_to_tsquery reads it: words, "phrases", OR between terms, -term."""
+    return parse_alongside(text, None)[0]
+
+
+def parse_alongside(text: str, rows: QuerySet[Any] | None) -> tuple[SearchQuery, list[Sequence[Any]]]:
+    """parse(text), and `rows` (a values_list read) as its compiler gives them: on PostgreSQL in the round trip
+    that looks up the names the terms resemble, so that a request needing both waits for the server once."""
     clauses: list[list[Term]] = []
     join_next = False
     # Control characters are no one's search term, and PostgreSQL refuses a NUL in any string.
@@ -132,14 +138,18 @@ def parse(text: str) -> SearchQuery:
         else:
             clauses.append([term])
         join_next = False
-    widened = [tuple(_widen(term) for term in clause) for clause in clauses]
-    return SearchQuery(tuple(widened))
+    # The names every widened term resembles, looked up together: one query, not one a term.
+    wanted = [term.text for clause in clauses for term in clause if _widens(term)]
+    similar, read = _similar_names_alongside(wanted, rows)
+    widened = [
+        tuple(Term(term.text, term.negated, tuple(similar.get(term.text, ()))) for term in clause) for clause in clauses
+    ]
+    return SearchQuery(tuple(widened)), read
 
 
-def _widen(term: Term) -> Term:
-    if term.negated or len(term.text) < _FUZZY_MIN_LENGTH or _UNSPACED.search(term.text):
-        return term
-    return Term(term.text, term.negated, tuple(similar_entity_names(term.text)))
+def _widens(term: Term) -> bool:
+    """Whether a term also matches the entity names it resembles."""
+    return not term.negated and len(term.text) >= _FUZZY_MIN_LENGTH and not _UNSPACED.search(term.text)
 
 
 # --- misspelt names -------------------------------------------------------------------------------------
@@ -163,28 +173,64 @@ def similarity(a: str, b: str) -> float:
     return shared / (len(first) + len(second) - shared)
 
 
-def similar_entity_names(term: str) -> list[str]:
-    """Names and aliases of entities that resemble `term` (SEARCH_NAME_SIMILARITY), not counting exact matches."""
+def similar_entity_names(terms: Iterable[str]) -> dict[str, list[str]]:
+    """Each term's resembling names: the names and aliases of entities that resemble it
+    (SEARCH_NAME_SIMILARITY), not counting exact matches; one query for all the terms."""
+    return _similar_names_alongside(terms, None)[0]
+
+
+def _similar_names_alongside(
+    terms: Iterable[str], rows: QuerySet[Any] | None
+) -> tuple[dict[str, list[str]], list[Sequence[Any]]]:
+    """similar_entity_names(terms), and `rows` read in the same round trip on PostgreSQL (see parse_alongside)."""
     from timeline.selectors import normalize_name  # selectors import this module
 
-    wanted = normalize_name(term)
+    wanted = {term: normalize_name(term) for term in terms}
+    if connection.vendor != "postgresql" or not wanted:
+        return _similar_names_here(wanted), list(rows) if rows is not None else []
+    # Values bound on the server (OPTIONS server_side_binding) mean the extended protocol, one statement a message.
+    together = rows is not None and not connection.settings_dict["OPTIONS"].get("server_side_binding")
+    compiler = rows.query.get_compiler(using=rows.db) if rows is not None and together else None
+    read: list[Sequence[Any]] = list(rows) if rows is not None and not together else []
+    # The trigram index on the aliases answers `%` (at pg_trgm's looser default threshold) for each term; then ours.
+    table = connection.ops.quote_name(EntityAlias._meta.db_table)
+    sql = (
+        f"SELECT wanted.term, alias.name FROM unnest(%s::text[]) AS wanted(term) JOIN {table} AS alias"
+        " ON alias.normalized %% wanted.term AND similarity(alias.normalized, wanted.term) >= %s"
+        " AND alias.normalized <> wanted.term"
+    )
+    params: list[Any] = [list(dict.fromkeys(wanted.values())), settings.SEARCH_NAME_SIMILARITY]
+    if compiler is not None:
+        # Two statements in one message: psycopg binds the values here and sends it as a simple query, whose
+        # results come back one after the other.
+        other_sql, other_params = compiler.as_sql()
+        sql, params = f"{sql}; {other_sql}", [*params, *other_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        pairs = cursor.fetchall()
+        if compiler is not None:
+            cursor.nextset()
+            read = list(cursor.fetchall())
+            converters = compiler.get_converters([column for column, _, _ in compiler.select])
+            read = list(compiler.apply_converters(read, converters)) if converters else read
+    found: dict[str, set[str]] = {normalized: set() for normalized in wanted.values()}
+    for term, name in pairs:
+        found[term].add(name)
+    return {term: sorted(found[normalized]) for term, normalized in wanted.items()}, read
+
+
+def _similar_names_here(wanted: Mapping[str, str]) -> dict[str, list[str]]:
+    """Not on PostgreSQL: each term's resembling names (`wanted` maps a term to its normalized form), measured
+    here as pg_trgm would."""
+    if not wanted:
+        return {}
     threshold = settings.SEARCH_NAME_SIMILARITY
-    if connection.vendor == "postgresql":
-        # The trigram index on the aliases answers `%` (at pg_trgm's looser default threshold); then ours.
-        close = RawSQL(
-            "normalized %% %s AND similarity(normalized, %s) >= %s",
-            [wanted, wanted, threshold],
-            output_field=BooleanField(),
-        )
-        rows = EntityAlias.objects.filter(close)
-        names: Iterable[str] = rows.exclude(normalized=wanted).values_list("name", flat=True)
-    else:
-        names = (
-            name
-            for name, normalized in EntityAlias.objects.values_list("name", "normalized")
-            if normalized != wanted and similarity(normalized, wanted) >= threshold
-        )
-    return sorted(set(names))
+    found: dict[str, set[str]] = {normalized: set() for normalized in wanted.values()}
+    for name, normalized in EntityAlias.objects.values_list("name", "normalized"):
+        for term in found:
+            if normalized != term and similarity(normalized, term) >= threshold:
+                found[term].add(name)
+    return {term: sorted(found[normalized]) for term, normalized in wanted.items()}
 
 
 # --- matching and ranking -------------------------------------------------------------------------------
@@ -192,6 +238,14 @@ def similar_entity_names(term: str) -> list[str]:
 
 def _like_pattern(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _like_operator(text: str) -> str:
+    """PostgreSQL: how a document's text is compared with a term's _like_pattern. ILIKE folds the case of every
+    document it reads; a term wholly in scripts without case (_UNSPACED_ONLY) finds the same documents with LIKE,
+    which compares the bytes as they are (a window read in recency order tests every document in it: half the
+    time)."""
+    return "LIKE" if _UNSPACED_ONLY.fullmatch(text) else "ILIKE"
 
 
 def _fts_phrase(text: str) -> str:
@@ -228,7 +282,7 @@ def _text_matches(text: str, anchor: Any, *, indexed: bool = True) -> Q:
     if connection.vendor == "postgresql":
         params: list[Any]
         if _UNSPACED.search(text):
-            sql, params = f"{_PG_TEXT} ILIKE %s", [_like_pattern(text)]
+            sql, params = f"{_PG_TEXT} {_like_operator(text)} %s", [_like_pattern(text)]
             if indexed and len(text) < _TRIGRAM and _UNSPACED_ONLY.fullmatch(text):
                 # The trigram index would return every document for this term; the grams' index finds the few
                 # that can hold it, and ILIKE still decides (a read in recency order needs neither index).
@@ -461,10 +515,19 @@ def _matching(
     if connection.vendor != "postgresql":
         return rows.filter(search_filter(query, as_of=as_of), **bounds)
     joined, anchor = _joined(rows, as_of=as_of)
-    if categories:
+    matches = document_matches(query, anchor, indexed=indexed)
+    if indexed and len(categories) > 1:
+        # Each category's documents have an index of their own (migration 0017), whose condition a list of
+        # categories does not state: the match is written once for each category, so that each is found through
+        # its category's index and the planner ORs them, rather than through the index of every document.
+        either = Q()
+        for category in dict.fromkeys(categories):
+            either |= Q(**{f"{_JOINED}__category": category}) & matches
+        matches = either
+    elif categories:
         bounds[f"{_JOINED}__category__in"] = list(categories)
     # One filter() call: conditions on a joined relation in separate calls would each join it again.
-    return joined.filter(document_matches(query, anchor, indexed=indexed), **bounds)
+    return joined.filter(matches, **bounds)
 
 
 def _block_positions(
@@ -518,9 +581,11 @@ def relevance_block(
         positions = _block_positions(rows, query, as_of=as_of, high=top, categories=categories)
         low = positions[-1] if len(positions) == settings.SEARCH_RANK_BLOCK else 0
         if connection.vendor == "postgresql":
-            # One array parameter rather than 500 placeholders, each resolved and bound on its own.
+            # One array parameter rather than 500 placeholders, each resolved and bound on its own; written as
+            # PostgreSQL's array text, which psycopg would otherwise build from the list one element at a time.
+            array = "{" + ",".join(str(position) for position in positions) + "}"
             found, anchor = _joined(rows, as_of=as_of)
-            found = found.filter(_OnDocument(anchor, "{doc}.version_id = ANY(%s)", [positions], BooleanField()))
+            found = found.filter(_OnDocument(anchor, "{doc}.version_id = ANY(%s::bigint[])", [array], BooleanField()))
         else:
             found = rows.filter(**{f"{recency}__in": positions})
     else:
@@ -538,11 +603,18 @@ def relevance_block(
 # --- snippets ---------------------------------------------------------------------------------------------
 
 
-def _snippet(text: str, texts: Sequence[str]) -> str | None:
-    """HTML: a window of `text` around its first hit, escaped, with every hit in <mark>; None without a hit."""
+def _hits(texts: Sequence[str]) -> re.Pattern[str] | None:
+    """What a snippet marks: any of the searched texts, the longest first, in any case; None for no texts."""
     if not texts:
         return None
-    pattern = re.compile("|".join(re.escape(t) for t in sorted(texts, key=len, reverse=True)), re.IGNORECASE)
+    return re.compile("|".join(re.escape(t) for t in sorted(texts, key=len, reverse=True)), re.IGNORECASE)
+
+
+def _snippet(text: str, pattern: re.Pattern[str] | None) -> str | None:
+    """HTML: a window of `text` around its first hit of `pattern` (_hits), escaped, with every hit in <mark>;
+    None without a hit."""
+    if pattern is None:
+        return None
     first = pattern.search(text)
     if first is None:
         return None
@@ -552,6 +624,8 @@ def _snippet(text: str, texts: Sequence[str]) -> str | None:
         start = space + 1 if space > start - 20 else start
     end = min(len(text), start + SNIPPET_CHARS)
     window = text[start:end]
+    # html.escape, as Django's escape() is without its check for lazy strings, which cost more than the
+    # escaping itself for the few short pieces of each snippet.
     parts: list[str] = []
     last = 0
     for hit in pattern.finditer(window):
@@ -586,16 +660,15 @@ def snippets(query: SearchQuery, rows: Iterable[Any]) -> dict[Any, str]:
             ]
             for document in read
         }
-    found: dict[Any, str] = {}
-    for key, texts in documents.items():
-        found[key] = _document_snippet(texts, query.positive_texts)
-    return found
+    # One pattern for the page: building it again for each text was most of a snippet's cost.
+    hits = _hits(query.positive_texts)
+    return {key: _document_snippet(texts, hits) for key, texts in documents.items()}
 
 
-def _document_snippet(texts: Sequence[str], searched: Sequence[str]) -> str:
-    """The first of a document's texts (title, body, citations, entities) that holds a searched text."""
+def _document_snippet(texts: Sequence[str], hits: re.Pattern[str] | None) -> str:
+    """The first of a document's texts (title, body, citations, entities) that holds a hit of `hits` (_hits)."""
     for text in texts:
-        if (snippet := _snippet(text.replace("\n", " · "), searched)) is not None:
+        if (snippet := _snippet(text.replace("\n", " · "), hits)) is not None:
             return snippet
     title, body = texts[0], texts[1]
     return _snippet_start(body or title)

@@ -151,9 +151,12 @@ class ApiView(GenericAPIView):
         """Whether the caller may read the staff-only parts of the log (the review queue): analysts only."""
         return is_analyst(self.request.user)
 
-    def conditional(self, position: int | None, *, prefix: str = "") -> cond.Validators:
-        """ETag and Last-Modified for an answer that depends on the log up to `position` (None: all of it)."""
-        head, recorded_at = log_state(position)
+    def conditional(
+        self, position: int | None, *, prefix: str = "", state: tuple[int, datetime | None] | None = None
+    ) -> cond.Validators:
+        """ETag and Last-Modified for an answer that depends on the log up to `position` (None: all of it).
+        `state`: log_state(position), when the caller has read it along with something else."""
+        head, recorded_at = state if state is not None else log_state(position)
         return cond.validators(self.request, head, recorded_at, prefix=prefix)
 
     def mark_conditional(

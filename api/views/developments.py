@@ -157,7 +157,11 @@ class TimelineReadMixin(ApiView):
         else:
             queryset = filterset.qs
         position = filterset.as_of_position
-        validators = self.conditional(position)
+        state = None
+        if ordering == "relevance":
+            # The log's head is read in the round trip that parses q (the names its terms resemble).
+            state = selectors.log_state_from(filterset.parse_search_alongside(selectors.log_state_rows(position)))
+        validators = self.conditional(position, state=state)
         if (unchanged := self.not_modified(validators)) is not None:
             return unchanged
         if ordering == "relevance":

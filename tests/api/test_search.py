@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from events import store
 from tests.api.conftest import citation, record
@@ -117,3 +119,32 @@ def test_a_relevance_cursor_whose_block_bounds_were_altered_is_refused(anon: Any
     assert first["next"]
     tampered = first["next"].replace("cursor=", "cursor=x")
     assert anon.get(tampered).status_code == 400
+
+
+def test_a_search_answers_from_the_log_head_it_read_with_the_names_its_terms_resemble(
+    anon: Any, sample: dict[str, Any]
+) -> None:
+    before = store.last_position()
+    services.development_revise(development_id=sample["other"].pk, changes={"title": "R1 revised"}, expected_version=1)
+    with CaptureQueriesContext(connection) as queries:
+        now = anon.get("/api/developments/?q=Huawai")
+    # Read before the next request, which starts by emptying the connection's log of queries.
+    heads = [query["sql"] for query in queries.captured_queries if "events_storedevent" in query["sql"]]
+    then = anon.get(f"/api/developments/?q=Huawai&as_of={before}")
+    assert now.json()["position"] == store.last_position() and now.json()["results"]
+    assert then.json()["position"] == before and then["ETag"] != now["ETag"]
+    assert anon.get("/api/developments/?q=Huawai", HTTP_IF_NONE_MATCH=now["ETag"]).status_code == 304
+    assert heads
+    if connection.vendor == "postgresql":
+        # One round trip for both: the names lookup and the head go as one message.
+        assert all("timeline_entityalias" in sql for sql in heads)
+
+
+def test_an_as_of_search_checks_its_position_against_the_log_once(anon: Any, sample: dict[str, Any]) -> None:
+    before = store.last_position()
+    services.development_revise(development_id=sample["other"].pk, changes={"title": "R1 revised"}, expected_version=1)
+    with CaptureQueriesContext(connection) as queries:
+        response = anon.get(f"/api/developments/?q=R1&as_of={before}")
+    checks = [query for query in queries.captured_queries if 'MAX("events_storedevent"."position")' in query["sql"]]
+    assert response.json()["position"] == before and len(response.json()["results"]) == 1
+    assert len(checks) == 1

@@ -83,8 +83,9 @@ QUERY_TABLE = [
     ("芯片", {"ascend"}),
     ("华发", set()),
     ("腾华", set()),
-    # A short term mixing scripts.
+    # A short term mixing scripts, in either case.
     ("B芯", {"ascend"}),
+    ("b芯", {"ascend"}),
     # A word found only in a citation's excerpt, and one only in a citation's claim.
     ("distilled", {"deepseek"}),
     ("Singapore", {"smuggling"}),
@@ -102,6 +103,8 @@ QUERY_TABLE = [
     # Misspelt entity names.
     ("Huawai", {"ascend"}),
     ("Nvidea", {"smuggling"}),
+    ("Huawai OR Nvidea", {"ascend", "smuggling"}),
+    ("Huawai Nvidea", set()),
     # An alias in English finds the entity's developments.
     ("Bureau of Industry", {"controls"}),
     ("", {"controls", "ascend", "deepseek", "smuggling", "yield"}),
@@ -211,6 +214,33 @@ def test_web_search_syntax_is_parsed_into_clauses() -> None:
         [("smuggling", True)],
         [("华为", False)],
     ]
+
+
+def test_each_term_is_widened_to_the_names_it_resembles_in_one_query(corpus: dict[str, str]) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        parsed = search.parse("Huawai OR Nvidea -Nvidia GPU")
+    similar = {term.text: term.similar for clause in parsed.clauses for term in clause}
+    assert "Huawei" in similar["Huawai"] and not any("Nvidia" in name for name in similar["Huawai"])
+    assert "Nvidia" in similar["Nvidea"] and not any("Huawei" in name for name in similar["Nvidea"])
+    # An exclusion and a word too short to widen resemble nothing.
+    assert similar["Nvidia"] == similar["GPU"] == ()
+    assert len(queries.captured_queries) == 1
+
+
+@pytest.mark.parametrize("server_side_binding", [False, True])
+def test_rows_read_alongside_a_parse_are_the_rows_their_query_gives(
+    corpus: dict[str, str], server_side_binding: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Values bound on the server cannot send two statements as one message: the rows are then read on their own.
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "server_side_binding", server_side_binding)
+    parsed, rows = search.parse_alongside("Huawai", selectors.log_state_rows())
+    assert [tuple(row) for row in rows] == [tuple(row) for row in selectors.log_state_rows()]
+    assert selectors.log_state_from(rows)[0] == store.last_position()
+    assert parsed == search.parse("Huawai") and "Huawei" in parsed.clauses[0][0].similar
+    # A query with nothing to widen still reads them.
+    assert (
+        selectors.log_state_from(search.parse_alongside("华为", selectors.log_state_rows())[1]) == selectors.log_state()
+    )
 
 
 ODD = ["\x00", "a\x00b", "%", "_", "\\", '"', "-", "OR", '" OR ""="', "x" * 5000]
@@ -455,6 +485,9 @@ def test_a_change_of_category_writes_a_document_that_the_category_filter_reads(c
             corpus["yield"],
             corpus["smuggling"],
         }
+        # Several categories, each through its own index on PostgreSQL: as of then, yield was technology's.
+        assert search_in("yield OR Nvidia", categories=("technology", "corporate"), as_of=recorded) == {corpus["yield"]}
+        assert search_in("yield OR Nvidia", categories=("technology", "corporate")) == set()
     live = projection_rows()
     rebuild_projections()
     assert projection_rows() == live

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -406,13 +406,22 @@ def log_state(position: int | None = None) -> tuple[int, datetime | None]:
     Conditional GETs rest on this: an answer that depends on the log up to a position stays the same until
     the log moves past it.
     """
+    return log_state_from(list(log_state_rows(position)))
+
+
+def log_state_rows(position: int | None = None) -> QuerySet[Any]:
+    """The read log_state makes (for a caller that sends it along with another: search.parse_alongside); its
+    rows give log_state through log_state_from."""
     from events.models import StoredEvent
 
     rows = StoredEvent.objects.order_by("-position")
     if position is not None:
         rows = rows.filter(position__lte=position)
-    row = rows.values_list("position", "recorded_at").first()
-    return (int(row[0]), row[1]) if row else (0, None)
+    return rows.values_list("position", "recorded_at")[:1]
+
+
+def log_state_from(rows: Sequence[Sequence[Any]]) -> tuple[int, datetime | None]:
+    return (int(rows[0][0]), rows[0][1]) if rows else (0, None)
 
 
 def log_head(position: int) -> store.Head:
