@@ -6,6 +6,7 @@ Nothing here is written except by timeline.projections; every row can be dropped
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 
 from timeline.shapes import DevelopmentState, EntityState, RelationshipState
 from timeline.taxonomy import Category, EntityType, Kind, LinkRelation, RelationType, Status
@@ -178,6 +179,9 @@ class DevelopmentVersion(DevelopmentColumns):
             # The date-ordered walk of a past timeline (as_of), which a `from=` bound starts late in (migration
             # 0018); without it PostgreSQL reads every version valid then and sorts them (0.5 s at a million).
             models.Index(fields=["date_lower"], name="devversion_date_lower"),
+            # The development's open row, which each of its events closes (migration 0019): without it the close
+            # read every version of the development, so an event cost more the longer its stream.
+            models.Index(fields=["development"], condition=Q(valid_to_position__isnull=True), name="devversion_open"),
         ]
 
     def __str__(self) -> str:
