@@ -246,8 +246,10 @@ class SearchDocument(models.Model):
     # category filter tests it on the document it reads anyway, and reads only the developments it keeps.
     category = models.CharField(max_length=20, choices=Category.choices)
 
-    class Meta:
-        indexes = [models.Index(fields=["development", "is_current"], name="searchdoc_current")]
+    # No index holds `is_current` (migration 0020): a development's new document retires the one before with an
+    # UPDATE of the flag alone, which PostgreSQL then makes in place (a HOT update) instead of indexing the old
+    # document's whole text again, as every GIN index of a row changed in an indexed column is. The development's
+    # own index finds its current document among its documents.
 
     def __str__(self) -> str:
         return f"search: {self.version_id}"
