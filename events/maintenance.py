@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import queue
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -95,7 +98,7 @@ def _chain(batch_size: int = 10000) -> Iterator[tuple[int, StoredEventFields, st
         # table's statistics stale after a bulk load, sorts all the rows left to hand over the next few.
         with connection.chunked_cursor() as cursor:
             cursor.execute(_STORED_FIELDS_SQL)
-            while rows := cursor.fetchmany(batch_size):
+            for rows in _fetched_ahead(cursor.cursor, batch_size):
                 for position, chain_hash, text in rows:
                     yield position, _json(text), chain_hash
         return
@@ -119,6 +122,45 @@ def _chain(batch_size: int = 10000) -> Iterator[tuple[int, StoredEventFields, st
             }
             yield position, fields, chain_hash
         after = batch[-1][0]
+
+
+def _fetched_ahead(cursor: Any, batch_size: int) -> Iterator[list[Any]]:
+    """The rows of a server-side cursor (psycopg's) in batches, the next one fetched by a thread while the caller
+    works through the one before: PostgreSQL builds rows while Python hashes them, where they took turns (in a
+    verify_log, about half the time each). The thread only waits on the cursor; Django's view of the connection
+    stays with the caller, who gets the driver's errors as Django's. Other statements on the connection
+    meanwhile wait for the fetch in progress (psycopg serialises a connection's use)."""
+    ready: queue.Queue[list[Any] | BaseException] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def fetch() -> None:
+        try:
+            while not stop.is_set():
+                rows = cursor.fetchmany(batch_size)
+                ready.put(rows)
+                if not rows:
+                    return
+        except BaseException as error:  # handed to the caller, in its thread
+            ready.put(error)
+
+    fetcher = threading.Thread(target=fetch, name="fetched-ahead", daemon=True)
+    fetcher.start()
+    try:
+        while True:
+            rows = ready.get()
+            if isinstance(rows, BaseException):
+                with connection.wrap_database_errors:
+                    raise rows
+            if not rows:
+                return
+            yield rows
+    finally:
+        # The caller stopped early (a bad event) or is done: no fetch may outlive the cursor.
+        stop.set()
+        while fetcher.is_alive():
+            with contextlib.suppress(queue.Empty):
+                ready.get(timeout=0.01)
+        fetcher.join()
 
 
 def _json(text: str) -> Any:

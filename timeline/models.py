@@ -6,6 +6,7 @@ Nothing here is written except by timeline.projections; every row can be dropped
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 
 from timeline.shapes import DevelopmentState, EntityState, RelationshipState
 from timeline.taxonomy import Category, EntityType, Kind, LinkRelation, RelationType, Status
@@ -178,6 +179,9 @@ class DevelopmentVersion(DevelopmentColumns):
             # The date-ordered walk of a past timeline (as_of), which a `from=` bound starts late in (migration
             # 0018); without it PostgreSQL reads every version valid then and sorts them (0.5 s at a million).
             models.Index(fields=["date_lower"], name="devversion_date_lower"),
+            # The development's open row, which each of its events closes (migration 0019): without it the close
+            # read every version of the development, so an event cost more the longer its stream.
+            models.Index(fields=["development"], condition=Q(valid_to_position__isnull=True), name="devversion_open"),
         ]
 
     def __str__(self) -> str:
@@ -242,8 +246,10 @@ class SearchDocument(models.Model):
     # category filter tests it on the document it reads anyway, and reads only the developments it keeps.
     category = models.CharField(max_length=20, choices=Category.choices)
 
-    class Meta:
-        indexes = [models.Index(fields=["development", "is_current"], name="searchdoc_current")]
+    # No index holds `is_current` (migration 0020): a development's new document retires the one before with an
+    # UPDATE of the flag alone, which PostgreSQL then makes in place (a HOT update) instead of indexing the old
+    # document's whole text again, as every GIN index of a row changed in an indexed column is. The development's
+    # own index finds its current document among its documents.
 
     def __str__(self) -> str:
         return f"search: {self.version_id}"

@@ -317,9 +317,12 @@ class DevelopmentProjector:
         # The history rows the last apply or apply_batch wrote, by the id of the event that made each, as they
         # are in the database until the next call: the search projector, which runs next, reads them here.
         self.written: dict[uuid.UUID, DevelopmentVersion] = {}
+        # With them, for each development whose open history row the call closed, that row's search document:
+        # the development's current one until the call, which the search projector retires by its key.
+        self.closed_documents: dict[str, int] = {}
 
     def apply(self, event: RecordedEvent) -> None:
-        self.written = {}
+        self.written, self.closed_documents = {}, {}
         if event.event_type not in domain.DEVELOPMENT_EVENTS:
             return
         development_id = event.stream.removeprefix("development-")
@@ -361,6 +364,7 @@ class DevelopmentProjector:
         self._sync_citations(development, before, after, event.position)
         self._sync_entities(development, before, after)
         self.written = {event.event_id: version}
+        self.closed_documents = {development_id: current.document_id} if current is not None else {}
         insert_values(
             DevelopmentVersionEntity, ("version_id", "entity_id"), ((version.id, e) for e in after["entities"])
         )
@@ -374,7 +378,7 @@ class DevelopmentProjector:
         States are evolved in memory; only each development's state at the start and at the end of the batch
         is compared to decide which citations and entity links change. Rebuilds and batched appends use it.
         """
-        self.written = {}
+        self.written, self.closed_documents = {}, {}
         relevant = [event for event in events if event.event_type in domain.DEVELOPMENT_EVENTS]
         if not relevant:
             return
@@ -391,6 +395,7 @@ class DevelopmentProjector:
                 ).only("id", "development_id", "snapshot", "document_id")
             }
         start = {development_id: row.snapshot for development_id, row in open_rows.items()}
+        closed_documents = {development_id: row.document_id for development_id, row in open_rows.items()}
         state: dict[str, DevelopmentState] = dict(start)
         versions: list[DevelopmentVersion] = []
         written: dict[uuid.UUID, DevelopmentVersion] = {}
@@ -430,7 +435,7 @@ class DevelopmentProjector:
             ((version.id, entity_id) for version in versions for entity_id in version.snapshot["entities"]),
         )
         self._write_citations_and_links(start, state, added_at)
-        self.written = written
+        self.written, self.closed_documents = written, closed_documents
         _record_rows([ProjectedRow(row, latest[str(row.pk)].document_id) for row in rows])
 
     @staticmethod

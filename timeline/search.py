@@ -810,7 +810,7 @@ class SearchProjector:
     def apply_batch(self, events: Sequence[RecordedEvent]) -> None:
         relevant = [event for event in events if event.event_type in domain.DEVELOPMENT_EVENTS]
         if relevant:
-            versions = self._versions(relevant)
+            versions, closed = self._versions(relevant)
             # Each development's document after the batch: its last version's.
             current = {str(version.development_id): version.document_id for version in versions}
             own = [version for version in versions if version.document_id == version.pk]
@@ -818,9 +818,7 @@ class SearchProjector:
             # new document retires it.
             rewritten = {str(version.development_id) for version in own}
             if older := rewritten & domain.continued_developments(relevant):
-                deferred.update(
-                    SearchDocument.objects.filter(development_id__in=older, is_current=True), is_current=False
-                )
+                self._retire(older, closed)
             if deferred.queues(len(own)):
                 # The entities' names are looked up by the insert itself: reading them first was a round trip.
                 _insert_naming_entities(own, current)
@@ -835,16 +833,28 @@ class SearchProjector:
         if renamed:
             self._rename(renamed)
 
-    def _versions(self, events: Sequence[RecordedEvent]) -> list[DevelopmentVersion]:
+    def _versions(self, events: Sequence[RecordedEvent]) -> tuple[list[DevelopmentVersion], dict[str, int]]:
         """The history rows `events` made, in order: as the developments projector wrote them in this transaction
-        when it holds them all (keyed by event id, which no other event shares), else read from the database."""
-        written = self._developments.written if self._developments is not None else {}
-        if all(event.event_id in written for event in events):
-            return [written[event.event_id] for event in events]
+        when it holds them all (keyed by event id, which no other event shares), else read from the database;
+        with the first, the search documents that were current before them (DevelopmentProjector.
+        closed_documents), by development."""
+        developments = self._developments
+        if developments is not None and all(event.event_id in developments.written for event in events):
+            return [developments.written[event.event_id] for event in events], developments.closed_documents
         rows = DevelopmentVersion.objects.filter(pk__in=[event.position for event in events])
-        return list(
-            rows.order_by("pk").only("id", "development_id", "title", "summary", "category", "snapshot", "document_id")
-        )
+        fields = ("id", "development_id", "title", "summary", "category", "snapshot", "document_id")
+        return list(rows.order_by("pk").only(*fields)), {}
+
+    @staticmethod
+    def _retire(developments: set[str], closed: Mapping[str, int]) -> None:
+        """Clear the flag of the developments' current documents: by key where the document is known (the one
+        the open history row had), else found among each development's documents, which are more the longer
+        its stream."""
+        if developments <= closed.keys():
+            documents = SearchDocument.objects.filter(pk__in=sorted({closed[d] for d in developments}))
+        else:
+            documents = SearchDocument.objects.filter(development_id__in=developments)
+        deferred.update(documents.filter(is_current=True), is_current=False)
 
     @staticmethod
     def _rename(entity_ids: set[str]) -> None:

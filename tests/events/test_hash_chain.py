@@ -185,3 +185,20 @@ def test_verify_log_reads_every_event_as_its_stored_fields_and_needs_no_second_l
 
     monkeypatch.setattr(maintenance, "_row_hash_matches", second_look)
     assert maintenance.verify_log().ok
+
+
+def test_the_log_read_in_batches_fetched_ahead_is_the_whole_log_and_a_reader_may_stop_early() -> None:
+    """verify_log's read fetches the next batch while the one before is checked (on PostgreSQL, in a thread): every
+    event comes once and in order across batch ends, and a reader that stops early (a bad event) leaves the
+    connection free for the next statements."""
+    for n in range(7):
+        store.append("s", [NewEvent("Noted", {"n": n})], expected_version=n)
+    stored = list(StoredEvent.objects.order_by("position").values_list("position", "hash"))
+
+    assert [(position, hash_) for position, _, hash_ in maintenance._chain(batch_size=2)] == stored
+
+    reader = maintenance._chain(batch_size=2)
+    assert next(reader)[0] == 1
+    reader.close()
+    assert StoredEvent.objects.count() == 7
+    assert maintenance.verify_log().checked == 7
