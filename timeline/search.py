@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
@@ -544,12 +544,8 @@ def _block_positions(
         # a wide one through the index within the window's range, sorted after (recency + 0: not by walking the
         # primary key, which would read every document in the range).
         walks = window_walks(window) and bottom > 0
-        wanted = size - len(positions)
-        if walks or bottom == 0 or connection.vendor != "postgresql":
-            positions += windows.read(walks=walks, low=bottom, high=top, limit=wanted)
-        else:
-            with _bitmaps_only():
-                positions += windows.read(walks=walks, low=bottom, high=top, limit=wanted)
+        bitmaps = not walks and bottom > 0
+        positions += windows.read(walks=walks, bitmaps=bitmaps, low=bottom, high=top, limit=size - len(positions))
         if len(positions) == size or bottom == 0:
             return positions
         window = next_window(size=size, high=high, bottom=bottom, found=len(positions), window=window)
@@ -592,21 +588,41 @@ class _Windows:
             return None
         return sql, params, at[0][0], at[1][0]
 
-    def read(self, *, walks: bool, low: int, high: int, limit: int) -> list[int]:
-        """The positions of the matches in [low, high), newest first, at most `limit`."""
+    def read(self, *, walks: bool, bitmaps: bool, low: int, high: int, limit: int) -> list[int]:
+        """The positions of the matches in [low, high), newest first, at most `limit`; `bitmaps`: planned as
+        _bitmaps_only does (PostgreSQL)."""
         if connection.vendor != "postgresql":
             return list(self._ordered(walks=walks, low=low, high=high)[:limit])
         if walks not in self.compiled:
             self.compiled[walks] = self._compile(walks)
         compiled = self.compiled[walks]
-        if compiled is None:
-            return list(self._ordered(walks=walks, low=low, high=high)[:limit])
+        # Values bound here (not OPTIONS server_side_binding) let the SET and RESET of _bitmaps_only go in the
+        # window's own message, a simple query: one round trip, not three.
+        together = bitmaps and not connection.settings_dict["OPTIONS"].get("server_side_binding")
+        if compiled is None or (bitmaps and not together):
+            with _bitmaps_only() if bitmaps else nullcontext():
+                if compiled is None:
+                    return list(self._ordered(walks=walks, low=low, high=high)[:limit])
+                return self._run(compiled, low=low, high=high, limit=limit, together=False)
+        return self._run(compiled, low=low, high=high, limit=limit, together=together)
+
+    @staticmethod
+    def _run(
+        compiled: tuple[str, list[Any], int, int], *, low: int, high: int, limit: int, together: bool
+    ) -> list[int]:
         sql, params, low_at, high_at = compiled
         params = list(params)
         params[low_at], params[high_at] = low, high
+        # The LIMIT as the ORM writes it for a slice.
+        sql = f"{sql} LIMIT {int(limit)}"
         with connection.cursor() as cursor:
-            # The LIMIT as the ORM writes it for a slice.
-            cursor.execute(f"{sql} LIMIT {int(limit)}", params)
+            if not together:
+                cursor.execute(sql, params)
+                return [row[0] for row in cursor.fetchall()]
+            # A statement that fails ends the implicit transaction of a simple query (or the one it is in), whose
+            # rollback undoes the SET as well, as _bitmaps_only says.
+            cursor.execute(f"SET enable_indexscan = off; {sql}; RESET enable_indexscan", params)
+            cursor.nextset()
             return [row[0] for row in cursor.fetchall()]
 
 
