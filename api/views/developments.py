@@ -21,7 +21,14 @@ from api import serializers as s
 from api.exceptions import IdempotencyKeyReusedError, form_errors
 from api.filters import AS_OF_SCHEMA, DevelopmentFilterSet, TimelineFilterSet
 from api.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, KeysetPagination, page_size_from
-from api.renderers import AtomRenderer, CSVRenderer, ICalendarRenderer, STIXRenderer, TimelineJSRenderer
+from api.renderers import (
+    AtomRenderer,
+    CSVRenderer,
+    ICalendarRenderer,
+    STIXRenderer,
+    TimelineJSONRenderer,
+    TimelineJSRenderer,
+)
 from api.schema import NOT_BLANK
 from api.views.base import ApiView, created
 from events.store import ConcurrencyError, IdempotencyConflictError
@@ -29,7 +36,14 @@ from interop.spreadsheet import CSV_COLUMNS
 from timeline import search, selectors, services
 from timeline.models import Development
 
-TIMELINE_RENDERERS = [JSONRenderer, TimelineJSRenderer, CSVRenderer, ICalendarRenderer, AtomRenderer, STIXRenderer]
+TIMELINE_RENDERERS = [
+    TimelineJSONRenderer,
+    TimelineJSRenderer,
+    CSVRenderer,
+    ICalendarRenderer,
+    AtomRenderer,
+    STIXRenderer,
+]
 # Formats that consumers load whole: their pages default to the largest size.
 EXPORT_FORMATS = {"timelinejs", "csv", "ics", "stix"}
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 
 from events import store
@@ -75,7 +76,24 @@ def entity_names(entity_ids: Iterable[str], as_of: int | None = None) -> dict[st
     missing = wanted - then.keys()
     if not missing:
         return then
-    return then | dict(Entity.objects.filter(pk__in=missing).values_list("pk", "name"))
+    return then | _current_names(missing)
+
+
+def _current_names(entity_ids: set[str]) -> dict[str, str]:
+    """The entities' names now. On PostgreSQL one array parameter, in SQL written once: a page names a hundred
+    or more entities, and the ORM prepared and bound each id of an IN list on its own, which cost a search page
+    more CPU than PostgreSQL spent answering."""
+    if connection.vendor != "postgresql":
+        return dict(Entity.objects.filter(pk__in=entity_ids).values_list("pk", "name"))
+    quote = connection.ops.quote_name
+    columns = {field.attname: quote(str(field.column)) for field in Entity._meta.concrete_fields}
+    pk, name = columns["id"], columns["name"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {pk}, {name} FROM {quote(Entity._meta.db_table)} WHERE {pk} = ANY(%s::text[])",
+            [sorted(entity_ids)],
+        )
+        return dict(cursor.fetchall())
 
 
 def _names_at(entity_ids: set[str], position: int) -> dict[str, str]:
