@@ -220,6 +220,22 @@ def test_aliases_found_by_first_word_are_those_a_plain_search_finds() -> None:
         assert found <= expected and len(expected - found) <= 1, (text, expected - found)
 
 
+def test_the_one_pass_scan_lets_in_every_rule_the_probes_do_and_finds_the_same_alias_starts() -> None:
+    """RuleMasks.scan against the prefilter's regex scans and substring searches, on texts with words at the edges,
+    after punctuation, underscores and non-ASCII characters, and characters whose lower case is ASCII."""
+    masks = default_rules().scan.masks
+    edges = [
+        ("u.s. ai chips", "(ai) ai, ai. _ai xai “ai” ai—chips n+1 nm a.i. made by set up"),
+        ("AI", "U.S."),
+        ("\u212aLA ai\u0130 İai ai", "中国 美国 芯片 smic_ai 5nm 7-nm h20 the u.s.-china chip war 01.ai o3 SK海力士"),
+    ]
+    for title, summary in [*_texts(), *edges]:
+        lowered = f"{title}\n.\n{summary}".lower()
+        candidates, starts = masks.scan(lowered)
+        assert masks.candidates(lowered) & ~candidates == 0, lowered
+        assert starts == masks.prefilter.alias_starts(lowered), lowered
+
+
 def test_a_broken_pattern_is_refused_by_compile_and_skipped_by_the_rule_set() -> None:
     with pytest.raises(RuleError):
         compile_pattern("(unclosed", is_regex=True)
