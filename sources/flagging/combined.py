@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from sources.flagging.learned import HEAD_CONFIDENCE, LearnedModel, Scored, item_text
 from sources.flagging.rules import RuleSet
-from sources.flagging.scoring import FlagResult, flag_text, rules_date
+from sources.flagging.scoring import SUMMARY_CHARS, FlagResult, flag_text, rules_date
 from sources.flagging.textdates import extract_date
 from timeline.taxonomy import KIND_CATEGORY
 
@@ -41,6 +41,19 @@ def _fits(kind: str, category: str) -> bool:
     return bool(kind) and (kind == "other" or KIND_CATEGORY.get(kind) == category)
 
 
+def _flag_date(item: ItemText, *, rules_flagged: bool) -> str:
+    """The date of an item the model flags: the rules' when they flag it too (flag_text was asked for none: only a
+    flag by the model needs one), else the first the title and the whole summary give."""
+    texts: tuple[str, ...] = (item.title, item.summary)
+    if rules_flagged:
+        found = rules_date(item.title, item.summary, item.published)
+        if found or len(item.summary) <= SUMMARY_CHARS:
+            return found  # with no date in the title and lede, a summary no longer than the lede has none either
+        texts = (item.summary,)  # the title has none: the summary past the lede may
+    extracted = extract_date(*texts, published=item.published)
+    return extracted.edtf if extracted else ""
+
+
 def _merge(item: ItemText, rules_result: FlagResult, scored: Scored, sha256: str, threshold: float) -> FlagResult:
     category = rules_result.category
     if scored.category and (scored.category_confidence >= HEAD_CONFIDENCE or not category):
@@ -50,13 +63,7 @@ def _merge(item: ItemText, rules_result: FlagResult, scored: Scored, sha256: str
     kind = rules_result.kind if _fits(rules_result.kind, category) else ""
     if not kind and _fits(scored.kind, category) and scored.kind_confidence >= HEAD_CONFIDENCE:
         kind = scored.kind
-    # The rules' date (flag_text was asked for none: only a flag by the model needs one), else the whole summary's.
-    found_date = ""
-    if scored.flagged:
-        found_date = rules_date(item.title, item.summary, item.published) if rules_result.flagged else ""
-        if not found_date:
-            extracted = extract_date(item.title, item.summary, published=item.published)
-            found_date = extracted.edtf if extracted else ""
+    found_date = _flag_date(item, rules_flagged=rules_result.flagged) if scored.flagged else ""
     reasons = [
         *rules_result.reasons,
         {

@@ -21,6 +21,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
+import ahocorasick
 import numpy as np
 
 from sources.flagging.prefilter import trie_source
@@ -36,6 +37,8 @@ _NEXT_WORD = re.compile(r"[^A-Za-z0-9]*([A-Za-z0-9]+)")  # the next word from a 
 _DIGITS = "0123456789"
 # Stand-ins in the names' trie (no name's word holds them): digits glued to a first word, and what separates words.
 _GLUED_DIGITS, _BETWEEN_WORDS = "\x00", "\x01"
+# Bytes with every character but a lower-case ASCII letter or a digit spelt as a space (see Lexicon.mentions).
+_WORDS_ONLY = bytes(code if chr(code) in "abcdefghijklmnopqrstuvwxyz" + _DIGITS else ord(" ") for code in range(256))
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 # The only characters str.lower() turns into ASCII ones or into two characters (Unicode 15): where one occurs, the
 # slower translation lower-cases the ASCII letters alone.
@@ -116,18 +119,28 @@ class Lexicon:
         return latin, {word: sorted(found, reverse=True) for word, found in lengths.items()}, chinese
 
     @cached_property
-    def _first_words(self) -> re.Pattern[str]:
-        """The first word of each place a Latin name may start, in " " + ASCII-lower-cased text: where the words that
-        follow spell one of the names, ignoring case and with any digits glued to its first word ("qwen3"); the
-        look-behind first, as most places fail it at once. Where the words spell no name, _latin_at would find
-        none, so the words not matched here are never looked at."""
+    def _first_words(self) -> Any:
+        """An Aho-Corasick automaton for the lower-cased text with every character but an ASCII letter or digit spelt
+        as a space, and a space at either end: " " + a Latin name's first word + " " finds where a word of the text
+        is that word, and " " + the first word + a digit where it may be that word with digits glued to it
+        ("qwen3"), each giving (how far back the word starts from the key's end, the first word's length). Only
+        those words are looked at (then _names, then _latin_at). Its first state has one way out, the space
+        (pyahocorasick tries a state's ways out one by one). Finding the places with a regex of the names tried
+        after every character but a letter or digit made mentions() cost a fifth more."""
+        automaton = ahocorasick.Automaton()
+        for first in self._tables[1]:
+            for key in [" " + first + " ", *(" " + first + digit for digit in _DIGITS)]:
+                automaton.add_word(key, (len(key) - 1, len(first)))
+        automaton.make_automaton()
+        return automaton
+
+    @cached_property
+    def _names(self) -> re.Pattern[str]:
+        """Every Latin name, ignoring case and with any digits glued to its first word, matched at a word's start in
+        ASCII-lower-cased text: where it fails _latin_at would find none, and this costs it far less to tell."""
         atoms = {_GLUED_DIGITS: "[0-9]*", _BETWEEN_WORDS: "[^a-z0-9]+"}
         names = [key[0] + _GLUED_DIGITS + "".join(_BETWEEN_WORDS + word for word in key[1:]) for key in self._tables[0]]
-        trie = trie_source(names, lambda char: atoms.get(char) or re.escape(char))
-        # Searched in " " + text: the character before a word taken by a class instead of a look-behind tested, so
-        # the regex engine skips to the candidate places in its tight loop (as prefilter.spaced_pattern). The
-        # same words at the same places (the group, one place later in the spaced text).
-        return re.compile(f"[^a-z0-9](?={trie}(?![a-z0-9]))([a-z0-9]+)")
+        return re.compile(trie_source(names, lambda char: atoms.get(char) or re.escape(char)) + "(?![a-z0-9])")
 
     @cached_property
     def _one_word(self) -> dict[str, tuple[str, str | None]]:
@@ -173,16 +186,26 @@ class Lexicon:
         # can start only after it. Only the words that start a name are looked at.
         lowered = _ascii_lower(text)
         one_word = self._one_word
-        taken = 0
-        for match in self._first_words.finditer(" " + lowered):
-            start, word_end = match.start(), match.end() - 1  # in `lowered`
-            if start < taken:
-                continue
-            hit = one_word.get(match.group(1))
+        taken = read = -1
+        # One character for one: encoding spells each non-ASCII character as one "?", then a space; so a place in
+        # the spelt-out text is that of `lowered`, one on for the leading space.
+        words = " " + lowered.encode("ascii", "replace").translate(_WORDS_ONLY).decode("ascii") + " "
+        for key_end, (back, length) in self._first_words.iter(words):
+            start = key_end - back  # the word's first character, in `lowered`
+            if start == read or start < taken:
+                continue  # read already (from a shorter first word: "deep" of "deepseek"), or inside a name
+            first_end = start + length
+            word_end = words.find(" ", first_end + 1) - 1
+            if word_end != first_end and not lowered[first_end:word_end].isdigit():
+                continue  # a longer word, not the first word with digits glued to it ("qwen3")
+            read = start
+            hit = one_word.get(lowered[start:word_end])
             if hit is not None and (hit[1] is None or text[start:word_end] == hit[1]):
                 end, token = word_end, hit[0]
-            else:
+            elif self._names.match(lowered, start) is not None:  # most first words found ("new", "in") start none
                 end, token = self._latin_at(text, lowered, start, word_end)
+            else:
+                continue
             if token:
                 found.append((start, end, token))
                 taken = end

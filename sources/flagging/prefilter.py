@@ -43,6 +43,10 @@ _TOKEN = re.compile(r"[a-z0-9_]+")
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 # What \b takes for a word character under re.ASCII.
 _ASCII_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+# Tables keeping those characters and spelling every other one as a space (see RuleMasks.scan), for bytes and for
+# an ASCII string.
+_WORDS_ONLY = bytes(code if chr(code) in _ASCII_WORD_CHARS else ord(" ") for code in range(256))
+_SPELT_OUT = {code: " " for code in range(128) if chr(code) not in _ASCII_WORD_CHARS}
 
 
 # A probe is a literal that every match of a rule must contain: ("w", text) when it must start a word (so
@@ -338,12 +342,12 @@ class Prefilter:
         self.other_alias_starts(lowered, found)
         return found
 
-    def other_alias_starts(self, lowered: str, found: list[tuple[int, Alias]]) -> None:
-        """alias_starts' second part, added to `found`: the aliases that do not start with an ASCII word."""
+    def other_alias_starts(self, lowered: str, found: list[tuple[int, Alias]], chars: set[str] | None = None) -> None:
+        """alias_starts' second part, added to `found`: the aliases that do not start with an ASCII word. `chars`:
+        set(lowered), when the caller has it."""
         if not lowered.isascii():
-            for alias in (
-                a for first in set(lowered).intersection(self.aliases_other) for a in self.aliases_other[first]
-            ):
+            chars = set(lowered) if chars is None else chars
+            for alias in (a for first in chars.intersection(self.aliases_other) for a in self.aliases_other[first]):
                 start = lowered.find(alias.lowered)
                 while start != -1:
                     found.append((start, alias))
@@ -363,9 +367,13 @@ class RuleMasks:
     substrings_other: Mapping[str, tuple[tuple[str, int], ...]]  # by first character
     always: int
     prefilter: Prefilter
-    # Every probe and every alias's first word in one Aho-Corasick automaton (see scan): a string -> (its length
-    # - 1, the rules it anchors at a word's start, the rules it anchors anywhere, the aliases it starts).
+    # An Aho-Corasick automaton for the text with every character but an ASCII word character spelt as a space (see
+    # scan): " " + each word probe and each ASCII substring probe with a word of two characters or more, spelt out
+    # the same way (-> the rules it anchors), and " " + each alias's first word + " " (-> the aliases it starts), as
+    # (the key's length, rules, aliases).
     automaton: Any = None
+    # The other ASCII substring probes ("n+", "a.i."), sought in the text itself.
+    substrings_spelt: tuple[tuple[str, int], ...] = ()
 
     @classmethod
     def build(cls, prefilter: Prefilter, probes_per_rule: Iterable[frozenset[Probe] | None]) -> RuleMasks:
@@ -387,21 +395,32 @@ class RuleMasks:
                 mask |= by_probe.get(probe, 0)
             word_masks[word] = mask
         keys: dict[str, tuple[int, int, tuple[Alias, ...]]] = {}
+
+        def add(key: str, mask: int, aliases: tuple[Alias, ...] = ()) -> None:
+            _, before, had = keys.get(key, (0, 0, ()))
+            keys[key] = (len(key), before | mask, aliases or had)
+
+        spelt: list[tuple[str, int]] = []
         for (kind, text), mask in by_probe.items():
-            at_word, anywhere, aliases = keys.get(text, (0, 0, ()))
-            keys[text] = (at_word | mask, anywhere, aliases) if kind == "w" else (at_word, anywhere | mask, aliases)
+            if kind == "w":  # a word probe is a run of word characters (_TOKEN), as is an alias's first word
+                add(" " + text, mask)
+            elif text.isascii() and max(map(len, _TOKEN.findall(text)), default=0) >= 2:
+                # Spelt out, "ai " is also found after "ai," or "ai.": a few more texts let in, none kept out.
+                add(text.translate(_SPELT_OUT), mask)
+            elif text.isascii():  # "n+" spelt out, "n ", would let nearly every text in
+                spelt.append((text, mask))
         for first, aliases in prefilter.alias_first_words.items():
-            at_word, anywhere, _ = keys.get(first, (0, 0, ()))
-            keys[first] = (at_word, anywhere, aliases)
+            add(" " + first + " ", 0, aliases)
         automaton = None
         if keys:
             automaton = ahocorasick.Automaton()
-            for text, (at_word, anywhere, aliases) in keys.items():
-                automaton.add_word(text, (len(text) - 1, at_word, anywhere, aliases))
+            for text, value in keys.items():
+                automaton.add_word(text, value)
             automaton.make_automaton()
         return cls(
             prefilter=prefilter,
             automaton=automaton,
+            substrings_spelt=tuple(sorted(spelt)),
             word_regex=prefilter.word_regex,
             word_masks=word_masks,
             substrings_ascii=tuple((text, by_probe.get(("s", text), 0)) for text in prefilter.substrings_ascii),
@@ -413,29 +432,42 @@ class RuleMasks:
         )
 
     def scan(self, lowered: str) -> tuple[int, list[tuple[int, Alias]]]:
-        """(candidates(lowered), prefilter.alias_starts(lowered)), from one pass of the automaton over the text
-        instead of two regex scans and a substring search per probe. Each place a key occurs is reported: a word
-        probe counts where a word starts, as the prefilter's \\b-anchored trie finds it (every probe a prefix of a
-        word there: the longest the trie matches and the shorter ones word_prefixes adds); an alias's first word
-        where a whole word is it (\\b at both ends, as alias_first_regex); a substring probe anywhere. Places come
-        in the order their ends do, which for whole words is the order of their starts, as finditer gives them."""
+        """(candidates(lowered), prefilter.alias_starts(lowered)), from one pass of an Aho-Corasick automaton instead
+        of two regex scans and a substring search per probe. It reads the text with every character that is not an
+        ASCII word character (what \\b tells from the rest under re.ASCII) spelt as a space, and a space at either
+        end: there " " + a word is found exactly where the word starts a word of the text (as the prefilter's
+        \\b-anchored trie finds it; the shorter probes a longer one starts with are found there too, as
+        word_prefixes adds them), and " " + a word + " " where a whole word is it (\\b at both ends, as
+        alias_first_regex); so only those places are reported, not each place a short key such as "u" or "ai"
+        occurs inside a word. (An automaton over the text as it is, whose first state has a way out for each
+        probe's first character, cost twice as much: pyahocorasick tries them one by one at each character.)
+        Places come in the order their ends do, which for whole words is the order of their starts, as finditer
+        gives them. A substring probe with a word of two characters or more is spelt out the same way, which finds
+        it at a few more places ("ai " in "ai,"): a rule let in more often, never one kept out; the rest ("n+") are
+        sought as they are."""
         found = self.always
         starts: list[tuple[int, Alias]] = []
         if self.automaton is not None:
-            last = len(lowered) - 1
-            word = _ASCII_WORD_CHARS
-            for end, (back, at_word, anywhere, aliases) in self.automaton.iter(lowered):
-                found |= anywhere
-                if at_word or aliases:
-                    start = end - back
-                    if start and lowered[start - 1] in word:
-                        continue  # not where a word starts
-                    found |= at_word
-                    if aliases and (end == last or lowered[end + 1] not in word):
-                        for alias in aliases:
-                            if lowered.startswith(alias.lowered, start):
-                                starts.append((start, alias))
-        self.prefilter.other_alias_starts(lowered, starts)
+            # One character for one: encoding spells each non-ASCII character as one "?" (a space after the
+            # translation), so a place in the spelt-out text is that of `lowered`, one on for the leading space.
+            words = " " + lowered.encode("ascii", "replace").translate(_WORDS_ONLY).decode("ascii") + " "
+            for end, (length, mask, aliases) in self.automaton.iter(words):
+                found |= mask
+                if aliases:
+                    start = end - length + 1  # the word's first character, in `lowered`
+                    for alias in aliases:
+                        if lowered.startswith(alias.lowered, start):
+                            starts.append((start, alias))
+        for text, mask in self.substrings_spelt:
+            if text in lowered:
+                found |= mask
+        if not lowered.isascii():
+            chars = set(lowered)
+            for first in chars.intersection(self.substrings_other):
+                for text, mask in self.substrings_other[first]:
+                    if text in lowered:
+                        found |= mask
+            self.prefilter.other_alias_starts(lowered, starts, chars)
         return found, starts
 
     def candidates(self, lowered: str) -> int:

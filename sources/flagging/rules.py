@@ -117,7 +117,11 @@ def longest_spans(spans: list[tuple[int, int, _T]]) -> list[tuple[int, int, _T]]
         return spans
     kept: list[tuple[int, int, _T]] = []
     for start, end, what in sorted(spans, key=lambda span: (span[0] - span[1], span[0])):
-        if all(end <= other_start or start >= other_end for other_start, other_end, _ in kept):
+        # A loop, not all() over a generator: this runs for every item with two names or more.
+        for other_start, other_end, _ in kept:
+            if end > other_start and start < other_end:
+                break
+        else:
             kept.append((start, end, what))
     return kept
 

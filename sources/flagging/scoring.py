@@ -177,13 +177,9 @@ def flag_text(
     spans: list[tuple[int, int]] = []
     for bit, rule in scan.negatives:
         if candidates & bit:
-            matches = rule.lowered.finditer(lowered) if rule.lowered else rule.regex.finditer(text)
-            for negative in matches:
-                if negative.end() > negative.start():
-                    spans.append(negative.span())
-                    note(
-                        ("negative", rule.name), negative.start(), text[negative.start() : negative.end()], rule.weight
-                    )
+            for start, end in _negative_spans(rule, text, lowered):
+                spans.append((start, end))
+                note(("negative", rule.name), start, text[start:end], rule.weight)
     if spans:
         # Score the topic again without the false friends (an alias inside one does not count either).
         masked, masked_lowered = _mask(text, spans), _mask(lowered, spans)
@@ -198,6 +194,25 @@ def flag_text(
         if candidates & bit:
             search(rule, masked, masked_lowered, spaced)
     return _result(best, rules, flagged=None, title=title, summary=summary, published=published, with_date=with_date)
+
+
+def _negative_spans(rule: PatternRule, text: str, lowered: str) -> list[tuple[int, int]]:
+    """Where a negative rule matches, as finditer finds them (none empty). With a spaced pattern (see
+    prefilter.spaced_pattern), each search starts one character before where the last match ended: the character
+    its class takes is then the last of that match, so the next match may start right after it, as finditer's may,
+    and the search tries the places finditer would, in the same order. The class lets the regex engine skip to the
+    candidate places instead of testing \\b at each: a third less time for the costliest negatives."""
+    if rule.spaced is None:
+        matches = rule.lowered.finditer(lowered) if rule.lowered else rule.regex.finditer(text)
+        return [match.span() for match in matches if match.end() > match.start()]
+    spans = []
+    spaced = " " + lowered
+    found = rule.spaced.search(spaced)
+    while found is not None:
+        end = found.end() - 1  # in `lowered`, as found.start() is
+        spans.append((found.start(), end))
+        found = rule.spaced.search(spaced, end)
+    return spans
 
 
 def rules_date(title: str, summary: str, published: datetime | date | None) -> str:

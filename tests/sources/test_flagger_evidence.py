@@ -65,6 +65,22 @@ def test_farm_goods_animals_and_tutorials_have_types_of_their_own() -> None:
     ]
 
 
+def test_a_name_is_a_whole_word_found_after_any_character_that_is_no_ascii_letter_or_digit() -> None:
+    lexicon = default_lexicon()
+    text = "(DeepSeek)_Qwen3, qwen3b Qwen2.5 “Nvidia” nvidias H100s xNvidia nvidia_x Mistral  AI; Mistral,AI AWS"
+    assert _types(lexicon, text) == [
+        ("DeepSeek", "ailab"),
+        ("Qwen3", "aimodel"),  # digits glued to a name; "qwen3b" is another word
+        ("Qwen2", "aimodel"),
+        ("Nvidia", "aichip"),
+        ("nvidia", "aichip"),  # "_" parts words here, as any character but a letter or digit does
+        ("Mistral  AI", "ailab"),
+        ("Mistral,AI", "ailab"),
+        ("AWS", "compute"),
+    ]
+    assert _types(lexicon, "DeepSeek-V3 deepseekv3 Deep Seek") == [("DeepSeek-V3", "aimodel")]
+
+
 def test_the_lexicon_knows_none_of_the_words_shifted_jsonl_is_described_with() -> None:
     """sources/training/README.md names shifted.jsonl's entities and verbs, and the lexicon's writer had read it:
     a list that knew them would flatter the seed model on that set's held-out part, which measures the learning

@@ -18,7 +18,7 @@ from sources.feeds.parsing import parse_feed
 from sources.flagging.defaults import default_watchlist
 from sources.flagging.prefilter import required_probes
 from sources.flagging.rules import RuleError, compile_pattern, compile_rules, default_rules, parse_alias
-from sources.flagging.scoring import flag_text
+from sources.flagging.scoring import _negative_spans, flag_text
 from sources.models import PatternRole, WatchEntity, WatchPattern
 from sources.selectors import flag_thresholds, watchlist_rules
 
@@ -218,6 +218,36 @@ def test_aliases_found_by_first_word_are_those_a_plain_search_finds() -> None:
                 if re.search(edge + re.escape(alias) + tail, text, 0 if cased else re.I):
                     expected.add(spec.name)
         assert found <= expected and len(expected - found) <= 1, (text, expected - found)
+
+
+def test_the_one_pass_scan_lets_in_every_rule_the_probes_do_and_finds_the_same_alias_starts() -> None:
+    """RuleMasks.scan against the prefilter's regex scans and substring searches, on texts with words at the edges,
+    after punctuation, underscores and non-ASCII characters, and characters whose lower case is ASCII."""
+    masks = default_rules().scan.masks
+    edges = [
+        ("u.s. ai chips", "(ai) ai, ai. _ai xai “ai” ai—chips n+1 nm a.i. made by set up"),
+        ("AI", "U.S."),
+        ("\u212aLA ai\u0130 İai ai", "中国 美国 芯片 smic_ai 5nm 7-nm h20 the u.s.-china chip war 01.ai o3 SK海力士"),
+    ]
+    for title, summary in [*_texts(), *edges]:
+        lowered = f"{title}\n.\n{summary}".lower()
+        candidates, starts = masks.scan(lowered)
+        assert masks.candidates(lowered) & ~candidates == 0, lowered
+        assert starts == masks.prefilter.alias_starts(lowered), lowered
+
+
+def test_negative_matches_found_with_the_spaced_patterns_are_those_finditer_finds() -> None:
+    rules = default_rules()
+    spaced = [rule for rule in rules.negatives if rule.spaced is not None]
+    assert spaced
+    glued = "fish and chips fish and chips chip shop chips-shop blue chips blue-chip fashion model role models"
+    for title, summary in [*_texts(), (glued, glued.upper()), ("Chip shop", "model agency")]:
+        text = f"{title}\n.\n{summary}"
+        lowered = text.lower()
+        for rule in spaced:
+            assert rule.lowered is not None
+            expected = [match.span() for match in rule.lowered.finditer(lowered)]
+            assert _negative_spans(rule, text, lowered) == expected, (rule.name, text)
 
 
 def test_a_broken_pattern_is_refused_by_compile_and_skipped_by_the_rule_set() -> None:
