@@ -24,7 +24,7 @@ from typing import Any
 import ahocorasick
 import numpy as np
 
-from sources.flagging.prefilter import trie_source
+from sources.flagging.prefilter import keeping, spelt_out, trie_source
 from sources.flagging.rules import longest_spans, parse_alias
 
 LEXICON_FILE = Path(__file__).with_name("lexicon.toml")
@@ -38,7 +38,7 @@ _DIGITS = "0123456789"
 # Stand-ins in the names' trie (no name's word holds them): digits glued to a first word, and what separates words.
 _GLUED_DIGITS, _BETWEEN_WORDS = "\x00", "\x01"
 # Bytes with every character but a lower-case ASCII letter or a digit spelt as a space (see Lexicon.mentions).
-_WORDS_ONLY = bytes(code if chr(code) in "abcdefghijklmnopqrstuvwxyz" + _DIGITS else ord(" ") for code in range(256))
+_WORDS_ONLY = keeping("abcdefghijklmnopqrstuvwxyz" + _DIGITS)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 # The only characters str.lower() turns into ASCII ones or into two characters (Unicode 15): where one occurs, the
 # slower translation lower-cases the ASCII letters alone.
@@ -187,9 +187,7 @@ class Lexicon:
         lowered = _ascii_lower(text)
         one_word = self._one_word
         taken = read = -1
-        # One character for one: encoding spells each non-ASCII character as one "?", then a space; so a place in
-        # the spelt-out text is that of `lowered`, one on for the leading space.
-        words = " " + lowered.encode("ascii", "replace").translate(_WORDS_ONLY).decode("ascii") + " "
+        words = spelt_out(lowered, _WORDS_ONLY)  # a place in it is that of `lowered`, one on
         for key_end, (back, length) in self._first_words.iter(words):
             start = key_end - back  # the word's first character, in `lowered`
             if start == read or start < taken:

@@ -43,10 +43,26 @@ _TOKEN = re.compile(r"[a-z0-9_]+")
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 # What \b takes for a word character under re.ASCII.
 _ASCII_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
-# Tables keeping those characters and spelling every other one as a space (see RuleMasks.scan), for bytes and for
-# an ASCII string.
-_WORDS_ONLY = bytes(code if chr(code) in _ASCII_WORD_CHARS else ord(" ") for code in range(256))
+# An ASCII string's table keeping those characters and spelling every other one as a space (a probe spelt out as
+# RuleMasks.scan spells the text; the text's own table is _WORDS_ONLY, below).
 _SPELT_OUT = {code: " " for code in range(128) if chr(code) not in _ASCII_WORD_CHARS}
+
+
+def keeping(chars: Iterable[str]) -> bytes:
+    """A bytes.translate table that keeps `chars` (ASCII) and spells every other byte as a space (spelt_out)."""
+    kept = frozenset(chars)
+    return bytes(code if chr(code) in kept else ord(" ") for code in range(256))
+
+
+def spelt_out(lowered: str, table: bytes) -> str:
+    """`lowered` with every character `table` (keeping) does not keep spelt as a space, and a space at either end,
+    for an Aho-Corasick automaton keyed on " " + word. One character for one: encoding spells each non-ASCII
+    character as one "?" (a space after the translation), so a place in the result is that of `lowered`, one on
+    for the leading space."""
+    return " " + lowered.encode("ascii", "replace").translate(table).decode("ascii") + " "
+
+
+_WORDS_ONLY = keeping(_ASCII_WORD_CHARS)  # the text's table in RuleMasks.scan
 
 
 # A probe is a literal that every match of a rule must contain: ("w", text) when it must start a word (so
@@ -448,9 +464,7 @@ class RuleMasks:
         found = self.always
         starts: list[tuple[int, Alias]] = []
         if self.automaton is not None:
-            # One character for one: encoding spells each non-ASCII character as one "?" (a space after the
-            # translation), so a place in the spelt-out text is that of `lowered`, one on for the leading space.
-            words = " " + lowered.encode("ascii", "replace").translate(_WORDS_ONLY).decode("ascii") + " "
+            words = spelt_out(lowered, _WORDS_ONLY)
             for end, (length, mask, aliases) in self.automaton.iter(words):
                 found |= mask
                 if aliases:

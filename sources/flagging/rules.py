@@ -71,7 +71,7 @@ class PatternRule:
 
 @dataclass(frozen=True)
 class RuleScan:
-    """The rules in scoring order, each with its bit in `masks.candidates(lowered text)`."""
+    """The rules in scoring order, each with its bit in the candidates `masks.scan(lowered text)` gives."""
 
     masks: RuleMasks
     topics: tuple[tuple[int, PatternRule], ...]
