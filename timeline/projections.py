@@ -239,14 +239,17 @@ def _close_open_version(
         fields.get_field("valid_to_time").get_db_prep_save(event.recorded_at, connection),
         fields.get_field("development").get_db_prep_save(development_id, connection),
     ]
-    close = f"UPDATE {table} SET valid_to_position = %s, valid_to_time = %s WHERE development_id = %s"
+    close = (
+        f"UPDATE {table} SET valid_to_position = %s, valid_to_time = %s"
+        " WHERE development_id = %s AND valid_to_position IS NULL"
+    )
     if known is not None:
-        deferred.execute(close + " AND valid_to_position IS NULL", params)
+        deferred.execute(close, params)
         closed = known.open_version()
         closed.valid_to_position, closed.valid_to_time = event.position, event.recorded_at
         return closed
     with connection.cursor() as cursor:
-        cursor.execute(close + " AND valid_to_position IS NULL RETURNING id, snapshot, document_id", params)
+        cursor.execute(close + " RETURNING id, snapshot, document_id", params)
         row = cursor.fetchone()
     if row is None:
         return None

@@ -179,6 +179,13 @@ def similar_entity_names(terms: Iterable[str]) -> dict[str, list[str]]:
     return _similar_names_alongside(terms, None)[0]
 
 
+def _several_statements_a_message() -> bool:
+    """PostgreSQL: whether one execute may carry several statements. psycopg binds values client-side by default
+    and sends a simple query, which may; with OPTIONS server_side_binding it uses the extended protocol, one
+    statement a message."""
+    return not connection.settings_dict["OPTIONS"].get("server_side_binding")
+
+
 def _similar_names_alongside(
     terms: Iterable[str], rows: QuerySet[Any] | None
 ) -> tuple[dict[str, list[str]], list[Sequence[Any]]]:
@@ -188,8 +195,7 @@ def _similar_names_alongside(
     wanted = {term: normalize_name(term) for term in terms}
     if connection.vendor != "postgresql" or not wanted:
         return _similar_names_here(wanted), list(rows) if rows is not None else []
-    # Values bound on the server (OPTIONS server_side_binding) mean the extended protocol, one statement a message.
-    together = rows is not None and not connection.settings_dict["OPTIONS"].get("server_side_binding")
+    together = rows is not None and _several_statements_a_message()
     compiler = rows.query.get_compiler(using=rows.db) if rows is not None and together else None
     read: list[Sequence[Any]] = list(rows) if rows is not None and not together else []
     # The trigram index on the aliases answers `%` (at pg_trgm's looser default threshold) for each term; then ours.
@@ -285,7 +291,7 @@ def _text_matches(text: str, anchor: Any, *, indexed: bool = True) -> Q:
             sql, params = f"{_PG_TEXT} {_like_operator(text)} %s", [_like_pattern(text)]
             if indexed and len(text) < _TRIGRAM and _UNSPACED_ONLY.fullmatch(text):
                 # The trigram index would return every document for this term; the grams' index finds the few
-                # that can hold it, and ILIKE still decides (a read in recency order needs neither index).
+                # that can hold it, and the LIKE test still decides (a read in recency order needs neither index).
                 sql, params = f"{_PG_GRAMS} @> ARRAY[%s]::text[] AND {sql}", [text, *params]
         else:
             quoted = '"' + text.replace('"', "") + '"'
@@ -596,9 +602,8 @@ class _Windows:
         if walks not in self.compiled:
             self.compiled[walks] = self._compile(walks)
         compiled = self.compiled[walks]
-        # Values bound here (not OPTIONS server_side_binding) let the SET and RESET of _bitmaps_only go in the
-        # window's own message, a simple query: one round trip, not three.
-        together = bitmaps and not connection.settings_dict["OPTIONS"].get("server_side_binding")
+        # The SET and RESET of _bitmaps_only in the window's own message: one round trip, not three.
+        together = bitmaps and _several_statements_a_message()
         if compiled is None or (bitmaps and not together):
             with _bitmaps_only() if bitmaps else nullcontext():
                 if compiled is None:
