@@ -96,3 +96,57 @@ def test_every_spaced_pattern_finds_the_first_match_of_its_rule() -> None:
         for text in texts:
             plain, found = rule.lowered.search(text), rule.spaced.search(" " + text)
             assert (plain.span() if plain else None) == ((found.start(), found.end() - 1) if found else None)
+
+
+@pytest.mark.parametrize(
+    ("source", "leads"),
+    [
+        (r"\b(?:chips?|gpus?)\b", {"chip", "gpu"}),
+        (r"\b(?:ai (?:chips?|accelerators?)|accelerators?)\b", {"ai chip", "ai accelerator", "accelerator"}),
+        (r"\b(?:ai [a-z]+|ai chips?)\b", {"ai "}),  # "ai " finds every place "ai chip" would
+        (r"\b(?:chip-?mak\w*|chiplets?)", {"chip"}),
+        (r"\b(?:high[- ]bandwidth|hbm)", {"high", "hbm"}),
+        (r"\b(?:nm|nanometres?)\b", None),  # "nm" starts too many words too
+        (r"\b\d+ ?nm\b", None),  # a class first: no literal to find
+        (r"\b(?:gr\w+|grain)", None),  # "gr" starts too many words
+        (r"\b(?:[xy]zw|xyz)", None),  # a class first in one alternative
+    ],
+)
+def test_leading_words_are_what_every_match_starts_with(source: str, leads: set[str] | None) -> None:
+    spaced = prefilter.spaced_pattern(re.compile(source, re.ASCII | re.MULTILINE))
+    assert spaced is not None
+    found = prefilter.leading_words(spaced)
+    assert found == (frozenset(leads) if leads is not None else None)
+
+
+def test_searching_at_the_leading_words_finds_every_match_a_search_finds() -> None:
+    """For every rule with leading words: the matches found by trying its spaced pattern at the places the scan found
+    are those found by searching the whole text, match after match, on the same texts and on words glued to
+    punctuation, underscores and non-ASCII characters."""
+    rules = default_rules()
+    scan = rules.scan
+    ordered = [(bit, rule) for bit, rule in (*scan.topics, *scan.actions, *scan.negatives)]
+    led = [(bit, rule) for bit, rule in ordered if rule.leads]
+    assert len(led) > 30 and all(scan.masks.leading & bit for bit, _ in led)
+    words = sorted({lead for _, rule in led for lead in rule.leads or ()})
+    glued = [
+        " ".join(words),
+        ",".join(words) + "_" + "-".join(words),
+        "é".join(words) + "中" + "".join(words),
+        "\n.\n".join(f"({word}s) {word}ing {word}" for word in words),
+    ]
+    for text in [*_texts(), *glued]:
+        spaced_text = " " + text
+        _, _, places = scan.masks.scan_places(text)
+        for bit, rule in led:
+            assert rule.spaced is not None
+            start = 0
+            while True:
+                plain, found = (
+                    rule.spaced.search(spaced_text, start),
+                    places.search(rule.spaced, bit, spaced_text, start),
+                )
+                assert (plain.span() if plain else None) == (found.span() if found else None), (rule.name, text)
+                if plain is None:
+                    break
+                start = plain.end() - 1
