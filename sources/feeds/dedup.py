@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from sources.feeds.sanitising import collapse_space
+
 # Query parameters that only say how a reader arrived, never which page it is.
 TRACKING_PARAMETERS = frozenset(
     {
@@ -86,7 +88,7 @@ def _digest(*parts: str) -> str:
 
 
 def content_hash(title: str, content: str) -> str:
-    return _digest(" ".join(title.casefold().split()), " ".join(content.casefold().split()))
+    return _digest(collapse_space(title.casefold()), collapse_space(content.casefold()))
 
 
 def dedup_key(*, guid: str, link: str, title: str, content: str, link_is_canonical: bool = False) -> str:
