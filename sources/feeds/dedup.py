@@ -53,6 +53,32 @@ TRACKING_PARAMETERS = frozenset(
 TRACKING_PREFIXES = ("utm_", "__", "at_", "pk_", "piwik_", "matomo_", "mtm_", "hmb_", "oly_")
 
 
+# A URL that is canonical already but for its tracking parameters: http or https, a lower-case host name without
+# port, user or trailing dot, no fragment, and query parameters of characters that parse_qsl and urlencode give back
+# unchanged (letters, digits, "_.~-"). Where it fits, nothing but the tracking parameters needs taking out.
+_UNRESERVED = "[A-Za-z0-9_.~-]"
+_PLAIN_URL = re.compile(
+    rf"(https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*)(/[^?#\t\r\n]*)?(?:\?({_UNRESERVED}+={_UNRESERVED}*(?:&{_UNRESERVED}+={_UNRESERVED}*)*))?"
+)
+
+
+def plain_canonical_url(url: str) -> str | None:
+    """canonical_url(url) for a stripped URL of _PLAIN_URL's form, at a fifth of the cost; None for any other."""
+    plain = _PLAIN_URL.fullmatch(url)
+    if plain is None:
+        return None
+    site, path, query = plain.groups()
+    if query is not None:
+        kept = [
+            pair
+            for pair in query.split("&")
+            if (key := pair.partition("=")[0].lower()) not in TRACKING_PARAMETERS
+            and not key.startswith(TRACKING_PREFIXES)
+        ]
+        query = "&".join(kept)
+    return f"{site}{path or '/'}?{query}" if query else f"{site}{path or '/'}"
+
+
 def canonical_url(url: str) -> str:
     """The URL with scheme and host lower-cased, default port, fragment and tracking parameters dropped.
 
@@ -61,6 +87,9 @@ def canonical_url(url: str) -> str:
     url = (url or "").strip()
     if not url:
         return ""
+    plain = plain_canonical_url(url)
+    if plain is not None:
+        return plain
     try:
         parts = urlsplit(url)
         port = parts.port
