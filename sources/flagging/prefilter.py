@@ -482,7 +482,7 @@ class RuleMasks:
         sought as they are. The same pass finds where the rules' leading words start (LeadPlaces)."""
         found = self.always
         starts: list[tuple[int, Alias]] = []
-        places = LeadPlaces(self.leading)
+        places = LeadPlaces(self.leading, ascii_text=lowered.isascii())
         if self.automaton is not None:
             words = spelt_out(lowered, _WORDS_ONLY)
             for end, (length, mask, aliases, leads) in self.automaton.iter(words):
@@ -499,7 +499,7 @@ class RuleMasks:
         for text, mask in self.substrings_spelt:
             if text in lowered:
                 found |= mask
-        if not lowered.isascii():
+        if not places.ascii:
             chars = set(lowered)
             for first in chars.intersection(self.substrings_other):
                 for text, mask in self.substrings_other[first]:
@@ -657,17 +657,48 @@ def leading_words(spaced: re.Pattern[str]) -> frozenset[str] | None:
     return frozenset(lead for lead in spelt if not any(lead != other and lead.startswith(other) for other in spelt))
 
 
+def ascii_spaced_pattern(lowered: re.Pattern[str]) -> re.Pattern[str] | None:
+    """spaced_pattern of `lowered` without its alternatives that start with a non-ASCII literal ("\\bexport
+    bans?|大米出口"), for ASCII texts only, where those never match: the rest finds the same matches there. None when
+    `lowered` has no such alternative, or the rest makes no spaced pattern."""
+    branches = _top_level_branches(lowered.pattern)
+    kept = []
+    for branch in branches:
+        try:
+            leads = _leads(_parser.parse(branch, lowered.flags).data)
+        except Exception:  # a construct the parser refuses on its own: keep the alternative
+            leads = None
+        if not leads or any(lead[0].isascii() for lead in leads):
+            kept.append(branch)
+    if len(kept) in (0, len(branches)):
+        return None
+    try:
+        rest = re.compile(boundary_factored("|".join(kept)), lowered.flags)
+    except re.error:
+        return None
+    return spaced_pattern(rest)
+
+
 class LeadPlaces:
     """Where RuleMasks.scan_places found rules' leading words: (place in " " + lowered, the rules' bits) in order of
     place. A match of such a rule's spaced pattern can start only at one of its places (leading_words), so
     search() tries it there alone instead of at every place of the text that the pattern's class admits: the same
     first match, where the regex engine alone tried a few dozen places with each of the pattern's alternatives."""
 
-    __slots__ = ("leading", "places")
+    __slots__ = ("ascii", "leading", "places")
 
-    def __init__(self, leading: int = 0) -> None:
+    def __init__(self, leading: int = 0, *, ascii_text: bool = False) -> None:
         self.leading = leading  # the rules with leading words: for the others, search() reads the whole text
         self.places: list[tuple[int, int]] = []
+        self.ascii = ascii_text  # whether the text scanned is ASCII: then a rule's spaced_ascii pattern serves
+
+    def spaced(self, rule: Any) -> re.Pattern[str] | None:
+        """The spaced pattern to find the PatternRule `rule`'s matches in the text with, if any."""
+        return rule.spaced if rule.spaced is not None or not self.ascii else rule.spaced_ascii
+
+    def whole(self) -> LeadPlaces:
+        """For the same text masked: no places (masking can make a word start where there was none)."""
+        return LeadPlaces(ascii_text=self.ascii)
 
     def search(self, spaced: re.Pattern[str], bit: int, text: str, start: int = 0) -> re.Match[str] | None:
         """spaced.search(text, start) for the rule with `bit`, whose spaced pattern `spaced` is; `text` is " " + the

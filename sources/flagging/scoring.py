@@ -145,8 +145,9 @@ def flag_text(
             best[key] = (weight, match, field_name)
 
     def search(rule: PatternRule, bit: int, source: str, source_lowered: str, spaced: str, where: LeadPlaces) -> None:
-        if rule.spaced is not None:  # spaced is " " + source_lowered (see prefilter.spaced_pattern)
-            found = where.search(rule.spaced, bit, spaced)
+        pattern = where.spaced(rule)
+        if pattern is not None:  # spaced is " " + source_lowered (see prefilter.spaced_pattern)
+            found = where.search(pattern, bit, spaced)
             if found is not None:
                 start, end = found.start(), found.end() - 1
                 note((rule.role, rule.name), start, source[start:end], rule.weight)
@@ -186,9 +187,9 @@ def flag_text(
         best = {key: value for key, value in best.items() if key[0] == "negative"}
         starts = [(start, alias) for start, alias in starts if all(not a <= start < b for a, b in spans)]
         # The places were found in the text before masking: the masked text is searched whole.
-        if topic_evidence(masked, masked_lowered, starts, NO_PLACES) < rules.min_topic:
+        where = places.whole()
+        if topic_evidence(masked, masked_lowered, starts, where) < rules.min_topic:
             return _result(best, rules, flagged=False, title=title, summary=summary, published=published)
-        where = NO_PLACES
     else:
         masked, masked_lowered, where = text, lowered, places
     spaced = " " + masked_lowered
@@ -206,16 +207,17 @@ def _negative_spans(
     its class takes is then the last of that match, so the next match may start right after it, as finditer's may,
     and the search tries the places finditer would, in the same order. The class lets the regex engine skip to the
     candidate places instead of testing \\b at each: a third less time for the costliest negatives."""
-    if rule.spaced is None:
+    pattern = where.spaced(rule)
+    if pattern is None:
         matches = rule.lowered.finditer(lowered) if rule.lowered else rule.regex.finditer(text)
         return [match.span() for match in matches if match.end() > match.start()]
     spans = []
     spaced = " " + lowered
-    found = where.search(rule.spaced, bit, spaced)
+    found = where.search(pattern, bit, spaced)
     while found is not None:
         end = found.end() - 1  # in `lowered`, as found.start() is
         spans.append((found.start(), end))
-        found = where.search(rule.spaced, bit, spaced, end)
+        found = where.search(pattern, bit, spaced, end)
     return spans
 
 
