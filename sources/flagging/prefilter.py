@@ -40,6 +40,7 @@ class Alias:
 
 
 _TOKEN = re.compile(r"[a-z0-9_]+")
+_DIGITS = "0123456789"
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 # What \b takes for a word character under re.ASCII.
 _ASCII_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
@@ -615,8 +616,24 @@ def spaced_pattern(lowered: re.Pattern[str]) -> re.Pattern[str] | None:
     return re.compile(_SPACED_CLASS + rest, lowered.flags)
 
 
+def _class_chars(members: Any) -> set[str] | None:
+    """The characters of a small class ("[bt]", "\\d" under re.ASCII); None for a larger or negated one."""
+    chars: set[str] = set()
+    for op, value in members:
+        if op is _c.LITERAL:
+            chars.add(chr(value))
+        elif op is _c.RANGE and value[1] - value[0] < 10:
+            chars.update(map(chr, range(value[0], value[1] + 1)))
+        elif op is _c.CATEGORY and value is _c.CATEGORY_DIGIT:
+            chars.update(_DIGITS)
+        else:
+            return None
+    return chars if len(chars) <= 10 else None
+
+
 def _leads(items: Any) -> set[str] | None:
-    """Literal strings one of which every match of the parsed (sub)pattern starts with; None when it cannot be told."""
+    """Literal strings one of which every match of the parsed (sub)pattern starts with; None when it cannot be told.
+    (Digits for \\d: what the patterns are compiled with, re.ASCII, makes it [0-9].)"""
     prefix = []
     for op, value in items:
         if op is _c.LITERAL:
@@ -629,7 +646,11 @@ def _leads(items: Any) -> set[str] | None:
             branches = [_leads(branch) for branch in value[1]]
             if all(branch is not None for branch in branches):
                 following = set().union(*(branch for branch in branches if branch is not None))
-        # Anything else (a class, a repeat, an assertion) ends what is known of a match's start.
+        elif op is _c.IN:
+            following = _class_chars(value)
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and value[0] >= 1:
+            following = _leads(value[2])  # what its first repetition starts with
+        # Anything else (a large class, an optional part, an assertion) ends what is known of a match's start.
         if following is None:
             break
         return {"".join(prefix) + lead for lead in following}
@@ -641,7 +662,7 @@ def leading_words(spaced: re.Pattern[str]) -> frozenset[str] | None:
     match's first word starts with, so that " " + one of them in the spelt-out text is found wherever a match
     may start ("ai accelerators?|gpus?" -> "ai accelerator", "gpu"); None when the pattern does not tell or one
     of them is too short to be worth finding (the search then reads the whole text)."""
-    if not spaced.pattern.startswith(_SPACED_CLASS) or spaced.flags & re.IGNORECASE:
+    if not spaced.pattern.startswith(_SPACED_CLASS) or spaced.flags & re.IGNORECASE or not spaced.flags & re.ASCII:
         return None
     try:
         leads = _leads(_parser.parse(spaced.pattern[len(_SPACED_CLASS) :], spaced.flags).data)
@@ -650,8 +671,8 @@ def leading_words(spaced: re.Pattern[str]) -> frozenset[str] | None:
     if not leads:
         return None
     spelt = {spelt_out(lead, _WORDS_ONLY)[1:-1] for lead in leads}
-    # A short word ("co", "gr") starts too many of a text's words to save a search.
-    if any(len(lead) < 3 or lead[0] == " " for lead in spelt):
+    # A letter alone ("a", "x") starts too many of a text's words to save a search; a digit starts a number.
+    if any((len(lead) < 2 and not lead.isdigit()) or lead[0] == " " for lead in spelt):
         return None
     # A lead that another starts with adds no place ("chip" finds every place "chiplet" would).
     return frozenset(lead for lead in spelt if not any(lead != other and lead.startswith(other) for other in spelt))

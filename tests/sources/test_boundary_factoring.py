@@ -106,11 +106,14 @@ def test_every_spaced_pattern_finds_the_first_match_of_its_rule() -> None:
         (r"\b(?:ai (?:chips?|accelerators?)|accelerators?)\b", {"ai chip", "ai accelerator", "accelerator"}),
         (r"\b(?:ai [a-z]+|ai chips?)\b", {"ai "}),  # "ai " finds every place "ai chip" would
         (r"\b(?:chip-?mak\w*|chiplets?)", {"chip"}),
-        (r"\b(?:high[- ]bandwidth|hbm)", {"high", "hbm"}),
-        (r"\b(?:nm|nanometres?)\b", None),  # "nm" starts too many words too
-        (r"\b\d+ ?nm\b", None),  # a class first: no literal to find
-        (r"\b(?:gr\w+|grain)", None),  # "gr" starts too many words
-        (r"\b(?:[xy]zw|xyz)", None),  # a class first in one alternative
+        (r"\b(?:high[- ]bandwidth|hbm)", {"high ", "hbm"}),  # "-" spelt as the text spells it
+        (r"\b(?:nm|nanometres?)\b", {"nm", "nanometre"}),
+        (r"\b\d+ ?nm\b", set("0123456789")),  # a number starts a match
+        (r"\b(?:gr\w+|grain)", {"gr"}),
+        (r"\b(?:[xy]zw|xyz)", None),  # a class ends what is known: "x" or "y" alone, too short
+        (r"\b(?:(?:ab)+c|abd)", {"ab"}),
+        (r"\b(?:x\w+|xyz)", None),  # a letter alone starts too many words
+        (r"\b(?:[a-z]+ing)", None),  # too large a class
     ],
 )
 def test_leading_words_are_what_every_match_starts_with(source: str, leads: set[str] | None) -> None:
