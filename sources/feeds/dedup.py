@@ -218,9 +218,10 @@ def title_tokens(title: str) -> frozenset[str]:
     """Normalised words of a title (stop words dropped, crude plural stemming); CJK text as character pairs."""
     text = unicodedata.normalize("NFKC", title).casefold()
     tokens: set[str] = set()
-    for run in _cjk.findall(text):
-        tokens.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
-    text = _cjk.sub(" ", text)
+    if not text.isascii():  # most titles: no CJK to look for
+        for run in _cjk.findall(text):
+            tokens.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
+        text = _cjk.sub(" ", text)
     for word in _word.findall(text.replace("'s ", " ")):
         if word not in _STOPWORDS:
             tokens.add(_stem(word))
