@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from sources.feeds.sanitising import collapse_space
+
 # Query parameters that only say how a reader arrived, never which page it is.
 TRACKING_PARAMETERS = frozenset(
     {
@@ -51,6 +53,32 @@ TRACKING_PARAMETERS = frozenset(
 TRACKING_PREFIXES = ("utm_", "__", "at_", "pk_", "piwik_", "matomo_", "mtm_", "hmb_", "oly_")
 
 
+# A URL that is canonical already but for its tracking parameters: http or https, a lower-case host name without
+# port, user or trailing dot, no fragment, and query parameters of characters that parse_qsl and urlencode give back
+# unchanged (letters, digits, "_.~-"). Where it fits, nothing but the tracking parameters needs taking out.
+_UNRESERVED = "[A-Za-z0-9_.~-]"
+_PLAIN_URL = re.compile(
+    rf"(https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*)(/[^?#\t\r\n]*)?(?:\?({_UNRESERVED}+={_UNRESERVED}*(?:&{_UNRESERVED}+={_UNRESERVED}*)*))?"
+)
+
+
+def plain_canonical_url(url: str) -> str | None:
+    """canonical_url(url) for a stripped URL of _PLAIN_URL's form, at a fifth of the cost; None for any other."""
+    plain = _PLAIN_URL.fullmatch(url)
+    if plain is None:
+        return None
+    site, path, query = plain.groups()
+    if query is not None:
+        kept = [
+            pair
+            for pair in query.split("&")
+            if (key := pair.partition("=")[0].lower()) not in TRACKING_PARAMETERS
+            and not key.startswith(TRACKING_PREFIXES)
+        ]
+        query = "&".join(kept)
+    return f"{site}{path or '/'}?{query}" if query else f"{site}{path or '/'}"
+
+
 def canonical_url(url: str) -> str:
     """The URL with scheme and host lower-cased, default port, fragment and tracking parameters dropped.
 
@@ -59,6 +87,9 @@ def canonical_url(url: str) -> str:
     url = (url or "").strip()
     if not url:
         return ""
+    plain = plain_canonical_url(url)
+    if plain is not None:
+        return plain
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -86,7 +117,7 @@ def _digest(*parts: str) -> str:
 
 
 def content_hash(title: str, content: str) -> str:
-    return _digest(" ".join(title.casefold().split()), " ".join(content.casefold().split()))
+    return _digest(collapse_space(title.casefold()), collapse_space(content.casefold()))
 
 
 def dedup_key(*, guid: str, link: str, title: str, content: str, link_is_canonical: bool = False) -> str:
@@ -187,9 +218,10 @@ def title_tokens(title: str) -> frozenset[str]:
     """Normalised words of a title (stop words dropped, crude plural stemming); CJK text as character pairs."""
     text = unicodedata.normalize("NFKC", title).casefold()
     tokens: set[str] = set()
-    for run in _cjk.findall(text):
-        tokens.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
-    text = _cjk.sub(" ", text)
+    if not text.isascii():  # most titles: no CJK to look for
+        for run in _cjk.findall(text):
+            tokens.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
+        text = _cjk.sub(" ", text)
     for word in _word.findall(text.replace("'s ", " ")):
         if word not in _STOPWORDS:
             tokens.add(_stem(word))

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import feedparser
 
-from sources.feeds.dedup import canonical_url
+from sources.feeds.dedup import canonical_url, plain_canonical_url
 from sources.feeds.sanitising import html_clean, text_from_clean_html, text_plain
 
 TITLE_LIMIT = 1000
@@ -90,6 +90,9 @@ def _struct_to_datetime(value: Any) -> datetime | None:
 
 def _http_link(value: Any) -> str:
     link = str(value or "").strip()
+    plain = plain_canonical_url(link)  # most links: http or https, and nearly canonical already
+    if plain is not None:
+        return plain
     try:
         scheme = urlsplit(link).scheme.lower()
     except ValueError:

@@ -40,6 +40,7 @@ class Alias:
 
 
 _TOKEN = re.compile(r"[a-z0-9_]+")
+_DIGITS = "0123456789"
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 # What \b takes for a word character under re.ASCII.
 _ASCII_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
@@ -390,9 +391,16 @@ class RuleMasks:
     automaton: Any = None
     # The other ASCII substring probes ("n+", "a.i."), sought in the text itself.
     substrings_spelt: tuple[tuple[str, int], ...] = ()
+    # The rules whose leading words (leading_words) the automaton finds too, for LeadPlaces.
+    leading: int = 0
 
     @classmethod
-    def build(cls, prefilter: Prefilter, probes_per_rule: Iterable[frozenset[Probe] | None]) -> RuleMasks:
+    def build(
+        cls,
+        prefilter: Prefilter,
+        probes_per_rule: Iterable[frozenset[Probe] | None],
+        leads_per_rule: Iterable[frozenset[str] | None] = (),
+    ) -> RuleMasks:
         known = {("w", word) for word in prefilter.word_prefixes}
         known.update(("s", text) for text in prefilter.substrings_ascii)
         known.update(("s", text) for texts in prefilter.substrings_other.values() for text in texts)
@@ -410,11 +418,11 @@ class RuleMasks:
             for probe in prefixes:
                 mask |= by_probe.get(probe, 0)
             word_masks[word] = mask
-        keys: dict[str, tuple[int, int, tuple[Alias, ...]]] = {}
+        keys: dict[str, tuple[int, int, tuple[Alias, ...], int]] = {}
 
-        def add(key: str, mask: int, aliases: tuple[Alias, ...] = ()) -> None:
-            _, before, had = keys.get(key, (0, 0, ()))
-            keys[key] = (len(key), before | mask, aliases or had)
+        def add(key: str, mask: int, aliases: tuple[Alias, ...] = (), leads: int = 0) -> None:
+            _, before, had, led = keys.get(key, (0, 0, (), 0))
+            keys[key] = (len(key), before | mask, aliases or had, led | leads)
 
         spelt: list[tuple[str, int]] = []
         for (kind, text), mask in by_probe.items():
@@ -427,6 +435,12 @@ class RuleMasks:
                 spelt.append((text, mask))
         for first, aliases in prefilter.alias_first_words.items():
             add(" " + first + " ", 0, aliases)
+        leading = 0
+        for index, leads in enumerate(leads_per_rule):
+            if leads:
+                leading |= 1 << index
+                for lead in leads:
+                    add(" " + lead, 0, leads=1 << index)
         automaton = None
         if keys:
             automaton = ahocorasick.Automaton()
@@ -445,9 +459,15 @@ class RuleMasks:
                 for first, texts in prefilter.substrings_other.items()
             },
             always=always,
+            leading=leading,
         )
 
     def scan(self, lowered: str) -> tuple[int, list[tuple[int, Alias]]]:
+        """(candidates(lowered), prefilter.alias_starts(lowered)): scan_places without the places."""
+        found, starts, _ = self.scan_places(lowered)
+        return found, starts
+
+    def scan_places(self, lowered: str) -> tuple[int, list[tuple[int, Alias]], LeadPlaces]:
         """(candidates(lowered), prefilter.alias_starts(lowered)), from one pass of an Aho-Corasick automaton instead
         of two regex scans and a substring search per probe. It reads the text with every character that is not an
         ASCII word character (what \\b tells from the rest under re.ASCII) spelt as a space, and a space at either
@@ -460,29 +480,34 @@ class RuleMasks:
         Places come in the order their ends do, which for whole words is the order of their starts, as finditer
         gives them. A substring probe with a word of two characters or more is spelt out the same way, which finds
         it at a few more places ("ai " in "ai,"): a rule let in more often, never one kept out; the rest ("n+") are
-        sought as they are."""
+        sought as they are. The same pass finds where the rules' leading words start (LeadPlaces)."""
         found = self.always
         starts: list[tuple[int, Alias]] = []
+        places = LeadPlaces(self.leading, ascii_text=lowered.isascii())
         if self.automaton is not None:
             words = spelt_out(lowered, _WORDS_ONLY)
-            for end, (length, mask, aliases) in self.automaton.iter(words):
+            for end, (length, mask, aliases, leads) in self.automaton.iter(words):
                 found |= mask
                 if aliases:
                     start = end - length + 1  # the word's first character, in `lowered`
                     for alias in aliases:
                         if lowered.startswith(alias.lowered, start):
                             starts.append((start, alias))
+                if leads:
+                    places.places.append((end - length + 1, leads))  # the key's space: the place before the word
+            if len(places.places) > 1:
+                places.places.sort()  # keys of several lengths end in another order than they start
         for text, mask in self.substrings_spelt:
             if text in lowered:
                 found |= mask
-        if not lowered.isascii():
+        if not places.ascii:
             chars = set(lowered)
             for first in chars.intersection(self.substrings_other):
                 for text, mask in self.substrings_other[first]:
                     if text in lowered:
                         found |= mask
             self.prefilter.other_alias_starts(lowered, starts, chars)
-        return found, starts
+        return found, starts, places
 
     def candidates(self, lowered: str) -> int:
         found = self.always
@@ -523,6 +548,7 @@ def lowered_pattern(regex: re.Pattern[str]) -> re.Pattern[str] | None:
 
 
 _WORD_CLASS_CATEGORIES = (_c.CATEGORY_DIGIT, _c.CATEGORY_WORD)
+_SPACED_CLASS = "[^0-9A-Za-z_]"  # what spaced_pattern puts before a pattern, for the character before a match
 
 
 def _starts_with_word_char(items: Any) -> bool:
@@ -587,7 +613,128 @@ def spaced_pattern(lowered: re.Pattern[str]) -> re.Pattern[str] | None:
         return None
     if not _starts_with_word_char(body) or _looks_behind(body):
         return None
-    return re.compile("[^0-9A-Za-z_]" + rest, lowered.flags)
+    return re.compile(_SPACED_CLASS + rest, lowered.flags)
+
+
+def _class_chars(members: Any) -> set[str] | None:
+    """The characters of a small class ("[bt]", "\\d" under re.ASCII); None for a larger or negated one."""
+    chars: set[str] = set()
+    for op, value in members:
+        if op is _c.LITERAL:
+            chars.add(chr(value))
+        elif op is _c.RANGE and value[1] - value[0] < 10:
+            chars.update(map(chr, range(value[0], value[1] + 1)))
+        elif op is _c.CATEGORY and value is _c.CATEGORY_DIGIT:
+            chars.update(_DIGITS)
+        else:
+            return None
+    return chars if len(chars) <= 10 else None
+
+
+def _leads(items: Any) -> set[str] | None:
+    """Literal strings one of which every match of the parsed (sub)pattern starts with; None when it cannot be told.
+    (Digits for \\d: what the patterns are compiled with, re.ASCII, makes it [0-9].)"""
+    prefix = []
+    for op, value in items:
+        if op is _c.LITERAL:
+            prefix.append(chr(value))
+            continue
+        following: set[str] | None = None
+        if op is _c.SUBPATTERN and not value[1] and not value[2]:
+            following = _leads(value[3])
+        elif op is _c.BRANCH:
+            branches = [_leads(branch) for branch in value[1]]
+            if all(branch is not None for branch in branches):
+                following = set().union(*(branch for branch in branches if branch is not None))
+        elif op is _c.IN:
+            following = _class_chars(value)
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and value[0] >= 1:
+            following = _leads(value[2])  # what its first repetition starts with
+        # Anything else (a large class, an optional part, an assertion) ends what is known of a match's start.
+        if following is None:
+            break
+        return {"".join(prefix) + lead for lead in following}
+    return {"".join(prefix)} if prefix else None
+
+
+def leading_words(spaced: re.Pattern[str]) -> frozenset[str] | None:
+    """For a pattern of spaced_pattern's: strings, spelt out as RuleMasks.scan spells a text, one of which a
+    match's first word starts with, so that " " + one of them in the spelt-out text is found wherever a match
+    may start ("ai accelerators?|gpus?" -> "ai accelerator", "gpu"); None when the pattern does not tell or one
+    of them is too short to be worth finding (the search then reads the whole text)."""
+    if not spaced.pattern.startswith(_SPACED_CLASS) or spaced.flags & re.IGNORECASE or not spaced.flags & re.ASCII:
+        return None
+    try:
+        leads = _leads(_parser.parse(spaced.pattern[len(_SPACED_CLASS) :], spaced.flags).data)
+    except Exception:  # a construct the parser refuses on its own: leave the pattern to search()
+        return None
+    if not leads:
+        return None
+    spelt = {spelt_out(lead, _WORDS_ONLY)[1:-1] for lead in leads}
+    # A letter alone ("a", "x") starts too many of a text's words to save a search; a digit starts a number.
+    if any((len(lead) < 2 and not lead.isdigit()) or lead[0] == " " for lead in spelt):
+        return None
+    # A lead that another starts with adds no place ("chip" finds every place "chiplet" would).
+    return frozenset(lead for lead in spelt if not any(lead != other and lead.startswith(other) for other in spelt))
+
+
+def ascii_spaced_pattern(lowered: re.Pattern[str]) -> re.Pattern[str] | None:
+    """spaced_pattern of `lowered` without its alternatives that start with a non-ASCII literal ("\\bexport
+    bans?|大米出口"), for ASCII texts only, where those never match: the rest finds the same matches there. None when
+    `lowered` has no such alternative, or the rest makes no spaced pattern."""
+    branches = _top_level_branches(lowered.pattern)
+    kept = []
+    for branch in branches:
+        try:
+            leads = _leads(_parser.parse(branch, lowered.flags).data)
+        except Exception:  # a construct the parser refuses on its own: keep the alternative
+            leads = None
+        if not leads or any(lead[0].isascii() for lead in leads):
+            kept.append(branch)
+    if len(kept) in (0, len(branches)):
+        return None
+    try:
+        rest = re.compile(boundary_factored("|".join(kept)), lowered.flags)
+    except re.error:
+        return None
+    return spaced_pattern(rest)
+
+
+class LeadPlaces:
+    """Where RuleMasks.scan_places found rules' leading words: (place in " " + lowered, the rules' bits) in order of
+    place. A match of such a rule's spaced pattern can start only at one of its places (leading_words), so
+    search() tries it there alone instead of at every place of the text that the pattern's class admits: the same
+    first match, where the regex engine alone tried a few dozen places with each of the pattern's alternatives."""
+
+    __slots__ = ("ascii", "leading", "places")
+
+    def __init__(self, leading: int = 0, *, ascii_text: bool = False) -> None:
+        self.leading = leading  # the rules with leading words: for the others, search() reads the whole text
+        self.places: list[tuple[int, int]] = []
+        self.ascii = ascii_text  # whether the text scanned is ASCII: then a rule's spaced_ascii pattern serves
+
+    def spaced(self, rule: Any) -> re.Pattern[str] | None:
+        """The spaced pattern to find the PatternRule `rule`'s matches in the text with, if any."""
+        return rule.spaced if rule.spaced is not None or not self.ascii else rule.spaced_ascii
+
+    def whole(self) -> LeadPlaces:
+        """For the same text masked: no places (masking can make a word start where there was none)."""
+        return LeadPlaces(ascii_text=self.ascii)
+
+    def search(self, spaced: re.Pattern[str], bit: int, text: str, start: int = 0) -> re.Match[str] | None:
+        """spaced.search(text, start) for the rule with `bit`, whose spaced pattern `spaced` is; `text` is " " + the
+        lower-cased text scanned (unmasked: masking can make a word start where there was none)."""
+        if not self.leading & bit:
+            return spaced.search(text, start)
+        for place, leads in self.places:
+            if leads & bit and place >= start:
+                found = spaced.match(text, place)
+                if found is not None:
+                    return found
+        return None
+
+
+NO_PLACES = LeadPlaces()  # every rule searched through the whole text
 
 
 def _top_level_branches(source: str) -> list[str]:

@@ -21,7 +21,9 @@ from sources.flagging.prefilter import (
     Prefilter,
     Probe,
     RuleMasks,
+    ascii_spaced_pattern,
     is_ascii_alnum,
+    leading_words,
     lowered_pattern,
     required_probes,
     spaced_pattern,
@@ -64,6 +66,11 @@ class PatternRule:
     probes: frozenset[tuple[str, str]] | None = None
     # `lowered` for finding its first match in " " + lowered text, faster (see spaced_pattern); None: use `lowered`.
     spaced: re.Pattern[str] | None = None
+    # What a match of `spaced` (else `spaced_ascii`) starts with (see leading_words): tried only where the scan
+    # finds one.
+    leads: frozenset[str] | None = None
+    # Without `spaced`: `lowered` as a spaced pattern for ASCII texts, where its CJK alternatives never match.
+    spaced_ascii: re.Pattern[str] | None = None
 
     def may_match(self, present: set[tuple[str, str]]) -> bool:
         return self.probes is None or not self.probes.isdisjoint(present)
@@ -100,7 +107,7 @@ class RuleSet:
         ordered = (*self.topics, *self.actions, *self.negatives)
         bits = iter([1 << index for index in range(len(ordered))])
         return RuleScan(
-            masks=RuleMasks.build(self.prefilter, [rule.probes for rule in ordered]),
+            masks=RuleMasks.build(self.prefilter, [rule.probes for rule in ordered], [rule.leads for rule in ordered]),
             topics=tuple((next(bits), rule) for rule in self.topics),
             actions=tuple((next(bits), rule) for rule in self.actions),
             negatives=tuple((next(bits), rule) for rule in self.negatives),
@@ -208,13 +215,18 @@ def compile_rules(
         kind = str(spec.get("kind", "") or "")
         probes = required_probes(regex)
         lowered = lowered_pattern(regex)
+        spaced = spaced_pattern(lowered) if lowered is not None else None
+        spaced_ascii = ascii_spaced_pattern(lowered) if lowered is not None and spaced is None else None
+        searched = spaced or spaced_ascii
         rule = PatternRule(
             name=str(spec["name"]),
             role=role,
             regex=regex,
             lowered=lowered,
             probes=probes,
-            spaced=spaced_pattern(lowered) if lowered is not None else None,
+            spaced=spaced,
+            leads=leading_words(searched) if searched is not None else None,
+            spaced_ascii=spaced_ascii,
             weight=float(spec.get("weight", 1.0)),
             kind=kind,
             category=str(spec.get("category", "") or KIND_CATEGORY.get(kind, "")),

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
+from pathlib import Path
+
+import pytest
+
+from sources.feeds import dedup
 from sources.feeds.dedup import FeedDeduplicator, canonical_url, dedup_key, jaccard, story_keys, title_tokens
+from sources.feeds.parsing import parse_feed
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_canonical_urls_drop_tracking_parameters_fragments_and_default_ports() -> None:
@@ -52,3 +61,50 @@ def test_chinese_titles_are_compared_by_character_pairs() -> None:
     a = title_tokens("美国商务部将数十家中国实体列入实体清单")
     b = title_tokens("美国将数十家中国企业列入实体清单")
     assert jaccard(a, b) > 0.5
+
+
+def test_the_shortcut_for_plain_urls_gives_what_the_full_parse_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    sites = [
+        "http://a.example",
+        "https://news.example.org",
+        "HTTP://a.example",
+        "https://A.example",
+        "https://a.example.",
+        "https://a.example:443",
+        "https://u@a.example",
+        "https://[::1]",
+        "http://a..example",
+        "http://a_b.example",
+        "ftp://a.example",
+        "https://xn--bcher-kva.example",
+        "https://a.example\t",
+        " https://a.example",
+    ]
+    paths = ["", "/", "/a/b", "/a b", "/a%20b", "/é", "/a\x01", "/a\nb", "/a#top", "/a#", "/a?"]
+    queries = [
+        "",
+        "?id=7",
+        "?utm_source=rss",
+        "?utm_source=rss&id=7&fbclid=1",
+        "?UTM_Medium=q&b=2&a=1",
+        "?a=1&&b=2",
+        "?a",
+        "?a=",
+        "?=v",
+        "?a=b c",
+        "?a=b+c",
+        "?a=%7E",
+        "?a=~x",
+        "?a=1;b=2",
+        "?ref=x#f",
+        "?Ref=1&__x=2&mtm_y=3",
+        "?a=é",
+        "?a=1&b",
+    ]
+    urls = ["".join(parts) for parts in itertools.product(sites, paths, queries)]
+    for path in sorted((ROOT / "sources" / "samples").glob("*.xml")):
+        urls += [entry.link for entry in parse_feed(path.read_bytes()).entries]
+    fast = [canonical_url(url) for url in urls]
+    assert sum(dedup.plain_canonical_url(url.strip()) is not None for url in urls) > 200
+    monkeypatch.setattr(dedup, "plain_canonical_url", lambda url: None)
+    assert fast == [canonical_url(url) for url in urls]

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from sources.feeds.sanitising import html_clean, text_from_clean_html, text_plain
+from sources.feeds.sanitising import collapse_space, html_clean, text_from_clean_html, text_plain
 
 HOSTILE = [
     "<script>alert(1)</script>hello",
@@ -71,3 +71,15 @@ def test_relative_links_resolve_against_the_base_or_are_dropped_without_one() ->
     assert 'href="https://feeds.example.org/a"' in html_clean(html, base="https://feeds.example.org/news/rss")
     assert 'href="https://feeds.example.org/news/b?x=1"' in html_clean(html, base="https://feeds.example.org/news/rss")
     assert "href" not in html_clean(html)
+
+
+def test_collapsing_whitespace_gives_what_splitting_and_joining_gives() -> None:
+    """Its shortcut for texts without a run of spaces holds for every kind of whitespace, at the ends and inside."""
+    spaces = [char for char in map(chr, range(0x110000)) if char.isspace()]
+    texts = ["", " ", "a", " a", "a ", " a b ", "a  b", "中文 text", "tab\there", "\u00e9 \u00e9"]
+    texts += (
+        [f"a{space}b" for space in spaces] + [f"{space}a b" for space in spaces] + [f"a b{space}" for space in spaces]
+    )
+    texts += [f"a {space}b" for space in spaces] + ["\x00 a", "a\u200bb c", "\u180e a"]
+    for text in texts:
+        assert collapse_space(text) == " ".join(text.split()), repr(text)
