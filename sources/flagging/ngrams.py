@@ -66,9 +66,11 @@ class _Tfidf:
     def matrix(self, rows: np.ndarray, columns: np.ndarray, count: int) -> sp.csr_matrix:
         """The tf-idf matrix of `count` rows from the (row, column) of every n-gram found in the vocabulary."""
         cells = rows * self.columns + columns
-        if count * self.columns < 2**31:  # a feed's batch: a sort of 32-bit numbers (radix) is several times faster
+        if count * self.columns < 2**31:  # a feed's batch: 32-bit numbers sort faster
             cells = cells.astype(np.int32)
-        cells.sort(kind="stable")  # by row, then column
+        # By row, then column. Plain numbers, so any sort gives the same array; numpy's default one (SIMD) sorts a
+        # feed's few thousand n-grams ten times as fast as its stable one (which was a third of the matrix's cost).
+        cells.sort()
         starts = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]]) if len(cells) else np.zeros(0, np.intp)
         counts = np.diff(np.r_[starts, len(cells)])
         cells = cells[starts].astype(np.int64)
