@@ -32,6 +32,7 @@ from typing import Any, TypedDict
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse._sparsetools import csr_matvecs
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -210,6 +211,50 @@ def char_vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer
     )
 
 
+@dataclass(frozen=True)
+class Entries:
+    """One block of a batch's feature columns as CSR arrays (a row's entries in the block's column order), and where
+    its columns start among the model's."""
+
+    indptr: np.ndarray
+    indices: np.ndarray  # within the block
+    data: np.ndarray
+    offset: int
+    width: int
+
+    @classmethod
+    def of(cls, block: sp.csr_matrix | np.ndarray, offset: int) -> Entries:
+        """A CSR block's arrays, or a dense block's non-zeros row by row (as scipy.sparse.csr_matrix keeps them)."""
+        if isinstance(block, np.ndarray):
+            rows, columns = np.nonzero(block)
+            indptr = np.zeros(block.shape[0] + 1, dtype=np.intp)
+            np.cumsum(np.count_nonzero(block, axis=1), out=indptr[1:])
+            return cls(indptr, columns, block[rows, columns], offset, block.shape[1])
+        indptr, indices = block.indptr, block.indices
+        if indptr.dtype != indices.dtype:  # the product needs one index type
+            indptr, indices = indptr.astype(np.int64), indices.astype(np.int64)
+        return cls(indptr, indices, block.data, offset, block.shape[1])
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The row of each entry."""
+        return np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
+
+
+def entries_product(blocks: Sequence[Entries], coefficients: np.ndarray) -> np.ndarray:
+    """`hstack(blocks) @ coefficients`, float for float, without stacking: scipy's product adds each row's entries
+    times their coefficient rows into the row's result one by one, in the row's order, so running it block after
+    block into the same result adds the same numbers in the same order (tests/sources/test_fast_scoring.py).
+    Stacking (a stable sort of a feed's ten thousand entries by row, and their copies) cost more than the product."""
+    count, outputs = len(blocks[0].indptr) - 1, coefficients.shape[1]
+    products = np.zeros((count, outputs), dtype=np.float64)
+    for block in blocks:
+        rows = np.ascontiguousarray(coefficients[block.offset : block.offset + block.width], dtype=np.float64)
+        data = block.data.astype(np.float64, copy=False)
+        csr_matvecs(count, block.width, outputs, block.indptr, block.indices, data, rows.ravel(), products.ravel())
+    return products
+
+
 @dataclass
 class _Head:
     """A multinomial linear model: classes, a coefficient row per class, intercepts."""
@@ -334,12 +379,27 @@ class LearnedModel:
             self._transforms = (fast_transform(word), fast_transform(char))
         return self._transforms
 
-    def features(self, texts: Sequence[str], results: Sequence[FlagResult]) -> sp.csr_matrix:
+    def blocks(self, texts: Sequence[str], results: Sequence[FlagResult]) -> list[sp.csr_matrix | np.ndarray]:
+        """The feature columns, block by block: word n-grams, character n-grams, then the dense ones."""
         word, char = self.transforms()
         blocks = text_blocks(word, char, texts, self.lexicon)
         if self.memory is not None:
             blocks.append(self.memory.columns(blocks[1]))  # the character n-grams (see training._fit)
-        return hstack([*blocks, rule_signals(results)])
+        return [*blocks, rule_signals(results)]
+
+    def features(self, texts: Sequence[str], results: Sequence[FlagResult]) -> sp.csr_matrix:
+        return hstack(self.blocks(texts, results))
+
+    def entries(self, texts: Sequence[str], results: Sequence[FlagResult]) -> list[Entries]:
+        """The features as the entries of three blocks: word n-grams, character n-grams, and the dense columns (the
+        lexicon's, the decisions', the rule signals) side by side, as one block: they are few, and one costs less."""
+        word, char, *dense = self.blocks(texts, results)
+        text_columns = word.shape[1] + char.shape[1]
+        return [
+            Entries.of(word, 0),
+            Entries.of(char, word.shape[1]),
+            Entries.of(np.hstack(dense) if len(dense) > 1 else dense[0], text_columns),
+        ]
 
     def feature_name(self, index: int) -> tuple[str, str]:
         # Explanations name the same few hundred columns again and again: each is named once per model.
@@ -387,15 +447,15 @@ class LearnedModel:
         """Score a batch in one go (vectorising item by item would cost several times more)."""
         if not texts:
             return []
-        features = self.features(texts, results)
-        products = np.asarray(features @ self._coefficients)
+        entries = self.entries(texts, results)
+        products = entries_product(entries, self._coefficients)
         split = 1 + len(self.category.classes)
         probabilities = self._relevance(products[:, 0])
         categories, category_confidences = self.category.answers(products[:, 1:split])
         kinds, kind_confidences = self.kind.answers(products[:, split:])
         flagged = probabilities >= self.threshold
         # Explained where it matters (a flag) and only there: it is the costliest step per item.
-        explanations = self._contributions(features, flagged) if flagged.any() else {}
+        explanations = self._contributions(entries, flagged) if flagged.any() else {}
         scored = []
         for row, probability in enumerate(probabilities.tolist()):
             scored.append(
@@ -411,19 +471,25 @@ class LearnedModel:
             )
         return scored
 
-    def _contributions(self, features: sp.csr_matrix, flagged: np.ndarray) -> dict[int, list[dict[str, Any]]]:
+    def _contributions(self, blocks: Sequence[Entries], flagged: np.ndarray) -> dict[int, list[dict[str, Any]]]:
         """What pushed each flagged row's score up most (coefficient x feature value): the top words and character
         n-grams, then the rule signals that pushed it up (listed apart, so the rules' weight cannot crowd out the
         text's). Ties keep the columns' order within the row. All flagged rows at once: one stable sort of their
-        entries by (row, group, push descending) instead of a sort per row."""
-        pushes = features.data * self.relevance_coef[features.indices]
-        rows = np.repeat(np.arange(features.shape[0]), np.diff(features.indptr))
-        chosen = np.flatnonzero((pushes > 0) & flagged[rows])
-        columns = features.indices[chosen]
-        is_signal = columns >= len(self.word_vocabulary) + len(self.char_vocabulary)
-        groups = rows[chosen] * 2 + is_signal  # a row's text entries, then its rule signals
-        order = np.lexsort((-pushes[chosen], groups))  # stable: equal pushes keep the row's column order
-        groups, columns, pushes, is_signal = groups[order], columns[order], pushes[chosen][order], is_signal[order]
+        entries by (row, group, push descending) instead of a sort per row. The entries go in block by block, so
+        a row's text entries (word, then character n-grams) keep their order within the row."""
+        text_columns = len(self.word_vocabulary) + len(self.char_vocabulary)
+        parts = []
+        for block in blocks:
+            rows = block.rows
+            pushes = block.data * self.relevance_coef[block.indices + block.offset]
+            chosen = np.flatnonzero((pushes > 0) & flagged[rows])
+            is_signal = block.indices[chosen] + block.offset >= text_columns
+            parts.append(
+                (rows[chosen] * 2 + is_signal, block.indices[chosen] + block.offset, pushes[chosen], is_signal)
+            )
+        groups, columns, pushes, is_signal = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
+        order = np.lexsort((-pushes, groups))  # stable: equal pushes keep the row's column order
+        groups, columns, pushes, is_signal = groups[order], columns[order], pushes[order], is_signal[order]
         group_start = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if len(groups) else groups
         rank = np.arange(len(groups)) - np.repeat(group_start, np.diff(np.r_[group_start, len(groups)]))
         kept = np.flatnonzero(rank < np.where(is_signal, len(RULE_SIGNALS), TOP_CONTRIBUTIONS))

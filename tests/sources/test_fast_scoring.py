@@ -14,9 +14,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from sources.flagging.learned import (
     TOP_CONTRIBUTIONS,
+    Entries,
     LearnedModel,
     char_texts,
     char_vectorizer,
+    entries_product,
     item_text,
     word_vectorizer,
 )
@@ -192,6 +194,27 @@ def test_one_product_for_the_three_models_gives_each_models_own_logits() -> None
     assert np.array_equal(products[:, 0], np.asarray(rows @ model.relevance_coef).ravel())
     assert np.array_equal(products[:, 1:split], np.asarray(rows @ model.category.coef_columns))
     assert np.array_equal(products[:, split:], np.asarray(rows @ model.kind.coef_columns))
+
+
+def test_the_product_block_by_block_is_the_stacked_matrixs_product() -> None:
+    model = _model()
+    texts = [item_text(text[:80], text) for text in TEXTS]
+    results = [flag_text(title=text[:80], summary=text, rules=default_rules()) for text in TEXTS]
+    coefficients = model._coefficients
+    stacked = np.asarray(model.features(texts, results) @ coefficients)
+    assert np.array_equal(entries_product(model.entries(texts, results), coefficients), stacked)
+    # Bit for bit on many more rows: random sparse blocks and a dense one, of the model's widths.
+    rng = np.random.default_rng(5)
+    words, chars = len(model.word_vocabulary), len(model.char_vocabulary)
+    blocks: list[sp.csr_matrix | np.ndarray] = []
+    for width, density in ((words, 0.01), (chars, 0.02)):
+        block = sp.random(3000, width, density=density, format="csr", random_state=rng)
+        block.data = rng.standard_normal(block.nnz)
+        blocks.append(block)
+    dense = rng.standard_normal((3000, coefficients.shape[0] - words - chars)) * (rng.random((3000, 1)) < 0.5)
+    blocks.append(dense)
+    entries = [Entries.of(blocks[0], 0), Entries.of(blocks[1], words), Entries.of(dense, words + chars)]
+    assert np.array_equal(entries_product(entries, coefficients), np.asarray(hstack(blocks) @ coefficients))
 
 
 def _contributions_by_numpy(model: LearnedModel, features: sp.csr_matrix, row: int) -> list[dict[str, Any]]:
