@@ -16,6 +16,7 @@ from sources.flagging.learned import (
     TOP_CONTRIBUTIONS,
     Entries,
     LearnedModel,
+    _by_group_then_push,
     char_texts,
     char_vectorizer,
     entries_product,
@@ -215,6 +216,15 @@ def test_the_product_block_by_block_is_the_stacked_matrixs_product() -> None:
     blocks.append(dense)
     entries = [Entries.of(blocks[0], 0), Entries.of(blocks[1], words), Entries.of(dense, words + chars)]
     assert np.array_equal(entries_product(entries, coefficients), np.asarray(hstack(blocks) @ coefficients))
+
+
+def test_sorting_by_group_then_push_keeps_equal_pushes_in_the_entries_order() -> None:
+    rng = np.random.default_rng(7)
+    for size in (0, 1, 2, 50, 1500):
+        # Few distinct pushes, so many are equal within a group (as the character n-grams of one word often are).
+        pushes = rng.integers(1, 30, size) / 64.0
+        for groups in (np.sort(rng.integers(0, 40, size)), rng.integers(0, 40, size)):
+            assert np.array_equal(_by_group_then_push(groups, pushes), np.lexsort((-pushes, groups)))
 
 
 def _contributions_by_numpy(model: LearnedModel, features: sp.csr_matrix, row: int) -> list[dict[str, Any]]:
