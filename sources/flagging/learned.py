@@ -280,7 +280,8 @@ class _Head:
         odds = np.exp(logits)
         probabilities = odds / odds.sum(axis=1, keepdims=True)
         best = probabilities.argmax(axis=1)
-        return [self.classes[i] for i in best], [float(probabilities[row, i]) for row, i in enumerate(best)]
+        classes = self.classes
+        return [classes[i] for i in best.tolist()], probabilities[np.arange(len(best)), best].tolist()
 
 
 def _by_group_then_push(groups: np.ndarray, pushes: np.ndarray) -> np.ndarray:
