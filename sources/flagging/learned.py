@@ -499,7 +499,7 @@ class LearnedModel:
         parts = []
         for block in blocks:
             # Only the flagged rows' entries: a feed's unflagged rows are most of them and need no explanation.
-            per_row = np.diff(block.indptr)
+            per_row = block.indptr[1:] - block.indptr[:-1]
             at = np.flatnonzero(np.repeat(flagged, per_row))
             pushes = block.data[at] * self.relevance_coef[block.offset : block.offset + block.width][block.indices[at]]
             chosen = np.flatnonzero(pushes > 0)
@@ -510,8 +510,12 @@ class LearnedModel:
         groups, columns, pushes = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
         order = _by_group_then_push(groups, pushes)  # equal pushes keep the row's column order
         groups, columns, pushes = groups[order], columns[order], pushes[order]
-        group_start = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if len(groups) else groups
-        rank = np.arange(len(groups)) - np.repeat(group_start, np.diff(np.r_[group_start, len(groups)]))
+        # An entry's rank in its group: its place less that of its group's first entry.
+        first = np.empty(len(groups), dtype=bool)
+        first[:1] = True
+        np.not_equal(groups[1:], groups[:-1], out=first[1:])
+        place = np.arange(len(groups))
+        rank = place - np.maximum.accumulate(np.where(first, place, 0))
         kept = np.flatnonzero(rank < np.where(groups & 1, len(RULE_SIGNALS), TOP_CONTRIBUTIONS))
         found: dict[int, list[dict[str, Any]]] = {row: [] for row in flagged_rows.tolist()}
         for group, column, push in zip(
