@@ -154,12 +154,14 @@ class KeyTable:
     def homes(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         shift = np.uint64(64 - self.bits)
         first, second = ((keys * multiplier) >> shift for multiplier in self._MULTIPLIERS)
-        return first.astype(np.intp), second.astype(np.intp)
+        # Below 2**bits, so the same numbers read as signed: a view, not a copy.
+        return first.view(np.int64), second.view(np.int64)
 
     def find(self, keys: np.ndarray) -> np.ndarray:
         first, second = self.homes(keys)
-        slots = np.where(self.keys[first] == keys, first, second)
-        return np.where(self.keys[slots] == keys, self.columns[slots], -1)
+        # take(): fancy indexing's general machinery costs more on a feed's few thousand keys.
+        slots = np.where(self.keys.take(first) == keys, first, second)
+        return np.where(self.keys.take(slots) == keys, self.columns.take(slots), -1)
 
 
 class WordTfidf(_Tfidf):
@@ -289,14 +291,17 @@ class CharTfidf(_Tfidf):
         code_points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         codes = self.codes[code_points].astype(np.uint64)
         found_rows, found_columns = [], []
+        # The keys of the n-grams starting at each place, n growing: each length's from the last one's.
+        key, length = codes, 1
         for n, table in self.tables.items():
             starts = len(codes) - n + 1
-            if starts <= 0 or table.empty:
+            if starts <= 0:
+                break
+            while length < n:
+                key = (key[: len(codes) - length] << np.uint64(_BITS)) | codes[length:]
+                length += 1
+            if table.empty:
                 continue
-            key = codes[:starts].copy()
-            for offset in range(1, n):
-                key <<= np.uint64(_BITS)
-                key |= codes[offset : offset + starts]
             columns = table.find(key)
             hit = columns >= 0
             found_rows.append(rows[:starts][hit])
