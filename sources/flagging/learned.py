@@ -25,10 +25,10 @@ import hashlib
 import json
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar, cast
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,7 +37,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from sources.flagging.lexicon import Lexicon, default_lexicon
-from sources.flagging.ngrams import Transform, fast_transform, hstack
+from sources.flagging.ngrams import CsrArrays, Transform, arrays_transform, fast_transform, hstack
 from sources.flagging.scoring import SUMMARY_CHARS, FlagResult
 from timeline.taxonomy import Category
 
@@ -97,6 +97,10 @@ RULE_SIGNALS: tuple[str, ...] = (
 )
 
 
+# A block of sparse feature columns: scipy's matrix, or (when scoring) its arrays alone.
+Block = TypeVar("Block", sp.csr_matrix, CsrArrays)
+
+
 class TrainingError(ValueError):
     """The training data cannot make a useful model (one class only, too few items, one language)."""
 
@@ -153,8 +157,11 @@ def char_texts(texts: Sequence[str]) -> list[str]:
 
 
 def text_blocks(
-    word: Transform, char: Transform, texts: Sequence[str], lexicon: Lexicon | None
-) -> list[sp.csr_matrix | np.ndarray]:
+    word: Callable[[Sequence[str]], Block],
+    char: Callable[[Sequence[str]], Block],
+    texts: Sequence[str],
+    lexicon: Lexicon | None,
+) -> list[Block | np.ndarray]:
     """The features read from the text: word n-grams (with the lexicon's type tokens when there is one), character
     n-grams (of the text as written), and the lexicon's columns when there is one."""
     if lexicon is None:
@@ -223,7 +230,7 @@ class Entries:
     width: int
 
     @classmethod
-    def of(cls, block: sp.csr_matrix | np.ndarray, offset: int) -> Entries:
+    def of(cls, block: sp.csr_matrix | CsrArrays | np.ndarray, offset: int) -> Entries:
         """A CSR block's arrays, or a dense block's non-zeros row by row (as scipy.sparse.csr_matrix keeps them)."""
         if isinstance(block, np.ndarray):
             rows, columns = np.nonzero(block)
@@ -396,12 +403,22 @@ class LearnedModel:
             self._transforms = (fast_transform(word), fast_transform(char))
         return self._transforms
 
-    def blocks(self, texts: Sequence[str], results: Sequence[FlagResult]) -> list[sp.csr_matrix | np.ndarray]:
-        """The feature columns, block by block: word n-grams, character n-grams, then the dense ones."""
+    def blocks(
+        self, texts: Sequence[str], results: Sequence[FlagResult], *, arrays: bool = False
+    ) -> list[sp.csr_matrix | CsrArrays | np.ndarray]:
+        """The feature columns, block by block: word n-grams, character n-grams, then the dense ones (arrays: the
+        n-grams' matrices as their arrays alone, where the transforms can give them)."""
         word, char = self.transforms()
-        blocks = text_blocks(word, char, texts, self.lexicon)
-        if self.memory is not None:
-            blocks.append(self.memory.columns(blocks[1]))  # the character n-grams (see training._fit)
+        blocks: list[sp.csr_matrix | CsrArrays | np.ndarray]
+        if arrays:
+            blocks = [*text_blocks(arrays_transform(word), arrays_transform(char), texts, self.lexicon)]
+        else:
+            blocks = [*text_blocks(word, char, texts, self.lexicon)]
+        if self.memory is not None:  # the character n-grams (see training._fit)
+            char_features = blocks[1]
+            if isinstance(char_features, CsrArrays):
+                char_features = char_features.as_csr()
+            blocks.append(self.memory.columns(char_features))
         return [*blocks, rule_signals(results)]
 
     def features(self, texts: Sequence[str], results: Sequence[FlagResult]) -> sp.csr_matrix:
@@ -410,12 +427,12 @@ class LearnedModel:
     def entries(self, texts: Sequence[str], results: Sequence[FlagResult]) -> list[Entries]:
         """The features as the entries of three blocks: word n-grams, character n-grams, and the dense columns (the
         lexicon's, the decisions', the rule signals) side by side, as one block: they are few, and one costs less."""
-        word, char, *dense = self.blocks(texts, results)
+        word, char, *dense = self.blocks(texts, results, arrays=True)
         text_columns = word.shape[1] + char.shape[1]
         return [
             Entries.of(word, 0),
             Entries.of(char, word.shape[1]),
-            Entries.of(np.hstack(dense) if len(dense) > 1 else dense[0], text_columns),
+            Entries.of(np.hstack(cast(list[np.ndarray], dense)) if len(dense) > 1 else dense[0], text_columns),
         ]
 
     def feature_name(self, index: int) -> tuple[str, str]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import chain, repeat
 
 import numpy as np
@@ -33,6 +34,25 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 Transform = Callable[[Sequence[str]], sp.csr_matrix]
+
+
+@dataclass(frozen=True)
+class CsrArrays:
+    """A CSR matrix's arrays and shape, without scipy's object: building one checks and copies more than a feed's
+    matrix costs to compute (about 30 us a matrix). Anything reading only these four attributes takes either."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    shape: tuple[int, int]
+
+    def as_csr(self) -> sp.csr_matrix:
+        matrix = sp.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+        matrix.has_sorted_indices = True
+        return matrix
+
+
+ArraysTransform = Callable[[Sequence[str]], "sp.csr_matrix | CsrArrays"]
 
 # sklearn's default token pattern, r"(?u)\b\w\w+\b", finds the runs of two or more word characters: a greedy \w\w+
 # tried from the left takes each such run whole and nothing else, so the \b anchors never decide anything, and
@@ -71,8 +91,23 @@ class _Tfidf:
         self.idf: np.ndarray | None = np.asarray(vectorizer.idf_) if vectorizer.use_idf else None
         self.normalise = vectorizer.norm == "l2"
 
+    def found(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The (row, column) of every n-gram of the texts found in the vocabulary."""
+        raise NotImplementedError
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return self.matrix(*self.found(texts), len(texts))
+
+    def transform_arrays(self, texts: Sequence[str]) -> CsrArrays:
+        """transform()'s matrix as its arrays (for the model's scoring, which reads nothing else)."""
+        return self.arrays(*self.found(texts), len(texts))
+
     def matrix(self, rows: np.ndarray, columns: np.ndarray, count: int) -> sp.csr_matrix:
         """The tf-idf matrix of `count` rows from the (row, column) of every n-gram found in the vocabulary."""
+        return self.arrays(rows, columns, count).as_csr()
+
+    def arrays(self, rows: np.ndarray, columns: np.ndarray, count: int) -> CsrArrays:
+        """matrix()'s arrays."""
         cells = rows * self.columns + columns
         if count * self.columns < 2**31:  # a feed's batch: 32-bit numbers sort faster
             cells = cells.astype(np.int32)
@@ -99,11 +134,10 @@ class _Tfidf:
             data += 1.0
         if self.idf is not None:
             data *= self.idf[indices]
-        matrix = sp.csr_matrix((data, indices, indptr), shape=(count, self.columns))
-        matrix.has_sorted_indices = True
+        arrays = CsrArrays(data, indices, indptr, (count, self.columns))
         if self.normalise:
-            inplace_csr_row_normalize_l2(matrix)
-        return matrix
+            inplace_csr_row_normalize_l2(arrays)  # reads data, shape, indices and indptr alone
+        return arrays
 
 
 class KeyTable:
@@ -205,7 +239,7 @@ class WordTfidf(_Tfidf):
         text = self.preprocess(text)
         return (_ASCII_WORD_RUNS if text.isascii() else _WORD_RUNS).findall(text)
 
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+    def found(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         # An ASCII text: a translation and a split in C, for a third of the regex's cost.
         split = self.ascii_split
         per_text = [
@@ -246,8 +280,8 @@ class WordTfidf(_Tfidf):
             found_rows.append(rows[:starts][whole][known])
             found_columns.append(columns[known])
         if not found_rows:
-            return self.matrix(np.zeros(0, np.int64), np.zeros(0, np.int64), len(texts))
-        return self.matrix(np.concatenate(found_rows), np.concatenate(found_columns), len(texts))
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(found_rows), np.concatenate(found_columns)
 
 
 def _term_tokens(vocabulary: dict[str, int]) -> dict[str, int]:
@@ -284,7 +318,7 @@ class CharTfidf(_Tfidf):
         words = self.preprocess(text).split()
         return " " + "  ".join(words) + " " if words else ""
 
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+    def found(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         padded = [self.padded(text) for text in texts]
         joined = "".join(padded)
         rows = np.repeat(np.arange(len(texts), dtype=np.int64), list(map(len, padded)))
@@ -307,8 +341,8 @@ class CharTfidf(_Tfidf):
             found_rows.append(rows[:starts][hit])
             found_columns.append(columns[hit])
         if not found_rows:
-            return self.matrix(np.zeros(0, np.int64), np.zeros(0, np.int64), len(texts))
-        return self.matrix(np.concatenate(found_rows), np.concatenate(found_columns), len(texts))
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(found_rows), np.concatenate(found_columns)
 
 
 def _supported(vectorizer: TfidfVectorizer, vocabulary: dict[str, int] | None) -> bool:
@@ -349,7 +383,13 @@ def fast_transform(vectorizer: TfidfVectorizer) -> Transform:
     return CharTfidf(vectorizer, vocabulary).transform
 
 
-def _entries(block: sp.csr_matrix | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def arrays_transform(transform: Transform) -> ArraysTransform:
+    """A transform from fast_transform computing its matrices' arrays alone; any other transform as it is."""
+    owner = getattr(transform, "__self__", None)
+    return owner.transform_arrays if isinstance(owner, _Tfidf) else transform
+
+
+def _entries(block: sp.csr_matrix | CsrArrays | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A block's entries per row, their columns and values, row by row (a dense block: its non-zeros, as
     scipy.sparse.csr_matrix would keep them)."""
     if isinstance(block, np.ndarray):
@@ -358,7 +398,7 @@ def _entries(block: sp.csr_matrix | np.ndarray) -> tuple[np.ndarray, np.ndarray,
     return np.diff(block.indptr), block.indices, block.data
 
 
-def hstack(blocks: Sequence[sp.csr_matrix | np.ndarray]) -> sp.csr_matrix:
+def hstack(blocks: Sequence[sp.csr_matrix | CsrArrays | np.ndarray]) -> sp.csr_matrix:
     """`scipy.sparse.hstack(blocks, format="csr")` of blocks with the same rows, CSR or dense: the same matrix (each
     row's entries block by block, in each block's order), without scipy's general-purpose checks and copies, which
     cost more than the stacking itself for a feed's few dozen rows."""
