@@ -63,7 +63,7 @@ _WORD_RUNS = re.compile(r"\w\w+")
 _ASCII_WORD_RUNS = re.compile(r"\w\w+", re.ASCII)
 # An ASCII text's bytes with the letters lower-cased and every byte that is no word character (\w: a letter, a digit,
 # "_") spelt as a space: split() then gives the runs of word characters that sklearn's lower() and regex give, and
-# the one-character runs, which its regex leaves out (see WordTfidf.transform).
+# the one-character runs, which its regex leaves out (see WordTfidf.found).
 _ASCII_WORD_BYTES = bytes(
     code + 32 if 65 <= code <= 90 else code if chr(code).isascii() and (chr(code).isalnum() or chr(code) == "_") else 32
     for code in range(256)
@@ -201,8 +201,8 @@ class KeyTable:
 class WordTfidf(_Tfidf):
     """Word n-grams of sklearn's default tokens. Every token of the vocabulary's terms has a number (a term "a b" is
     the tokens "a" and "b": a token never contains a space), an n-gram of n >= 2 is the number of its tokens' numbers
-    in base `len(tokens)`, looked up in a `KeyTable`; so past the tokenising, which is sklearn's regex, no n-gram
-    string or tuple is ever built."""
+    in base `len(tokens)`, looked up in a `KeyTable`; so past the tokenising (sklearn's regex, or for an ASCII text a
+    translation and a split that give the same tokens), no n-gram string or tuple is ever built."""
 
     def __init__(self, vectorizer: TfidfVectorizer, vocabulary: dict[str, int]) -> None:
         super().__init__(vectorizer, vocabulary)
