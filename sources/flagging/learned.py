@@ -535,11 +535,12 @@ class LearnedModel:
         rank = place - np.maximum.accumulate(np.where(first, place, 0))
         kept = np.flatnonzero(rank < np.where(groups & 1, len(RULE_SIGNALS), TOP_CONTRIBUTIONS))
         found: dict[int, list[dict[str, Any]]] = {row: [] for row in flagged_rows.tolist()}
-        for group, column, push in zip(
-            groups[kept].tolist(), columns[kept].tolist(), pushes[kept].tolist(), strict=True
+        names, name = self._feature_names, self.feature_name
+        for row, column, push in zip(
+            (groups[kept] >> 1).tolist(), columns[kept].tolist(), pushes[kept].tolist(), strict=True
         ):
-            kind, term = self.feature_name(column)
-            found[group // 2].append({"feature": kind, "term": term, "weight": round(push, 3)})
+            kind, term = names.get(column) or name(column)
+            found[row].append({"feature": kind, "term": term, "weight": round(push, 3)})
         return found
 
     # --- storage ---------------------------------------------------------------------------------------------
