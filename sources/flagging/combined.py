@@ -10,7 +10,7 @@ the rules that fired and the n-grams that pushed the probability up most.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sources.flagging.learned import HEAD_CONFIDENCE, LearnedModel, Scored, item_text
@@ -73,7 +73,9 @@ def _merge(item: ItemText, rules_result: FlagResult, scored: Scored, sha256: str
             "match": f"probability {scored.probability:.3f}, threshold {threshold:.3f}",
             "field": sha256[:12],
         },
-        *(
+    ]
+    if scored.contributions:
+        reasons += [
             {
                 "rule": f"{push['feature']} {push['term']!r}",
                 "role": "model",
@@ -82,14 +84,17 @@ def _merge(item: ItemText, rules_result: FlagResult, scored: Scored, sha256: str
                 "field": push["feature"],
             }
             for push in scored.contributions
-        ),
-    ]
-    return replace(
-        rules_result,
+        ]
+    # Built whole rather than with dataclasses.replace, whose field-by-field copy cost more than the rest of this.
+    return FlagResult(
         flagged=scored.flagged,
         score=round(scored.probability * SCORE_SCALE, 2),
+        topic=rules_result.topic,
+        action=rules_result.action,
+        penalty=rules_result.penalty,
         category=category if scored.flagged or rules_result.category else "",
         kind=kind if scored.flagged or rules_result.kind else "",
+        entities=rules_result.entities,
         date=found_date if scored.flagged else "",
         reasons=reasons,
         probability=round(scored.probability, 4),

@@ -25,18 +25,19 @@ import hashlib
 import json
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar, cast
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.sparse._sparsetools import csr_matvecs
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from sources.flagging.lexicon import Lexicon, default_lexicon
-from sources.flagging.ngrams import Transform, fast_transform, hstack
+from sources.flagging.ngrams import CsrArrays, Transform, arrays_transform, fast_transform, hstack
 from sources.flagging.scoring import SUMMARY_CHARS, FlagResult
 from timeline.taxonomy import Category
 
@@ -96,6 +97,10 @@ RULE_SIGNALS: tuple[str, ...] = (
 )
 
 
+# A block of sparse feature columns: scipy's matrix, or (when scoring) its arrays alone.
+Block = TypeVar("Block", sp.csr_matrix, CsrArrays)
+
+
 class TrainingError(ValueError):
     """The training data cannot make a useful model (one class only, too few items, one language)."""
 
@@ -152,8 +157,11 @@ def char_texts(texts: Sequence[str]) -> list[str]:
 
 
 def text_blocks(
-    word: Transform, char: Transform, texts: Sequence[str], lexicon: Lexicon | None
-) -> list[sp.csr_matrix | np.ndarray]:
+    word: Callable[[Sequence[str]], Block],
+    char: Callable[[Sequence[str]], Block],
+    texts: Sequence[str],
+    lexicon: Lexicon | None,
+) -> list[Block | np.ndarray]:
     """The features read from the text: word n-grams (with the lexicon's type tokens when there is one), character
     n-grams (of the text as written), and the lexicon's columns when there is one."""
     if lexicon is None:
@@ -210,6 +218,45 @@ def char_vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer
     )
 
 
+@dataclass(frozen=True)
+class Entries:
+    """One block of a batch's feature columns as CSR arrays (a row's entries in the block's column order), and where
+    its columns start among the model's."""
+
+    indptr: np.ndarray
+    indices: np.ndarray  # within the block
+    data: np.ndarray
+    offset: int
+    width: int
+
+    @classmethod
+    def of(cls, block: sp.csr_matrix | CsrArrays | np.ndarray, offset: int) -> Entries:
+        """A CSR block's arrays, or a dense block's non-zeros row by row (as scipy.sparse.csr_matrix keeps them)."""
+        if isinstance(block, np.ndarray):
+            rows, columns = np.nonzero(block)
+            indptr = np.zeros(block.shape[0] + 1, dtype=np.intp)
+            np.cumsum(np.count_nonzero(block, axis=1), out=indptr[1:])
+            return cls(indptr, columns, block[rows, columns], offset, block.shape[1])
+        indptr, indices = block.indptr, block.indices
+        if indptr.dtype != indices.dtype:  # the product needs one index type
+            indptr, indices = indptr.astype(np.int64), indices.astype(np.int64)
+        return cls(indptr, indices, block.data, offset, block.shape[1])
+
+
+def entries_product(blocks: Sequence[Entries], coefficients: np.ndarray) -> np.ndarray:
+    """`hstack(blocks) @ coefficients`, float for float, without stacking: scipy's product adds each row's entries
+    times their coefficient rows into the row's result one by one, in the row's order, so running it block after
+    block into the same result adds the same numbers in the same order (tests/sources/test_fast_scoring.py).
+    Stacking (a stable sort of a feed's ten thousand entries by row, and their copies) cost more than the product."""
+    count, outputs = len(blocks[0].indptr) - 1, coefficients.shape[1]
+    products = np.zeros((count, outputs), dtype=np.float64)
+    for block in blocks:
+        rows = np.ascontiguousarray(coefficients[block.offset : block.offset + block.width], dtype=np.float64)
+        data = block.data.astype(np.float64, copy=False)
+        csr_matvecs(count, block.width, outputs, block.indptr, block.indices, data, rows.ravel(), products.ravel())
+    return products
+
+
 @dataclass
 class _Head:
     """A multinomial linear model: classes, a coefficient row per class, intercepts."""
@@ -240,7 +287,29 @@ class _Head:
         odds = np.exp(logits)
         probabilities = odds / odds.sum(axis=1, keepdims=True)
         best = probabilities.argmax(axis=1)
-        return [self.classes[i] for i in best], [float(probabilities[row, i]) for row, i in enumerate(best)]
+        classes = self.classes
+        return [classes[i] for i in best.tolist()], probabilities[np.arange(len(best)), best].tolist()
+
+
+def _by_group_then_push(groups: np.ndarray, pushes: np.ndarray) -> np.ndarray:
+    """The order of entries by group, then push descending, equal pushes of a group in the entries' order: what a
+    stable np.lexsort((-pushes, groups)) gives, for a third of its cost (its stable sort of floats is a merge sort).
+    Each push becomes its level among the distinct pushes, and (group, level descending, position) one integer key:
+    keys are unique, so numpy's fast unstable sort of them gives the stable order. (Equal pushes are common: the
+    character n-grams of one word often have the same idf and coefficient.)"""
+    count = len(pushes)
+    if not count:
+        return np.zeros(0, dtype=np.intp)
+    by_push = np.argsort(pushes)  # equal pushes in any order: they share a level
+    ordered = pushes[by_push]
+    level = np.empty(count, dtype=np.int64)
+    level[by_push] = np.cumsum(np.concatenate(([0], ordered[1:] != ordered[:-1])))
+    levels = int(level[by_push[-1]]) + 1
+    if (int(groups.max()) + 1) * levels * count >= 2**62:  # a key would overflow: the plain way
+        return np.lexsort((-pushes, groups))
+    keys = (groups.astype(np.int64) * levels + (levels - 1 - level)) * count + np.arange(count)
+    keys.sort()
+    return keys % count
 
 
 def example_weight(example: Example) -> float:
@@ -334,12 +403,37 @@ class LearnedModel:
             self._transforms = (fast_transform(word), fast_transform(char))
         return self._transforms
 
-    def features(self, texts: Sequence[str], results: Sequence[FlagResult]) -> sp.csr_matrix:
+    def blocks(
+        self, texts: Sequence[str], results: Sequence[FlagResult], *, arrays: bool = False
+    ) -> list[sp.csr_matrix | CsrArrays | np.ndarray]:
+        """The feature columns, block by block: word n-grams, character n-grams, then the dense ones (arrays: the
+        n-grams' matrices as their arrays alone, where the transforms can give them)."""
         word, char = self.transforms()
-        blocks = text_blocks(word, char, texts, self.lexicon)
-        if self.memory is not None:
-            blocks.append(self.memory.columns(blocks[1]))  # the character n-grams (see training._fit)
-        return hstack([*blocks, rule_signals(results)])
+        blocks: list[sp.csr_matrix | CsrArrays | np.ndarray]
+        if arrays:
+            blocks = [*text_blocks(arrays_transform(word), arrays_transform(char), texts, self.lexicon)]
+        else:
+            blocks = [*text_blocks(word, char, texts, self.lexicon)]
+        if self.memory is not None:  # the character n-grams (see training._fit)
+            char_features = blocks[1]
+            if isinstance(char_features, CsrArrays):
+                char_features = char_features.as_csr()
+            blocks.append(self.memory.columns(char_features))
+        return [*blocks, rule_signals(results)]
+
+    def features(self, texts: Sequence[str], results: Sequence[FlagResult]) -> sp.csr_matrix:
+        return hstack(self.blocks(texts, results))
+
+    def entries(self, texts: Sequence[str], results: Sequence[FlagResult]) -> list[Entries]:
+        """The features as the entries of three blocks: word n-grams, character n-grams, and the dense columns (the
+        lexicon's, the decisions', the rule signals) side by side, as one block: they are few, and one costs less."""
+        word, char, *dense = self.blocks(texts, results, arrays=True)
+        text_columns = word.shape[1] + char.shape[1]
+        return [
+            Entries.of(word, 0),
+            Entries.of(char, word.shape[1]),
+            Entries.of(np.hstack(cast(list[np.ndarray], dense)) if len(dense) > 1 else dense[0], text_columns),
+        ]
 
     def feature_name(self, index: int) -> tuple[str, str]:
         # Explanations name the same few hundred columns again and again: each is named once per model.
@@ -387,15 +481,15 @@ class LearnedModel:
         """Score a batch in one go (vectorising item by item would cost several times more)."""
         if not texts:
             return []
-        features = self.features(texts, results)
-        products = np.asarray(features @ self._coefficients)
+        entries = self.entries(texts, results)
+        products = entries_product(entries, self._coefficients)
         split = 1 + len(self.category.classes)
         probabilities = self._relevance(products[:, 0])
         categories, category_confidences = self.category.answers(products[:, 1:split])
         kinds, kind_confidences = self.kind.answers(products[:, split:])
         flagged = probabilities >= self.threshold
         # Explained where it matters (a flag) and only there: it is the costliest step per item.
-        explanations = self._contributions(features, flagged) if flagged.any() else {}
+        explanations = self._contributions(entries, flagged) if flagged.any() else {}
         scored = []
         for row, probability in enumerate(probabilities.tolist()):
             scored.append(
@@ -411,28 +505,42 @@ class LearnedModel:
             )
         return scored
 
-    def _contributions(self, features: sp.csr_matrix, flagged: np.ndarray) -> dict[int, list[dict[str, Any]]]:
+    def _contributions(self, blocks: Sequence[Entries], flagged: np.ndarray) -> dict[int, list[dict[str, Any]]]:
         """What pushed each flagged row's score up most (coefficient x feature value): the top words and character
         n-grams, then the rule signals that pushed it up (listed apart, so the rules' weight cannot crowd out the
-        text's). Ties keep the columns' order within the row. All flagged rows at once: one stable sort of their
-        entries by (row, group, push descending) instead of a sort per row."""
-        pushes = features.data * self.relevance_coef[features.indices]
-        rows = np.repeat(np.arange(features.shape[0]), np.diff(features.indptr))
-        chosen = np.flatnonzero((pushes > 0) & flagged[rows])
-        columns = features.indices[chosen]
-        is_signal = columns >= len(self.word_vocabulary) + len(self.char_vocabulary)
-        groups = rows[chosen] * 2 + is_signal  # a row's text entries, then its rule signals
-        order = np.lexsort((-pushes[chosen], groups))  # stable: equal pushes keep the row's column order
-        groups, columns, pushes, is_signal = groups[order], columns[order], pushes[chosen][order], is_signal[order]
-        group_start = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]]) if len(groups) else groups
-        rank = np.arange(len(groups)) - np.repeat(group_start, np.diff(np.r_[group_start, len(groups)]))
-        kept = np.flatnonzero(rank < np.where(is_signal, len(RULE_SIGNALS), TOP_CONTRIBUTIONS))
-        found: dict[int, list[dict[str, Any]]] = {int(row): [] for row in np.flatnonzero(flagged)}
-        for group, column, push in zip(
-            groups[kept].tolist(), columns[kept].tolist(), pushes[kept].tolist(), strict=True
+        text's). Ties keep the columns' order within the row. All flagged rows at once: their entries sorted by
+        (row, group, push descending) instead of a sort per row. The entries go in block by block, so a row's text
+        entries (word, then character n-grams) keep their order within the row."""
+        text_columns = len(self.word_vocabulary) + len(self.char_vocabulary)
+        flagged_rows = np.flatnonzero(flagged)
+        parts = []
+        for block in blocks:
+            # Only the flagged rows' entries: a feed's unflagged rows are most of them and need no explanation.
+            per_row = block.indptr[1:] - block.indptr[:-1]
+            at = np.flatnonzero(np.repeat(flagged, per_row))
+            pushes = block.data[at] * self.relevance_coef[block.offset : block.offset + block.width][block.indices[at]]
+            chosen = np.flatnonzero(pushes > 0)
+            rows = np.repeat(flagged_rows, per_row[flagged_rows])[chosen]
+            # A row's group: its text entries (2 x row), then its rule signals (2 x row + 1).
+            groups = rows * 2 + 1 if block.offset >= text_columns else rows * 2
+            parts.append((groups, block.indices[at[chosen]] + block.offset, pushes[chosen]))
+        groups, columns, pushes = (np.concatenate(arrays) for arrays in zip(*parts, strict=True))
+        order = _by_group_then_push(groups, pushes)  # equal pushes keep the row's column order
+        groups, columns, pushes = groups[order], columns[order], pushes[order]
+        # An entry's rank in its group: its place less that of its group's first entry.
+        first = np.empty(len(groups), dtype=bool)
+        first[:1] = True
+        np.not_equal(groups[1:], groups[:-1], out=first[1:])
+        place = np.arange(len(groups))
+        rank = place - np.maximum.accumulate(np.where(first, place, 0))
+        kept = np.flatnonzero(rank < np.where(groups & 1, len(RULE_SIGNALS), TOP_CONTRIBUTIONS))
+        found: dict[int, list[dict[str, Any]]] = {row: [] for row in flagged_rows.tolist()}
+        names, name = self._feature_names, self.feature_name
+        for row, column, push in zip(
+            (groups[kept] >> 1).tolist(), columns[kept].tolist(), pushes[kept].tolist(), strict=True
         ):
-            kind, term = self.feature_name(column)
-            found[group // 2].append({"feature": kind, "term": term, "weight": round(push, 3)})
+            kind, term = names.get(column) or name(column)
+            found[row].append({"feature": kind, "term": term, "weight": round(push, 3)})
         return found
 
     # --- storage ---------------------------------------------------------------------------------------------

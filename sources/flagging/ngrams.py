@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import chain, repeat
 
 import numpy as np
@@ -34,6 +35,25 @@ from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 Transform = Callable[[Sequence[str]], sp.csr_matrix]
 
+
+@dataclass(frozen=True)
+class CsrArrays:
+    """A CSR matrix's arrays and shape, without scipy's object: building one checks and copies more than a feed's
+    matrix costs to compute (about 30 us a matrix). Anything reading only these four attributes takes either."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    shape: tuple[int, int]
+
+    def as_csr(self) -> sp.csr_matrix:
+        matrix = sp.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
+        matrix.has_sorted_indices = True
+        return matrix
+
+
+ArraysTransform = Callable[[Sequence[str]], "sp.csr_matrix | CsrArrays"]
+
 # sklearn's default token pattern, r"(?u)\b\w\w+\b", finds the runs of two or more word characters: a greedy \w\w+
 # tried from the left takes each such run whole and nothing else, so the \b anchors never decide anything, and
 # without them the regex engine runs about twice as fast.
@@ -41,6 +61,14 @@ _DEFAULT_TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # noqa: S105 (a regex, not a password
 _WORD_RUNS = re.compile(r"\w\w+")
 # On an ASCII text, where \w is the same class either way, ASCII matching spares the Unicode look-ups.
 _ASCII_WORD_RUNS = re.compile(r"\w\w+", re.ASCII)
+# An ASCII text's bytes with the letters lower-cased and every byte that is no word character (\w: a letter, a digit,
+# "_") spelt as a space: split() then gives the runs of word characters that sklearn's lower() and regex give, and
+# the one-character runs, which its regex leaves out (see WordTfidf.found).
+_ASCII_WORD_BYTES = bytes(
+    code + 32 if 65 <= code <= 90 else code if chr(code).isascii() and (chr(code).isalnum() or chr(code) == "_") else 32
+    for code in range(256)
+)
+_ONE_CHARACTER_RUN = -2  # a token's number: dropped
 _BITS = 16  # per character in a character n-gram key: four characters fill 64 bits
 _UNKNOWN = (1 << _BITS) - 1  # a character in no vocabulary term: an n-gram containing it matches nothing
 _CODE_POINTS = 0x110000
@@ -63,30 +91,53 @@ class _Tfidf:
         self.idf: np.ndarray | None = np.asarray(vectorizer.idf_) if vectorizer.use_idf else None
         self.normalise = vectorizer.norm == "l2"
 
+    def found(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The (row, column) of every n-gram of the texts found in the vocabulary."""
+        raise NotImplementedError
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return self.matrix(*self.found(texts), len(texts))
+
+    def transform_arrays(self, texts: Sequence[str]) -> CsrArrays:
+        """transform()'s matrix as its arrays (for the model's scoring, which reads nothing else)."""
+        return self.arrays(*self.found(texts), len(texts))
+
     def matrix(self, rows: np.ndarray, columns: np.ndarray, count: int) -> sp.csr_matrix:
         """The tf-idf matrix of `count` rows from the (row, column) of every n-gram found in the vocabulary."""
+        return self.arrays(rows, columns, count).as_csr()
+
+    def arrays(self, rows: np.ndarray, columns: np.ndarray, count: int) -> CsrArrays:
+        """matrix()'s arrays."""
         cells = rows * self.columns + columns
-        if count * self.columns < 2**31:  # a feed's batch: a sort of 32-bit numbers (radix) is several times faster
+        if count * self.columns < 2**31:  # a feed's batch: 32-bit numbers sort faster
             cells = cells.astype(np.int32)
-        cells.sort(kind="stable")  # by row, then column
-        starts = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]]) if len(cells) else np.zeros(0, np.intp)
-        counts = np.diff(np.r_[starts, len(cells)])
-        cells = cells[starts].astype(np.int64)
-        indptr = np.zeros(count + 1, dtype=np.int32)
-        np.cumsum(np.bincount(cells // self.columns, minlength=count), out=indptr[1:])
-        data = counts.astype(np.float64)
-        indices = (cells % self.columns).astype(np.int32)
+        # By row, then column. Plain numbers, so any sort gives the same array; numpy's default one (SIMD) sorts a
+        # feed's few thousand n-grams ten times as fast as its stable one (which was a third of the matrix's cost).
+        cells.sort()
+        # Each distinct cell once, with how many times it occurs (written out: np.r_ and np.diff cost more in their
+        # Python set-up than in their work on a feed's cells).
+        first = np.empty(len(cells), dtype=bool)
+        first[:1] = True
+        np.not_equal(cells[1:], cells[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        data = np.empty(len(starts), dtype=np.float64)
+        data[:-1] = starts[1:] - starts[:-1]
+        data[-1:] = len(cells) - starts[-1:]
+        cells = cells[starts]
+        # Where each row's cells start, found in the sorted cells; a cell's column is what is left past its row's.
+        bounds = np.arange(count + 1, dtype=cells.dtype) * self.columns
+        indptr = np.searchsorted(cells, bounds).astype(np.int32)
+        indices = (cells - np.repeat(bounds[:-1], indptr[1:] - indptr[:-1])).astype(np.int32)
         # sklearn's TfidfTransformer.transform, step for step.
         if self.sublinear:
             np.log(data, data)
             data += 1.0
         if self.idf is not None:
             data *= self.idf[indices]
-        matrix = sp.csr_matrix((data, indices, indptr), shape=(count, self.columns))
-        matrix.has_sorted_indices = True
+        arrays = CsrArrays(data, indices, indptr, (count, self.columns))
         if self.normalise:
-            inplace_csr_row_normalize_l2(matrix)
-        return matrix
+            inplace_csr_row_normalize_l2(arrays)  # reads data, shape, indices and indptr alone
+        return arrays
 
 
 class KeyTable:
@@ -137,23 +188,30 @@ class KeyTable:
     def homes(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         shift = np.uint64(64 - self.bits)
         first, second = ((keys * multiplier) >> shift for multiplier in self._MULTIPLIERS)
-        return first.astype(np.intp), second.astype(np.intp)
+        # Below 2**bits, so the same numbers read as signed: a view, not a copy.
+        return first.view(np.int64), second.view(np.int64)
 
     def find(self, keys: np.ndarray) -> np.ndarray:
         first, second = self.homes(keys)
-        slots = np.where(self.keys[first] == keys, first, second)
-        return np.where(self.keys[slots] == keys, self.columns[slots], -1)
+        # take(): fancy indexing's general machinery costs more on a feed's few thousand keys.
+        slots = np.where(self.keys.take(first) == keys, first, second)
+        return np.where(self.keys.take(slots) == keys, self.columns.take(slots), -1)
 
 
 class WordTfidf(_Tfidf):
     """Word n-grams of sklearn's default tokens. Every token of the vocabulary's terms has a number (a term "a b" is
     the tokens "a" and "b": a token never contains a space), an n-gram of n >= 2 is the number of its tokens' numbers
-    in base `len(tokens)`, looked up in a `KeyTable`; so past the tokenising, which is sklearn's regex, no n-gram
-    string or tuple is ever built."""
+    in base `len(tokens)`, looked up in a `KeyTable`; so past the tokenising (sklearn's regex, or for an ASCII text a
+    translation and a split that give the same tokens), no n-gram string or tuple is ever built."""
 
     def __init__(self, vectorizer: TfidfVectorizer, vocabulary: dict[str, int]) -> None:
         super().__init__(vectorizer, vocabulary)
         self.tokens = _term_tokens(vocabulary)
+        # An ASCII text is split the cheap way (_ASCII_WORD_BYTES) when the preprocessing is lower() alone; its
+        # one-character runs then have a number of their own, whatever the vocabulary says, and are dropped.
+        self.ascii_split = vectorizer.lowercase and vectorizer.strip_accents is None and vectorizer.preprocessor is None
+        one_character = (chr(code) for code in range(128) if chr(code).isalnum() or chr(code) == "_")
+        self.numbers = {**self.tokens, **dict.fromkeys(one_character, _ONE_CHARACTER_RUN)}
         # A token's column as a unigram; the last entry, -1, is where an unknown token (number -1) looks.
         self.unigrams = np.full(len(self.tokens) + 1, -1, dtype=np.int64)
         grams: dict[int, tuple[list[int], list[int]]] = {n: ([], []) for n in range(2, self.max_n + 1)}
@@ -176,14 +234,29 @@ class WordTfidf(_Tfidf):
             key = key * len(self.tokens) + number
         return key
 
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        preprocessed = map(self.preprocess, texts)
-        per_text = [(_ASCII_WORD_RUNS if text.isascii() else _WORD_RUNS).findall(text) for text in preprocessed]
+    def _runs(self, text: str) -> list[str]:
+        """The runs of two or more word characters of the preprocessed text, as sklearn's token pattern finds them."""
+        text = self.preprocess(text)
+        return (_ASCII_WORD_RUNS if text.isascii() else _WORD_RUNS).findall(text)
+
+    def found(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        # An ASCII text: a translation and a split in C, for a third of the regex's cost.
+        split = self.ascii_split
+        per_text = [
+            text.encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split()
+            if split and text.isascii()
+            else self._runs(text)
+            for text in texts
+        ]
         lengths = list(map(len, per_text))
         numbers = np.fromiter(
-            map(self.tokens.get, chain.from_iterable(per_text), repeat(-1)), dtype=np.int64, count=sum(lengths)
+            map(self.numbers.get, chain.from_iterable(per_text), repeat(-1)), dtype=np.int64, count=sum(lengths)
         )
         rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        if split:
+            runs = numbers != _ONE_CHARACTER_RUN
+            if not runs.all():
+                numbers, rows = numbers[runs], rows[runs]
         found_rows, found_columns = [], []
         if self.min_n == 1:
             columns = self.unigrams[numbers]
@@ -207,8 +280,8 @@ class WordTfidf(_Tfidf):
             found_rows.append(rows[:starts][whole][known])
             found_columns.append(columns[known])
         if not found_rows:
-            return self.matrix(np.zeros(0, np.int64), np.zeros(0, np.int64), len(texts))
-        return self.matrix(np.concatenate(found_rows), np.concatenate(found_columns), len(texts))
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(found_rows), np.concatenate(found_columns)
 
 
 def _term_tokens(vocabulary: dict[str, int]) -> dict[str, int]:
@@ -245,28 +318,31 @@ class CharTfidf(_Tfidf):
         words = self.preprocess(text).split()
         return " " + "  ".join(words) + " " if words else ""
 
-    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+    def found(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         padded = [self.padded(text) for text in texts]
         joined = "".join(padded)
         rows = np.repeat(np.arange(len(texts), dtype=np.int64), list(map(len, padded)))
         code_points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         codes = self.codes[code_points].astype(np.uint64)
         found_rows, found_columns = [], []
+        # The keys of the n-grams starting at each place, n growing: each length's from the last one's.
+        key, length = codes, 1
         for n, table in self.tables.items():
             starts = len(codes) - n + 1
-            if starts <= 0 or table.empty:
+            if starts <= 0:
+                break
+            while length < n:
+                key = (key[: len(codes) - length] << np.uint64(_BITS)) | codes[length:]
+                length += 1
+            if table.empty:
                 continue
-            key = codes[:starts].copy()
-            for offset in range(1, n):
-                key <<= np.uint64(_BITS)
-                key |= codes[offset : offset + starts]
             columns = table.find(key)
             hit = columns >= 0
             found_rows.append(rows[:starts][hit])
             found_columns.append(columns[hit])
         if not found_rows:
-            return self.matrix(np.zeros(0, np.int64), np.zeros(0, np.int64), len(texts))
-        return self.matrix(np.concatenate(found_rows), np.concatenate(found_columns), len(texts))
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(found_rows), np.concatenate(found_columns)
 
 
 def _supported(vectorizer: TfidfVectorizer, vocabulary: dict[str, int] | None) -> bool:
@@ -307,7 +383,13 @@ def fast_transform(vectorizer: TfidfVectorizer) -> Transform:
     return CharTfidf(vectorizer, vocabulary).transform
 
 
-def _entries(block: sp.csr_matrix | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def arrays_transform(transform: Transform) -> ArraysTransform:
+    """A transform from fast_transform computing its matrices' arrays alone; any other transform as it is."""
+    owner = getattr(transform, "__self__", None)
+    return owner.transform_arrays if isinstance(owner, _Tfidf) else transform
+
+
+def _entries(block: sp.csr_matrix | CsrArrays | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A block's entries per row, their columns and values, row by row (a dense block: its non-zeros, as
     scipy.sparse.csr_matrix would keep them)."""
     if isinstance(block, np.ndarray):
@@ -316,7 +398,7 @@ def _entries(block: sp.csr_matrix | np.ndarray) -> tuple[np.ndarray, np.ndarray,
     return np.diff(block.indptr), block.indices, block.data
 
 
-def hstack(blocks: Sequence[sp.csr_matrix | np.ndarray]) -> sp.csr_matrix:
+def hstack(blocks: Sequence[sp.csr_matrix | CsrArrays | np.ndarray]) -> sp.csr_matrix:
     """`scipy.sparse.hstack(blocks, format="csr")` of blocks with the same rows, CSR or dense: the same matrix (each
     row's entries block by block, in each block's order), without scipy's general-purpose checks and copies, which
     cost more than the stacking itself for a feed's few dozen rows."""

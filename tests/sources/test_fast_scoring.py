@@ -14,9 +14,12 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from sources.flagging.learned import (
     TOP_CONTRIBUTIONS,
+    Entries,
     LearnedModel,
+    _by_group_then_push,
     char_texts,
     char_vectorizer,
+    entries_product,
     item_text,
     word_vectorizer,
 )
@@ -192,6 +195,36 @@ def test_one_product_for_the_three_models_gives_each_models_own_logits() -> None
     assert np.array_equal(products[:, 0], np.asarray(rows @ model.relevance_coef).ravel())
     assert np.array_equal(products[:, 1:split], np.asarray(rows @ model.category.coef_columns))
     assert np.array_equal(products[:, split:], np.asarray(rows @ model.kind.coef_columns))
+
+
+def test_the_product_block_by_block_is_the_stacked_matrixs_product() -> None:
+    model = _model()
+    texts = [item_text(text[:80], text) for text in TEXTS]
+    results = [flag_text(title=text[:80], summary=text, rules=default_rules()) for text in TEXTS]
+    coefficients = model._coefficients
+    stacked = np.asarray(model.features(texts, results) @ coefficients)
+    assert np.array_equal(entries_product(model.entries(texts, results), coefficients), stacked)
+    # Bit for bit on many more rows: random sparse blocks and a dense one, of the model's widths.
+    rng = np.random.default_rng(5)
+    words, chars = len(model.word_vocabulary), len(model.char_vocabulary)
+    blocks: list[sp.csr_matrix | np.ndarray] = []
+    for width, density in ((words, 0.01), (chars, 0.02)):
+        block = sp.random(3000, width, density=density, format="csr", random_state=rng)
+        block.data = rng.standard_normal(block.nnz)
+        blocks.append(block)
+    dense = rng.standard_normal((3000, coefficients.shape[0] - words - chars)) * (rng.random((3000, 1)) < 0.5)
+    blocks.append(dense)
+    entries = [Entries.of(blocks[0], 0), Entries.of(blocks[1], words), Entries.of(dense, words + chars)]
+    assert np.array_equal(entries_product(entries, coefficients), np.asarray(hstack(blocks) @ coefficients))
+
+
+def test_sorting_by_group_then_push_keeps_equal_pushes_in_the_entries_order() -> None:
+    rng = np.random.default_rng(7)
+    for size in (0, 1, 2, 50, 1500):
+        # Few distinct pushes, so many are equal within a group (as the character n-grams of one word often are).
+        pushes = rng.integers(1, 30, size) / 64.0
+        for groups in (np.sort(rng.integers(0, 40, size)), rng.integers(0, 40, size)):
+            assert np.array_equal(_by_group_then_push(groups, pushes), np.lexsort((-pushes, groups)))
 
 
 def _contributions_by_numpy(model: LearnedModel, features: sp.csr_matrix, row: int) -> list[dict[str, Any]]:
