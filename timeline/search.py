@@ -179,7 +179,7 @@ def similar_entity_names(terms: Iterable[str]) -> dict[str, list[str]]:
     return _similar_names_alongside(terms, None)[0]
 
 
-def _several_statements_a_message() -> bool:
+def several_statements_a_message() -> bool:
     """PostgreSQL: whether one execute may carry several statements. psycopg binds values client-side by default
     and sends a simple query, which may; with OPTIONS server_side_binding it uses the extended protocol, one
     statement a message."""
@@ -195,7 +195,7 @@ def _similar_names_alongside(
     wanted = {term: normalize_name(term) for term in terms}
     if connection.vendor != "postgresql" or not wanted:
         return _similar_names_here(wanted), list(rows) if rows is not None else []
-    together = rows is not None and _several_statements_a_message()
+    together = rows is not None and several_statements_a_message()
     compiler = rows.query.get_compiler(using=rows.db) if rows is not None and together else None
     read: list[Sequence[Any]] = list(rows) if rows is not None and not together else []
     # The trigram index on the aliases answers `%` (at pg_trgm's looser default threshold) for each term; then ours.
@@ -603,7 +603,7 @@ class _Windows:
             self.compiled[walks] = self._compile(walks)
         compiled = self.compiled[walks]
         # The SET and RESET of _bitmaps_only in the window's own message: one round trip, not three.
-        together = bitmaps and _several_statements_a_message()
+        together = bitmaps and several_statements_a_message()
         if compiled is None or (bitmaps and not together):
             with _bitmaps_only() if bitmaps else nullcontext():
                 if compiled is None:
