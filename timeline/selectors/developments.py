@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from events import store
@@ -60,8 +61,11 @@ class TimelineFilters:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def resolve_as_of(value: int | datetime | None) -> int | None:
-    """A log position for `as_of`: positions as given, times mapped to the last event recorded by then."""
+def resolve_as_of(value: int | datetime | None, *, checked: bool = True) -> int | None:
+    """A log position for `as_of`: positions as given, times mapped to the last event recorded by then.
+
+    checked=False leaves out the check that a position given has been written: for a caller that reads the log's
+    head anyway and checks it there (log_state_rows(checking=...)), in one statement rather than two."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -75,9 +79,13 @@ def resolve_as_of(value: int | datetime | None) -> int | None:
             return 0
     if value < 0:
         raise SelectorError("as_of", "as_of must be a position ≥ 0 or an ISO time.")
-    if value > store.last_position():
-        raise SelectorError("as_of", f"as_of position {value} has not been written yet.")
+    if checked and value > store.last_position():
+        raise _not_written(value)
     return value
+
+
+def _not_written(position: int) -> SelectorError:
+    return SelectorError("as_of", f"as_of position {position} has not been written yet.")
 
 
 def _timeline_query(slug: str, position: int | None) -> Q:
@@ -409,18 +417,32 @@ def log_state(position: int | None = None) -> tuple[int, datetime | None]:
     return log_state_from(list(log_state_rows(position)))
 
 
-def log_state_rows(position: int | None = None) -> QuerySet[Any]:
+def log_state_rows(position: int | None = None, *, checking: bool = False) -> QuerySet[Any]:
     """The read log_state makes (for a caller that sends it along with another: search.parse_alongside); its
-    rows give log_state through log_state_from."""
+    rows give log_state through log_state_from. `checking`: `position` is an as_of position resolved unchecked
+    (resolve_as_of), and the row carries the log's last position too, for log_state_from to check it against."""
     from events.models import StoredEvent
 
     rows = StoredEvent.objects.order_by("-position")
     if position is not None:
         rows = rows.filter(position__lte=position)
+    if checking and position is not None:
+        quote = connection.ops.quote_name
+        table, column = quote(StoredEvent._meta.db_table), quote("position")
+        last = RawSQL(f"SELECT MAX({table}.{column}) FROM {table}", [])  # noqa: S611 (no parameters)
+        return rows.annotate(last=last).values_list("position", "recorded_at", "last")[:1]
     return rows.values_list("position", "recorded_at")[:1]
 
 
-def log_state_from(rows: Sequence[Sequence[Any]]) -> tuple[int, datetime | None]:
+def log_state_from(rows: Sequence[Sequence[Any]], *, checking: int | None = None) -> tuple[int, datetime | None]:
+    """log_state from the rows of log_state_rows; `checking`: the as_of position they were read with checking,
+    a SelectorError if it has not been written yet (as resolve_as_of would have said)."""
+    if checking is not None:
+        # No event at or before the position: the log holds none that says how far it goes (an empty log, or an
+        # as_of before its first position), so it is asked.
+        last = int(rows[0][2]) if rows else store.last_position()
+        if checking > last:
+            raise _not_written(checking)
     return (int(rows[0][0]), rows[0][1]) if rows else (0, None)
 
 
