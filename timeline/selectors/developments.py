@@ -279,7 +279,8 @@ def timeline_search_block(
     low: int | None = None,
 ) -> tuple[QuerySet[Any], search.Block]:
     """One block of ordering=relevance (timeline.search.relevance_block): the rows of the timeline_developments_at
-    answer that `searched` finds among the matches written in [low, high), with `search_rank`; no entities."""
+    answer that `searched` finds among the matches written in [low, high), with `search_rank`; no entities. The
+    rows are plain objects with the columns as attributes, not model instances (search.relevance_block)."""
     rows = _timeline_rows(filters, position, prefetch=False)
     return search.relevance_block(
         rows, searched, as_of=position is not None, high=high, low=low, categories=filters.categories
