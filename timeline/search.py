@@ -44,7 +44,7 @@ from events import deferred, store
 from events.bulk import insert_values
 from events.store import RecordedEvent
 from timeline import domain
-from timeline.models import DevelopmentVersion, DevelopmentVersionEntity, EntityAlias, SearchDocument
+from timeline.models import DevelopmentVersion, DevelopmentVersionEntity, Entity, EntityAlias, SearchDocument
 from timeline.shapes import DevelopmentState
 
 if TYPE_CHECKING:
@@ -671,8 +671,35 @@ def relevance_block(
     sql, params = _rank_sql(query)
     rank = _OnDocument(F(f"{_JOINED}__version_id"), sql, params, FloatField())
     # The joined document's texts come along for the page's snippets, which then need no query of their own.
-    texts = {f"searched_{column}": F(f"{_JOINED}__{column}") for column in _SNIPPET_COLUMNS}
+    texts: dict[str, Any] = {f"searched_{column}": F(f"{_JOINED}__{column}") for column in _SNIPPET_COLUMNS}
+    if not as_of:
+        # And the current names of the entities it lists (page_entity_names), evaluated for the page's rows
+        # alone (PostgreSQL computes such columns after the LIMIT): a page then needs no statement for them.
+        quote = connection.ops.quote_name
+        entities = quote(Entity._meta.db_table)
+        sql = _ROW_ENTITY_NAMES.format(
+            row=quote(rows.model._meta.db_table), entities=entities, id=quote("id"), name=quote("name")
+        )
+        texts[_ENTITY_NAMES] = RawSQL(sql, [])  # noqa: S611 (no parameters)
     return _plain_rows(found.annotate(search_rank=rank, **texts)), Block(high, low)
+
+
+# A current row's entities as its snapshot lists them, each as [id, name] (the name NULL where no entity has the
+# id), through the entities' primary key; what page_entity_names reads.
+_ENTITY_NAMES = "searched_entity_names"
+_ROW_ENTITY_NAMES = (
+    "ARRAY(SELECT ARRAY[listed.id, (SELECT {entities}.{name} FROM {entities} WHERE {entities}.{id} = listed.id)]"
+    " FROM jsonb_array_elements_text({row}.snapshot -> 'entities') WITH ORDINALITY AS listed(id, at)"
+    " ORDER BY listed.at)"
+)
+
+
+def page_entity_names(rows: Sequence[Any]) -> dict[str, str] | None:
+    """Entity id -> current name for the entities of a relevance page's rows (selectors.entity_names, without
+    its statement) when the rows carry them (relevance_block, PostgreSQL, not as_of); None when they do not."""
+    if not rows or not hasattr(rows[0], _ENTITY_NAMES):
+        return None
+    return {entity_id: name for row in rows for entity_id, name in getattr(row, _ENTITY_NAMES) if name is not None}
 
 
 class _PlainRows(ValuesIterable):

@@ -188,9 +188,12 @@ class TimelineReadMixin(ApiView):
             )
         else:
             page = KeysetPagination().paginate(queryset, request, ordering=ordering, page_size=page_size)
-        names = selectors.entity_names(
-            (entity for row in page.rows for entity in row.snapshot["entities"]), as_of=position
-        )
+        # A current relevance page's rows carry their entities' names (PostgreSQL); other pages look them up.
+        names = search.page_entity_names(page.rows) if position is None else None
+        if names is None:
+            names = selectors.entity_names(
+                (entity for row in page.rows for entity in row.snapshot["entities"]), as_of=position
+            )
         base_url = self.base_url()
         results = [s.development_row(row, base_url=base_url, entity_names=names) for row in page.rows]
         if searched:
