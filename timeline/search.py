@@ -12,7 +12,7 @@ development had then; entity names are always the current ones, as the pages and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -539,13 +539,20 @@ def _matching(
 
 
 def _block_positions(
-    rows: QuerySet[Any], query: SearchQuery, *, as_of: bool, high: int, categories: Sequence[str] = ()
+    rows: QuerySet[Any],
+    query: SearchQuery,
+    *,
+    as_of: bool,
+    high: int,
+    categories: Sequence[str] = (),
+    rows_key: Hashable | None = None,
 ) -> list[int]:
-    """The log positions of the SEARCH_RANK_BLOCK matches written last below `high`, newest first (fewer: all)."""
+    """The log positions of the SEARCH_RANK_BLOCK matches written last below `high`, newest first (fewer: all).
+    `rows_key`: see relevance_block."""
     size = settings.SEARCH_RANK_BLOCK
     top, window = high, size * _FIRST_WINDOW_BLOCKS
     positions: list[int] = []
-    windows = _Windows(rows, query, as_of=as_of, categories=categories)
+    windows = _Windows(rows, query, as_of=as_of, categories=categories, rows_key=rows_key)
     while True:
         bottom = max(top - window, 0)
         # A narrow window is read newest first without the full-text index (PostgreSQL walks the primary key);
@@ -562,18 +569,35 @@ def _block_positions(
 
 # Stand-ins for a window's bounds while its statement is compiled (_Windows): no log position is negative.
 _LOW_STAND_IN, _HIGH_STAND_IN = -(2**62) + 1, -(2**62) + 2
+# A window's statement: its SQL without the LIMIT, its parameters, and where the bounds are among them (None: the
+# stand-ins did not each appear once, and the window is built as it is read).
+_Compiled = tuple[str, list[Any], int, int] | None
+# Window statements kept from earlier requests (_Windows.compiled_for), by what they were compiled from; the
+# oldest go first past this many.
+_KEPT_WINDOWS: dict[Hashable, _Compiled] = {}
+_KEEP_WINDOWS = 256
 
 
 class _Windows:
     """The statements reading one block's windows (_block_positions). On PostgreSQL each shape of window (read
     down the primary key or through the index) is built and compiled through the ORM once, with stand-ins for
     its bounds, and every window of that shape runs it with its own: building and compiling a statement cost
-    the request more CPU than reading its 500 positions."""
+    the request more CPU than reading its 500 positions. With a `rows_key` (relevance_block) the statements are
+    kept for the next request asking the same, which builds none."""
 
-    def __init__(self, rows: QuerySet[Any], query: SearchQuery, *, as_of: bool, categories: Sequence[str]) -> None:
+    def __init__(
+        self,
+        rows: QuerySet[Any],
+        query: SearchQuery,
+        *,
+        as_of: bool,
+        categories: Sequence[str],
+        rows_key: Hashable | None = None,
+    ) -> None:
         self.rows, self.query, self.as_of, self.categories = rows, query, as_of, categories
+        self.rows_key = rows_key
         self.recency = _recency(rows, as_of=as_of)
-        self.compiled: dict[bool, tuple[str, list[Any], int, int] | None] = {}
+        self.compiled: dict[bool, _Compiled] = {}
 
     def _ordered(self, *, walks: bool, low: int, high: int) -> QuerySet[Any]:
         found = _matching(
@@ -583,7 +607,19 @@ class _Windows:
         order = F(recency).desc() if walks else ExpressionWrapper(F(recency) + 0, IntegerField()).desc()
         return found.order_by(order).values_list(recency, flat=True)
 
-    def _compile(self, walks: bool) -> tuple[str, list[Any], int, int] | None:
+    def compiled_for(self, walks: bool) -> _Compiled:
+        """_compile(walks), kept across requests under rows_key, the query and the rest of what it is built from."""
+        if self.rows_key is None:
+            return self._compile(walks)
+        key = (connection.alias, self.rows_key, self.query, self.as_of, tuple(self.categories), walks)
+        if key not in _KEPT_WINDOWS:
+            compiled = self._compile(walks)
+            while len(_KEPT_WINDOWS) >= _KEEP_WINDOWS:
+                _KEPT_WINDOWS.pop(next(iter(_KEPT_WINDOWS)), None)
+            _KEPT_WINDOWS[key] = compiled
+        return _KEPT_WINDOWS[key]
+
+    def _compile(self, walks: bool) -> _Compiled:
         """The window's SQL without its LIMIT, its parameters, and where the bounds are among them; None when
         the stand-ins do not each appear once (then the window is built as it is read)."""
         ordered = self._ordered(walks=walks, low=_LOW_STAND_IN, high=_HIGH_STAND_IN)
@@ -602,7 +638,7 @@ class _Windows:
         if connection.vendor != "postgresql":
             return list(self._ordered(walks=walks, low=low, high=high)[:limit])
         if walks not in self.compiled:
-            self.compiled[walks] = self._compile(walks)
+            self.compiled[walks] = self.compiled_for(walks)
         compiled = self.compiled[walks]
         # The SET and RESET of _bitmaps_only in the window's own message: one round trip, not three.
         together = bitmaps and several_statements_a_message()
@@ -641,9 +677,14 @@ def relevance_block(
     high: int | None,
     low: int | None = None,
     categories: Sequence[str] = (),
+    rows_key: Hashable | None = None,
 ) -> tuple[QuerySet[Any], Block]:
     """The matches of one block of ordering=relevance (see above), each annotated with `search_rank` (lower
     first), and the block's bounds; `low` known (from a cursor) skips finding it again.
+
+    `rows_key`: a value that tells `rows` apart from the rows of any other search whose rows are built
+    differently (the filters they were built from, where those alone decide their SQL), under which the
+    statements finding the block are kept for the next search asking the same; None keeps nothing.
 
     `categories`: the categories `rows` are filtered to, if they are. Each search document carries its versions'
     category, so PostgreSQL tests it on the documents it reads to find the block, and reads only the rows of the
@@ -653,7 +694,7 @@ def relevance_block(
     top = high if high is not None else store.last_position() + 1
     if low is None:
         # The block's rows are known: rank them by position, without matching them again.
-        positions = _block_positions(rows, query, as_of=as_of, high=top, categories=categories)
+        positions = _block_positions(rows, query, as_of=as_of, high=top, categories=categories, rows_key=rows_key)
         low = positions[-1] if len(positions) == settings.SEARCH_RANK_BLOCK else 0
         if connection.vendor == "postgresql":
             # One array parameter rather than 500 placeholders, each resolved and bound on its own; written as

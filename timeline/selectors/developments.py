@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -283,8 +284,33 @@ def timeline_search_block(
     rows are plain objects with the columns as attributes, not model instances (search.relevance_block)."""
     rows = _timeline_rows(filters, position, prefetch=False)
     return search.relevance_block(
-        rows, searched, as_of=position is not None, high=high, low=low, categories=filters.categories
+        rows,
+        searched,
+        as_of=position is not None,
+        high=high,
+        low=low,
+        categories=filters.categories,
+        rows_key=_rows_key(filters, position),
     )
+
+
+# Filters whose query _filter_query builds from what it reads in the database (an entity's links, the widest date
+# span, a named timeline's definition), not from their values alone.
+_READ_FILTERS = ("entity", "entity_id", "entity_ids", "date_from", "timeline", "extra")
+
+
+def _rows_key(filters: TimelineFilters, position: int | None) -> Hashable | None:
+    """What _timeline_rows(filters, position) is built from, when its values alone decide the rows' SQL: for
+    search.relevance_block to keep the statements it compiles from them under; None when a filter reads the
+    database to build its query (_READ_FILTERS). The text is the search's own, not the rows'."""
+    if any(getattr(filters, name) for name in _READ_FILTERS):
+        return None
+    kept = tuple(
+        (item.name, getattr(filters, item.name))
+        for item in dataclass_fields(filters)
+        if item.name not in (*_READ_FILTERS, "text", "as_of")
+    )
+    return (kept, position)
 
 
 def _timeline_rows(filters: TimelineFilters, position: int | None, *, prefetch: bool) -> QuerySet[Any]:
