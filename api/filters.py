@@ -299,7 +299,7 @@ class TimelineFilterSet(django_filters.FilterSet):
         self.__dict__["search_query"] = query if text.strip() else None  # as the property would have it
         return read
 
-    def search_block(self, high: int | None, low: int | None) -> tuple[QuerySet[Any], search.Block]:
+    def search_block(self, high: int | None, low: int | None) -> tuple[search.RankedRows, search.Block]:
         """One block of ordering=relevance (timeline.search.relevance_block), for KeysetPagination."""
         searched = self.search_query
         assert searched is not None, "ordering=relevance is refused without q (TimelineFilterForm.clean)"

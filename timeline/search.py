@@ -12,13 +12,14 @@ development had then; entity names are always the current ones, as the pages and
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from html import escape
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from django.conf import settings
@@ -572,10 +573,26 @@ _LOW_STAND_IN, _HIGH_STAND_IN = -(2**62) + 1, -(2**62) + 2
 # A window's statement: its SQL without the LIMIT, its parameters, and where the bounds are among them (None: the
 # stand-ins did not each appear once, and the window is built as it is read).
 _Compiled = tuple[str, list[Any], int, int] | None
-# Window statements kept from earlier requests (_Windows.compiled_for), by what they were compiled from; the
-# oldest go first past this many.
+# Window statements kept from earlier requests (_Windows.compiled_for), by what they were compiled from.
 _KEPT_WINDOWS: dict[Hashable, _Compiled] = {}
-_KEEP_WINDOWS = 256
+# Statements kept in each of those, the oldest going first past this many.
+_KEEP_STATEMENTS = 256
+_KEEPING = threading.Lock()
+_T = TypeVar("_T")
+
+
+def _kept(kept: dict[Hashable, _T], key: Hashable, build: Callable[[], _T]) -> _T:
+    """kept[key], compiled and kept first if it is not there (the web process's threads share them)."""
+    try:
+        return kept[key]
+    except KeyError:
+        pass
+    compiled = build()
+    with _KEEPING:
+        while len(kept) >= _KEEP_STATEMENTS:
+            kept.pop(next(iter(kept)))
+        kept[key] = compiled
+    return compiled
 
 
 class _Windows:
@@ -612,12 +629,7 @@ class _Windows:
         if self.rows_key is None:
             return self._compile(walks)
         key = (connection.alias, self.rows_key, self.query, self.as_of, tuple(self.categories), walks)
-        if key not in _KEPT_WINDOWS:
-            compiled = self._compile(walks)
-            while len(_KEPT_WINDOWS) >= _KEEP_WINDOWS:
-                _KEPT_WINDOWS.pop(next(iter(_KEPT_WINDOWS)), None)
-            _KEPT_WINDOWS[key] = compiled
-        return _KEPT_WINDOWS[key]
+        return _kept(_KEPT_WINDOWS, key, lambda: self._compile(walks))
 
     def _compile(self, walks: bool) -> _Compiled:
         """The window's SQL without its LIMIT, its parameters, and where the bounds are among them; None when
@@ -678,13 +690,14 @@ def relevance_block(
     low: int | None = None,
     categories: Sequence[str] = (),
     rows_key: Hashable | None = None,
-) -> tuple[QuerySet[Any], Block]:
-    """The matches of one block of ordering=relevance (see above), each annotated with `search_rank` (lower
-    first), and the block's bounds; `low` known (from a cursor) skips finding it again.
+) -> tuple[RankedRows, Block]:
+    """The matches of one block of ordering=relevance (see above), each with `search_rank` (lower first), and the
+    block's bounds; `low` known (from a cursor) skips finding it again.
 
     `rows_key`: a value that tells `rows` apart from the rows of any other search whose rows are built
     differently (the filters they were built from, where those alone decide their SQL), under which the
-    statements finding the block are kept for the next search asking the same; None keeps nothing.
+    statements finding the block and reading its rows are kept for the next search asking the same; None keeps
+    nothing.
 
     `categories`: the categories `rows` are filtered to, if they are. Each search document carries its versions'
     category, so PostgreSQL tests it on the documents it reads to find the block, and reads only the rows of the
@@ -700,15 +713,26 @@ def relevance_block(
             # One array parameter rather than 500 placeholders, each resolved and bound on its own; written as
             # PostgreSQL's array text, which psycopg would otherwise build from the list one element at a time.
             array = "{" + ",".join(str(position) for position in positions) + "}"
-            found, anchor = _joined(rows, as_of=as_of)
-            found = found.filter(_OnDocument(anchor, "{doc}.version_id = ANY(%s::bigint[])", [array], BooleanField()))
-        else:
-            found = rows.filter(**{f"{recency}__in": positions})
+
+            def among(positions: str) -> QuerySet[Any]:
+                found, anchor = _joined(rows, as_of=as_of)
+                at = _OnDocument(anchor, "{doc}.version_id = ANY(%s::bigint[])", [positions], BooleanField())
+                return _ranked(rows, found.filter(at), query, as_of=as_of)
+
+            kept = None if rows_key is None else (connection.alias, rows_key, query, as_of)
+            return RankedRows(among, array, kept_key=kept), Block(high, low)
+        found = rows.filter(**{f"{recency}__in": positions})
     else:
         narrow = low > 0 and top - low <= settings.SEARCH_RANK_BLOCK * _MAX_WINDOW_BLOCKS
         found = _matching(rows, query, as_of=as_of, indexed=not narrow, low=low, high=high, categories=categories)
+    ranked = _ranked(rows, found, query, as_of=as_of)
+    return RankedRows(lambda _: ranked, ""), Block(high, low)
+
+
+def _ranked(rows: QuerySet[Any], found: QuerySet[Any], query: SearchQuery, *, as_of: bool) -> QuerySet[Any]:
+    """`found` (some of `rows`, joined to their documents on PostgreSQL) with search_rank, as plain rows."""
     if connection.vendor != "postgresql":
-        return _plain_rows(found.annotate(search_rank=_sqlite_rank(query, as_of=as_of))), Block(high, low)
+        return _plain_rows(found.annotate(search_rank=_sqlite_rank(query, as_of=as_of)))
     sql, params = _rank_sql(query)
     rank = _OnDocument(F(f"{_JOINED}__version_id"), sql, params, FloatField())
     # The joined document's texts come along for the page's snippets, which then need no query of their own.
@@ -722,7 +746,96 @@ def relevance_block(
             row=quote(rows.model._meta.db_table), entities=entities, id=quote("id"), name=quote("name")
         )
         texts[_ENTITY_NAMES] = RawSQL(sql, [])  # noqa: S611 (no parameters)
-    return _plain_rows(found.annotate(search_rank=rank, **texts)), Block(high, low)
+    return _plain_rows(found.annotate(search_rank=rank, **texts))
+
+
+# Stands for a block's positions while the statement reading its rows is compiled (RankedRows).
+_POSITIONS_STAND_IN = "{-4611686018427387901}"
+
+
+@dataclass(frozen=True)
+class _KeptRead:
+    """The statement reading a block's rows in an order (RankedRows): its SQL without the LIMIT, its parameters,
+    where the positions' array is among them, and its columns' names and converters (the compiler's)."""
+
+    sql: str
+    params: list[Any]
+    positions_at: int
+    names: list[str]
+    pk: str
+    converters: list[tuple[int, list[Any], Any]]
+
+
+# Statements reading blocks' rows kept from earlier requests (RankedRows), by what they were compiled from.
+_KEPT_READS: dict[Hashable, _KeptRead | None] = {}
+
+
+class RankedRows:
+    """One block's matches with their search_rank (relevance_block): `read` gives them in an order, after a key,
+    some at a time; iterating gives them all, in no order.
+
+    `among(positions)` builds them as a QuerySet of plain rows (_plain_rows) from `positions` (PostgreSQL's array
+    text of the block's positions; unused when the block was not found by them). With a `kept_key`, a first read
+    (no key to start after) runs a statement kept from an earlier request under that key with these positions
+    instead: building the rows' QuerySet and compiling it cost a search page a fifth of its CPU."""
+
+    def __init__(
+        self, among: Callable[[str], QuerySet[Any]], positions: str, *, kept_key: Hashable | None = None
+    ) -> None:
+        self._among, self._positions, self._kept_key = among, positions, kept_key
+
+    @cached_property
+    def queryset(self) -> QuerySet[Any]:
+        return self._among(self._positions)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.queryset)
+
+    def read(self, order: Sequence[str], *, after: Q | None, limit: int) -> list[Any]:
+        """At most `limit` rows in `order`, those after a key when `after` says which (the cursor's condition)."""
+        if after is None and self._kept_key is not None:
+            kept = _kept(_KEPT_READS, (self._kept_key, tuple(order)), lambda: self._compile(order))
+            if kept is not None:
+                return self._run(kept, limit)
+        rows = self.queryset.order_by(*order)
+        if after is not None:
+            rows = rows.filter(after)
+        return list(rows[:limit])
+
+    def _compile(self, order: Sequence[str]) -> _KeptRead | None:
+        """The read in `order` built with a stand-in for the positions and compiled; None when the stand-in does
+        not appear once among its parameters (then every read is built)."""
+        rows = self._among(_POSITIONS_STAND_IN).order_by(*order)
+        compiler = rows.query.get_compiler(using=rows.db)
+        sql, params = compiler.as_sql()
+        at = [i for i, value in enumerate(params) if value == _POSITIONS_STAND_IN]
+        if len(at) != 1:
+            return None
+        query = rows.query
+        # The columns as values() names them (ValuesIterable), in the compiler's order.
+        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        converters = compiler.get_converters([column for column, _, _ in compiler.select])
+        kept = [(position, list(functions), expression) for position, (functions, expression) in converters.items()]
+        return _KeptRead(sql, list(params), at[0], names, rows.model._meta.pk.attname, kept)
+
+    def _run(self, kept: _KeptRead, limit: int) -> list[Any]:
+        params = list(kept.params)
+        params[kept.positions_at] = self._positions
+        with connection.cursor() as cursor:
+            # The LIMIT as the ORM writes it for a slice.
+            cursor.execute(f"{kept.sql} LIMIT {int(limit)}", params)
+            fetched = cursor.fetchall()
+        found = []
+        for values in fetched:
+            row = list(values)
+            for position, functions, expression in kept.converters:
+                value = row[position]
+                for convert in functions:
+                    value = convert(value, expression, connection)
+                row[position] = value
+            named = dict(zip(kept.names, row, strict=True))
+            found.append(SimpleNamespace(pk=named[kept.pk], **named))
+        return found
 
 
 # A current row's entities as its snapshot lists them, each as [id, name] (the name NULL where no entity has the

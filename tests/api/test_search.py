@@ -148,3 +148,18 @@ def test_an_as_of_search_checks_its_position_against_the_log_once(anon: Any, sam
     checks = [query for query in queries.captured_queries if 'MAX("events_storedevent"."position")' in query["sql"]]
     assert response.json()["position"] == before and len(response.json()["results"]) == 1
     assert len(checks) == 1
+
+
+def test_a_search_asked_again_reads_the_rows_as_they_are_then(anon: Any, sample: dict[str, Any]) -> None:
+    """The statements a search compiles are kept for the next one asking the same: never its rows."""
+    first = [row["title"] for row in anon.get("/api/developments/?q=huawei").json()["results"]]
+    record(title="Huawei opens a fab", date="2025-03")
+    services.development_revise(
+        development_id=sample["title"].pk, changes={"title": "Ascend 910C ships"}, expected_version=1
+    )
+    again = anon.get("/api/developments/?q=huawei").json()["results"]
+    assert len(first) == 3
+    assert "Huawei opens a fab" in [row["title"] for row in again]
+    renamed = next(row for row in again if row["id"] == str(sample["title"].pk))
+    assert renamed["title"] == "Ascend 910C ships"
+    assert anon.get("/api/developments/?q=huawei&category=technology").json()["results"] == []

@@ -278,7 +278,7 @@ def timeline_search_block(
     *,
     high: int | None,
     low: int | None = None,
-) -> tuple[QuerySet[Any], search.Block]:
+) -> tuple[search.RankedRows, search.Block]:
     """One block of ordering=relevance (timeline.search.relevance_block): the rows of the timeline_developments_at
     answer that `searched` finds among the matches written in [low, high), with `search_rank`; no entities. The
     rows are plain objects with the columns as attributes, not model instances (search.relevance_block)."""
