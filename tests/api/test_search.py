@@ -163,3 +163,19 @@ def test_a_search_asked_again_reads_the_rows_as_they_are_then(anon: Any, sample:
     renamed = next(row for row in again if row["id"] == str(sample["title"].pk))
     assert renamed["title"] == "Ascend 910C ships"
     assert anon.get("/api/developments/?q=huawei&category=technology").json()["results"] == []
+
+
+def test_a_search_of_a_named_timeline_finds_its_matches_through_its_saved_categories(
+    anon: Any, sample: dict[str, Any]
+) -> None:
+    chip = record(title="Huawei launches a chip", date="2025-02", category="technology", kind="chip_launch")
+    services.timeline_define(slug="tech", title="Technology", filters={"category": ["technology", "corporate"]})
+    with CaptureQueriesContext(connection) as queries:
+        rows = anon.get("/api/developments/?q=huawei&timeline=tech").json()["results"]
+    # Read before the next request, which starts by emptying the connection's log of queries.
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert [row["id"] for row in rows] == [str(chip.pk)]
+    assert anon.get("/api/developments/?q=huawei&timeline=tech&category=government").json()["results"] == []
+    if connection.vendor == "postgresql":
+        # The saved categories are tested on the search documents too, each through its own index.
+        assert any("searched_document.\"category\" = 'technology'" in sql for sql in statements)

@@ -89,7 +89,9 @@ def _not_written(position: int) -> SelectorError:
     return SelectorError("as_of", f"as_of position {position} has not been written yet.")
 
 
-def _timeline_query(slug: str, position: int | None) -> Q:
+def _timeline_query(slug: str, position: int | None) -> tuple[Q, tuple[str, ...]]:
+    """The rows of the named timeline as of `position`, and the categories they all lie in when its saved filter
+    says so (no pins, which may lie in any); () when it does not."""
     named = named_timeline_at(slug, position)
     if named is None:
         if position is not None and named_timeline_get(slug) is not None:
@@ -97,15 +99,19 @@ def _timeline_query(slug: str, position: int | None) -> Q:
         raise SelectorError("timeline", f"no named timeline '{slug}'.")
     id_field = "id" if position is None else "development_id"
     query = Q()
+    categories: tuple[str, ...] = ()
     if named.filters:
-        query = _filter_query(filters_from_mapping(named.filters), position)
+        saved = filters_from_mapping(named.filters)
+        query = _filter_query(saved, position)
         if named.pinned:
             query |= Q(**{f"{id_field}__in": named.pinned})
+        else:
+            categories = saved.categories
     elif named.pinned:
         query = Q(**{f"{id_field}__in": named.pinned})
     else:
         query = Q(pk__in=[])
-    return query
+    return query, categories
 
 
 # Below this many links, an entity's developments are read through its links rather than found by walking the
@@ -282,14 +288,14 @@ def timeline_search_block(
     """One block of ordering=relevance (timeline.search.relevance_block): the rows of the timeline_developments_at
     answer that `searched` finds among the matches written in [low, high), with `search_rank`; no entities. The
     rows are plain objects with the columns as attributes, not model instances (search.relevance_block)."""
-    rows = _timeline_rows(filters, position, prefetch=False)
+    rows, categories = _timeline_rows_within(filters, position, prefetch=False)
     return search.relevance_block(
         rows,
         searched,
         as_of=position is not None,
         high=high,
         low=low,
-        categories=filters.categories,
+        categories=categories,
         rows_key=_rows_key(filters, position),
     )
 
@@ -315,9 +321,22 @@ def _rows_key(filters: TimelineFilters, position: int | None) -> Hashable | None
 
 def _timeline_rows(filters: TimelineFilters, position: int | None, *, prefetch: bool) -> QuerySet[Any]:
     """The rows every filter but the text keeps, current or as of `position`."""
+    return _timeline_rows_within(filters, position, prefetch=prefetch)[0]
+
+
+def _timeline_rows_within(
+    filters: TimelineFilters, position: int | None, *, prefetch: bool
+) -> tuple[QuerySet[Any], tuple[str, ...]]:
+    """_timeline_rows, and the categories the rows all lie in when the filters say (asked for, or a named
+    timeline's saved ones): a search finds its matches through those categories' indexes (search.relevance_block);
+    () when nothing says."""
     query = _filter_query(filters, position, text=False)
+    categories = filters.categories
     if filters.timeline:
-        query &= _timeline_query(filters.timeline, position)
+        named, saved = _timeline_query(filters.timeline, position)
+        query &= named
+        if saved:
+            categories = tuple(c for c in categories if c in saved) if categories else saved
     statuses = ("current", "retracted") if filters.include_retracted else VISIBLE_STATUSES
     queryset: QuerySet[Any]
     if position is None:
@@ -329,7 +348,7 @@ def _timeline_rows(filters: TimelineFilters, position: int | None, *, prefetch: 
             valid_from_position__lte=position,
             status__in=statuses,
         )
-    return queryset.prefetch_related("entities") if prefetch else queryset
+    return (queryset.prefetch_related("entities") if prefetch else queryset), categories
 
 
 def named_timeline_get(slug: str) -> NamedTimeline | None:
