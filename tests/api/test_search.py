@@ -179,3 +179,12 @@ def test_a_search_of_a_named_timeline_finds_its_matches_through_its_saved_catego
     if connection.vendor == "postgresql":
         # The saved categories are tested on the search documents too, each through its own index.
         assert any("searched_document.\"category\" = 'technology'" in sql for sql in statements)
+
+
+def test_an_as_of_search_names_entities_as_they_were_then(anon: Any, sample: dict[str, Any]) -> None:
+    before = store.last_position()
+    services.entity_revise(entity_id="deepseek", changes={"name": "DeepSeek AI"}, expected_version=None)
+    then = anon.get(f"/api/developments/?q=R1&as_of={before}").json()["results"]
+    now = anon.get("/api/developments/?q=R1").json()["results"]
+    assert [entity["name"] for entity in then[0]["entities"]] == ["DeepSeek"]
+    assert [entity["name"] for entity in now[0]["entities"]] == ["DeepSeek AI"]
