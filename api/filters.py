@@ -234,6 +234,8 @@ class TimelineFilterSet(django_filters.FilterSet):
         self.filters = self.base_filters
         self.timeline_slug = timeline_slug
         self.as_of_position: int | None = None
+        # Whether as_of_position was resolved without the check that it has been written (timeline_filters).
+        self.as_of_unchecked = False
         self._as_of_resolved = False
 
     def get_form_class(self) -> type[forms.Form]:
@@ -246,12 +248,16 @@ class TimelineFilterSet(django_filters.FilterSet):
             cls._form_class = built
         return built
 
-    def timeline_filters(self) -> TimelineFilters:
+    def timeline_filters(self, *, check_as_of: bool = True) -> TimelineFilters:
+        """The filters asked for. check_as_of=False, on the first call: a position given as as_of is not checked
+        against the log's head here (as_of_unchecked says so), for a caller that reads the head and checks it."""
         data = self.form.cleaned_data
         if not self._as_of_resolved:
             # Once a request: resolving reads the log (an as_of position is checked against its head), and a
             # relevance page asks for the filters again for every block it reads.
-            self.as_of_position = resolve_as_of(data.get("as_of"))
+            asked = data.get("as_of")
+            self.as_of_position = resolve_as_of(asked, checked=check_as_of)
+            self.as_of_unchecked = not check_as_of and isinstance(asked, int)
             self._as_of_resolved = True
         low: FuzzyDate | None = data.get("from")
         high: FuzzyDate | None = data.get("to")
@@ -293,7 +299,7 @@ class TimelineFilterSet(django_filters.FilterSet):
         self.__dict__["search_query"] = query if text.strip() else None  # as the property would have it
         return read
 
-    def search_block(self, high: int | None, low: int | None) -> tuple[QuerySet[Any], search.Block]:
+    def search_block(self, high: int | None, low: int | None) -> tuple[search.RankedRows, search.Block]:
         """One block of ordering=relevance (timeline.search.relevance_block), for KeysetPagination."""
         searched = self.search_query
         assert searched is not None, "ordering=relevance is refused without q (TimelineFilterForm.clean)"

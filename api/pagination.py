@@ -22,7 +22,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.utils.urls import replace_query_param
 
-from timeline.search import Block
+from timeline.search import Block, RankedRows
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -40,7 +40,7 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
 }
 # A block of ordering=relevance from its bounds (high, low), the low one found when None: the search block's rows
 # with their search_rank, and the block (timeline.search.relevance_block).
-BlockSource = Callable[[int | None, int | None], tuple[QuerySet[Any], Block]]
+BlockSource = Callable[[int | None, int | None], tuple[RankedRows, Block]]
 _DATE_KEYS = {"date_lower", "date_upper"}
 
 
@@ -138,11 +138,9 @@ class KeysetPagination(BasePagination):
                 raise ValidationError({"cursor": ["This cursor is not one this API issued (altered or truncated)."]})
         found: list[tuple[Any, Block]] = []
         while True:
-            queryset, block = blocks(high, low)
-            queryset = queryset.order_by(*keys)
-            if after is not None:
-                queryset = queryset.filter(_after(keys, after, False))
-            found += [(row, block) for row in queryset[: page_size + 1 - len(found)]]
+            ranked, block = blocks(high, low)
+            start = _after(keys, after, False) if after is not None else None
+            found += [(row, block) for row in ranked.read(keys, after=start, limit=page_size + 1 - len(found))]
             if len(found) > page_size or block.low == 0:
                 break
             high, low, after = block.low, None, None

@@ -29,17 +29,23 @@ CSV_COLUMNS = spreadsheet.CSV_COLUMNS
 
 
 # What orjson writes byte for byte as the json module does (not floats: json writes 1e-05 where orjson writes 1e-5).
-_PLAIN_SCALARS = (str, int, bool, type(None))
+_PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
+_CONTAINERS = frozenset({dict, list, tuple})
 
 
 def _plain(value: Any) -> bool:
-    """Whether `value` is dicts, lists and tuples of exactly str, int, bool and None, all the way down."""
+    """Whether `value` is dicts, lists and tuples of exactly str, int, bool and None, all the way down. A
+    container's scalars are checked where it is walked, without a call each: a page holds thousands of them."""
     kind = type(value)
-    if kind is dict:
-        return all(map(_plain, value.values()))
-    if kind is list or kind is tuple:
-        return all(map(_plain, value))
-    return kind in _PLAIN_SCALARS
+    if kind not in _CONTAINERS:
+        return kind in _PLAIN_SCALARS
+    for item in value.values() if kind is dict else value:
+        kind = type(item)
+        if kind in _PLAIN_SCALARS:
+            continue
+        if kind not in _CONTAINERS or not _plain(item):
+            return False
+    return True
 
 
 def _refuse(value: Any) -> Any:

@@ -12,12 +12,14 @@ development had then; entity names are always the current ones, as the pages and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from html import escape
-from typing import TYPE_CHECKING, Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from django.conf import settings
@@ -36,13 +38,14 @@ from django.db.models import (
 )
 from django.db.models.expressions import Expression, OuterRef, RawSQL
 from django.db.models.fields import Field
+from django.db.models.query import ValuesIterable
 from django.db.models.sql.compiler import SQLCompiler
 
 from events import deferred, store
 from events.bulk import insert_values
 from events.store import RecordedEvent
 from timeline import domain
-from timeline.models import DevelopmentVersion, DevelopmentVersionEntity, EntityAlias, SearchDocument
+from timeline.models import DevelopmentVersion, DevelopmentVersionEntity, Entity, EntityAlias, SearchDocument
 from timeline.shapes import DevelopmentState
 
 if TYPE_CHECKING:
@@ -179,7 +182,7 @@ def similar_entity_names(terms: Iterable[str]) -> dict[str, list[str]]:
     return _similar_names_alongside(terms, None)[0]
 
 
-def _several_statements_a_message() -> bool:
+def several_statements_a_message() -> bool:
     """PostgreSQL: whether one execute may carry several statements. psycopg binds values client-side by default
     and sends a simple query, which may; with OPTIONS server_side_binding it uses the extended protocol, one
     statement a message."""
@@ -195,7 +198,7 @@ def _similar_names_alongside(
     wanted = {term: normalize_name(term) for term in terms}
     if connection.vendor != "postgresql" or not wanted:
         return _similar_names_here(wanted), list(rows) if rows is not None else []
-    together = rows is not None and _several_statements_a_message()
+    together = rows is not None and several_statements_a_message()
     compiler = rows.query.get_compiler(using=rows.db) if rows is not None and together else None
     read: list[Sequence[Any]] = list(rows) if rows is not None and not together else []
     # The trigram index on the aliases answers `%` (at pg_trgm's looser default threshold) for each term; then ours.
@@ -537,13 +540,20 @@ def _matching(
 
 
 def _block_positions(
-    rows: QuerySet[Any], query: SearchQuery, *, as_of: bool, high: int, categories: Sequence[str] = ()
+    rows: QuerySet[Any],
+    query: SearchQuery,
+    *,
+    as_of: bool,
+    high: int,
+    categories: Sequence[str] = (),
+    rows_key: Hashable | None = None,
 ) -> list[int]:
-    """The log positions of the SEARCH_RANK_BLOCK matches written last below `high`, newest first (fewer: all)."""
+    """The log positions of the SEARCH_RANK_BLOCK matches written last below `high`, newest first (fewer: all).
+    `rows_key`: see relevance_block."""
     size = settings.SEARCH_RANK_BLOCK
     top, window = high, size * _FIRST_WINDOW_BLOCKS
     positions: list[int] = []
-    windows = _Windows(rows, query, as_of=as_of, categories=categories)
+    windows = _Windows(rows, query, as_of=as_of, categories=categories, rows_key=rows_key)
     while True:
         bottom = max(top - window, 0)
         # A narrow window is read newest first without the full-text index (PostgreSQL walks the primary key);
@@ -560,18 +570,51 @@ def _block_positions(
 
 # Stand-ins for a window's bounds while its statement is compiled (_Windows): no log position is negative.
 _LOW_STAND_IN, _HIGH_STAND_IN = -(2**62) + 1, -(2**62) + 2
+# A window's statement: its SQL without the LIMIT, its parameters, and where the bounds are among them (None: the
+# stand-ins did not each appear once, and the window is built as it is read).
+_Compiled = tuple[str, list[Any], int, int] | None
+# Window statements kept from earlier requests (_Windows.compiled_for), by what they were compiled from.
+_KEPT_WINDOWS: dict[Hashable, _Compiled] = {}
+# Statements kept in each of those, the oldest going first past this many.
+_KEEP_STATEMENTS = 256
+_KEEPING = threading.Lock()
+_T = TypeVar("_T")
+
+
+def _kept(kept: dict[Hashable, _T], key: Hashable, build: Callable[[], _T]) -> _T:
+    """kept[key], compiled and kept first if it is not there (the web process's threads share them)."""
+    try:
+        return kept[key]
+    except KeyError:
+        pass
+    compiled = build()
+    with _KEEPING:
+        while len(kept) >= _KEEP_STATEMENTS:
+            kept.pop(next(iter(kept)))
+        kept[key] = compiled
+    return compiled
 
 
 class _Windows:
     """The statements reading one block's windows (_block_positions). On PostgreSQL each shape of window (read
     down the primary key or through the index) is built and compiled through the ORM once, with stand-ins for
     its bounds, and every window of that shape runs it with its own: building and compiling a statement cost
-    the request more CPU than reading its 500 positions."""
+    the request more CPU than reading its 500 positions. With a `rows_key` (relevance_block) the statements are
+    kept for the next request asking the same, which builds none."""
 
-    def __init__(self, rows: QuerySet[Any], query: SearchQuery, *, as_of: bool, categories: Sequence[str]) -> None:
+    def __init__(
+        self,
+        rows: QuerySet[Any],
+        query: SearchQuery,
+        *,
+        as_of: bool,
+        categories: Sequence[str],
+        rows_key: Hashable | None = None,
+    ) -> None:
         self.rows, self.query, self.as_of, self.categories = rows, query, as_of, categories
+        self.rows_key = rows_key
         self.recency = _recency(rows, as_of=as_of)
-        self.compiled: dict[bool, tuple[str, list[Any], int, int] | None] = {}
+        self.compiled: dict[bool, _Compiled] = {}
 
     def _ordered(self, *, walks: bool, low: int, high: int) -> QuerySet[Any]:
         found = _matching(
@@ -581,7 +624,14 @@ class _Windows:
         order = F(recency).desc() if walks else ExpressionWrapper(F(recency) + 0, IntegerField()).desc()
         return found.order_by(order).values_list(recency, flat=True)
 
-    def _compile(self, walks: bool) -> tuple[str, list[Any], int, int] | None:
+    def compiled_for(self, walks: bool) -> _Compiled:
+        """_compile(walks), kept across requests under rows_key, the query and the rest of what it is built from."""
+        if self.rows_key is None:
+            return self._compile(walks)
+        key = (connection.alias, self.rows_key, self.query, self.as_of, tuple(self.categories), walks)
+        return _kept(_KEPT_WINDOWS, key, lambda: self._compile(walks))
+
+    def _compile(self, walks: bool) -> _Compiled:
         """The window's SQL without its LIMIT, its parameters, and where the bounds are among them; None when
         the stand-ins do not each appear once (then the window is built as it is read)."""
         ordered = self._ordered(walks=walks, low=_LOW_STAND_IN, high=_HIGH_STAND_IN)
@@ -600,10 +650,10 @@ class _Windows:
         if connection.vendor != "postgresql":
             return list(self._ordered(walks=walks, low=low, high=high)[:limit])
         if walks not in self.compiled:
-            self.compiled[walks] = self._compile(walks)
+            self.compiled[walks] = self.compiled_for(walks)
         compiled = self.compiled[walks]
         # The SET and RESET of _bitmaps_only in the window's own message: one round trip, not three.
-        together = bitmaps and _several_statements_a_message()
+        together = bitmaps and several_statements_a_message()
         if compiled is None or (bitmaps and not together):
             with _bitmaps_only() if bitmaps else nullcontext():
                 if compiled is None:
@@ -639,9 +689,15 @@ def relevance_block(
     high: int | None,
     low: int | None = None,
     categories: Sequence[str] = (),
-) -> tuple[QuerySet[Any], Block]:
-    """The matches of one block of ordering=relevance (see above), each annotated with `search_rank` (lower
-    first), and the block's bounds; `low` known (from a cursor) skips finding it again.
+    rows_key: Hashable | None = None,
+) -> tuple[RankedRows, Block]:
+    """The matches of one block of ordering=relevance (see above), each with `search_rank` (lower first), and the
+    block's bounds; `low` known (from a cursor) skips finding it again.
+
+    `rows_key`: a value that tells `rows` apart from the rows of any other search whose rows are built
+    differently (the filters they were built from, where those alone decide their SQL), under which the
+    statements finding the block and reading its rows are kept for the next search asking the same; None keeps
+    nothing.
 
     `categories`: the categories `rows` are filtered to, if they are. Each search document carries its versions'
     category, so PostgreSQL tests it on the documents it reads to find the block, and reads only the rows of the
@@ -651,26 +707,171 @@ def relevance_block(
     top = high if high is not None else store.last_position() + 1
     if low is None:
         # The block's rows are known: rank them by position, without matching them again.
-        positions = _block_positions(rows, query, as_of=as_of, high=top, categories=categories)
+        positions = _block_positions(rows, query, as_of=as_of, high=top, categories=categories, rows_key=rows_key)
         low = positions[-1] if len(positions) == settings.SEARCH_RANK_BLOCK else 0
         if connection.vendor == "postgresql":
             # One array parameter rather than 500 placeholders, each resolved and bound on its own; written as
             # PostgreSQL's array text, which psycopg would otherwise build from the list one element at a time.
             array = "{" + ",".join(str(position) for position in positions) + "}"
-            found, anchor = _joined(rows, as_of=as_of)
-            found = found.filter(_OnDocument(anchor, "{doc}.version_id = ANY(%s::bigint[])", [array], BooleanField()))
-        else:
-            found = rows.filter(**{f"{recency}__in": positions})
+
+            def among(positions: str) -> QuerySet[Any]:
+                found, anchor = _joined(rows, as_of=as_of)
+                at = _OnDocument(anchor, "{doc}.version_id = ANY(%s::bigint[])", [positions], BooleanField())
+                return _ranked(rows, found.filter(at), query, as_of=as_of)
+
+            kept = None if rows_key is None else (connection.alias, rows_key, query, as_of)
+            return RankedRows(among, array, kept_key=kept), Block(high, low)
+        found = rows.filter(**{f"{recency}__in": positions})
     else:
         narrow = low > 0 and top - low <= settings.SEARCH_RANK_BLOCK * _MAX_WINDOW_BLOCKS
         found = _matching(rows, query, as_of=as_of, indexed=not narrow, low=low, high=high, categories=categories)
+    ranked = _ranked(rows, found, query, as_of=as_of)
+    return RankedRows(lambda _: ranked, ""), Block(high, low)
+
+
+def _ranked(rows: QuerySet[Any], found: QuerySet[Any], query: SearchQuery, *, as_of: bool) -> QuerySet[Any]:
+    """`found` (some of `rows`, joined to their documents on PostgreSQL) with search_rank, as plain rows."""
     if connection.vendor != "postgresql":
-        return found.annotate(search_rank=_sqlite_rank(query, as_of=as_of)), Block(high, low)
+        return _plain_rows(found.annotate(search_rank=_sqlite_rank(query, as_of=as_of)))
     sql, params = _rank_sql(query)
     rank = _OnDocument(F(f"{_JOINED}__version_id"), sql, params, FloatField())
     # The joined document's texts come along for the page's snippets, which then need no query of their own.
-    texts = {f"searched_{column}": F(f"{_JOINED}__{column}") for column in _SNIPPET_COLUMNS}
-    return found.annotate(search_rank=rank, **texts), Block(high, low)
+    texts: dict[str, Any] = {f"searched_{column}": F(f"{_JOINED}__{column}") for column in _SNIPPET_COLUMNS}
+    if not as_of:
+        # And the current names of the entities it lists (page_entity_names), evaluated for the page's rows
+        # alone (PostgreSQL computes such columns after the LIMIT): a page then needs no statement for them.
+        quote = connection.ops.quote_name
+        entities = quote(Entity._meta.db_table)
+        sql = _ROW_ENTITY_NAMES.format(
+            row=quote(rows.model._meta.db_table), entities=entities, id=quote("id"), name=quote("name")
+        )
+        texts[_ENTITY_NAMES] = RawSQL(sql, [])  # noqa: S611 (no parameters)
+    return _plain_rows(found.annotate(search_rank=rank, **texts))
+
+
+# Stands for a block's positions while the statement reading its rows is compiled (RankedRows).
+_POSITIONS_STAND_IN = "{-4611686018427387901}"
+
+
+@dataclass(frozen=True)
+class _KeptRead:
+    """The statement reading a block's rows in an order (RankedRows): its SQL without the LIMIT, its parameters,
+    where the positions' array is among them, and its columns' names and converters (the compiler's)."""
+
+    sql: str
+    params: list[Any]
+    positions_at: int
+    names: list[str]
+    pk: str
+    converters: list[tuple[int, list[Any], Any]]
+
+
+# Statements reading blocks' rows kept from earlier requests (RankedRows), by what they were compiled from.
+_KEPT_READS: dict[Hashable, _KeptRead | None] = {}
+
+
+class RankedRows:
+    """One block's matches with their search_rank (relevance_block): `read` gives them in an order, after a key,
+    some at a time; iterating gives them all, in no order.
+
+    `among(positions)` builds them as a QuerySet of plain rows (_plain_rows) from `positions` (PostgreSQL's array
+    text of the block's positions; unused when the block was not found by them). With a `kept_key`, a first read
+    (no key to start after) runs a statement kept from an earlier request under that key with these positions
+    instead: building the rows' QuerySet and compiling it cost a search page a fifth of its CPU."""
+
+    def __init__(
+        self, among: Callable[[str], QuerySet[Any]], positions: str, *, kept_key: Hashable | None = None
+    ) -> None:
+        self._among, self._positions, self._kept_key = among, positions, kept_key
+
+    @cached_property
+    def queryset(self) -> QuerySet[Any]:
+        return self._among(self._positions)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.queryset)
+
+    def read(self, order: Sequence[str], *, after: Q | None, limit: int) -> list[Any]:
+        """At most `limit` rows in `order`, those after a key when `after` says which (the cursor's condition)."""
+        if after is None and self._kept_key is not None:
+            kept = _kept(_KEPT_READS, (self._kept_key, tuple(order)), lambda: self._compile(order))
+            if kept is not None:
+                return self._run(kept, limit)
+        rows = self.queryset.order_by(*order)
+        if after is not None:
+            rows = rows.filter(after)
+        return list(rows[:limit])
+
+    def _compile(self, order: Sequence[str]) -> _KeptRead | None:
+        """The read in `order` built with a stand-in for the positions and compiled; None when the stand-in does
+        not appear once among its parameters (then every read is built)."""
+        rows = self._among(_POSITIONS_STAND_IN).order_by(*order)
+        compiler = rows.query.get_compiler(using=rows.db)
+        sql, params = compiler.as_sql()
+        at = [i for i, value in enumerate(params) if value == _POSITIONS_STAND_IN]
+        if len(at) != 1:
+            return None
+        query = rows.query
+        # The columns as values() names them (ValuesIterable), in the compiler's order.
+        names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        converters = compiler.get_converters([column for column, _, _ in compiler.select])
+        kept = [(position, list(functions), expression) for position, (functions, expression) in converters.items()]
+        return _KeptRead(sql, list(params), at[0], names, rows.model._meta.pk.attname, kept)
+
+    def _run(self, kept: _KeptRead, limit: int) -> list[Any]:
+        params = list(kept.params)
+        params[kept.positions_at] = self._positions
+        with connection.cursor() as cursor:
+            # The LIMIT as the ORM writes it for a slice.
+            cursor.execute(f"{kept.sql} LIMIT {int(limit)}", params)
+            fetched = cursor.fetchall()
+        found = []
+        for values in fetched:
+            row = list(values)
+            for position, functions, expression in kept.converters:
+                value = row[position]
+                for convert in functions:
+                    value = convert(value, expression, connection)
+                row[position] = value
+            named = dict(zip(kept.names, row, strict=True))
+            found.append(SimpleNamespace(pk=named[kept.pk], **named))
+        return found
+
+
+# A current row's entities as its snapshot lists them, each as [id, name] (the name NULL where no entity has the
+# id), through the entities' primary key; what page_entity_names reads.
+_ENTITY_NAMES = "searched_entity_names"
+_ROW_ENTITY_NAMES = (
+    "ARRAY(SELECT ARRAY[listed.id, (SELECT {entities}.{name} FROM {entities} WHERE {entities}.{id} = listed.id)]"
+    " FROM jsonb_array_elements_text({row}.snapshot -> 'entities') WITH ORDINALITY AS listed(id, at)"
+    " ORDER BY listed.at)"
+)
+
+
+def page_entity_names(rows: Sequence[Any]) -> dict[str, str] | None:
+    """Entity id -> current name for the entities of a relevance page's rows (selectors.entity_names, without
+    its statement) when the rows carry them (relevance_block, PostgreSQL, not as_of); None when they do not."""
+    if not rows or not hasattr(rows[0], _ENTITY_NAMES):
+        return None
+    return {entity_id: name for row in rows for entity_id, name in getattr(row, _ENTITY_NAMES) if name is not None}
+
+
+class _PlainRows(ValuesIterable):
+    """values() rows as objects whose attributes are the columns (and `pk`), as a model instance's are read."""
+
+    def __iter__(self) -> Iterator[Any]:
+        pk = self.queryset.model._meta.pk.attname
+        for values in super().__iter__():
+            yield SimpleNamespace(pk=values[pk], **values)
+
+
+def _plain_rows(rows: QuerySet[Any]) -> QuerySet[Any]:
+    """The rows with every column and annotation, read as plain objects (_PlainRows), not model instances: a
+    relevance page only reads its rows, and building a model instance of each cost a search page more CPU than
+    serialising it did. Ordering, filtering and slicing them stays the QuerySet's."""
+    plain = rows.values()
+    plain._iterable_class = _PlainRows
+    return plain
 
 
 # --- snippets ---------------------------------------------------------------------------------------------

@@ -167,14 +167,18 @@ class TimelineReadMixin(ApiView):
         ordering = filterset.sort_order or ("-changed" if fmt == "atom" else "relevance" if searched else "date")
         page_size = page_size_from(request, MAX_PAGE_SIZE if fmt in EXPORT_FORMATS else DEFAULT_PAGE_SIZE)
         if ordering == "relevance":
-            filterset.timeline_filters()  # resolves as_of, which conditional() needs first
+            # Resolves as_of, which conditional() needs first; a position is checked with the head, read below.
+            filterset.timeline_filters(check_as_of=False)
         else:
             queryset = filterset.qs
         position = filterset.as_of_position
         state = None
         if ordering == "relevance":
-            # The log's head is read in the round trip that parses q (the names its terms resemble).
-            state = selectors.log_state_from(filterset.parse_search_alongside(selectors.log_state_rows(position)))
+            # The log's head is read in the round trip that parses q (the names its terms resemble), and an as_of
+            # position checked against it.
+            checking = position if filterset.as_of_unchecked else None
+            head = selectors.log_state_rows(position, checking=checking is not None)
+            state = selectors.log_state_from(filterset.parse_search_alongside(head), checking=checking)
         validators = self.conditional(position, state=state)
         if (unchanged := self.not_modified(validators)) is not None:
             return unchanged
@@ -184,9 +188,12 @@ class TimelineReadMixin(ApiView):
             )
         else:
             page = KeysetPagination().paginate(queryset, request, ordering=ordering, page_size=page_size)
-        names = selectors.entity_names(
-            (entity for row in page.rows for entity in row.snapshot["entities"]), as_of=position
-        )
+        # A current relevance page's rows carry their entities' names (PostgreSQL); other pages look them up.
+        names = search.page_entity_names(page.rows) if position is None else None
+        if names is None:
+            names = selectors.entity_names(
+                (entity for row in page.rows for entity in row.snapshot["entities"]), as_of=position
+            )
         base_url = self.base_url()
         results = [s.development_row(row, base_url=base_url, entity_names=names) for row in page.rows]
         if searched:

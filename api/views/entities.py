@@ -241,8 +241,8 @@ class EntityDetailView(ApiView):
 class EntityDevelopmentFilterSet(DevelopmentFilterSet):
     """The filters of /api/developments/, with the entity the path names."""
 
-    def timeline_filters(self) -> selectors.TimelineFilters:
-        filters = super().timeline_filters()
+    def timeline_filters(self, *, check_as_of: bool = True) -> selectors.TimelineFilters:
+        filters = super().timeline_filters(check_as_of=check_as_of)
         assert self.request is not None and self.request.resolver_match is not None
         return dataclasses.replace(filters, entity="", entity_id=str(self.request.resolver_match.kwargs["pk"]))
 

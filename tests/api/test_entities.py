@@ -92,6 +92,18 @@ def test_an_entitys_developments_take_every_filter_of_the_development_list(anon:
     assert anon.get("/api/entities/nobody/developments/").status_code == 404
 
 
+def test_an_entitys_developments_are_searched_ranked_as_the_list_is(anon: Any, entities: None) -> None:
+    record(title="Huawei Mate60", date="2023-08", category="technology", kind="chip_launch", entities=["huawei"])
+    record(title="DeepSeek Mate", date="2025-01-20", category="technology", kind="model_launch", entities=["deepseek"])
+    position = StoredEvent.objects.order_by("-position").values_list("position", flat=True).first()
+    found = anon.get("/api/entities/huawei/developments/?q=mate60").json()
+    assert [row["title"] for row in found["results"]] == ["Huawei Mate60"]
+    assert found["results"][0]["search_snippet"] == "Huawei <mark>Mate60</mark>"
+    then = anon.get(f"/api/entities/huawei/developments/?q=mate60&as_of={position}").json()["results"]
+    assert then == found["results"]
+    assert anon.get(f"/api/entities/huawei/developments/?q=mate60&as_of={position + 1}").status_code == 400
+
+
 def test_an_analyst_merges_an_entity_and_undoes_it(analyst: Any, anon: Any, entities: None) -> None:
     merged = analyst.post("/api/entities/nvidia/merge/", {"into": "huawei", "reason": "test"}, format="json")
     assert merged.status_code == 200 and merged.json()["merged_into"] == "huawei"

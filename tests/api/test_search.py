@@ -148,3 +148,43 @@ def test_an_as_of_search_checks_its_position_against_the_log_once(anon: Any, sam
     checks = [query for query in queries.captured_queries if 'MAX("events_storedevent"."position")' in query["sql"]]
     assert response.json()["position"] == before and len(response.json()["results"]) == 1
     assert len(checks) == 1
+
+
+def test_a_search_asked_again_reads_the_rows_as_they_are_then(anon: Any, sample: dict[str, Any]) -> None:
+    """The statements a search compiles are kept for the next one asking the same: never its rows."""
+    first = [row["title"] for row in anon.get("/api/developments/?q=huawei").json()["results"]]
+    record(title="Huawei opens a fab", date="2025-03")
+    services.development_revise(
+        development_id=sample["title"].pk, changes={"title": "Ascend 910C ships"}, expected_version=1
+    )
+    again = anon.get("/api/developments/?q=huawei").json()["results"]
+    assert len(first) == 3
+    assert "Huawei opens a fab" in [row["title"] for row in again]
+    renamed = next(row for row in again if row["id"] == str(sample["title"].pk))
+    assert renamed["title"] == "Ascend 910C ships"
+    assert anon.get("/api/developments/?q=huawei&category=technology").json()["results"] == []
+
+
+def test_a_search_of_a_named_timeline_finds_its_matches_through_its_saved_categories(
+    anon: Any, sample: dict[str, Any]
+) -> None:
+    chip = record(title="Huawei launches a chip", date="2025-02", category="technology", kind="chip_launch")
+    services.timeline_define(slug="tech", title="Technology", filters={"category": ["technology", "corporate"]})
+    with CaptureQueriesContext(connection) as queries:
+        rows = anon.get("/api/developments/?q=huawei&timeline=tech").json()["results"]
+    # Read before the next request, which starts by emptying the connection's log of queries.
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert [row["id"] for row in rows] == [str(chip.pk)]
+    assert anon.get("/api/developments/?q=huawei&timeline=tech&category=government").json()["results"] == []
+    if connection.vendor == "postgresql":
+        # The saved categories are tested on the search documents too, each through its own index.
+        assert any("searched_document.\"category\" = 'technology'" in sql for sql in statements)
+
+
+def test_an_as_of_search_names_entities_as_they_were_then(anon: Any, sample: dict[str, Any]) -> None:
+    before = store.last_position()
+    services.entity_revise(entity_id="deepseek", changes={"name": "DeepSeek AI"}, expected_version=None)
+    then = anon.get(f"/api/developments/?q=R1&as_of={before}").json()["results"]
+    now = anon.get("/api/developments/?q=R1").json()["results"]
+    assert [entity["name"] for entity in then[0]["entities"]] == ["DeepSeek"]
+    assert [entity["name"] for entity in now[0]["entities"]] == ["DeepSeek AI"]

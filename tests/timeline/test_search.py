@@ -70,7 +70,8 @@ def corpus() -> dict[str, str]:
 
 def found(q: str, **filters: object) -> set[str]:
     rows = selectors.timeline_developments(TimelineFilters(text=q, **filters))  # type: ignore[arg-type]
-    return {str(row.pk if isinstance(row, Development) else row.development_id) for row in rows}
+    # Plain rows (not model instances): a history row names its development, a current one is it.
+    return {str(getattr(row, "development_id", row.pk)) for row in rows}
 
 
 QUERY_TABLE = [
@@ -457,7 +458,8 @@ def _block(q: str, *, categories: tuple[str, ...] = (), as_of: int | None = None
     """The developments of the first relevance block (selectors.timeline_search_block) `q` finds."""
     filters = TimelineFilters(text=q, categories=categories)
     rows, _ = selectors.timeline_search_block(filters, as_of, search.parse(q), high=None)
-    return {str(row.pk if isinstance(row, Development) else row.development_id) for row in rows}
+    # Plain rows (not model instances): a history row names its development, a current one is it.
+    return {str(getattr(row, "development_id", row.pk)) for row in rows}
 
 
 def test_a_change_of_category_writes_a_document_that_the_category_filter_reads(corpus: dict[str, str]) -> None:

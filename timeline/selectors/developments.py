@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from events import store
@@ -60,8 +62,11 @@ class TimelineFilters:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def resolve_as_of(value: int | datetime | None) -> int | None:
-    """A log position for `as_of`: positions as given, times mapped to the last event recorded by then."""
+def resolve_as_of(value: int | datetime | None, *, checked: bool = True) -> int | None:
+    """A log position for `as_of`: positions as given, times mapped to the last event recorded by then.
+
+    checked=False leaves out the check that a position given has been written: for a caller that reads the log's
+    head anyway and checks it there (log_state_rows(checking=...)), in one statement rather than two."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -75,12 +80,18 @@ def resolve_as_of(value: int | datetime | None) -> int | None:
             return 0
     if value < 0:
         raise SelectorError("as_of", "as_of must be a position ≥ 0 or an ISO time.")
-    if value > store.last_position():
-        raise SelectorError("as_of", f"as_of position {value} has not been written yet.")
+    if checked and value > store.last_position():
+        raise _not_written(value)
     return value
 
 
-def _timeline_query(slug: str, position: int | None) -> Q:
+def _not_written(position: int) -> SelectorError:
+    return SelectorError("as_of", f"as_of position {position} has not been written yet.")
+
+
+def _timeline_query(slug: str, position: int | None) -> tuple[Q, tuple[str, ...]]:
+    """The rows of the named timeline as of `position`, and the categories they all lie in when its saved filter
+    says so (no pins, which may lie in any); () when it does not."""
     named = named_timeline_at(slug, position)
     if named is None:
         if position is not None and named_timeline_get(slug) is not None:
@@ -88,15 +99,19 @@ def _timeline_query(slug: str, position: int | None) -> Q:
         raise SelectorError("timeline", f"no named timeline '{slug}'.")
     id_field = "id" if position is None else "development_id"
     query = Q()
+    categories: tuple[str, ...] = ()
     if named.filters:
-        query = _filter_query(filters_from_mapping(named.filters), position)
+        saved = filters_from_mapping(named.filters)
+        query = _filter_query(saved, position)
         if named.pinned:
             query |= Q(**{f"{id_field}__in": named.pinned})
+        else:
+            categories = saved.categories
     elif named.pinned:
         query = Q(**{f"{id_field}__in": named.pinned})
     else:
         query = Q(pk__in=[])
-    return query
+    return query, categories
 
 
 # Below this many links, an entity's developments are read through its links rather than found by walking the
@@ -269,20 +284,59 @@ def timeline_search_block(
     *,
     high: int | None,
     low: int | None = None,
-) -> tuple[QuerySet[Any], search.Block]:
+) -> tuple[search.RankedRows, search.Block]:
     """One block of ordering=relevance (timeline.search.relevance_block): the rows of the timeline_developments_at
-    answer that `searched` finds among the matches written in [low, high), with `search_rank`; no entities."""
-    rows = _timeline_rows(filters, position, prefetch=False)
+    answer that `searched` finds among the matches written in [low, high), with `search_rank`; no entities. The
+    rows are plain objects with the columns as attributes, not model instances (search.relevance_block)."""
+    rows, categories = _timeline_rows_within(filters, position, prefetch=False)
     return search.relevance_block(
-        rows, searched, as_of=position is not None, high=high, low=low, categories=filters.categories
+        rows,
+        searched,
+        as_of=position is not None,
+        high=high,
+        low=low,
+        categories=categories,
+        rows_key=_rows_key(filters, position),
     )
+
+
+# Filters whose query _filter_query builds from what it reads in the database (an entity's links, the widest date
+# span, a named timeline's definition), not from their values alone.
+_READ_FILTERS = ("entity", "entity_id", "entity_ids", "date_from", "timeline", "extra")
+
+
+def _rows_key(filters: TimelineFilters, position: int | None) -> Hashable | None:
+    """What _timeline_rows(filters, position) is built from, when its values alone decide the rows' SQL: for
+    search.relevance_block to keep the statements it compiles from them under; None when a filter reads the
+    database to build its query (_READ_FILTERS). The text is the search's own, not the rows'."""
+    if any(getattr(filters, name) for name in _READ_FILTERS):
+        return None
+    kept = tuple(
+        (item.name, getattr(filters, item.name))
+        for item in dataclass_fields(filters)
+        if item.name not in (*_READ_FILTERS, "text", "as_of")
+    )
+    return (kept, position)
 
 
 def _timeline_rows(filters: TimelineFilters, position: int | None, *, prefetch: bool) -> QuerySet[Any]:
     """The rows every filter but the text keeps, current or as of `position`."""
+    return _timeline_rows_within(filters, position, prefetch=prefetch)[0]
+
+
+def _timeline_rows_within(
+    filters: TimelineFilters, position: int | None, *, prefetch: bool
+) -> tuple[QuerySet[Any], tuple[str, ...]]:
+    """_timeline_rows, and the categories the rows all lie in when the filters say (asked for, or a named
+    timeline's saved ones): a search finds its matches through those categories' indexes (search.relevance_block);
+    () when nothing says."""
     query = _filter_query(filters, position, text=False)
+    categories = filters.categories
     if filters.timeline:
-        query &= _timeline_query(filters.timeline, position)
+        named, saved = _timeline_query(filters.timeline, position)
+        query &= named
+        if saved:
+            categories = tuple(c for c in categories if c in saved) if categories else saved
     statuses = ("current", "retracted") if filters.include_retracted else VISIBLE_STATUSES
     queryset: QuerySet[Any]
     if position is None:
@@ -294,7 +348,7 @@ def _timeline_rows(filters: TimelineFilters, position: int | None, *, prefetch: 
             valid_from_position__lte=position,
             status__in=statuses,
         )
-    return queryset.prefetch_related("entities") if prefetch else queryset
+    return (queryset.prefetch_related("entities") if prefetch else queryset), categories
 
 
 def named_timeline_get(slug: str) -> NamedTimeline | None:
@@ -409,18 +463,32 @@ def log_state(position: int | None = None) -> tuple[int, datetime | None]:
     return log_state_from(list(log_state_rows(position)))
 
 
-def log_state_rows(position: int | None = None) -> QuerySet[Any]:
+def log_state_rows(position: int | None = None, *, checking: bool = False) -> QuerySet[Any]:
     """The read log_state makes (for a caller that sends it along with another: search.parse_alongside); its
-    rows give log_state through log_state_from."""
+    rows give log_state through log_state_from. `checking`: `position` is an as_of position resolved unchecked
+    (resolve_as_of), and the row carries the log's last position too, for log_state_from to check it against."""
     from events.models import StoredEvent
 
     rows = StoredEvent.objects.order_by("-position")
     if position is not None:
         rows = rows.filter(position__lte=position)
+    if checking and position is not None:
+        quote = connection.ops.quote_name
+        table, column = quote(StoredEvent._meta.db_table), quote("position")
+        last = RawSQL(f"SELECT MAX({table}.{column}) FROM {table}", [])  # noqa: S611 (no parameters)
+        return rows.annotate(last=last).values_list("position", "recorded_at", "last")[:1]
     return rows.values_list("position", "recorded_at")[:1]
 
 
-def log_state_from(rows: Sequence[Sequence[Any]]) -> tuple[int, datetime | None]:
+def log_state_from(rows: Sequence[Sequence[Any]], *, checking: int | None = None) -> tuple[int, datetime | None]:
+    """log_state from the rows of log_state_rows; `checking`: the as_of position they were read with checking,
+    a SelectorError if it has not been written yet (as resolve_as_of would have said)."""
+    if checking is not None:
+        # No event at or before the position: the log holds none that says how far it goes (an empty log, or an
+        # as_of before its first position), so it is asked.
+        last = int(rows[0][2]) if rows else store.last_position()
+        if checking > last:
+            raise _not_written(checking)
     return (int(rows[0][0]), rows[0][1]) if rows else (0, None)
 
 
