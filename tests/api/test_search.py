@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from events import store
 from tests.api.conftest import citation, record
-from timeline import services
+from timeline import search, services
 
 pytestmark = pytest.mark.django_db
 
@@ -188,3 +188,26 @@ def test_an_as_of_search_names_entities_as_they_were_then(anon: Any, sample: dic
     now = anon.get("/api/developments/?q=R1").json()["results"]
     assert [entity["name"] for entity in then[0]["entities"]] == ["DeepSeek"]
     assert [entity["name"] for entity in now[0]["entities"]] == ["DeepSeek AI"]
+
+
+@pytest.mark.postgres
+def test_a_search_too_long_to_keep_is_answered_and_its_statements_are_not_kept(
+    anon: Any, sample: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anyone may search: statements are kept only as long as a search of a few dozen words makes them, so that
+    searches as long as a request line (gunicorn reads 4094 bytes of it) cannot fill the web process's memory."""
+    windows: dict[Any, Any] = {}
+    reads: dict[Any, Any] = {}
+    monkeypatch.setattr(search, "_KEPT_WINDOWS", windows)
+    monkeypatch.setattr(search, "_KEPT_READS", reads)
+    categories = "category=government,corporate,technology,gpu_acquisition"
+    words = "+OR+".join(["huawei", *(f"w{number:x}" for number in range(0x1000, 0x1000 + 420))])
+    url = f"/api/developments/?{categories}&q={words}"
+    assert len(f"GET {url} HTTP/1.1") < 4094
+    response = anon.get(url)
+    assert response.status_code == 200, response.content
+    assert len(response.json()["results"]) == 3
+    assert windows == {} and reads == {}
+    # A search of a few words is kept, its window's statement and its rows'.
+    assert len(anon.get(f"/api/developments/?{categories}&q=huawei").json()["results"]) == 3
+    assert len(windows) == len(reads) == 1
