@@ -577,17 +577,25 @@ _Compiled = tuple[str, list[Any], int, int] | None
 _KEPT_WINDOWS: dict[Hashable, _Compiled] = {}
 # Statements kept in each of those, the oldest going first past this many.
 _KEEP_STATEMENTS = 256
+# A longer statement is run but not kept. Anyone may search, and a request line of words (with several
+# categories, whose windows repeat the match for each) compiles to statements of 300,000 characters, 0.57 MB
+# with their parameters: 256 such searches held 150 MB in each web process. A search of a few words compiles to
+# 1,200-1,700 characters; this many keep a few dozen words, and each dict at most about 10 MB.
+_KEEP_CHARS = 20_000
 _KEEPING = threading.Lock()
 _T = TypeVar("_T")
 
 
-def _kept(kept: dict[Hashable, _T], key: Hashable, build: Callable[[], _T]) -> _T:
-    """kept[key], compiled and kept first if it is not there (the web process's threads share them)."""
+def _kept(kept: dict[Hashable, _T], key: Hashable, build: Callable[[], _T], sql: Callable[[_T], str]) -> _T:
+    """kept[key], compiled and kept first if it is not there (the web process's threads share them); `sql`: the
+    statement's SQL, which must not be longer than _KEEP_CHARS for it to be kept."""
     try:
         return kept[key]
     except KeyError:
         pass
     compiled = build()
+    if len(sql(compiled)) > _KEEP_CHARS:
+        return compiled
     with _KEEPING:
         while len(kept) >= _KEEP_STATEMENTS:
             kept.pop(next(iter(kept)))
@@ -629,7 +637,7 @@ class _Windows:
         if self.rows_key is None:
             return self._compile(walks)
         key = (connection.alias, self.rows_key, self.query, self.as_of, tuple(self.categories), walks)
-        return _kept(_KEPT_WINDOWS, key, lambda: self._compile(walks))
+        return _kept(_KEPT_WINDOWS, key, lambda: self._compile(walks), lambda compiled: compiled[0] if compiled else "")
 
     def _compile(self, walks: bool) -> _Compiled:
         """The window's SQL without its LIMIT, its parameters, and where the bounds are among them; None when
@@ -794,7 +802,12 @@ class RankedRows:
     def read(self, order: Sequence[str], *, after: Q | None, limit: int) -> list[Any]:
         """At most `limit` rows in `order`, those after a key when `after` says which (the cursor's condition)."""
         if after is None and self._kept_key is not None:
-            kept = _kept(_KEPT_READS, (self._kept_key, tuple(order)), lambda: self._compile(order))
+            kept = _kept(
+                _KEPT_READS,
+                (self._kept_key, tuple(order)),
+                lambda: self._compile(order),
+                lambda compiled: compiled.sql if compiled else "",
+            )
             if kept is not None:
                 return self._run(kept, limit)
         rows = self.queryset.order_by(*order)

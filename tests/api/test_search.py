@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from events import store
 from tests.api.conftest import citation, record
-from timeline import services
+from timeline import search, services
 
 pytestmark = pytest.mark.django_db
 
@@ -188,3 +188,58 @@ def test_an_as_of_search_names_entities_as_they_were_then(anon: Any, sample: dic
     now = anon.get("/api/developments/?q=R1").json()["results"]
     assert [entity["name"] for entity in then[0]["entities"]] == ["DeepSeek"]
     assert [entity["name"] for entity in now[0]["entities"]] == ["DeepSeek AI"]
+
+
+@pytest.mark.postgres
+def test_a_search_too_long_to_keep_is_answered_and_its_statements_are_not_kept(
+    anon: Any, sample: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anyone may search: statements are kept only as long as a search of a few dozen words makes them, so that
+    searches as long as a request line (gunicorn reads 4094 bytes of it) cannot fill the web process's memory."""
+    windows: dict[Any, Any] = {}
+    reads: dict[Any, Any] = {}
+    monkeypatch.setattr(search, "_KEPT_WINDOWS", windows)
+    monkeypatch.setattr(search, "_KEPT_READS", reads)
+    categories = "category=government,corporate,technology,gpu_acquisition"
+    words = "+OR+".join(["huawei", *(f"w{number:x}" for number in range(0x1000, 0x1000 + 420))])
+    url = f"/api/developments/?{categories}&q={words}"
+    assert len(f"GET {url} HTTP/1.1") < 4094
+    response = anon.get(url)
+    assert response.status_code == 200, response.content
+    assert len(response.json()["results"]) == 3
+    assert windows == {} and reads == {}
+    # A search of a few words is kept, its window's statement and its rows'.
+    assert len(anon.get(f"/api/developments/?{categories}&q=huawei").json()["results"]) == 3
+    assert len(windows) == len(reads) == 1
+
+
+def test_a_kept_search_answers_each_filter_value_with_its_own_rows(anon: Any, sample: dict[str, Any]) -> None:
+    """Whichever search with other filter values ran before, a relevance page lists the rows ordering=date does
+    (which keeps no statement): the values that decide the SQL are in what it is kept under."""
+    before = store.last_position()
+    chip = record(
+        title="Huawei launches a chip", date="2025-02", category="technology", kind="chip_launch", tags=["chips"]
+    )
+    asked = [
+        "q=huawei",
+        "q=huawei&kind=chip_launch",
+        "q=huawei&tag=chips",
+        "q=huawei&to=2023",
+        "q=huawei&min_reliability=B",
+        "q=huawei&min_reliability=A",
+        "q=huawei&category=technology",
+        f"q=huawei&as_of={before}",
+        "q=huawei&disputed=false",
+    ]
+    answers: dict[str, list[str]] = {}
+    for query in [*asked, *reversed(asked)]:
+        ranked = [row["id"] for row in anon.get(f"/api/developments/?{query}").json()["results"]]
+        dated = [row["id"] for row in anon.get(f"/api/developments/?{query}&ordering=date").json()["results"]]
+        assert sorted(ranked) == sorted(dated), query
+        assert answers.setdefault(query, ranked) == ranked, query
+    assert len(answers["q=huawei"]) == len(answers["q=huawei&disputed=false"]) == 4
+    assert answers["q=huawei&kind=chip_launch"] == answers["q=huawei&tag=chips"] == [str(chip.pk)]
+    assert answers["q=huawei&category=technology"] == [str(chip.pk)]
+    assert answers["q=huawei&min_reliability=A"] == [] and len(answers[f"q=huawei&as_of={before}"]) == 3
+    assert str(sample["citation"].pk) in answers["q=huawei&min_reliability=B"]
+    assert answers["q=huawei&to=2023"] == [str(sample["summary"].pk)]
