@@ -127,7 +127,8 @@ def parse(text: str) -> SearchQuery:
 def parse_alongside(text: str, rows: QuerySet[Any] | None) -> tuple[SearchQuery, list[Sequence[Any]]]:
     """parse(text), and `rows` (a values_list read) as its compiler gives them: on PostgreSQL in the round trip
     that looks up the names the terms resemble, so that a request needing both waits for the server once."""
-    clauses: list[list[Term]] = []
+    # Each term with whether it was quoted: a quoted term asks for those words as written, so it is not widened.
+    clauses: list[list[tuple[Term, bool]]] = []
     join_next = False
     # Control characters are no one's search term, and PostgreSQL refuses a NUL in any string.
     text = "".join(char if char.isprintable() else " " for char in text)
@@ -135,17 +136,21 @@ def parse_alongside(text: str, rows: QuerySet[Any] | None) -> tuple[SearchQuery,
         if word == "OR" and not quoted and not negated:
             join_next = bool(clauses)
             continue
-        term = Term(word, negated)
+        term = (Term(word, negated), quoted)
         if join_next:
             clauses[-1].append(term)
         else:
             clauses.append([term])
         join_next = False
     # The names every widened term resembles, looked up together: one query, not one a term.
-    wanted = [term.text for clause in clauses for term in clause if _widens(term)]
+    wanted = [term.text for clause in clauses for term, quoted in clause if not quoted and _widens(term)]
     similar, read = _similar_names_alongside(wanted, rows)
     widened = [
-        tuple(Term(term.text, term.negated, tuple(similar.get(term.text, ()))) for term in clause) for clause in clauses
+        tuple(
+            Term(term.text, term.negated, () if quoted else tuple(similar.get(term.text, ())))
+            for term, quoted in clause
+        )
+        for clause in clauses
     ]
     return SearchQuery(tuple(widened)), read
 

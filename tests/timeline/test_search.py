@@ -228,6 +228,16 @@ def test_each_term_is_widened_to_the_names_it_resembles_in_one_query(corpus: dic
     assert len(queries.captured_queries) == 1
 
 
+def test_a_quoted_term_asks_for_its_words_as_written_and_is_not_widened(corpus: dict[str, str]) -> None:
+    parsed = search.parse('"Huawai" "huawei production"')
+    assert [term.similar for clause in parsed.clauses for term in clause] == [(), ()]
+    # Huawei's development is about a production, and its name resembles the phrase, but it does not hold the phrase.
+    assert found('"huawei production"') == set()
+    assert found('"Huawai"') == set()
+    # The same misspelling unquoted still finds Huawei's development through the name.
+    assert found("Huawai") == {corpus["ascend"]}
+
+
 @pytest.mark.parametrize("server_side_binding", [False, True])
 def test_rows_read_alongside_a_parse_are_the_rows_their_query_gives(
     corpus: dict[str, str], server_side_binding: bool, monkeypatch: pytest.MonkeyPatch
