@@ -249,6 +249,10 @@ def entries_product(blocks: Sequence[Entries], coefficients: np.ndarray) -> np.n
     block into the same result adds the same numbers in the same order (tests/sources/test_fast_scoring.py).
     Stacking (a stable sort of a feed's ten thousand entries by row, and their copies) cost more than the product."""
     count, outputs = len(blocks[0].indptr) - 1, coefficients.shape[1]
+    # scipy's product checked this; csr_matvecs does not, and would read past the coefficients' end.
+    columns = sum(block.width for block in blocks)
+    if coefficients.shape[0] != columns:
+        raise ValueError(f"{columns} feature columns but {coefficients.shape[0]} coefficient rows")
     products = np.zeros((count, outputs), dtype=np.float64)
     for block in blocks:
         rows = np.ascontiguousarray(coefficients[block.offset : block.offset + block.width], dtype=np.float64)

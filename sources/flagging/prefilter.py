@@ -385,9 +385,10 @@ class RuleMasks:
     always: int
     prefilter: Prefilter
     # An Aho-Corasick automaton for the text with every character but an ASCII word character spelt as a space (see
-    # scan): " " + each word probe and each ASCII substring probe with a word of two characters or more, spelt out
-    # the same way (-> the rules it anchors), and " " + each alias's first word + " " (-> the aliases it starts), as
-    # (the key's length, rules, aliases).
+    # scan_places): " " + each word probe and each ASCII substring probe with a word of two characters or more, spelt
+    # out the same way (-> the rules it anchors), " " + each alias's first word + " " (-> the aliases it starts), and
+    # " " + each rule's leading word (-> the rules it may start a match of), as (the key's length, rules, aliases,
+    # rules led).
     automaton: Any = None
     # The other ASCII substring probes ("n+", "a.i."), sought in the text itself.
     substrings_spelt: tuple[tuple[str, int], ...] = ()

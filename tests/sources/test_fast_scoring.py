@@ -218,6 +218,21 @@ def test_the_product_block_by_block_is_the_stacked_matrixs_product() -> None:
     assert np.array_equal(entries_product(entries, coefficients), np.asarray(hstack(blocks) @ coefficients))
 
 
+@pytest.mark.parametrize("extra", [-1, 1])
+def test_coefficients_of_another_width_than_the_features_are_refused(extra: int) -> None:
+    # As scipy's product refused them: a stored model whose columns no longer fit the features (a rule signal added
+    # or dropped since) must not be scored, nor its coefficients read past their end.
+    model = _model()
+    texts = [item_text(TEXTS[0][:80], TEXTS[0])]
+    results = [flag_text(title=TEXTS[0][:80], summary=TEXTS[0], rules=default_rules())]
+    coefficients = model._coefficients
+    other = np.zeros((coefficients.shape[0] + extra, coefficients.shape[1]))
+    with pytest.raises(ValueError, match="dimension mismatch"):
+        np.asarray(model.features(texts, results) @ other)
+    with pytest.raises(ValueError, match="coefficient rows"):
+        entries_product(model.entries(texts, results), other)
+
+
 def test_sorting_by_group_then_push_keeps_equal_pushes_in_the_entries_order() -> None:
     rng = np.random.default_rng(7)
     for size in (0, 1, 2, 50, 1500):
