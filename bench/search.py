@@ -395,6 +395,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     connections.close_all()
     client = Client()
+    # The API is timed in this process as a gunicorn worker would serve it, with config/wsgi.py's collector settings.
+    from config.gc_tuning import tune_for_serving
+
+    tune_for_serving()
     rows = []
     head = SearchDocument.objects.order_by("-version_id").values_list("version_id", flat=True).first() or 0
     asked: list[tuple[str, str, str | None, int | None]] = [(name, q, None, None) for name, q in QUERIES]
