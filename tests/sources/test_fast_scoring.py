@@ -5,6 +5,7 @@ No database."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import numpy as np
@@ -12,10 +13,12 @@ import pytest
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from sources.flagging import combined
 from sources.flagging.learned import (
     TOP_CONTRIBUTIONS,
     Entries,
     LearnedModel,
+    Scored,
     _by_group_then_push,
     char_texts,
     char_vectorizer,
@@ -25,7 +28,7 @@ from sources.flagging.learned import (
 )
 from sources.flagging.ngrams import CharTfidf, KeyTable, WordTfidf, fast_transform, hstack
 from sources.flagging.rules import default_rules
-from sources.flagging.scoring import flag_text
+from sources.flagging.scoring import FlagResult, flag_text
 from sources.flagging.selectors import shipped_model
 
 # Written for this test: the kinds of text feeds carry, and the odd ones.
@@ -275,3 +278,31 @@ def test_flagged_items_are_explained_as_numpy_would() -> None:
     for row, answer in enumerate(scored):
         expected = _contributions_by_numpy(model, features, row) if answer.flagged else []
         assert answer.contributions == expected
+
+
+def test_a_flag_the_model_merges_keeps_every_field_the_model_does_not_decide() -> None:
+    # combined._merge builds its answer field by field (dataclasses.replace cost more): a field added to
+    # FlagResult later must not silently fall back to its default there.
+    rules_result = FlagResult(
+        flagged=True,
+        score=5.0,
+        topic=1.5,
+        action=2.5,
+        penalty=0.5,
+        category="government",
+        kind="rule_release",
+        entities=[{"id": "bis", "name": "BIS"}],
+        date="2024-12-02",
+        reasons=[{"rule": "export control", "role": "action", "weight": 2.5, "match": "Entity List", "field": "title"}],
+    )
+    scored = Scored(
+        probability=0.9, flagged=True, category="government", category_confidence=0.9, kind="", kind_confidence=0.0
+    )
+    item = combined.ItemText(title="BIS adds 140 entities to the Entity List on 2 December 2024")
+    merged = combined._merge(item, rules_result, scored, "f" * 64, 0.4)
+    decided_by_the_model = {"flagged", "score", "category", "kind", "date", "reasons", "probability", "model"}
+    for each in fields(FlagResult):
+        if each.name not in decided_by_the_model:
+            assert getattr(merged, each.name) == getattr(rules_result, each.name), each.name
+    assert set(decided_by_the_model) <= {each.name for each in fields(FlagResult)}
+    assert merged.model == "f" * 64 and merged.probability == 0.9 and merged.reasons[0] == rules_result.reasons[0]
