@@ -378,18 +378,21 @@ def projectors_off() -> Iterator[None]:
         store.project = real_project  # type: ignore[assignment]
 
 
+def _new_stream_payload(i: int) -> tuple[str, list[Any], int]:
+    """One DevelopmentRecorded on a new stream, as store.append and append_many take it."""
+    from events.store import NewEvent
+
+    development_id = str(uuid.uuid4())
+    return (f"development-{development_id}", [NewEvent("DevelopmentRecorded", recorded_data(i, development_id))], 0)
+
+
 def bench_store_without_projection(n: int, batch: int) -> tuple[Result, Result]:
     """store.append (1 event) and append_many (batch streams x 1 event) with the projectors switched off:
     sha256 chain from the head last written, then one call (lock, check the head, versions and ids, insert), commit."""
     from events import store
-    from events.store import NewEvent
 
-    def payload(i: int) -> tuple[str, list[NewEvent], int]:
-        development_id = str(uuid.uuid4())
-        return (f"development-{development_id}", [NewEvent("DevelopmentRecorded", recorded_data(i, development_id))], 0)
-
-    singles = [payload(i) for i in range(n)]
-    batches = [[payload(b * batch + j) for j in range(batch)] for b in range(n // batch)]
+    singles = [_new_stream_payload(i) for i in range(n)]
+    batches = [[_new_stream_payload(b * batch + j) for j in range(batch)] for b in range(n // batch)]
     with projectors_off():
         start = time.perf_counter()
         for stream, events, expected in singles:
@@ -472,6 +475,56 @@ def bench_eventsourcing(recorder: Any, n: int, batch: int) -> tuple[Result, Resu
     note = "PostgresApplicationRecorder: LOCK TABLE EXCLUSIVE, NOTIFY, INSERT ... unnest, RETURNING notification_id"
     single.note = many.note = note
     return single, many
+
+
+def bench_store_alone_alternating(recorder: Any, n: int, batch: int, chunk: int = 100) -> tuple[Result, ...]:
+    """The store alone (projectors off) and eventsourcing's recorder in turns: `chunk` single appends of one, then
+    as many of the other (the first side alternating), and the batches one call each in turn. Each side's time is
+    the sum of its turns, so what the machine does meanwhile (a commit's flush here moves by several times within a
+    minute, and the phases above run 30-60 s apart) falls on both alike."""
+    from events import store
+
+    ours_singles = [_new_stream_payload(i) for i in range(n)]
+    their_singles = _es_events(n)
+    calls = n // batch
+    ours_batches = [[_new_stream_payload(n + b * batch + j) for j in range(batch)] for b in range(calls)]
+    their_batched = _es_events(calls * batch)
+    ours_single = theirs_single = ours_batch = theirs_batch = 0.0
+
+    def our_single_turn(first: int) -> float:
+        start = time.perf_counter()
+        for stream, events, expected in ours_singles[first : first + chunk]:
+            store.append(stream, events, expected_version=expected)
+        return time.perf_counter() - start
+
+    def their_single_turn(first: int) -> float:
+        start = time.perf_counter()
+        for event in their_singles[first : first + chunk]:
+            recorder.insert_events([event])
+        return time.perf_counter() - start
+
+    with projectors_off():
+        for turn, first in enumerate(range(0, n, chunk)):
+            if turn % 2:
+                theirs_single += their_single_turn(first)
+                ours_single += our_single_turn(first)
+            else:
+                ours_single += our_single_turn(first)
+                theirs_single += their_single_turn(first)
+        for b in range(calls):
+            start = time.perf_counter()
+            store.append_many(ours_batches[b])
+            ours_batch += time.perf_counter() - start
+            start = time.perf_counter()
+            recorder.insert_events(their_batched[b * batch : (b + 1) * batch])
+            theirs_batch += time.perf_counter() - start
+    note = f"alternating: turns of {chunk} single calls, batches one call each in turn; projectors switched off"
+    return (
+        Result("store only, alternating: append, 1 event/call", n, ours_single, n, note),
+        Result("eventsourcing, alternating: insert_events, 1 event/call", n, theirs_single, n, note),
+        Result(f"store only, alternating: append_many, {batch} streams", calls * batch, ours_batch, calls, note),
+        Result(f"eventsourcing, alternating: insert_events, {batch} events", calls * batch, theirs_batch, calls, note),
+    )
 
 
 # --- 4. rebuild ---------------------------------------------------------------------------------------------
@@ -1157,6 +1210,10 @@ def main(argv: list[str] | None = None) -> int:
         print("… store only (projectors switched off)", flush=True)
         store_only_single, store_only_batch = bench_store_without_projection(args.events, args.batch)
         results += [store_only_single, store_only_batch]
+        print("… store only and eventsourcing in turns", flush=True)
+        alternating = bench_store_alone_alternating(es_recorder, args.events, args.batch)
+        results += list(alternating)
+        ours_alone_single, theirs_alone_single, ours_alone_batch, theirs_alone_batch = alternating
 
         print_table(results)
         ratios = {
@@ -1169,6 +1226,13 @@ def main(argv: list[str] | None = None) -> int:
             "stream_version_1000_over_version_10_ms_per_event": round(short_stream.rate / long_stream.rate, 3),
             f"diagnostic_batch_{args.batch}_store_only_vs_eventsourcing": round(
                 store_only_batch.rate / es_batch.rate, 3
+            ),
+            # The same two, each side timed in turns with the other (bench_store_alone_alternating).
+            "single_store_only_vs_eventsourcing_alternating": round(
+                ours_alone_single.rate / theirs_alone_single.rate, 3
+            ),
+            f"batch_{args.batch}_store_only_vs_eventsourcing_alternating": round(
+                ours_alone_batch.rate / theirs_alone_batch.rate, 3
             ),
         }
         print("\nratios ours / eventsourcing (events per second):")
