@@ -89,15 +89,26 @@ def _current_names(entity_ids: set[str]) -> dict[str, str]:
     more CPU than PostgreSQL spent answering."""
     if connection.vendor != "postgresql":
         return dict(Entity.objects.filter(pk__in=entity_ids).values_list("pk", "name"))
+    with connection.cursor() as cursor:
+        cursor.execute(_current_names_sql(), [sorted(entity_ids)])
+        return dict(cursor.fetchall())
+
+
+def _current_names_sql() -> str:
+    """PostgreSQL: the (id, name) of the entities whose ids the one parameter, a text array, lists."""
     quote = connection.ops.quote_name
     columns = {field.attname: quote(str(field.column)) for field in Entity._meta.concrete_fields}
     pk, name = columns["id"], columns["name"]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {pk}, {name} FROM {quote(Entity._meta.db_table)} WHERE {pk} = ANY(%s::text[])",
-            [sorted(entity_ids)],
-        )
-        return dict(cursor.fetchall())
+    return f"SELECT {pk}, {name} FROM {quote(Entity._meta.db_table)} WHERE {pk} = ANY(%s::text[])"
+
+
+def _names_from(streams: dict[str, str], events: Iterable[tuple[str, str, dict[str, Any]]]) -> dict[str, str]:
+    """The names entities had after `events` of their own streams ((stream, event_type, data), in log order);
+    `streams` maps each stream to its entity's id."""
+    states: dict[str, EntityState] = {}
+    for stream, event_type, data in events:
+        states[stream] = domain.evolve_entity(states.get(stream), event_type, data)
+    return {streams[stream]: state["name"] for stream, state in states.items()}
 
 
 def _names_at(entity_ids: set[str], position: int) -> dict[str, str]:
@@ -106,10 +117,8 @@ def _names_at(entity_ids: set[str], position: int) -> dict[str, str]:
 
     streams = {domain.entity_stream(entity_id): entity_id for entity_id in entity_ids}
     rows = StoredEvent.objects.filter(stream__in=streams, position__lte=position).order_by("position")
-    states: dict[str, EntityState] = {}
-    for event in (store.RecordedEvent.from_row(row) for row in rows):
-        states[event.stream] = domain.evolve_entity(states.get(event.stream), event.event_type, event.data)
-    return {streams[stream]: state["name"] for stream, state in states.items()}
+    events = (store.RecordedEvent.from_row(row) for row in rows)
+    return _names_from(streams, ((event.stream, event.event_type, event.data) for event in events))
 
 
 def _names_at_with_current(entity_ids: set[str], position: int) -> dict[str, str]:
@@ -119,25 +128,26 @@ def _names_at_with_current(entity_ids: set[str], position: int) -> dict[str, str
     every event."""
     from events.models import StoredEvent
 
-    quote = connection.ops.quote_name
     streams = {domain.entity_stream(entity_id): entity_id for entity_id in entity_ids}
-    events = quote(StoredEvent._meta.db_table)
-    entities = quote(Entity._meta.db_table)
     sql = (
-        f"SELECT stream, event_type, schema_version, data FROM {events}"
-        " WHERE stream = ANY(%s::text[]) AND position <= %s ORDER BY position; "
-        f"SELECT {quote('id')}, {quote('name')} FROM {entities} WHERE {quote('id')} = ANY(%s::text[])"
+        f"SELECT stream, event_type, schema_version, data FROM {connection.ops.quote_name(StoredEvent._meta.db_table)}"
+        " WHERE stream = ANY(%s::text[]) AND position <= %s ORDER BY position; " + _current_names_sql()
     )
-    states: dict[str, EntityState] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, [sorted(streams), position, sorted(entity_ids)])
-        for stream, event_type, schema_version, data in cursor.fetchall():
-            # The backend hands jsonb over as text, which the model field would decode.
-            _, data = registry.upcast(event_type, schema_version, json.loads(data) if isinstance(data, str) else data)
-            states[stream] = domain.evolve_entity(states.get(stream), event_type, data)
+        read = cursor.fetchall()
         cursor.nextset()
         current: dict[str, str] = dict(cursor.fetchall())
-    then = {streams[stream]: state["name"] for stream, state in states.items()}
+    # The backend hands jsonb over as text, which the model field would decode.
+    upcast = (
+        (
+            stream,
+            event_type,
+            registry.upcast(event_type, version, json.loads(data) if isinstance(data, str) else data)[1],
+        )
+        for stream, event_type, version, data in read
+    )
+    then = _names_from(streams, upcast)
     # An entity registered after `position` has no name then: the current one, as entity_names gives it.
     return {**{entity_id: current[entity_id] for entity_id in entity_ids - then.keys() if entity_id in current}, **then}
 
