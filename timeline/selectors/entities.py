@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -102,7 +102,7 @@ def _current_names_sql() -> str:
     return f"SELECT {pk}, {name} FROM {quote(Entity._meta.db_table)} WHERE {pk} = ANY(%s::text[])"
 
 
-def _names_from(streams: dict[str, str], events: Iterable[tuple[str, str, dict[str, Any]]]) -> dict[str, str]:
+def _names_from(streams: dict[str, str], events: Iterable[tuple[str, str, Mapping[str, Any]]]) -> dict[str, str]:
     """The names entities had after `events` of their own streams ((stream, event_type, data), in log order);
     `streams` maps each stream to its entity's id."""
     states: dict[str, EntityState] = {}
