@@ -614,3 +614,23 @@ def test_a_phrase_is_found_through_its_adjacent_words_as_without_them_on_postgre
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "searchdoc_pairs" in plan
     assert "searchdoc_document" not in plan
+
+
+def test_citation_texts_are_compared_from_the_first_citation_the_states_do_not_share() -> None:
+    shared = [{"claim": "A claim.", "excerpt": ""}, {"claim": "", "excerpt": "An excerpt."}]
+    before = [*shared, {"claim": "", "excerpt": "Two\nlines"}]
+    cases = [
+        (before, before),
+        (before, [*before, {"claim": "", "excerpt": ""}]),  # adds no line: the same text
+        (before, [*before, {"claim": "New.", "excerpt": ""}]),
+        (before, [*shared, {"claim": "Two", "excerpt": "lines"}]),  # other lines, the same text
+        (before, [*shared, {"claim": "Two", "excerpt": "lines."}]),
+        (before, shared[1:]),  # the first removed: nothing shared
+        ([{"claim": "", "excerpt": ""}], []),
+        ([], [{"claim": "Only.", "excerpt": ""}]),
+    ]
+    for old, new in cases:
+        expected = search.citation_text(old) == search.citation_text(new)
+        assert search.same_citation_text(old, new) is expected, (old, new)
+        assert search.same_citation_text(new, old) is expected, (new, old)
+    assert search.citation_text(before) == "A claim.\nAn excerpt.\nTwo\nlines"
