@@ -614,3 +614,55 @@ def test_a_phrase_is_found_through_its_adjacent_words_as_without_them_on_postgre
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "searchdoc_pairs" in plan
     assert "searchdoc_document" not in plan
+
+
+def test_citation_texts_are_compared_from_the_first_citation_the_states_do_not_share() -> None:
+    shared = [{"claim": "A claim.", "excerpt": ""}, {"claim": "", "excerpt": "An excerpt."}]
+    before = [*shared, {"claim": "", "excerpt": "Two\nlines"}]
+    cases = [
+        (before, before),
+        (before, [*before, {"claim": "", "excerpt": ""}]),  # adds no line: the same text
+        (before, [*before, {"claim": "New.", "excerpt": ""}]),
+        (before, [*shared, {"claim": "Two", "excerpt": "lines"}]),  # other lines, the same text
+        (before, [*shared, {"claim": "Two", "excerpt": "lines."}]),
+        (before, shared[1:]),  # the first removed: nothing shared
+        ([{"claim": "", "excerpt": ""}], []),
+        ([], [{"claim": "Only.", "excerpt": ""}]),
+    ]
+    for old, new in cases:
+        expected = search.citation_text(old) == search.citation_text(new)
+        assert search.same_citation_text(old, new) is expected, (old, new)
+        assert search.same_citation_text(new, old) is expected, (new, old)
+    assert search.citation_text(before) == "A claim.\nAn excerpt.\nTwo\nlines"
+
+
+def test_a_document_whose_citations_are_its_predecessors_takes_their_part_of_the_vector(db: None) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the vector is PostgreSQL's")
+    development = record(title="Wafer fab expands", citations=[citation(excerpt="Capacity doubles by 2026.")])
+    first = store.last_position()
+    # A mark in the kept part: a document that takes it shows it, one that parses its citations again does not.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE timeline_searchdocument SET citations_vector = citations_vector || 'kept'::tsvector"
+            " WHERE version_id = %s",
+            [first],
+        )
+    services.development_revise(
+        development_id=development.pk, changes={"summary": "A second line."}, expected_version=None
+    )
+    revised = store.last_position()
+    services.citation_add(
+        development_id=development.pk, citation=citation(excerpt="Yields improve."), expected_version=None
+    )
+    cited = store.last_position()
+
+    def vector(version_id: int) -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT document::text FROM timeline_searchdocument WHERE version_id = %s", [version_id])
+            return str(cursor.fetchone()[0])
+
+    assert "'kept'" in vector(revised)
+    assert "'kept'" not in vector(cited)
+    assert "'yield'" in vector(cited)
+    assert found("capacity") == {str(development.pk)}
