@@ -121,6 +121,7 @@ class _Shape:
     table: str
     shadow: str
     create: str
+    pause_autovacuum: bool
     columns: tuple[str, ...]
     indexes: tuple[_Index, ...]
     foreign: tuple[tuple[str, str], ...]
@@ -154,7 +155,12 @@ def _shape() -> _Shape | None:
         f"{name} {kind}{f' COLLATE {collation}' if collation else ''}{' NOT NULL' if not_null else ''}"
         for name, kind, collation, not_null in columns
     )
-    options = f" WITH ({', '.join(reloptions)})" if reloptions else ""
+    options = list(reloptions or [])
+    # No autovacuum of the new table while it is built: its lock would hold up an index build or the swap (until
+    # the server cancels it); the table's own setting is back at the swap.
+    pause_autovacuum = not any(option.startswith("autovacuum_enabled=") for option in options)
+    if pause_autovacuum:
+        options.append("autovacuum_enabled=false")
     indexes = []
     for number, (name, sql, expression, partial, constraint, kind) in enumerate(index_rows):
         temporary = f"{shadow_name}_{number}"
@@ -165,7 +171,8 @@ def _shape() -> _Shape | None:
     return _Shape(
         table=qualified,
         shadow=shadow,
-        create=f"CREATE TABLE {shadow} ({definition}){options}",
+        create=f"CREATE TABLE {shadow} ({definition}) WITH ({', '.join(options)})",
+        pause_autovacuum=pause_autovacuum,
         columns=tuple(column[0] for column in columns),
         indexes=tuple(sorted(indexes, key=lambda index: index.cost_rank)),
         foreign=foreign,
@@ -269,6 +276,8 @@ class ParallelDocuments:
                     cursor.execute(f"ALTER TABLE {shape.table} DISABLE TRIGGER {trigger}")
             for constraint, definition in shape.foreign:
                 cursor.execute(f"ALTER TABLE {shape.table} ADD CONSTRAINT {constraint} {definition}")
+            if shape.pause_autovacuum:
+                cursor.execute(f"ALTER TABLE {shape.table} RESET (autovacuum_enabled)")
             if shape.owner is not None:
                 cursor.execute(f"ALTER TABLE {shape.table} OWNER TO {shape.owner}")
             for grant in shape.grants:

@@ -128,16 +128,17 @@ def test_a_rebuild_that_fails_midway_leaves_the_read_models_as_they_were() -> No
     assert read_model_schema() == schema
 
 
-def documents_table() -> tuple[int, list[str]]:
-    """The search documents' table's oid, and the tables of rebuilds' documents this transaction sees."""
+def documents_table() -> tuple[int, list[str], list[str]]:
+    """The search documents' table's oid and storage parameters, and the tables of rebuilds' documents this
+    transaction sees."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 'timeline_searchdocument'::regclass::oid")
-        (oid,) = cursor.fetchone()
+        cursor.execute("SELECT oid, reloptions FROM pg_class WHERE oid = 'timeline_searchdocument'::regclass")
+        oid, options = cursor.fetchone()
         cursor.execute(
             "SELECT relname FROM pg_class WHERE relname LIKE %s",
             [rebuild_search.SHADOW_PREFIX.replace("_", "\\_") + "%"],
         )
-        return oid, [name for (name,) in cursor.fetchall()]
+        return oid, options, [name for (name,) in cursor.fetchall()]
 
 
 @postgresql_only
@@ -145,12 +146,14 @@ def test_the_search_documents_are_built_in_a_table_of_their_own_and_swapped_in()
     register_entities()
     random_commands(random.Random(7), 60)
     live = every_row()
-    before, _ = documents_table()
+    before, options, _ = documents_table()
+    assert options == ["fillfactor=85"]
 
     rebuild_projections()
 
-    after, left = documents_table()
+    after, options_after, left = documents_table()
     assert after != before
+    assert options_after == options
     assert left == []
     assert every_row() == live
 
@@ -166,7 +169,7 @@ def test_a_failed_rebuild_drops_its_documents_table_and_the_next_drops_one_left_
     try:
         with other.cursor() as cursor:
             cursor.execute(f"CREATE TABLE {left_behind} (x integer)")
-        assert left_behind in documents_table()[1]
+        assert left_behind in documents_table()[2]
         stream = f"development-{uuid.uuid4()}"
         drop_guard(connection)
         try:
@@ -183,7 +186,7 @@ def test_a_failed_rebuild_drops_its_documents_table_and_the_next_drops_one_left_
         with pytest.raises(ValueError, match="before the development was recorded"):
             rebuild_projections()
 
-        assert documents_table()[1] == []
+        assert documents_table()[2] == []
         assert every_row() == live
     finally:
         with other.cursor() as cursor:
