@@ -9,7 +9,9 @@ links, entities, relationships, timelines, links), which is what the projectors'
 The write is bulk: the read models emptied with TRUNCATE, their secondary indexes, unique and foreign-key
 constraints dropped and made again once the rows are in (one build each instead of an update per row; the
 foreign keys checked by one join each), and the search vectors computed once per distinct text rather than per
-document. All of it in the caller's transaction: a failure anywhere leaves the read models as they were.
+document. All of it in the caller's transaction: a failure anywhere leaves the read models as they were. The
+search documents, whose indexes cost most, are loaded and indexed over connections of their own into a new table
+that the transaction swaps in (timeline.rebuild_search), unless the table holds what the swap would not keep.
 """
 
 from __future__ import annotations
