@@ -128,17 +128,19 @@ def test_a_rebuild_that_fails_midway_leaves_the_read_models_as_they_were() -> No
     assert read_model_schema() == schema
 
 
-def documents_table() -> tuple[int, list[str], list[str]]:
-    """The search documents' table's oid and storage parameters, and the tables of rebuilds' documents this
-    transaction sees."""
+def documents_table() -> tuple[int, tuple[list[str], str], list[str]]:
+    """The search documents' table's oid, its storage parameters and grants, and the tables of rebuilds' documents
+    this transaction sees."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT oid, reloptions FROM pg_class WHERE oid = 'timeline_searchdocument'::regclass")
-        oid, options = cursor.fetchone()
+        cursor.execute(
+            "SELECT oid, reloptions, relacl::text FROM pg_class WHERE oid = 'timeline_searchdocument'::regclass"
+        )
+        oid, *options = cursor.fetchone()
         cursor.execute(
             "SELECT relname FROM pg_class WHERE relname LIKE %s",
             [rebuild_search.SHADOW_PREFIX.replace("_", "\\_") + "%"],
         )
-        return oid, options, [name for (name,) in cursor.fetchall()]
+        return oid, (options[0], options[1]), [name for (name,) in cursor.fetchall()]
 
 
 @postgresql_only
@@ -146,8 +148,11 @@ def test_the_search_documents_are_built_in_a_table_of_their_own_and_swapped_in()
     register_entities()
     random_commands(random.Random(7), 60)
     live = every_row()
+    with connection.cursor() as cursor:
+        cursor.execute("GRANT SELECT ON timeline_searchdocument TO PUBLIC")
     before, options, _ = documents_table()
-    assert options == ["fillfactor=85"]
+    assert options[0] == ["fillfactor=85"]
+    assert "=r/" in options[1]
 
     rebuild_projections()
 
