@@ -9,7 +9,9 @@ links, entities, relationships, timelines, links), which is what the projectors'
 The write is bulk: the read models emptied with TRUNCATE, their secondary indexes, unique and foreign-key
 constraints dropped and made again once the rows are in (one build each instead of an update per row; the
 foreign keys checked by one join each), and the search vectors computed once per distinct text rather than per
-document. All of it in the caller's transaction: a failure anywhere leaves the read models as they were.
+document. All of it in the caller's transaction: a failure anywhere leaves the read models as they were. The
+search documents, whose indexes cost most, are loaded and indexed over connections of their own into a new table
+that the transaction swaps in (timeline.rebuild_search), unless the table holds what the swap would not keep.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from timeline.projections import (
     link_row,
     relationship_values,
 )
+from timeline.rebuild_search import ParallelDocuments, parallel_documents
 from timeline.shapes import DevelopmentState, DevelopmentUnlinkedData, EntityState, RelationshipState
 
 # The read models of the six projectors timeline.apps registers, which this rebuild stands for.
@@ -116,7 +119,7 @@ _CTE = (
 _DOCUMENTS_SQL = """
     WITH
         {ctes}
-    INSERT INTO timeline_searchdocument (
+    INSERT INTO {{table}} (
         version_id, development_id, is_current, title, body, citations, entities, category, document
     )
     SELECT d.version_id, d.development_id, d.is_current, t.x, b.x, c.x, e.x, d.category, t.v || e.v || b.v || c.v
@@ -163,11 +166,16 @@ def rebuild(upto: int) -> int:
     # As the replay's reset: rows kept from earlier appends must not outlive the read models they came from.
     projected_rows.forget()
     replay = _Replay()
-    with _bulk_load(), _no_cycle_collection():
-        for events in _log(upto):
-            copy_values(DevelopmentVersion, VERSION_ATTNAMES, replay.feed(events))
-        copy_values(DevelopmentVersion, VERSION_ATTNAMES, replay.open_rows())
-        replay.write()
+    with parallel_documents() as documents:
+        # The documents' own table, when they are built beside this transaction, is swapped in whole.
+        swapped = frozenset({SearchDocument._meta.db_table}) if documents is not None else frozenset()
+        with _bulk_load(swapped), _no_cycle_collection():
+            for events in _log(upto):
+                copy_values(DevelopmentVersion, VERSION_ATTNAMES, replay.feed(events))
+            copy_values(DevelopmentVersion, VERSION_ATTNAMES, replay.open_rows())
+            replay.write(documents)
+        if documents is not None:
+            documents.swap()
     return replay.count
 
 
@@ -328,10 +336,14 @@ class _Replay:
         """Each development's last history row, open (valid_to None), once the log is read."""
         return (development.open_row for development in self.developments.values())
 
-    def write(self) -> None:
-        """Every read model but the history rows (copied as the log was read)."""
+    def write(self, documents: ParallelDocuments | None) -> None:
+        """Every read model but the history rows (copied as the log was read); the search documents first, into
+        `documents`' table when given (loaded and indexed by its connections while this one writes the rest)."""
         insert_rows(Entity, (Entity(pk=key, **entity_values(*value)) for key, value in self.entities.items()))
         insert_rows(EntityAlias, (row for key, (state, _) in self.entities.items() for row in alias_rows(key, state)))
+        if documents is not None:
+            # Once the aliases are in: the documents' entity names are read from them, in their table's order.
+            self._write_documents(documents)
         copy_values(Development, _DEVELOPMENT_NAMES, self._development_rows())
         insert_rows(
             Citation,
@@ -358,7 +370,8 @@ class _Replay:
         insert_rows(NamedTimeline, self.timelines.values())
         # A history row links the entities of its state, as apply_batch writes them.
         insert_values(DevelopmentVersionEntity, ("version_id", "entity_id"), self.version_entities)
-        self._write_documents()
+        if documents is None:
+            self._write_documents(None)
 
     def _development_rows(self) -> Iterator[tuple[object, ...]]:
         for development_id, development in self.developments.items():
@@ -373,7 +386,7 @@ class _Replay:
                 *(columns[name] for name in DEVELOPMENT_COLUMN_NAMES),  # type: ignore[literal-required]
             )
 
-    def _write_documents(self) -> None:
+    def _write_documents(self, documents: ParallelDocuments | None) -> None:
         current = {key: development.open_row[_DOCUMENT] for key, development in self.developments.items()}
         # The names as the aliases' table orders them (by the database's collation), as the projector reads them.
         names = search.entity_texts(self.entities)
@@ -396,18 +409,25 @@ class _Replay:
                     entities_id,
                 )
             )
+        columns = "version_id, development_id, is_current, category, title, body, citations, entities"
+        copies = [
+            ("COPY rebuild_texts (x, id) FROM STDIN", texts.items()),
+            (f"COPY rebuild_documents ({columns}) FROM STDIN", rows),
+        ]
+        if documents is not None:
+            # A table of its own, without the trigger (made again at the swap).
+            insert = _DOCUMENTS_SQL.format(table=documents.table)
+            documents.load(_STAGE_SQL, copies, ["ANALYZE rebuild_texts, rebuild_documents", insert])
+            return
         with connection.cursor() as cursor:
             cursor.execute(_STAGE_SQL)
-            with cursor.cursor.copy("COPY rebuild_texts (x, id) FROM STDIN") as copy:
-                for text in texts.items():
-                    copy.write_row(text)
-            columns = "version_id, development_id, is_current, category, title, body, citations, entities"
-            with cursor.cursor.copy(f"COPY rebuild_documents ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            for sql, values in copies:
+                with cursor.cursor.copy(sql) as copy:
+                    for row in values:
+                        copy.write_row(row)
             cursor.execute("ANALYZE rebuild_texts, rebuild_documents")
             cursor.execute(f"ALTER TABLE timeline_searchdocument DISABLE TRIGGER {_VECTOR_TRIGGER}")
-            cursor.execute(_DOCUMENTS_SQL)
+            cursor.execute(_DOCUMENTS_SQL.format(table="timeline_searchdocument"))
             cursor.execute(f"ALTER TABLE timeline_searchdocument ENABLE TRIGGER {_VECTOR_TRIGGER}")
             cursor.execute("DROP TABLE rebuild_documents, rebuild_texts")
 
@@ -427,9 +447,10 @@ class _Definition:
 
 
 @contextmanager
-def _bulk_load() -> Iterator[None]:
+def _bulk_load(swapped: frozenset[str]) -> Iterator[None]:
     """The read models emptied, without their secondary indexes, unique and foreign-key constraints while the
-    block loads them; made again after it (the foreign keys checked then, by one join each)."""
+    block loads them; made again after it (the foreign keys checked then, by one join each), except on the
+    `swapped` tables, which a table built beside this transaction replaces whole (timeline.rebuild_search)."""
     tables = [model._meta.db_table for model in READ_MODELS]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -462,6 +483,8 @@ def _bulk_load() -> Iterator[None]:
         # The index builds sort in memory rather than on disk; LOCAL: for this transaction only.
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for index in indexes:
-            cursor.execute(index.sql)
+            if index.table not in swapped:
+                cursor.execute(index.sql)
         for constraint in [*unique, *foreign]:
-            cursor.execute(f'ALTER TABLE {constraint.table} ADD CONSTRAINT "{constraint.name}" {constraint.sql}')
+            if constraint.table not in swapped:
+                cursor.execute(f'ALTER TABLE {constraint.table} ADD CONSTRAINT "{constraint.name}" {constraint.sql}')

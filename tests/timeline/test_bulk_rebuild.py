@@ -10,14 +10,14 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
 
 from events import registry, store
 from events.guards import drop_guard, install_guard
 from events.maintenance import rebuild_projections
 from events.models import ProjectionCheckpoint
 from tests.timeline.factories import projection_rows, random_commands, record, register_entities
-from timeline import bulk_rebuild, services
+from timeline import bulk_rebuild, rebuild_search, services
 from timeline.models import DevelopmentLink, Relationship
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +126,74 @@ def test_a_rebuild_that_fails_midway_leaves_the_read_models_as_they_were() -> No
 
     assert every_row() == live
     assert read_model_schema() == schema
+
+
+def documents_table() -> tuple[int, tuple[list[str], str], list[str]]:
+    """The search documents' table's oid, its storage parameters and grants, and the tables of rebuilds' documents
+    this transaction sees."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT oid, reloptions, relacl::text FROM pg_class WHERE oid = 'timeline_searchdocument'::regclass"
+        )
+        oid, *options = cursor.fetchone()
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname LIKE %s",
+            [rebuild_search.SHADOW_PREFIX.replace("_", "\\_") + "%"],
+        )
+        return oid, (options[0], options[1]), [name for (name,) in cursor.fetchall()]
+
+
+@postgresql_only
+def test_the_search_documents_are_built_in_a_table_of_their_own_and_swapped_in() -> None:
+    register_entities()
+    random_commands(random.Random(7), 60)
+    live = every_row()
+    with connection.cursor() as cursor:
+        cursor.execute("GRANT SELECT ON timeline_searchdocument TO PUBLIC")
+    before, options, _ = documents_table()
+    assert options[0] == ["fillfactor=85"]
+    assert "=r/" in options[1]
+
+    rebuild_projections()
+
+    after, options_after, left = documents_table()
+    assert after != before
+    assert options_after == options
+    assert left == []
+    assert every_row() == live
+
+
+@postgresql_only
+def test_a_failed_rebuild_drops_its_documents_table_and_the_next_drops_one_left_behind() -> None:
+    register_entities()
+    random_commands(random.Random(8), 30)
+    live = every_row()
+    # As a rebuild whose transaction rolled back after its swap leaves it: committed, by another connection.
+    left_behind = f"{rebuild_search.SHADOW_PREFIX}000000000000"
+    other = type(connections["default"])({**connections["default"].settings_dict}, "default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(f"CREATE TABLE {left_behind} (x integer)")
+        assert left_behind in documents_table()[2]
+        stream = f"development-{uuid.uuid4()}"
+        drop_guard(connection)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO events_storedevent (position, event_id, stream, version, event_type, "
+                    "schema_version, data, metadata, recorded_at, hash) "
+                    "SELECT %s, %s, %s, 1, 'DevelopmentRevised', 1, '{\"changes\": {}}', '{}', now(), %s",
+                    [store.head().position + 1, uuid.uuid4(), stream, "0" * 64],
+                )
+        finally:
+            install_guard(connection)
+
+        with pytest.raises(ValueError, match="before the development was recorded"):
+            rebuild_projections()
+
+        assert documents_table()[2] == []
+        assert every_row() == live
+    finally:
+        with other.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {left_behind}")
+        other.close()
