@@ -197,3 +197,31 @@ def test_a_failed_rebuild_drops_its_documents_table_and_the_next_drops_one_left_
         with other.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {left_behind}")
         other.close()
+
+
+@postgresql_only
+def test_a_document_past_the_largest_tsvector_position_is_rebuilt_as_the_trigger_made_it() -> None:
+    # A tsvector holds positions up to 16,383 and clamps the rest. The trigger concatenates a document's eight
+    # parts in turn, the rebuild each field's two parts first (once per distinct text, then joined): the same
+    # vector only if clamping does not depend on the grouping, which this long-cited document checks.
+    register_entities()
+    development = record(title="A long-cited rule", entities=["bis"])
+    for n in range(8):
+        words = " ".join(f"w{n}x{i}" for i in range(700))
+        development = services.citation_add(
+            development_id=development.pk,
+            citation={"title": f"Source {n}", "reliability": "B", "credibility": "2", "claim": words, "excerpt": words},
+        )
+    services.development_revise(development_id=development.pk, changes={"summary": "Revised."}, expected_version=9)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT max(p) FROM timeline_searchdocument, unnest(document) AS w, unnest(w.positions) AS p "
+            "WHERE development_id = %s",
+            [development.pk],
+        )
+        assert cursor.fetchone()[0] == 16383  # clamped: the case this test is about
+    live = every_row()
+
+    rebuild_projections()
+
+    assert every_row()["search_vector"] == live["search_vector"]
