@@ -1,9 +1,10 @@
-"""On PostgreSQL an append that opens its own transaction sends the BEGIN with its first statement.
+"""How an append's statements travel on PostgreSQL: with the BEGIN, or with the events bound apart.
 
-store._execute_first switches psycopg's connection to autocommit so that psycopg does not send a BEGIN of its own,
-and puts an explicit BEGIN in front of the statement. These tests check the round trip is saved, that the
-transaction is the append's whole transaction (committed or rolled back as one), and that the connection is
-back in Django's state when the atomic block ends, whether the append succeeded or failed.
+An append that opens its own transaction sends the BEGIN with its first statement: store._execute_first switches
+psycopg's connection to autocommit so that psycopg does not send a BEGIN of its own, and puts an explicit BEGIN in
+front of the statement. These tests check the round trip is saved, that the transaction is the append's whole
+transaction (committed or rolled back as one), and that the connection is back in Django's state when the atomic
+block ends, whether the append succeeded or failed. A large batch's events go as a parameter bound on the server.
 """
 
 from __future__ import annotations
@@ -114,4 +115,30 @@ def test_a_projection_failing_after_the_call_rolls_the_events_back(
     assert append_calls(captured)[0].startswith("BEGIN;")
     assert StoredEvent.objects.count() == 1
     assert list(LogHead.objects.values_list("position", flat=True)) == [1]
+    assert_connection_as_django_left_it()
+
+
+def test_a_large_batch_travels_as_a_bound_parameter_and_is_recorded_as_a_small_one_would_be(
+    guard_lifted_for_flush: None,
+) -> None:
+    store.append("a", [noted(0)], expected_version=0)
+    text = "x" * 400  # 100 events of about 600 characters: past store._LITERAL_EVENTS
+    batches = [(f"s-{n}", [NewEvent("Noted", {"n": n, "text": text})], 0) for n in range(100)]
+
+    with CaptureQueriesContext(connection) as captured:
+        recorded = store.append_many(batches)
+
+    calls = append_calls(captured)
+    assert len(calls) == 1 and not calls[0].startswith("BEGIN")
+    assert text not in calls[0]  # the events went apart from the statement
+    assert [event.position for event in recorded] == list(range(2, 102))
+    stored = StoredEvent.objects.get(position=101)
+    assert (stored.stream, stored.version, stored.data, stored.hash) == (
+        "s-99",
+        1,
+        {"n": 99, "text": text},
+        recorded[-1].hash,
+    )
+    assert list(LogHead.objects.values_list("position", flat=True)) == [1, 101]
+    assert verify_log().ok
     assert_connection_as_django_left_it()
