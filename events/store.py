@@ -423,8 +423,8 @@ def _append_sqlite(batches: Batches, names: list[str]) -> tuple[list[RecordedEve
 def _append_postgresql(
     batches: Batches, names: list[str], assumed_versions: Mapping[str, int]
 ) -> tuple[list[RecordedEvent], int | None]:
-    """The append as one call of events_append (migration 0005) when the head this process last saw is still the
-    head and every stream is where its caller expected (or, without an expected version, assumed) it; otherwise
+    """The append as one call of events_append (migrations 0005, 0006) when the head this process last saw is still
+    the head and every stream is where its caller expected (or, without an expected version, assumed) it; otherwise
     the call answers the log's state (or, with no head to assume or a stream with neither an expected nor an
     assumed version, events_append_begin does), and a second call under the lock so taken writes the events
     computed from it."""
