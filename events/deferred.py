@@ -39,6 +39,13 @@ def active() -> bool:
     return _queue.get() is not None
 
 
+def pending() -> bool:
+    """Whether queued statements wait to go with the next one, in a pipeline (which a query string of several
+    statements cannot join)."""
+    queue = _queue.get()
+    return queue is not None and bool(queue.statements)
+
+
 class Writes:
     """What `writes()` yields: `send` goes last inside the caller's atomic block."""
 
