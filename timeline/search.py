@@ -1122,6 +1122,17 @@ _KEPT_CITATIONS_SQL = (
 )
 
 
+@lru_cache(maxsize=1)
+def _retire_sql() -> str:
+    """PostgreSQL: the UPDATE that clears the current flag of the documents whose keys its one parameter lists."""
+    quote = connection.ops.quote_name
+    columns = {field.name: quote(str(field.column)) for field in SearchDocument._meta.concrete_fields}
+    key, flag = columns[str(SearchDocument._meta.pk.name)], columns["is_current"]
+    return (
+        f"UPDATE {quote(SearchDocument._meta.db_table)} SET {flag} = false WHERE {key} = ANY(%s::bigint[]) AND {flag}"
+    )
+
+
 class SearchProjector:
     """The search index: a document for each history row that changed its development's searchable text (the rows
     that left it as it was share their predecessor's: DevelopmentVersion.document), written after the
@@ -1182,7 +1193,12 @@ class SearchProjector:
         the open history row had), else found among each development's documents, which are more the longer
         its stream."""
         if developments <= closed.keys():
-            documents = SearchDocument.objects.filter(pk__in=sorted({closed[d] for d in developments}))
+            keys = sorted({closed[d] for d in developments})
+            if deferred.active():
+                # Written once: the ORM's building of this UPDATE cost an append more than running it.
+                deferred.execute(_retire_sql(), [keys])
+                return
+            documents = SearchDocument.objects.filter(pk__in=keys)
         else:
             documents = SearchDocument.objects.filter(development_id__in=developments)
         deferred.update(documents.filter(is_current=True), is_current=False)

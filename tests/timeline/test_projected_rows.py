@@ -5,17 +5,19 @@ database the suite runs on (PostgreSQL with DATABASE_URL, where the kept rows ar
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.forms.models import model_to_dict
 
 from events import store
 from events.maintenance import rebuild_projections
 from events.store import NewEvent
 from tests.timeline.factories import citation, projection_rows, record, register_entities
-from timeline import domain, services
+from timeline import domain, projected_rows, services
 from timeline.models import Development
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -90,3 +92,67 @@ def test_an_append_rolled_back_leaves_nothing_the_next_one_continues_from() -> N
     before = projection_rows()
     rebuild_projections()
     assert projection_rows() == before
+
+
+def statements_during(action: Callable[[], object]) -> list[str]:
+    statements: list[str] = []
+
+    def note(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(note):
+        action()
+    return statements
+
+
+def test_a_command_on_the_version_this_process_projected_reads_no_row_back() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("rows are kept where a read costs a round trip: PostgreSQL")
+    development = record(title="Before")
+    table = Development._meta.db_table
+
+    statements = statements_during(
+        lambda: services.development_revise(
+            development_id=development.pk, changes={"title": "After"}, expected_version=1
+        )
+    )
+    statements += statements_during(
+        lambda: services.citation_add(development_id=development.pk, citation=citation(), expected_version=2)
+    )
+    statements += statements_during(
+        lambda: services.development_retract(development_id=development.pk, reason="Wrong.", expected_version=3)
+    )
+
+    assert not [sql for sql in statements if sql.startswith("SELECT") and f'FROM "{table}"' in sql]
+    assert stored(development)["status"] == "retracted"
+    assert Development.objects.get(pk=development.pk).version == 4
+
+
+def test_a_command_on_a_kept_version_the_stream_moved_past_answers_as_on_the_row_read() -> None:
+    """Another process moved the stream on: the kept row is stale, and the answer is the one the current row
+    gives (the kept row of another process's version is put back here, as that process would leave it)."""
+    development = record(title="First")
+    first = projected_rows.committed(str(development.pk), 1)
+    services.development_revise(development_id=development.pk, changes={"title": "Second"}, expected_version=1)
+    if first is not None:
+        projected_rows._keep([first])
+
+    # Against version 1 there is nothing to change; against the current row, a conflict.
+    with pytest.raises(store.ConcurrencyError):
+        services.development_revise(development_id=development.pk, changes={"title": "First"}, expected_version=1)
+    # Against version 1 a change; against the current row, nothing to change.
+    with pytest.raises(ValidationError, match="Nothing to change"):
+        services.development_revise(development_id=development.pk, changes={"title": "Second"}, expected_version=1)
+    # A change either way, refused as a conflict.
+    with pytest.raises(store.ConcurrencyError):
+        services.development_revise(development_id=development.pk, changes={"title": "Third"}, expected_version=1)
+    # The status a retraction needs, as the current row has it.
+    services.development_retract(development_id=development.pk, reason="Wrong.", expected_version=2)
+    retracted = projected_rows.committed(str(development.pk), 3)
+    services.development_restore(development_id=development.pk, reason="Right after all.", expected_version=3)
+    if retracted is not None:
+        projected_rows._keep([retracted])
+    with pytest.raises(ValidationError, match="not retracted"):
+        services.development_restore(development_id=development.pk, reason="Again.", expected_version=3)
+    assert Development.objects.get(pk=development.pk).version == 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Iterable, Mapping
@@ -53,17 +54,44 @@ def entity_ids_resolve(terms: Iterable[str]) -> dict[str, str | None]:
     if not wanted:
         return dict.fromkeys(stripped)
     normalized = {value: normalize_name(value) for value in wanted}
-    # Each candidate with the aliases that matched (every alias of one matched by id, an id matched with none).
-    rows = Entity.objects.filter(Q(pk__in=wanted) | Q(aliases__normalized__in=set(normalized.values())))
     ids: set[str] = set()
     by_alias: dict[str, str] = {}
-    for entity_id, alias in rows.values_list("pk", "aliases__normalized"):
+    for entity_id, alias in _candidates(wanted, set(normalized.values())):
         ids.add(entity_id)
         if alias is not None and (alias not in by_alias or entity_id < by_alias[alias]):
             by_alias[alias] = entity_id
     # As entity_resolve: an id match wins over an alias match; among aliases, the lowest id.
     found = {value: value if value in ids else by_alias.get(normalized[value]) for value in wanted}
     return {term: found.get(value) for term, value in stripped.items()}
+
+
+def _candidates(ids: set[str], names: set[str]) -> Iterable[tuple[str, str | None]]:
+    """Each entity whose id is in `ids` or one of whose normalized aliases is in `names`, with the aliases that
+    matched (every alias of one matched by id; an id matched with no alias, with None). On PostgreSQL one statement
+    written once, with two array parameters: every recorded development resolves its entities, and the ORM's
+    building of this query cost a command more CPU than PostgreSQL spent answering it."""
+    if connection.vendor != "postgresql":
+        matched = Entity.objects.filter(Q(pk__in=ids) | Q(aliases__normalized__in=names))
+        return matched.values_list("pk", "aliases__normalized")
+    with connection.cursor() as cursor:
+        cursor.execute(_candidates_sql(), [sorted(ids), sorted(names)])
+        rows: list[tuple[str, str | None]] = cursor.fetchall()
+    return rows
+
+
+@functools.cache
+def _candidates_sql() -> str:
+    """PostgreSQL: _candidates' statement (the tables' names do not change while the process runs)."""
+    quote = connection.ops.quote_name
+    entity, alias = Entity._meta, EntityAlias._meta
+    pk = quote(str(entity.get_field("id").column))
+    owner = quote(str(alias.get_field("entity").column))
+    normalized = quote(str(alias.get_field("normalized").column))
+    return (
+        f"SELECT e.{pk}, a.{normalized} FROM {quote(entity.db_table)} AS e"
+        f" LEFT OUTER JOIN {quote(alias.db_table)} AS a ON a.{owner} = e.{pk}"
+        f" WHERE e.{pk} = ANY(%s::text[]) OR a.{normalized} = ANY(%s::text[])"
+    )
 
 
 def entity_names(entity_ids: Iterable[str], as_of: int | None = None) -> dict[str, str]:

@@ -12,7 +12,7 @@ from events import store
 from events.models import StoredEvent
 from events.shapes import EventMetadata
 from events.store import NewEvent
-from timeline import domain
+from timeline import domain, projected_rows
 from timeline.models import Citation, Development
 from timeline.services.writing import append_and_read, current_row
 from timeline.shapes import (
@@ -209,42 +209,74 @@ def development_revise(
     request_hash: str = "",
 ) -> Development:
     """Change some fields; only the fields that really change are recorded."""
+
+    def revise(development: Development) -> Development:
+        state = development.snapshot
+        errors: dict[str, list[str]] = {}
+        unknown = set(changes) - set(domain.REVISABLE_FIELDS)
+        for field in sorted(unknown):
+            errors.setdefault(field, []).append(f"'{field}' cannot be revised.")
+        cleaners: dict[str, Callable[[Any], Any]] = {
+            "title": lambda v: clean_text(v, "title", errors, required=True, limit=300),
+            "summary": lambda v: clean_text(v, "summary", errors, required=False, limit=10000),
+            "date": lambda v: clean_date(v, "date", errors),
+            "category": lambda v: clean_choice(v, "category", Category.values, errors),
+            "kind": lambda v: clean_choice(v, "kind", Kind.values, errors),
+            "entities": lambda v: clean_entities(v or [], errors),
+            "tags": lambda v: clean_tags(v or [], errors),
+            "disputed": bool,
+            "media": lambda v: clean_media(v, errors),
+        }
+        cleaned = {field: cleaners[field](value) for field, value in changes.items() if field in cleaners}
+        raise_if(errors)
+        # Every key is a revisable field and every value comes from that field's cleaner.
+        real_changes = cast(
+            DevelopmentChanges, {field: value for field, value in cleaned.items() if state.get(field) != value}
+        )
+        if not real_changes:
+            raise ValidationError({"changes": ["Nothing to change: every value equals the current one."]})
+        event = NewEvent(
+            domain.DEVELOPMENT_REVISED,
+            DevelopmentRevisedData(changes=real_changes),
+            event_id=event_id or uuid.uuid4(),
+            metadata=event_metadata(actor, reason, request_hash),
+        )
+        return append_development(str(development.pk), [event], expected_version, development.version)
+
+    return _command(development_id, expected_version, event_id, request_hash, revise)
+
+
+def _command(
+    development_id: uuid.UUID | str,
+    expected_version: int | None,
+    event_id: uuid.UUID | None,
+    request_hash: str,
+    command: Callable[[Development], Development],
+) -> Development:
+    """Run `command` on the development, unless `event_id` was recorded already (a retry: its answer).
+
+    With an expected version whose row this process projected and keeps (timeline.projected_rows), the command
+    decides on that row, not on one read back: a committed version never changes, and the append accepts the
+    event only if the stream is still at that version, when the row is the current one. A refusal (bad input, a
+    conflict) may come from a state the stream has moved on from, so the command is then decided again on the row
+    read now, and answers exactly as it would have without the kept row.
+    """
+    if (
+        expected_version is not None
+        and (kept := projected_rows.committed(str(development_id), expected_version)) is not None
+    ):
+        if (replayed := replay_of(event_id, request_hash)) is not None:
+            return replayed
+        try:
+            return command(kept.row)
+        except (ValidationError, store.ConcurrencyError):
+            pass  # decided on the current row below
     # The state is read before looking for a retry: a concurrent first attempt that commits in between is then
     # found as a retry, instead of leaving this one with "nothing to change" against the state it made.
     development = current_development(development_id)
     if (replayed := replay_of(event_id, request_hash)) is not None:
         return replayed
-    state = development.snapshot
-    errors: dict[str, list[str]] = {}
-    unknown = set(changes) - set(domain.REVISABLE_FIELDS)
-    for field in sorted(unknown):
-        errors.setdefault(field, []).append(f"'{field}' cannot be revised.")
-    cleaners: dict[str, Callable[[Any], Any]] = {
-        "title": lambda v: clean_text(v, "title", errors, required=True, limit=300),
-        "summary": lambda v: clean_text(v, "summary", errors, required=False, limit=10000),
-        "date": lambda v: clean_date(v, "date", errors),
-        "category": lambda v: clean_choice(v, "category", Category.values, errors),
-        "kind": lambda v: clean_choice(v, "kind", Kind.values, errors),
-        "entities": lambda v: clean_entities(v or [], errors),
-        "tags": lambda v: clean_tags(v or [], errors),
-        "disputed": bool,
-        "media": lambda v: clean_media(v, errors),
-    }
-    cleaned = {field: cleaners[field](value) for field, value in changes.items() if field in cleaners}
-    raise_if(errors)
-    # Every key is a revisable field and every value comes from that field's cleaner.
-    real_changes = cast(
-        DevelopmentChanges, {field: value for field, value in cleaned.items() if state.get(field) != value}
-    )
-    if not real_changes:
-        raise ValidationError({"changes": ["Nothing to change: every value equals the current one."]})
-    event = NewEvent(
-        domain.DEVELOPMENT_REVISED,
-        DevelopmentRevisedData(changes=real_changes),
-        event_id=event_id or uuid.uuid4(),
-        metadata=event_metadata(actor, reason, request_hash),
-    )
-    return append_development(str(development.pk), [event], expected_version, development.version)
+    return command(development)
 
 
 def _status_change(
@@ -258,21 +290,21 @@ def _status_change(
     request_hash: str = "",
     required_status: str,
 ) -> Development:
-    development = current_development(development_id)  # before the retry check, as in development_revise
-    if (replayed := replay_of(event_id, request_hash)) is not None:
-        return replayed
-    errors: dict[str, list[str]] = {}
-    reason = clean_text(reason, "reason", errors, required=True, limit=2000)
-    if development.status != required_status:
-        errors.setdefault("status", []).append(f"the development is {development.status}, not {required_status}.")
-    raise_if(errors)
-    event = NewEvent(
-        event_type,
-        StatusChangedData(reason=reason),
-        event_id=event_id or uuid.uuid4(),
-        metadata=event_metadata(actor, reason, request_hash),
-    )
-    return append_development(str(development.pk), [event], expected_version, development.version)
+    def change(development: Development) -> Development:
+        errors: dict[str, list[str]] = {}
+        cleaned = clean_text(reason, "reason", errors, required=True, limit=2000)
+        if development.status != required_status:
+            errors.setdefault("status", []).append(f"the development is {development.status}, not {required_status}.")
+        raise_if(errors)
+        event = NewEvent(
+            event_type,
+            StatusChangedData(reason=cleaned),
+            event_id=event_id or uuid.uuid4(),
+            metadata=event_metadata(actor, cleaned, request_hash),
+        )
+        return append_development(str(development.pk), [event], expected_version, development.version)
+
+    return _command(development_id, expected_version, event_id, request_hash, change)
 
 
 def development_retract(
@@ -326,20 +358,22 @@ def citation_add(
     event_id: uuid.UUID | None = None,
     request_hash: str = "",
 ) -> Development:
-    development = current_development(development_id)  # before the retry check, as in development_revise
-    if (replayed := replay_of(event_id, request_hash)) is not None:
-        return replayed
-    errors: dict[str, list[str]] = {}
-    event_id = event_id or uuid.uuid4()
-    cleaned = clean_new_citation(citation, event_id, errors)
-    if any(c["id"] == cleaned["id"] for c in development.snapshot["citations"]):
-        errors.setdefault("id", []).append("the development already has this citation.")
-    elif is_uuid(cleaned["id"]) and Citation.objects.filter(pk=cleaned["id"]).exists():
-        errors.setdefault("id", []).append("another development has a citation with this id.")
-    raise_if(errors)
-    metadata = event_metadata(actor, reason, request_hash)
-    event = NewEvent(domain.CITATION_ADDED, CitationAddedData(citation=cleaned), event_id=event_id, metadata=metadata)
-    return append_development(str(development.pk), [event], expected_version, development.version)
+    new_event_id = event_id or uuid.uuid4()
+
+    def add(development: Development) -> Development:
+        errors: dict[str, list[str]] = {}
+        cleaned = clean_new_citation(citation, new_event_id, errors)
+        if any(c["id"] == cleaned["id"] for c in development.snapshot["citations"]):
+            errors.setdefault("id", []).append("the development already has this citation.")
+        elif is_uuid(cleaned["id"]) and Citation.objects.filter(pk=cleaned["id"]).exists():
+            errors.setdefault("id", []).append("another development has a citation with this id.")
+        raise_if(errors)
+        metadata = event_metadata(actor, reason, request_hash)
+        data = CitationAddedData(citation=cleaned)
+        event = NewEvent(domain.CITATION_ADDED, data, event_id=new_event_id, metadata=metadata)
+        return append_development(str(development.pk), [event], expected_version, development.version)
+
+    return _command(development_id, expected_version, event_id, request_hash, add)
 
 
 def citation_remove(
