@@ -666,3 +666,34 @@ def test_a_document_whose_citations_are_its_predecessors_takes_their_part_of_the
     assert "'kept'" not in vector(cited)
     assert "'yield'" in vector(cited)
     assert found("capacity") == {str(development.pk)}
+
+
+def test_a_document_taking_its_predecessors_citations_part_has_the_vector_of_the_parts_in_turn(db: None) -> None:
+    # A lexeme holds at most 256 positions: `||` drops the rest, and the dropped ones can hold the left operand's
+    # last position, which shifts what follows. Prefix || kept part is then not the parts concatenated in turn.
+    if connection.vendor != "postgresql":
+        pytest.skip("the vector is PostgreSQL's")
+    development = record(
+        title="A court ruling",
+        summary=" ".join(["The court held."] * 130),
+        citations=[citation(claim="Appeal to the court", excerpt="Upheld by the court")],
+    )
+    services.development_revise(
+        development_id=development.pk, changes={"summary": " ".join(["The court ruled."] * 130)}, expected_version=None
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM timeline_searchdocument WHERE development_id = %s AND citations_vector IS NOT NULL",
+            [development.pk],
+        )
+        assert cursor.fetchone()[0] >= 2  # the revision's document was offered its predecessor's part
+        cursor.execute(
+            "SELECT version_id FROM timeline_searchdocument WHERE development_id = %s AND document IS DISTINCT FROM"
+            " setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('simple', title), 'A')"
+            " || setweight(to_tsvector('english', entities), 'B') || setweight(to_tsvector('simple', entities), 'B')"
+            " || setweight(to_tsvector('english', body), 'C') || setweight(to_tsvector('simple', body), 'C')"
+            " || setweight(to_tsvector('english', citations), 'D')"
+            " || setweight(to_tsvector('simple', citations), 'D')",
+            [development.pk],
+        )
+        assert cursor.fetchall() == []
