@@ -243,3 +243,43 @@ def test_a_document_with_a_lexeme_past_256_positions_is_rebuilt_as_the_trigger_m
     rebuild_projections()
 
     assert every_row()["search_vector"] == live["search_vector"]
+
+
+# Settings of the documents' table or its columns that a swap of the table would lose, each with the query that
+# reads it back.
+KEPT_SETTINGS = [
+    (
+        "ALTER TABLE timeline_searchdocument REPLICA IDENTITY FULL",
+        "SELECT relreplident FROM pg_class WHERE oid = 'timeline_searchdocument'::regclass",
+    ),
+    (
+        "ALTER TABLE timeline_searchdocument ALTER COLUMN citations SET STORAGE EXTERNAL",
+        "SELECT attstorage FROM pg_attribute WHERE attrelid = 'timeline_searchdocument'::regclass"
+        " AND attname = 'citations'",
+    ),
+    (
+        "ALTER TABLE timeline_searchdocument ALTER COLUMN citations SET COMPRESSION pglz",
+        "SELECT attcompression FROM pg_attribute WHERE attrelid = 'timeline_searchdocument'::regclass"
+        " AND attname = 'citations'",
+    ),
+]
+
+
+@postgresql_only
+@pytest.mark.parametrize(("change", "query"), KEPT_SETTINGS)
+def test_a_rebuild_keeps_the_documents_table_settings(change: str, query: str) -> None:
+    # Before the commands: their rows' deferred checks, pending, would forbid the ALTER.
+    with connection.cursor() as cursor:
+        cursor.execute(change)
+        cursor.execute(query)
+        before = cursor.fetchall()
+    register_entities()
+    random_commands(random.Random(9), 20)
+    live = every_row()
+
+    rebuild_projections()
+
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        assert cursor.fetchall() == before
+    assert every_row() == live
