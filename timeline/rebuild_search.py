@@ -11,8 +11,8 @@ the new table; one left by a rebuild whose transaction rolled back after the swa
 Only a table this module knows how to make again is swapped: nothing but its columns, indexes, primary key and
 unique constraints, foreign keys, triggers, storage parameters, owner and grants (no views on it, no rules,
 policies, publications, inheritance, column defaults, rights, storage or compression, statistics objects or
-targets, comments, replica identity or tablespace, no foreign keys to it). Anything else, or no second connection,
-and the rebuild writes the documents in its own transaction.
+targets, comments, replica identity, tablespace or TOAST options, no foreign keys to it). Anything else, or no
+second connection, and the rebuild writes the documents in its own transaction.
 """
 
 from __future__ import annotations
@@ -67,9 +67,10 @@ _UNUSUAL_SQL = """
                 'pg_class'::regclass, 'pg_constraint'::regclass, 'pg_trigger'::regclass, 'pg_type'::regclass
             )
         )
-        -- Nor the replica identity or tablespace, which the new table's CREATE does not say (kept by the rebuild
-        -- that writes the documents in its own transaction, which empties the table with TRUNCATE).
+        -- Nor the replica identity, tablespace or TOAST table's storage parameters, which the new table's CREATE
+        -- does not say (kept by the rebuild that writes the documents in its own transaction: it TRUNCATEs).
         OR c.relreplident <> 'd' OR c.reltablespace <> 0
+        OR EXISTS (SELECT 1 FROM pg_class AS toast WHERE toast.oid = c.reltoastrelid AND toast.reloptions IS NOT NULL)
     FROM pg_class AS c WHERE c.oid = %s::regclass
 """
 _COLUMNS_SQL = """

@@ -253,6 +253,11 @@ KEPT_SETTINGS = [
         "SELECT relreplident FROM pg_class WHERE oid = 'timeline_searchdocument'::regclass",
     ),
     (
+        "ALTER TABLE timeline_searchdocument SET (toast.autovacuum_vacuum_cost_delay = 5)",
+        "SELECT reloptions FROM pg_class WHERE oid = "
+        "(SELECT reltoastrelid FROM pg_class WHERE oid = 'timeline_searchdocument'::regclass)",
+    ),
+    (
         "ALTER TABLE timeline_searchdocument ALTER COLUMN citations SET STORAGE EXTERNAL",
         "SELECT attstorage FROM pg_attribute WHERE attrelid = 'timeline_searchdocument'::regclass"
         " AND attname = 'citations'",
