@@ -1,12 +1,18 @@
-"""PostgreSQL: the trigger takes a document's kept citations part only where no lexeme would pass 256 positions.
+"""PostgreSQL: the trigger takes a document's kept citations part only where it makes the vector the parts in turn do.
 
 A tsvector lexeme holds at most 256 positions, and `||` drops those past it. The dropped ones can include the left
 operand's last position, by which `||` shifts its right operand: a lexeme frequent in the title, entities and body
-(the 'english' and 'simple' parts both count it) that also ends the citations' 'english' part shifted their 'simple'
-part by less in the vector of migration 0005 (the parts concatenated in turn) than in prefix || kept part (migration
-0023), so such a document's vector differed from the one the same texts had before. While no lexeme of the prefix
-and the kept part together has more than 256 positions nothing is dropped and the two are the same; otherwise the
-trigger computes the vector in turn, as before."""
+that also ends the citations' 'english' part is cut from prefix || english, whose last position is then smaller
+than the prefix's plus the english part's, and the 'simple' part is shifted by less than in prefix || kept part
+(migration 0023, where the kept part's own `||` shifted it by the english part's last position). Such a document's
+vector differed from the one the same texts had before.
+
+prefix || kept part is the vector of the parts in turn exactly when prefix || english keeps that last position.
+Nothing is cut while no lexeme of the prefix and the kept part together has more than 256 positions (checked on
+the two vectors, without parsing); otherwise, as on a long-cited development whose 'simple' parts both count
+"the" often, the trigger parses the citations' english part alone and checks it, and computes the whole vector
+in turn only where the last position was cut. That parse costs most of what the kept part saves (a document with
+17.6 kB of citations text whose "the" is cut: 3.4 ms against 4.2 computing all, 0.75 for the kept part alone)."""
 
 from django.db import migrations
 
@@ -15,9 +21,7 @@ from django.db import migrations
 LAST_POSITION = 16383
 LEXEME_POSITIONS = 256
 
-
-def _function(guard: str) -> str:
-    return f"""
+_HEADER = """
     CREATE OR REPLACE FUNCTION timeline_searchdocument_vector() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
         prefix tsvector;
@@ -37,10 +41,8 @@ def _function(guard: str) -> str:
         ) + (
             SELECT coalesce(max(position), 0)
             FROM unnest(NEW.citations_vector) AS word, unnest(word.positions) AS position
-        ) < {LAST_POSITION}{guard} THEN
-            NEW.document := prefix || NEW.citations_vector;
-            RETURN NEW;
-        END IF;
+        ) < {last} THEN"""
+_FOOTER = """
         english := setweight(to_tsvector('english', NEW.citations), 'D');
         simple := setweight(to_tsvector('simple', NEW.citations), 'D');
         NEW.citations_vector := english || simple;
@@ -50,24 +52,47 @@ def _function(guard: str) -> str:
     END
     $$
     """
+# Migration 0023's: the kept part whenever the positions stay under the largest.
+_KEPT_0023 = """
+            NEW.document := prefix || NEW.citations_vector;
+            RETURN NEW;
+        END IF;"""
+_KEPT = f"""
+            IF NOT EXISTS (
+                SELECT 1 FROM unnest(prefix) AS head JOIN unnest(NEW.citations_vector) AS kept USING (lexeme)
+                WHERE cardinality(head.positions) + cardinality(kept.positions) > {LEXEME_POSITIONS}
+            ) THEN
+                NEW.document := prefix || NEW.citations_vector;
+                RETURN NEW;
+            END IF;
+            -- A lexeme may be cut: the kept part serves if prefix || english keeps english's last position.
+            english := setweight(to_tsvector('english', NEW.citations), 'D');
+            IF (
+                SELECT coalesce(max(position), 0)
+                FROM unnest(prefix || english) AS word, unnest(word.positions) AS position
+            ) = (
+                SELECT coalesce(max(position), 0) FROM unnest(prefix) AS word, unnest(word.positions) AS position
+            ) + (
+                SELECT coalesce(max(position), 0) FROM unnest(english) AS word, unnest(word.positions) AS position
+            ) THEN
+                NEW.document := prefix || NEW.citations_vector;
+                RETURN NEW;
+            END IF;
+        END IF;"""
 
 
-# No lexeme in both whose positions, together, `||` would cut to 256.
-_POSITIONS_GUARD = f"""
-        AND NOT EXISTS (
-            SELECT 1 FROM unnest(prefix) AS head JOIN unnest(NEW.citations_vector) AS kept USING (lexeme)
-            WHERE cardinality(head.positions) + cardinality(kept.positions) > {LEXEME_POSITIONS}
-        )"""
+def _function(kept: str) -> str:
+    return _HEADER.format(last=LAST_POSITION) + kept + _FOOTER
 
 
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(_function(_POSITIONS_GUARD), params=None)
+        schema_editor.execute(_function(_KEPT), params=None)
 
 
 def backward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(_function(""), params=None)
+        schema_editor.execute(_function(_KEPT_0023), params=None)
 
 
 class Migration(migrations.Migration):
