@@ -99,10 +99,12 @@ _LOG_SQL = (
 # The trigger of migration 0005 that fills a search document's tsvector: the bulk load computes the same vector
 # (below) once per distinct text, with it off.
 _VECTOR_TRIGGER = "timeline_searchdocument_vector"
-# Each text's part of that trigger's vector, the trigger's own expression: concatenated in the trigger's order
-# (title, entities, body, citations) they make its value, as tsvector || is associative (the right operand's
-# positions are shifted by the left one's last position).
-_PART = "setweight(to_tsvector('english', x), '{w}') || setweight(to_tsvector('simple', x), '{w}')"
+# Each text's two parts of that trigger's vector, the trigger's own expressions ('english', then 'simple'), computed
+# once per distinct text and concatenated per document in the trigger's order (title, entities, body, citations),
+# one part after the other as it does: not each text's two first, since `||` is not associative once a lexeme passes
+# the 256 positions it holds (the positions it drops can hold the left operand's last one, by which the right
+# operand is shifted), nor once positions pass 16,383 (clamped).
+_PART = "setweight(to_tsvector('english', x), '{w}') AS en, setweight(to_tsvector('simple', x), '{w}') AS si"
 # The documents staged with their texts as ids of rebuild_texts, each distinct text sent and parsed once.
 _STAGE_SQL = """
     CREATE TEMPORARY TABLE rebuild_texts (id integer PRIMARY KEY, x text NOT NULL) ON COMMIT DROP;
@@ -111,10 +113,10 @@ _STAGE_SQL = """
         title integer, body integer, citations integer, entities integer
     ) ON COMMIT DROP
 """
-# A field's distinct texts, each with its part of the vector.
+# A field's distinct texts, each with its two parts of the vector.
 _CTE = (
     "{name} AS MATERIALIZED "
-    "(SELECT id, x, {part} AS v FROM rebuild_texts WHERE id IN (SELECT {column} FROM rebuild_documents))"
+    "(SELECT id, x, {part} FROM rebuild_texts WHERE id IN (SELECT {column} FROM rebuild_documents))"
 )
 _DOCUMENTS_SQL = """
     WITH
@@ -122,7 +124,8 @@ _DOCUMENTS_SQL = """
     INSERT INTO {{table}} (
         version_id, development_id, is_current, title, body, citations, entities, category, document
     )
-    SELECT d.version_id, d.development_id, d.is_current, t.x, b.x, c.x, e.x, d.category, t.v || e.v || b.v || c.v
+    SELECT d.version_id, d.development_id, d.is_current, t.x, b.x, c.x, e.x, d.category,
+        t.en || t.si || e.en || e.si || b.en || b.si || c.en || c.si
     FROM rebuild_documents AS d
         JOIN t ON t.id = d.title JOIN e ON e.id = d.entities JOIN b ON b.id = d.body JOIN c ON c.id = d.citations
     ORDER BY d.version_id

@@ -10,8 +10,9 @@ the new table; one left by a rebuild whose transaction rolled back after the swa
 
 Only a table this module knows how to make again is swapped: nothing but its columns, indexes, primary key and
 unique constraints, foreign keys, triggers, storage parameters, owner and grants (no views on it, no rules,
-policies, publications, inheritance, column defaults or rights, statistics objects, comments, no foreign keys to
-it). Anything else, or no second connection, and the rebuild writes the documents in its own transaction.
+policies, publications, inheritance, column defaults, rights, storage or compression, statistics objects or
+targets, comments, replica identity, tablespace or TOAST options, no foreign keys to it). Anything else, or no
+second connection, and the rebuild writes the documents in its own transaction.
 """
 
 from __future__ import annotations
@@ -55,8 +56,10 @@ _UNUSUAL_SQL = """
             AND (contype NOT IN ('p', 'u', 'f') OR (contype IN ('p', 'u') AND condeferrable))
         )
         OR EXISTS (
-            SELECT 1 FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped
-            AND (atthasdef OR attidentity <> '' OR attgenerated <> '' OR attacl IS NOT NULL OR attstattarget <> -1)
+            SELECT 1 FROM pg_attribute AS a JOIN pg_type AS t ON t.oid = a.atttypid
+            WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped
+            AND (atthasdef OR attidentity <> '' OR attgenerated <> '' OR attacl IS NOT NULL OR attstattarget <> -1
+                OR attstorage <> t.typstorage OR attcompression <> '')
         )
         OR EXISTS (
             SELECT 1 FROM pg_depend WHERE refclassid = 'pg_class'::regclass AND refobjid = c.oid
@@ -64,6 +67,10 @@ _UNUSUAL_SQL = """
                 'pg_class'::regclass, 'pg_constraint'::regclass, 'pg_trigger'::regclass, 'pg_type'::regclass
             )
         )
+        -- Nor the replica identity, tablespace or TOAST table's storage parameters, which the new table's CREATE
+        -- does not say (kept by the rebuild that writes the documents in its own transaction: it TRUNCATEs).
+        OR c.relreplident <> 'd' OR c.reltablespace <> 0
+        OR EXISTS (SELECT 1 FROM pg_class AS toast WHERE toast.oid = c.reltoastrelid AND toast.reloptions IS NOT NULL)
     FROM pg_class AS c WHERE c.oid = %s::regclass
 """
 _COLUMNS_SQL = """

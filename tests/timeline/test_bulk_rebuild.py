@@ -16,7 +16,7 @@ from events import registry, store
 from events.guards import drop_guard, install_guard
 from events.maintenance import rebuild_projections
 from events.models import ProjectionCheckpoint
-from tests.timeline.factories import projection_rows, random_commands, record, register_entities
+from tests.timeline.factories import citation, projection_rows, random_commands, record, register_entities
 from timeline import bulk_rebuild, rebuild_search, services
 from timeline.models import DevelopmentLink, Relationship
 
@@ -202,8 +202,8 @@ def test_a_failed_rebuild_drops_its_documents_table_and_the_next_drops_one_left_
 @postgresql_only
 def test_a_document_past_the_largest_tsvector_position_is_rebuilt_as_the_trigger_made_it() -> None:
     # A tsvector holds positions up to 16,383 and clamps the rest. The trigger concatenates a document's eight
-    # parts in turn, the rebuild each field's two parts first (once per distinct text, then joined): the same
-    # vector only if clamping does not depend on the grouping, which this long-cited document checks.
+    # parts in turn, as the rebuild does (each part computed once per distinct text): this long-cited document
+    # checks the clamped positions come out the same.
     register_entities()
     development = record(title="A long-cited rule", entities=["bis"])
     for n in range(8):
@@ -225,3 +225,66 @@ def test_a_document_past_the_largest_tsvector_position_is_rebuilt_as_the_trigger
     rebuild_projections()
 
     assert every_row()["search_vector"] == live["search_vector"]
+
+
+@postgresql_only
+def test_a_document_with_a_lexeme_past_256_positions_is_rebuilt_as_the_trigger_made_it() -> None:
+    # A lexeme holds at most 256 positions and `||` drops the rest; when the dropped ones hold the left operand's
+    # last position the shift of what follows depends on the grouping: the rebuild must join the parts in turn,
+    # as the trigger does, not each field's two parts first.
+    register_entities()
+    record(
+        title="A court ruling",
+        summary=" ".join(["The court held."] * 130),
+        citations=[citation(claim="Appeal to the court", excerpt="Upheld by the court")],
+    )
+    live = every_row()
+
+    rebuild_projections()
+
+    assert every_row()["search_vector"] == live["search_vector"]
+
+
+# Settings of the documents' table or its columns that a swap of the table would lose, each with the query that
+# reads it back.
+KEPT_SETTINGS = [
+    (
+        "ALTER TABLE timeline_searchdocument REPLICA IDENTITY FULL",
+        "SELECT relreplident FROM pg_class WHERE oid = 'timeline_searchdocument'::regclass",
+    ),
+    (
+        "ALTER TABLE timeline_searchdocument SET (toast.autovacuum_vacuum_cost_delay = 5)",
+        "SELECT reloptions FROM pg_class WHERE oid = "
+        "(SELECT reltoastrelid FROM pg_class WHERE oid = 'timeline_searchdocument'::regclass)",
+    ),
+    (
+        "ALTER TABLE timeline_searchdocument ALTER COLUMN citations SET STORAGE EXTERNAL",
+        "SELECT attstorage FROM pg_attribute WHERE attrelid = 'timeline_searchdocument'::regclass"
+        " AND attname = 'citations'",
+    ),
+    (
+        "ALTER TABLE timeline_searchdocument ALTER COLUMN citations SET COMPRESSION pglz",
+        "SELECT attcompression FROM pg_attribute WHERE attrelid = 'timeline_searchdocument'::regclass"
+        " AND attname = 'citations'",
+    ),
+]
+
+
+@postgresql_only
+@pytest.mark.parametrize(("change", "query"), KEPT_SETTINGS)
+def test_a_rebuild_keeps_the_documents_table_settings(change: str, query: str) -> None:
+    # Before the commands: their rows' deferred checks, pending, would forbid the ALTER.
+    with connection.cursor() as cursor:
+        cursor.execute(change)
+        cursor.execute(query)
+        before = cursor.fetchall()
+    register_entities()
+    random_commands(random.Random(9), 20)
+    live = every_row()
+
+    rebuild_projections()
+
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        assert cursor.fetchall() == before
+    assert every_row() == live

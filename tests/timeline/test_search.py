@@ -666,3 +666,65 @@ def test_a_document_whose_citations_are_its_predecessors_takes_their_part_of_the
     assert "'kept'" not in vector(cited)
     assert "'yield'" in vector(cited)
     assert found("capacity") == {str(development.pk)}
+
+
+IN_TURN_SQL = (
+    "SELECT version_id FROM timeline_searchdocument WHERE development_id = %s AND document IS DISTINCT FROM"
+    " setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('simple', title), 'A')"
+    " || setweight(to_tsvector('english', entities), 'B') || setweight(to_tsvector('simple', entities), 'B')"
+    " || setweight(to_tsvector('english', body), 'C') || setweight(to_tsvector('simple', body), 'C')"
+    " || setweight(to_tsvector('english', citations), 'D') || setweight(to_tsvector('simple', citations), 'D')"
+)
+
+
+def test_a_document_taking_its_predecessors_citations_part_has_the_vector_of_the_parts_in_turn(db: None) -> None:
+    # A lexeme holds at most 256 positions: `||` drops the rest, and the dropped ones can hold the left operand's
+    # last position, which shifts what follows. Prefix || kept part is then not the parts concatenated in turn.
+    if connection.vendor != "postgresql":
+        pytest.skip("the vector is PostgreSQL's")
+    development = record(
+        title="A court ruling",
+        summary=" ".join(["The court held."] * 130),
+        citations=[citation(claim="Appeal to the court", excerpt="Upheld by the court")],
+    )
+    services.development_revise(
+        development_id=development.pk, changes={"summary": " ".join(["The court ruled."] * 130)}, expected_version=None
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM timeline_searchdocument WHERE development_id = %s AND citations_vector IS NOT NULL",
+            [development.pk],
+        )
+        assert cursor.fetchone()[0] >= 2  # the revision's document was offered its predecessor's part
+        cursor.execute(IN_TURN_SQL, [development.pk])
+        assert cursor.fetchall() == []
+
+
+def test_a_long_cited_document_with_a_lexeme_past_256_positions_still_takes_the_kept_part(db: None) -> None:
+    # "the" fills its 256 positions in the citations' 'simple' part and is in the body's too: a lexeme is cut, but
+    # not the english part's last position, so the kept part gives the vector of the parts in turn.
+    if connection.vendor != "postgresql":
+        pytest.skip("the vector is PostgreSQL's")
+    excerpt = " ".join(f"The figure {n} of the report." for n in range(150))
+    development = record(title="The fab", summary="The plant.", citations=[citation(excerpt=excerpt)])
+    services.development_revise(
+        development_id=development.pk, changes={"summary": "The plant grows."}, expected_version=None
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(IN_TURN_SQL, [development.pk])
+        assert cursor.fetchall() == []
+        # A mark in the kept part: the next document shows it if it took the part rather than parsing again.
+        cursor.execute(
+            "UPDATE timeline_searchdocument SET citations_vector = citations_vector || 'kept'::tsvector"
+            " WHERE development_id = %s AND is_current",
+            [development.pk],
+        )
+    services.development_revise(
+        development_id=development.pk, changes={"summary": "The plant grows again."}, expected_version=None
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT document::text FROM timeline_searchdocument WHERE development_id = %s AND is_current",
+            [development.pk],
+        )
+        assert "'kept'" in cursor.fetchone()[0]

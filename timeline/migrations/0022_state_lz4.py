@@ -7,27 +7,31 @@ event. Only values written from now on are compressed so; the existing ones stay
 A server built without lz4 keeps pglz."""
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 COLUMNS = (("timeline_developmentversion", "snapshot"), ("timeline_development", "snapshot"))
 
 
-def _set_compression(schema_editor, method):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT %s = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'", [method])
-        if not cursor.fetchone()[0]:
-            return
+def _set_compression(schema_editor: BaseDatabaseSchemaEditor, method: str) -> None:
     for table, column in COLUMNS:
         schema_editor.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET COMPRESSION {method}", params=None)
 
 
 def forward(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+        if not cursor.fetchone()[0]:
+            return
     _set_compression(schema_editor, "lz4")
 
 
 def backward(apps, schema_editor):
-    _set_compression(schema_editor, "pglz")
+    # As before the migration: no method of their own, the server's default_toast_compression (not pglz pinned,
+    # which a server defaulting to lz4 would not have had).
+    if schema_editor.connection.vendor == "postgresql":
+        _set_compression(schema_editor, "DEFAULT")
 
 
 class Migration(migrations.Migration):
