@@ -129,7 +129,6 @@ class _Shape:
     shadow: str
     create: str
     pause_autovacuum: bool
-    columns: tuple[str, ...]
     indexes: tuple[_Index, ...]
     foreign: tuple[tuple[str, str], ...]
     triggers: tuple[tuple[str, str, str], ...]
@@ -180,7 +179,6 @@ def _shape() -> _Shape | None:
         shadow=shadow,
         create=f"CREATE TABLE {shadow} ({definition}) WITH ({', '.join(options)})",
         pause_autovacuum=pause_autovacuum,
-        columns=tuple(column[0] for column in columns),
         indexes=tuple(sorted(indexes, key=lambda index: index.cost_rank)),
         foreign=foreign,
         triggers=triggers,
