@@ -8,13 +8,13 @@ need an answer (so every read sees the writes queued before it, in order) or, at
 Errors surface there as Django's errors and roll the whole append back, as before. Elsewhere (SQLite: no
 network, nothing to save) and outside `writes()` every statement runs at once.
 
-Statements whose text is written once (every append sends the same few) and whose plan does not hang on the
-tables' sizes (inserts of the rows a JSON parameter carries, updates by primary key) are queued
-`prepare=True`: they go with their parameters bound on the server, as named prepared statements, so PostgreSQL
-parses each once per connection and, from the sixth run, keeps one generic plan, where a text with its values
-written in was parsed and planned anew each time. That generic plan is made once, at the sizes the tables had
-then: a statement that finds rows by a scan or a join the planner chooses by size (a scan while a table is
-small) is better left planned each time. A pooler that hands a session's statements to other server
+Statements whose text is written once (every append sends the same few) are queued `prepare=True`: they go
+with their parameters bound on the server, as named prepared statements, so PostgreSQL parses each once per
+connection and, from the sixth run, keeps one generic plan, where a text with its values written in was parsed
+and planned anew each time. That generic plan is made once, at the sizes the tables had then: fine for
+inserts of the rows a JSON parameter carries and updates by primary key, while a statement that finds rows
+by a scan or a join the planner chooses by size (a scan while a table is small) is marked `replanned`, to be
+planned anew as the log grows. A pooler that hands a session's statements to other server
 connections (pgbouncer in transaction mode) cannot keep prepared statements: there set DB_PREPARED_STATEMENTS=0
 (config.settings), which turns preparing off, `prepare=True` too.
 """
@@ -157,6 +157,15 @@ def execute(sql: str, params: Sequence[Any] = (), *, prepare: bool = False) -> N
         return
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def replanned(sql: str, position: int) -> str:
+    """`sql` marked with the power of two the log's length (`position`, of an event of the append) has reached,
+    for a statement queued `prepare=True` whose plan hangs on the tables' sizes: each time the log doubles the
+    statement is a new text, which psycopg prepares and PostgreSQL plans anew, where the generic plan of the
+    first would stay as made, at the sizes the tables had then, until an ANALYZE. A connection keeps the
+    statement of each size it saw (psycopg deallocates the least recently used past its prepared_max)."""
+    return f"{sql} /* log < 2^{max(position, 0).bit_length()} */"
 
 
 def update(rows: models.QuerySet[Any], **values: object) -> None:
