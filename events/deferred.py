@@ -10,12 +10,12 @@ network, nothing to save) and outside `writes()` every statement runs at once.
 
 Statements whose text is written once (every append sends the same few) are queued `prepare=True`: they go
 with their parameters bound on the server, as named prepared statements, so PostgreSQL parses each once per
-connection and, from the sixth run, keeps one generic plan, where a text with its values written in was parsed
-and planned anew each time. That generic plan is made once, at the sizes the tables had then: fine for
-inserts of the rows a JSON parameter carries and updates by primary key, while a statement that finds rows
-by a scan or a join the planner chooses by size (a scan while a table is small) is marked `replanned`, to be
-planned anew as the log grows. A pooler that hands a session's statements to other server
-connections (pgbouncer in transaction mode) cannot keep prepared statements: there set DB_PREPARED_STATEMENTS=0
+connection and, from the sixth run, keeps one generic plan, where a text with its values written in was
+parsed and planned anew each time. That generic plan is made once, at the sizes the tables had then: fine for
+inserts of the rows a JSON parameter carries and updates by primary key, while a statement that finds rows by
+a scan or a join the planner chooses by size (a scan while a table is small) is marked `replanned`, to be
+planned anew as the log grows. A pooler that hands a session's statements to other server connections
+(pgbouncer in transaction mode) cannot keep prepared statements: there set DB_PREPARED_STATEMENTS=0
 (config.settings), which turns preparing off, `prepare=True` too.
 """
 
@@ -147,8 +147,8 @@ def flush() -> None:
 
 def execute(sql: str, params: Sequence[Any] = (), *, prepare: bool = False) -> None:
     """Run a statement whose result nobody reads: queued inside `writes()` on PostgreSQL, else at once.
-    `prepare`: `sql` is one of a few texts written once, whose plan the tables' sizes do not change, sent as a
-    prepared statement when queued (see the module docstring); its parameters are then typed by the server from
+    `prepare`: `sql` is one of a few texts written once (or `replanned`), sent as a prepared statement when
+    queued (see the module docstring); its parameters are then typed by the server from
     the statement (or psycopg from their Python types), as in a PREPARE, so a value the statement does not place
     (a bare `%s` outside an assignment or a comparison with a column) needs a cast."""
     queue = _queue.get()

@@ -5,6 +5,8 @@ server DATABASE_URL names (skipped on SQLite, where nothing is deferred); transa
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 
@@ -31,7 +33,7 @@ def prepared() -> dict[tuple[str, str], int]:
     return counts
 
 
-def commands(development_id: object, first_version: int, count: int) -> int:
+def commands(development_id: uuid.UUID | str, first_version: int, count: int) -> int:
     version = first_version
     for n in range(count):
         services.development_revise(
