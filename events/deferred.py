@@ -7,6 +7,16 @@ events.bulk's inserts) are queued; psycopg's pipeline mode sends the queue with 
 need an answer (so every read sees the writes queued before it, in order) or, at the end, with the COMMIT.
 Errors surface there as Django's errors and roll the whole append back, as before. Elsewhere (SQLite: no
 network, nothing to save) and outside `writes()` every statement runs at once.
+
+Statements whose text is written once (every append sends the same few) are queued `prepare=True`: they go
+with their parameters bound on the server, as named prepared statements, so PostgreSQL parses each once per
+connection and, from the sixth run, keeps one generic plan, where a text with its values written in was
+parsed and planned anew each time. That generic plan is made once, at the sizes the tables had then: fine for
+inserts of the rows a JSON parameter carries and updates by primary key, while a statement that finds rows by
+a scan or a join the planner chooses by size (a scan while a table is small) is marked `replanned`, to be
+planned anew as the log grows. A pooler that hands a session's statements to other server connections
+(pgbouncer in transaction mode) cannot keep prepared statements: there set DB_PREPARED_STATEMENTS=0
+(config.settings), which turns preparing off, `prepare=True` too.
 """
 
 from __future__ import annotations
@@ -23,12 +33,14 @@ import orjson
 from django.db import connection, models
 from django.db.models.sql import DeleteQuery, UpdateQuery
 
+from events import cursors
+
 
 @dataclass
 class _Queue:
     """The statements waiting for the next round trip."""
 
-    statements: list[tuple[str, Sequence[Any]]] = field(default_factory=list)
+    statements: list[tuple[str, Sequence[Any], bool]] = field(default_factory=list)  # sql, params, prepare
     sending: bool = False
 
 
@@ -71,7 +83,7 @@ class Writes:
             return  # nothing to save: the block's own COMMIT is one round trip, and a pipeline costs a sync
         with connection.wrap_database_errors, connection.connection.pipeline():
             if commit:
-                queue.statements.append(("COMMIT", ()))
+                queue.statements.append(("COMMIT", (), False))
             _send(queue)
 
 
@@ -94,9 +106,9 @@ def writes() -> Iterator[Writes]:
 def _send(queue: _Queue) -> None:
     queue.sending = True
     try:
-        with connection.cursor() as cursor:
-            for sql, params in queue.statements:
-                cursor.execute(sql, params)
+        with connection.cursor() as cursor, cursors.server_bound(prepare=True) as preparing:
+            for sql, params, prepare in queue.statements:
+                (preparing if prepare else cursor).execute(sql, params)
     finally:
         queue.statements.clear()
         queue.sending = False
@@ -133,14 +145,27 @@ def flush() -> None:
         _send(queue)
 
 
-def execute(sql: str, params: Sequence[Any] = ()) -> None:
-    """Run a statement whose result nobody reads: queued inside `writes()` on PostgreSQL, else at once."""
+def execute(sql: str, params: Sequence[Any] = (), *, prepare: bool = False) -> None:
+    """Run a statement whose result nobody reads: queued inside `writes()` on PostgreSQL, else at once.
+    `prepare`: `sql` is one of a few texts written once (or `replanned`), sent as a prepared statement when
+    queued (see the module docstring); its parameters are then typed by the server from
+    the statement (or psycopg from their Python types), as in a PREPARE, so a value the statement does not place
+    (a bare `%s` outside an assignment or a comparison with a column) needs a cast."""
     queue = _queue.get()
     if queue is not None:
-        queue.statements.append((sql, params))
+        queue.statements.append((sql, params, prepare))
         return
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def replanned(sql: str, position: int) -> str:
+    """`sql` marked with the power of two the log's length (`position`, of an event of the append) has reached,
+    for a statement queued `prepare=True` whose plan hangs on the tables' sizes: each time the log doubles the
+    statement is a new text, which psycopg prepares and PostgreSQL plans anew, where the generic plan of the
+    first would stay as made, at the sizes the tables had then, until an ANALYZE. A connection keeps the
+    statement of each size it saw (psycopg deallocates the least recently used past its prepared_max)."""
+    return f"{sql} /* log < 2^{max(position, 0).bit_length()} */"
 
 
 def update(rows: models.QuerySet[Any], **values: object) -> None:
@@ -185,7 +210,7 @@ def insert_json(
     value (or a COPY, which pipeline mode cannot carry)."""
     names = tuple(str(column.column) for column in columns)
     payload = _rows_json(dict(zip(names, row, strict=True)) for row in rows)
-    execute(_insert_json_sql(model._meta.db_table, names), [payload])
+    execute(_insert_json_sql(model._meta.db_table, names), [payload], prepare=True)
 
 
 @functools.lru_cache(maxsize=256)

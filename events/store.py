@@ -20,10 +20,10 @@ from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Max, Q
 from django.utils import timezone
-from psycopg import ClientCursor, Cursor
+from psycopg import ClientCursor
 from psycopg.pq import TransactionStatus
 
-from events import deferred, registry
+from events import cursors, deferred, registry
 from events.models import LogHead, ProjectionCheckpoint, StoredEvent
 from events.shapes import EventData, EventMetadata, StoredEventFields
 
@@ -506,16 +506,6 @@ def _execute_first(cursor: CursorWrapper, sql: str, params: Sequence[Any]) -> No
 _LITERAL_EVENTS = 16_000
 
 
-def _server_bound_cursor() -> CursorWrapper:
-    """A Django cursor (execute wrappers, query logging) whose parameters travel apart from the statement."""
-    connection.ensure_connection()
-    raw = Cursor(connection.connection)
-    # django-stubs type the argument as the wrapper; Django passes the driver's cursor, as here.
-    if connection.queries_logged:
-        return connection.make_debug_cursor(raw)  # type: ignore[arg-type]
-    return connection.make_cursor(raw)  # type: ignore[arg-type]
-
-
 def _call_append(
     plan: _Plan, names: list[str], batches: Batches, *, strict: bool = False
 ) -> tuple[int, None] | tuple[None, _LogState]:
@@ -526,7 +516,7 @@ def _call_append(
     events = "[" + ",".join(plan.pairs) + "]"
     params: list[Any] = [_APPEND_LOCK_KEY, plan.chained_from, events, names, strict]
     if len(events) > _LITERAL_EVENTS:
-        with _server_bound_cursor() as cursor:
+        with cursors.server_bound() as cursor:
             cursor.execute(sql, params)
             moved, position, chain_hash, recorded_at, stored_ids, versions = cursor.fetchone()
     else:

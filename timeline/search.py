@@ -1106,12 +1106,16 @@ def _insert_naming_entities(
         else f"d.{quote(column)}"
         for column in columns
     )
-    deferred.execute(
+    sql = (
         f"INSERT INTO {table} ({', '.join(quote(column) for column in [*columns, 'citations_vector'])})"
         f" SELECT {values_sql}, {_KEPT_CITATIONS_SQL.format(table=table)}"
-        f" FROM jsonb_array_elements(%s::jsonb) AS r, jsonb_populate_record(NULL::{table}, r) AS d",
-        [orjson.dumps(rows).decode()],
+        f" FROM jsonb_array_elements(%s::jsonb) AS r, jsonb_populate_record(NULL::{table}, r) AS d"
     )
+    # The costliest of an append's statements to parse and plan. Its lookups' plans hang on the tables' sizes
+    # (the kept document's, planned as a scan of a near-empty table, stayed one as it grew): planned anew each
+    # time the log doubles.
+    position = max((version.pk for version in versions), default=0)
+    deferred.execute(deferred.replanned(sql, position), [orjson.dumps(rows).decode()], prepare=True)
 
 
 # The citations' part of the vector of the document `kept_from` (of a row `r` given as JSON), when its citations
@@ -1196,7 +1200,8 @@ class SearchProjector:
             keys = sorted({closed[d] for d in developments})
             if deferred.active():
                 # Written once: the ORM's building of this UPDATE cost an append more than running it.
-                deferred.execute(_retire_sql(), [keys])
+                # Planned anew as the log grows: while the table is small, the keys are found by a scan.
+                deferred.execute(deferred.replanned(_retire_sql(), keys[-1]), [keys], prepare=True)
                 return
             documents = SearchDocument.objects.filter(pk__in=keys)
         else:

@@ -1,0 +1,119 @@
+"""An append's projection writes sent as prepared statements (events.deferred, prepare=True) on PostgreSQL: the
+rows they leave are the ones a rebuild makes, a failing one still rolls the whole append back, and the
+connection's prepared statements stay in step with psycopg's cache through rollbacks. Runs on the PostgreSQL
+server DATABASE_URL names (skipped on SQLite, where nothing is deferred); transactions really commit here."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from events.maintenance import rebuild_projections
+from events.models import StoredEvent
+from tests.timeline.factories import projection_rows, record, register_entities
+from timeline import services
+from timeline.models import Development, DevelopmentVersion, SearchDocument
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def prepared() -> dict[tuple[str, str], int]:
+    """How many statements this connection holds prepared, by what they do and the table they write."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    counts: dict[tuple[str, str], int] = {}
+    for statement in statements:
+        words = statement.split()
+        if words[0] in {"INSERT", "UPDATE"}:
+            key = (words[0], (words[2] if words[0] == "INSERT" else words[1]).strip('"'))
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def commands(development_id: uuid.UUID | str, first_version: int, count: int) -> int:
+    version = first_version
+    for n in range(count):
+        services.development_revise(
+            development_id=development_id, changes={"title": f"Revision {n}"}, expected_version=version
+        )
+        version += 1
+    return version
+
+
+def test_an_append_s_writes_are_prepared_once_and_leave_the_rows_a_rebuild_makes() -> None:
+    register_entities()
+    developments = [record(title=f"Development {n}", entities=["bis", "huawei"]) for n in range(3)]
+    for development in developments:
+        commands(development.pk, 1, 3)
+
+    statements = prepared()
+    # Each once, however many appends ran it (as here, where every value has the same type each time).
+    assert statements[("INSERT", Development._meta.db_table)] == 1
+    assert statements[("UPDATE", Development._meta.db_table)] == 1
+    assert statements[("INSERT", DevelopmentVersion._meta.db_table)] == 1
+    assert statements[("UPDATE", DevelopmentVersion._meta.db_table)] == 1  # the closing of the open one
+    # The search documents' insert, whose plan hangs on the tables' sizes: once for each power of two the log
+    # reached (each append here writes one document, keyed by its event's position).
+    positions = SearchDocument.objects.values_list("version_id", flat=True)
+    assert statements[("INSERT", SearchDocument._meta.db_table)] == len({p.bit_length() for p in positions}) > 1
+    assert [d.title for d in Development.objects.order_by("title")] == ["Revision 2"] * 3
+    before = projection_rows()
+    rebuild_projections()
+    assert projection_rows() == before
+
+
+def test_a_failing_prepared_write_rolls_the_append_back_and_the_next_appends_prepare_again() -> None:
+    register_entities()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"ALTER TABLE {connection.ops.quote_name(Development._meta.db_table)}"
+            " ADD CONSTRAINT test_refused_title CHECK (title <> 'Refused')"
+        )
+    try:
+        development = record(title="Kept", entities=["bis"])
+        version = commands(development.pk, 1, 2)
+        assert ("UPDATE", Development._meta.db_table) in prepared()  # the statement that is to fail
+        events, rows = StoredEvent.objects.count(), projection_rows()
+
+        with pytest.raises(IntegrityError):
+            services.development_revise(
+                development_id=development.pk, changes={"title": "Refused"}, expected_version=version
+            )
+
+        assert StoredEvent.objects.count() == events
+        assert projection_rows() == rows
+        commands(development.pk, version, 2)  # statements psycopg no longer knows as prepared are prepared anew
+        assert prepared()[("INSERT", DevelopmentVersion._meta.db_table)] == 1
+        assert Development.objects.get(pk=development.pk).title == "Revision 1"
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"ALTER TABLE {connection.ops.quote_name(Development._meta.db_table)}"
+                " DROP CONSTRAINT test_refused_title"
+            )
+    before = projection_rows()
+    rebuild_projections()
+    assert projection_rows() == before
+
+
+def test_an_append_in_a_savepoint_rolled_back_leaves_the_outer_transaction_s_appends_whole() -> None:
+    """A rollback to a savepoint makes psycopg forget and deallocate every prepared statement, inside the
+    transaction: the appends after it in the same transaction prepare theirs again."""
+    register_entities()
+    development = record(title="First", entities=["nvidia"])
+    version = commands(development.pk, 1, 2)
+    with transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.development_revise(
+                development_id=development.pk, changes={"title": "Undone"}, expected_version=version
+            )
+            raise RuntimeError("roll the savepoint back")
+        commands(development.pk, version, 2)
+
+    assert Development.objects.get(pk=development.pk).title == "Revision 1"
+    before = projection_rows()
+    rebuild_projections()
+    assert projection_rows() == before
