@@ -117,3 +117,72 @@ def test_an_append_in_a_savepoint_rolled_back_leaves_the_outer_transaction_s_app
     before = projection_rows()
     rebuild_projections()
     assert projection_rows() == before
+
+
+def retire_statements() -> dict[str, int]:
+    """The search documents' retire UPDATEs prepared on this connection: name, times run."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, generic_plans + custom_plans FROM pg_prepared_statements"
+            f" WHERE statement LIKE 'UPDATE {connection.ops.quote_name(SearchDocument._meta.db_table)}%%'"
+        )
+        return dict(cursor.fetchall())
+
+
+def test_a_retire_after_the_log_grew_is_planned_at_the_tables_size_then() -> None:
+    """The retire UPDATE is marked with the log's length, like the search documents' insert: a revision of a
+    development whose current document is old, on a connection that retired documents of the same age while the
+    table was small, must not run the scan planned then. Autovacuum is off for the table, so no ANALYZE
+    replans the cached plan while the test runs."""
+    table = connection.ops.quote_name(SearchDocument._meta.db_table)
+    connection.close()  # a connection of its own: none of the statements an earlier test prepared
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
+    try:
+        register_entities()
+        early = [record(title=f"Early {n}", entities=["bis"]) for n in range(12)]
+        for development in early:
+            commands(development.pk, 1, 1)
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {table}")  # whatever an earlier test left: the table is known small
+        # The revisions above retired the documents of positions 7-18, these those of 19-24: with 16-18, nine
+        # retires of documents under 2^5, more than the five custom plans PostgreSQL makes before it keeps a
+        # generic one, while the table has a few pages.
+        for development in early[:6]:
+            services.development_revise(development_id=development.pk, changes={"title": "Early"}, expected_version=2)
+        for batch in range(10):
+            services.developments_record_many(
+                developments=[
+                    (
+                        uuid.uuid4(),
+                        {
+                            "title": f"Bulk {batch}.{n}",
+                            "date": "2022-10-07",
+                            "category": "government",
+                            "kind": "rule_release",
+                            "entities": ["bis"],
+                        },
+                    )
+                    for n in range(500)
+                ]
+            )
+        before = retire_statements()
+
+        for development in early[6:]:  # each retires a document of 25-30, under 2^5 too, in a log of 5,000
+            services.development_revise(development_id=development.pk, changes={"title": "Late"}, expected_version=2)
+
+        ran = {name for name, runs in retire_statements().items() if runs > before.get(name, 0)}
+        assert ran
+        # The plan these statements keep (one made now for a statement prepared now): not a scan of 5,000 rows.
+        with connection.cursor() as cursor:
+            cursor.execute("SET plan_cache_mode = force_generic_plan")
+            try:
+                for name in ran:
+                    cursor.execute(f"EXPLAIN EXECUTE {name}(ARRAY[1])")
+                    plan = "\n".join(row[0] for row in cursor.fetchall())
+                    assert "Seq Scan" not in plan, plan
+            finally:
+                cursor.execute("RESET plan_cache_mode")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
