@@ -12,11 +12,11 @@ Statements whose text is written once (every append sends the same few) are queu
 with their parameters bound on the server, as named prepared statements, so PostgreSQL parses each once per
 connection and, from the sixth run, keeps one generic plan, where a text with its values written in was
 parsed and planned anew each time. That generic plan is made once, at the sizes the tables had then: fine for
-inserts of the rows a JSON parameter carries and updates by primary key, while a statement that finds rows by
-a scan or a join the planner chooses by size (a scan while a table is small) is marked `replanned`, to be
-planned anew as the log grows. A pooler that hands a session's statements to other server connections
-(pgbouncer in transaction mode) cannot keep prepared statements: there set DB_PREPARED_STATEMENTS=0
-(config.settings), which turns preparing off, `prepare=True` too.
+inserts of the rows a JSON parameter carries, while a statement that finds rows in a table (by primary key
+too: on a table of a few pages the planner scans it) is marked `replanned`, to be planned anew as the log
+grows. A pooler that hands a session's statements to other server connections (pgbouncer in transaction
+mode) cannot keep prepared statements: there set DB_PREPARED_STATEMENTS=0 (config.settings), which turns
+preparing off, `prepare=True` too.
 """
 
 from __future__ import annotations

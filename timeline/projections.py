@@ -245,7 +245,9 @@ def _close_open_version(
         " WHERE development_id = %s AND valid_to_position IS NULL"
     )
     if known is not None:
-        deferred.execute(close, params, prepare=True)
+        # Planned anew as the log grows (deferred.replanned): while the table has a few pages its rows are found
+        # by a scan, the plan a connection would keep.
+        deferred.execute(deferred.replanned(close, event.position), params, prepare=True)
         closed = known.open_version()
         closed.valid_to_position, closed.valid_to_time = event.position, event.recorded_at
         return closed
@@ -275,7 +277,10 @@ def _update_development(development_id: str, version_id: int, row: Development) 
         return
     params = [field.get_db_prep_save(getattr(row, field.attname), connection) for field in _UPDATED_FIELDS]
     key = _DEVELOPMENT_KEY.get_db_prep_value(development_id, connection)
-    deferred.execute(_update_development_sql(), [*params, version_id, key], prepare=True)
+    # Planned anew as the log grows (deferred.replanned; the history row's id is its event's position): while the
+    # tables have a few pages both rows are found by a scan, even by key, the plan a connection would keep.
+    sql = deferred.replanned(_update_development_sql(), version_id)
+    deferred.execute(sql, [*params, version_id, key], prepare=True)
 
 
 _DEVELOPMENT_KEY = next(field for field in Development._meta.concrete_fields if field.primary_key)

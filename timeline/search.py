@@ -1164,7 +1164,7 @@ class SearchProjector:
             # new document retires it.
             rewritten = {str(version.development_id) for version in own}
             if older := rewritten & domain.continued_developments(relevant):
-                self._retire(older, closed)
+                self._retire(older, closed, position=max(version.pk for version in own))
             if deferred.queues(len(own)):
                 # The entities' names are looked up by the insert itself: reading them first was a round trip.
                 _insert_naming_entities(own, current, closed)
@@ -1192,16 +1192,18 @@ class SearchProjector:
         return list(rows.order_by("pk").only(*fields)), {}
 
     @staticmethod
-    def _retire(developments: set[str], closed: Mapping[str, int]) -> None:
+    def _retire(developments: set[str], closed: Mapping[str, int], *, position: int) -> None:
         """Clear the flag of the developments' current documents: by key where the document is known (the one
         the open history row had), else found among each development's documents, which are more the longer
-        its stream."""
+        its stream. `position`: the log's, of the new documents' last event (deferred.replanned)."""
         if developments <= closed.keys():
             keys = sorted({closed[d] for d in developments})
             if deferred.active():
                 # Written once: the ORM's building of this UPDATE cost an append more than running it.
-                # Planned anew as the log grows: while the table is small, the keys are found by a scan.
-                deferred.execute(deferred.replanned(_retire_sql(), keys[-1]), [keys], prepare=True)
+                # Planned anew as the log grows: while the table is small, the keys are found by a scan. Marked
+                # with the log's position, not the retired documents' keys: an old document's key would pick the
+                # statement planned (a scan) when the log was that long.
+                deferred.execute(deferred.replanned(_retire_sql(), position), [keys], prepare=True)
                 return
             documents = SearchDocument.objects.filter(pk__in=keys)
         else:
