@@ -138,14 +138,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_PREPARED_STATEMENTS", True):
-    # Django turns psycopg's prepared statements off (prepare_threshold None) for poolers that hand a session's
-    # statements to other server connections. The service connects to PostgreSQL directly, and an append's
-    # projection writes go as prepared statements (events.deferred: a third of their server time was parsing and
-    # planning). Django's own statements bind their values on the client and are never prepared whatever this
-    # says. Behind pgbouncer in transaction mode (before 1.21's max_prepared_statements), set
-    # DB_PREPARED_STATEMENTS=0.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
+# PostgreSQL: an append's projection writes go as prepared statements (events.cursors; a third of their server time
+# was parsing and planning), which live in the server connection that prepared them. The service connects to
+# PostgreSQL directly; behind a pooler that hands a session's statements to other server connections (pgbouncer
+# in transaction mode, before 1.21's max_prepared_statements) set DB_PREPARED_STATEMENTS=0. Django's own statements
+# bind their values on the client and are never prepared either way.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -16,7 +16,7 @@ inserts of the rows a JSON parameter carries, while a statement that finds rows 
 too: on a table of a few pages the planner scans it) is marked `replanned`, to be planned anew as the log
 grows. A pooler that hands a session's statements to other server connections (pgbouncer in transaction
 mode) cannot keep prepared statements: there set DB_PREPARED_STATEMENTS=0 (config.settings), which turns
-preparing off, `prepare=True` too.
+preparing off, `prepare=True` too (events.cursors).
 """
 
 from __future__ import annotations

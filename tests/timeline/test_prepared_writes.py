@@ -6,6 +6,7 @@ server DATABASE_URL names (skipped on SQLite, where nothing is deferred); transa
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -249,3 +250,33 @@ def test_a_revision_after_the_log_grew_finds_its_rows_by_key() -> None:
         with connection.cursor() as cursor:
             for table in tables:
                 cursor.execute(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
+
+
+def test_only_our_statements_are_prepared_and_django_s_connection_setting_is_kept() -> None:
+    """psycopg prepares (and books the text of) statements only while the connection's prepare_threshold is set:
+    our writes set it for themselves, so Django's statements, values written in, are neither prepared nor kept."""
+    connection.close()  # a connection of its own: none of the statements an earlier test prepared
+    register_entities()
+    development = record(title="Booked", entities=["bis"])
+    commands(development.pk, 1, 3)
+    Development.objects.filter(title__startswith="Revision").count()  # one of Django's own, with a value in it
+
+    assert connection.connection.prepare_threshold is None  # as Django leaves it
+    assert prepared()[("INSERT", DevelopmentVersion._meta.db_table)] == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE 'SELECT%%'")
+        assert cursor.fetchall() == []
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler(settings: Any) -> None:
+    settings.DB_PREPARED_STATEMENTS = False
+    connection.close()
+    register_entities()
+    development = record(title="Pooled", entities=["bis"])
+    commands(development.pk, 1, 3)
+
+    assert prepared() == {}
+    assert Development.objects.get(pk=development.pk).title == "Revision 2"
+    before = projection_rows()
+    rebuild_projections()
+    assert projection_rows() == before
