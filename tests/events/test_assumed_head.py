@@ -153,3 +153,35 @@ def test_on_postgresql_an_append_without_expected_version_at_the_assumed_version
     assert len(calls) == 2
     assert log_rows()[-2:] == [(3, "a", 3), (4, "a", 4)]
     assert verify_log().ok
+
+
+def log_scans() -> int:
+    """How many times the log table has been read whole (sequential scans), this connection's counts included."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")  # this backend's counts go out when it goes idle
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT seq_scan FROM pg_stat_user_tables WHERE relid = %s::regclass", [StoredEvent._meta.db_table]
+        )
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_appends_to_existing_streams_find_them_by_index_once_the_plan_is_kept() -> None:
+    """events_append keeps its plans from the sixth call on a connection: made while the log is a few rows, they
+    must still read it by its indexes, or every later append scans the whole log (migration 0007)."""
+    connection.close()  # a connection of its own, whose function plans these appends make
+    streams = [f"s{n}" for n in range(12)]
+    for stream in streams:
+        store.append(stream, [noted(0)], expected_version=0)
+    for stream in streams[:8]:  # past the five calls plpgsql plans one at a time
+        store.append(stream, [noted(1)], expected_version=1)
+    before = log_scans()
+
+    for stream in streams[8:]:
+        store.append(stream, [noted(1)], expected_version=1)
+
+    assert log_scans() == before
+    assert StoredEvent.objects.filter(version=2).count() == 12
