@@ -1077,12 +1077,17 @@ _ENTITIES_SQL = """coalesce((
 
 
 def _insert_naming_entities(
-    versions: Sequence[DevelopmentVersion], current: dict[str, int | None], before: Mapping[str, int]
+    versions: Sequence[DevelopmentVersion],
+    current: dict[str, int | None],
+    before: Mapping[str, int],
+    *,
+    position: int,
 ) -> None:
     """Queue the insert of `versions`' documents (events.deferred), the entities text written by the database
     (_ENTITIES_SQL) as _document writes it from entity_texts. `before`: by development, the document current
     before these (DevelopmentProjector.closed_documents), whose citations' part of the vector the first of them
-    takes when its citations are the same text (_KEPT_CITATIONS_SQL)."""
+    takes when its citations are the same text (_KEPT_CITATIONS_SQL). `position`: the log's, of the append's last
+    event (deferred.replanned)."""
     rows = []
     offered: set[str] = set()
     for version in versions:
@@ -1114,7 +1119,6 @@ def _insert_naming_entities(
     # The costliest of an append's statements to parse and plan. Its lookups' plans hang on the tables' sizes
     # (the kept document's, planned as a scan of a near-empty table, stayed one as it grew): planned anew each
     # time the log doubles.
-    position = max((version.pk for version in versions), default=0)
     deferred.execute(deferred.replanned(sql, position), [orjson.dumps(rows).decode()], prepare=True)
 
 
@@ -1163,11 +1167,12 @@ class SearchProjector:
             # Only a development that had events before this batch has a current document to retire, and only a
             # new document retires it.
             rewritten = {str(version.development_id) for version in own}
+            position = relevant[-1].position  # the log's, for the statements planned anew as it grows
             if older := rewritten & domain.continued_developments(relevant):
-                self._retire(older, closed, position=max(version.pk for version in own))
+                self._retire(older, closed, position=position)
             if deferred.queues(len(own)):
                 # The entities' names are looked up by the insert itself: reading them first was a round trip.
-                _insert_naming_entities(own, current, closed)
+                _insert_naming_entities(own, current, closed, position=position)
             else:
                 names = entity_texts(e for version in own for e in version.snapshot.get("entities", []))
                 documents = (
@@ -1195,7 +1200,7 @@ class SearchProjector:
     def _retire(developments: set[str], closed: Mapping[str, int], *, position: int) -> None:
         """Clear the flag of the developments' current documents: by key where the document is known (the one
         the open history row had), else found among each development's documents, which are more the longer
-        its stream. `position`: the log's, of the new documents' last event (deferred.replanned)."""
+        its stream. `position`: the log's, of the append's last event (deferred.replanned)."""
         if developments <= closed.keys():
             keys = sorted({closed[d] for d in developments})
             if deferred.active():
